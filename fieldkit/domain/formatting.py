@@ -1,0 +1,35 @@
+"""How users see numbers and dates: 1.234 and dd/mm/yyyy in Vietnamese."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from fieldkit.domain.entry import VIETNAM_TZ
+
+
+def format_number(value: int, lang: str = "vi") -> str:
+    """1.234 in Vietnamese, 1,234 in English."""
+    text = f"{value:,}"
+    return text.replace(",", ".") if lang == "vi" else text
+
+
+def format_percent(value: float | None, lang: str = "vi") -> str:
+    """118,5 % in Vietnamese, 118.5% in English; an em dash when there is no quota."""
+    if value is None:
+        return "—"
+    text = f"{value:.1f}"
+    return f"{text.replace('.', ',')} %" if lang == "vi" else f"{text}%"
+
+
+def format_date(value: date | datetime) -> str:
+    """dd/mm/yyyy (aware datetimes shown in Vietnam's time zone)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(VIETNAM_TZ)
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime) -> str:
+    """dd/mm/yyyy HH:MM in Vietnam's time zone."""
+    if value.tzinfo is not None:
+        value = value.astimezone(VIETNAM_TZ)
+    return value.strftime("%d/%m/%Y %H:%M")
