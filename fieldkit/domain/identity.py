@@ -47,6 +47,8 @@ def known_prefix(prefix: str) -> bool:
 def normalise_id_number(raw: str) -> str:
     """Strip spaces, dots and dashes; raise DomainError unless exactly 12 ASCII digits remain."""
     cleaned = _SEPARATORS.sub("", raw)
+    if not cleaned:
+        raise DomainError("id_number.length", "id_number", digits="0")
     if not cleaned.isascii() or not cleaned.isdigit():
         if cleaned and all(c.isdigit() for c in cleaned):
             # Non-ASCII digits (e.g. full-width) are normalised to ASCII.

@@ -1,0 +1,90 @@
+"""The layering of DESIGN.md, checked in fresh interpreters and by import-linter."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def loaded_modules(*modules: str) -> set[str]:
+    """Import the modules in a fresh interpreter and return every top-level package loaded."""
+    code = (
+        "import importlib, json, sys\n"
+        f"for m in {list(modules)!r}:\n"
+        "    importlib.import_module(m)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT
+    )
+    return set(json.loads(out.stdout))
+
+
+def _packages(root: str) -> list[str]:
+    base = ROOT / root.replace(".", "/")
+    if not base.exists():
+        return []
+    found = [root]
+    for path in sorted(base.rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        parts = list(rel.parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        name = ".".join(parts)
+        if "migrations" in parts or name == root:
+            continue
+        found.append(name)
+    return found
+
+
+def _heads(mods: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in mods}
+
+
+def test_domain_imports_only_stdlib_and_pydantic() -> None:
+    mods = loaded_modules(*_packages("fieldkit.domain"))
+    assert not _heads(mods) & {"textual", "sqlalchemy", "httpx", "fastapi", "sync_server"}
+    assert not {
+        m for m in mods if m.startswith(("fieldkit.store", "fieldkit.sync", "fieldkit.tui"))
+    }
+
+
+def test_store_and_sync_never_import_textual() -> None:
+    modules = _packages("fieldkit.store") + _packages("fieldkit.sync")
+    if not modules:
+        pytest.skip("no store or sync package yet")
+    mods = loaded_modules(*modules)
+    assert "textual" not in _heads(mods)
+    assert not {m for m in mods if m.startswith("fieldkit.tui")}
+
+
+def test_fieldkit_never_imports_sync_server() -> None:
+    modules = [m for m in _packages("fieldkit") if not m.startswith("fieldkit.tui")]
+    modules += _packages("fieldkit.tui")
+    mods = loaded_modules(*modules)
+    assert "sync_server" not in _heads(mods)
+
+
+def test_sync_server_imports_only_the_domain_of_fieldkit() -> None:
+    modules = _packages("sync_server") + _packages("seed")
+    mods = loaded_modules(*modules)
+    fieldkit_mods = {m for m in mods if m.split(".")[0] == "fieldkit"}
+    assert fieldkit_mods <= {"fieldkit"} | {
+        m for m in fieldkit_mods if m.startswith("fieldkit.domain")
+    }
+    assert "textual" not in _heads(mods)
+
+
+def test_import_linter_contracts_hold() -> None:
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    if lint is None:
+        pytest.skip("import-linter not installed")
+    out = subprocess.run([lint], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
