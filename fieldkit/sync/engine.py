@@ -1,0 +1,265 @@
+"""One sync: push the outbox in batches (retrying unknown outcomes), then pull every page."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import httpx
+from pydantic import ValidationError
+
+from fieldkit.domain import wire
+from fieldkit.sync.errors import SyncError
+from fieldkit.sync.report import SyncReport
+from fieldkit.sync.retry import RetryPolicy
+from fieldkit.sync.transport import (
+    Attempts,
+    base_headers,
+    encode_json,
+    error_body,
+    make_client,
+    raise_for_refusal,
+    send,
+)
+
+PUSH_PATH = f"{wire.API_PREFIX}/sync/push"
+PULL_PATH = f"{wire.API_PREFIX}/sync/pull"
+PULL_LIMIT = 500
+# A restored server is re-pushed at most this many times in one sync (it cannot restore faster).
+MAX_EPOCH_RESETS = 2
+
+Progress = Callable[[int, int], None]
+
+
+class SyncProfile(Protocol):
+    """The enrolled device's identity as the store keeps it."""
+
+    device_id: str
+    token: str
+    server_url: str
+
+
+class SyncStore(Protocol):
+    """What sync needs from the laptop's store (fieldkit.store.Store provides it)."""
+
+    @property
+    def profile(self) -> Any: ...
+
+    def pending_batch(self, limit: int) -> list[wire.Mutation]: ...
+
+    def apply_push_response(self, resp: wire.PushResponse) -> Any: ...
+
+    def apply_pull_page(self, resp: wire.PullResponse) -> Any: ...
+
+    def cursor(self) -> int: ...
+
+    def reset_for_epoch(self, epoch: str) -> Any: ...
+
+    def status(self) -> Any: ...
+
+
+def stored_epoch(store: SyncStore) -> str | None:
+    """The server epoch this store last synced with (None before the first sync)."""
+    getter = getattr(store, "server_epoch", None)
+    if callable(getter):
+        value = getter()
+        return str(value) if value else None
+    value = getattr(store.profile, "server_epoch", None)
+    return str(value) if value else None
+
+
+def _pending_count(store: SyncStore) -> int:
+    try:
+        return int(store.status().pending)
+    except (AttributeError, TypeError, ValueError):
+        return 0
+
+
+def _parse(
+    model: type[wire.PushResponse] | type[wire.PullResponse], response: httpx.Response
+) -> Any:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise SyncError("server_error", detail=f"bad {model.__name__}: {exc.errors()[:1]}") from exc
+
+
+class _Sync:
+    """The state of one sync_once call."""
+
+    def __init__(
+        self,
+        store: SyncStore,
+        client: httpx.Client,
+        policy: RetryPolicy,
+        progress: Progress | None,
+        batch_size: int,
+        pull_limit: int,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.policy = policy
+        self.progress = progress
+        self.batch_size = max(1, min(batch_size, wire.MAX_PUSH_BATCH))
+        self.pull_limit = pull_limit
+        self.report = SyncReport()
+        self.counts = Attempts()
+        self.resets = 0
+        self.headers = base_headers(str(store.profile.token))
+
+    def run(self) -> SyncReport:
+        """Push before pull; a new server epoch resets the store and pushes again."""
+        while True:
+            self.push_all()
+            if not self.pull_all():
+                return self.report
+
+    def push_all(self) -> None:
+        """Send every pending mutation, batch by batch, until the outbox is empty."""
+        total = _pending_count(self.store)
+        done = 0
+        if self.progress:
+            self.progress(0, total)
+        last_first: int | None = None
+        while batch := self.store.pending_batch(self.batch_size):
+            first = batch[0].mutation_id
+            if first == last_first:
+                # The store handed back a batch the server already acknowledged.
+                raise SyncError("server_error", detail=f"mutation {first} was not acknowledged")
+            last_first = first
+            sent, response = self.push_batch(batch)
+            self.store.apply_push_response(response)
+            self.report.add_push(sent, response)
+            done += sent
+            if self.progress:
+                self.progress(done, max(total, done))
+
+    def push_batch(self, batch: list[wire.Mutation]) -> tuple[int, wire.PushResponse]:
+        """Send one batch until its fate is known; resends carry the same mutation ids."""
+        body, headers = encode_json(wire.PushRequest(mutations=batch).model_dump_json().encode())
+        response = send(
+            self.client,
+            "POST",
+            self.url(PUSH_PATH),
+            policy=self.policy,
+            content=body,
+            headers=self.headers | headers,
+            counts=self.counts,
+        )
+        self.report.retries = self.counts.retries
+        if response.status_code == 409:
+            return self.on_gap(response, batch)
+        if response.status_code == 413 and len(batch) > 1:
+            # Too large for this server: send the first half now, the rest comes next round.
+            return self.push_batch(batch[: len(batch) // 2])
+        if not response.is_success:
+            raise_for_refusal(response)
+        parsed: wire.PushResponse = _parse(wire.PushResponse, response)
+        return len(batch), parsed
+
+    def url(self, path: str) -> str:
+        """The path against the client's base URL, or the profile's server when it has none."""
+        if str(self.client.base_url):
+            return path
+        return str(self.store.profile.server_url).rstrip("/") + path
+
+    def on_gap(
+        self, response: httpx.Response, batch: list[wire.Mutation]
+    ) -> tuple[int, wire.PushResponse]:
+        """A 409: either the server was restored (new epoch) or mutations really are missing."""
+        code, message = error_body(response)
+        expected = _expected_id(message, response)
+        page = self.fetch_page(self.store.cursor(), 1)
+        if page.server_epoch != stored_epoch(self.store) and self.resets < MAX_EPOCH_RESETS:
+            self.reset(page.server_epoch)
+            renumber = getattr(self.store, "renumber_outbox", None)
+            if callable(renumber) and expected is not None:
+                renumber(expected)
+            fresh = self.store.pending_batch(self.batch_size)
+            if fresh:
+                return self.push_batch(fresh)
+        raise SyncError("gap", detail=f"{code}: {message}", expected=expected)
+
+    def reset(self, epoch: str) -> None:
+        """Forget the cursor and queue everything again for a restored server."""
+        self.resets += 1
+        self.report.epoch_reset = True
+        self.store.reset_for_epoch(epoch)
+
+    def fetch_page(self, cursor: int, limit: int) -> wire.PullResponse:
+        """One pull page (GET is safe to repeat)."""
+        response = send(
+            self.client,
+            "GET",
+            self.url(PULL_PATH),
+            policy=self.policy,
+            params={"cursor": cursor, "limit": limit},
+            headers=self.headers,
+            counts=self.counts,
+        )
+        self.report.retries = self.counts.retries
+        if not response.is_success:
+            raise_for_refusal(response)
+        parsed: wire.PullResponse = _parse(wire.PullResponse, response)
+        return parsed
+
+    def pull_all(self) -> bool:
+        """Apply every page; True when the epoch changed and the outbox must be pushed again."""
+        while True:
+            page = self.fetch_page(self.store.cursor(), self.pull_limit)
+            known = stored_epoch(self.store)
+            if known is not None and page.server_epoch != known:
+                if self.resets >= MAX_EPOCH_RESETS:
+                    raise SyncError("server_error", detail="server epoch keeps changing")
+                self.reset(page.server_epoch)
+                return True
+            self.store.apply_pull_page(page)
+            self.report.pulled += len(page.changes)
+            if not page.has_more or not page.changes:
+                return False
+
+
+def _expected_id(message: str, response: httpx.Response) -> int | None:
+    """The mutation id a 409 names, from a structured field or the message's last number."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        error = data.get("error")
+        for source in (error, data):
+            if isinstance(source, dict) and isinstance(source.get("expected"), int):
+                return int(source["expected"])
+    digits = [
+        word for word in message.replace(".", " ").replace(",", " ").split() if word.isdigit()
+    ]
+    return int(digits[-1]) if digits else None
+
+
+def sync_once(
+    store: SyncStore,
+    *,
+    client: httpx.Client | None = None,
+    progress: Progress | None = None,
+    batch_size: int = 500,
+    pull_limit: int = PULL_LIMIT,
+    policy: RetryPolicy | None = None,
+) -> SyncReport:
+    """Push all pending mutations, then pull all changes; raises SyncError if it cannot finish.
+
+    Whatever happens, nothing is lost: a mutation leaves the outbox only when the server's
+    acknowledgement has been applied to the store.
+    """
+    started = time.monotonic()
+    own = client is None
+    http = (
+        client if client is not None else make_client(store.profile.server_url, store.profile.token)
+    )
+    try:
+        report = _Sync(store, http, policy or RetryPolicy(), progress, batch_size, pull_limit).run()
+    finally:
+        if own:
+            http.close()
+    report.duration = time.monotonic() - started
+    return report

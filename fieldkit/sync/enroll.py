@@ -1,0 +1,70 @@
+"""Enrolment (a one-time code becomes a device token) and a cheap reachability check."""
+
+from __future__ import annotations
+
+import httpx
+from pydantic import ValidationError
+
+from fieldkit.domain import wire
+from fieldkit.sync.errors import SyncError
+from fieldkit.sync.retry import RetryPolicy
+from fieldkit.sync.transport import base_headers, encode_json, error_body, make_client, send
+
+ENROLL_PATH = f"{wire.API_PREFIX}/enroll"
+HEALTH_PATH = f"{wire.API_PREFIX}/healthz"
+
+
+def enroll(
+    server_url: str,
+    code: str,
+    device_name: str,
+    *,
+    client: httpx.Client | None = None,
+    policy: RetryPolicy | None = None,
+) -> wire.EnrollResponse:
+    """Exchange a one-time enrolment code for this device's id and token."""
+    try:
+        request = wire.EnrollRequest(code=code.strip(), device_name=device_name[:100])
+    except ValidationError as exc:
+        raise SyncError("enroll_invalid", detail="malformed code") from exc
+    body, headers = encode_json(request.model_dump_json().encode())
+    http = client if client is not None else make_client(server_url)
+    url = ENROLL_PATH if str(http.base_url) else server_url.rstrip("/") + ENROLL_PATH
+    # Enrolment uses up the code, so a lost reply cannot be resent: one attempt only.
+    try:
+        response = send(
+            http,
+            "POST",
+            url,
+            policy=policy or RetryPolicy(max_attempts=1),
+            content=body,
+            headers=base_headers() | headers,
+        )
+    finally:
+        if client is None:
+            http.close()
+    if response.is_success:
+        try:
+            return wire.EnrollResponse.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise SyncError("server_error", detail="bad enroll response") from exc
+    err_code, message = error_body(response)
+    detail = f"HTTP {response.status_code} {err_code}: {message}"
+    if response.status_code == 426 or "protocol" in err_code:
+        raise SyncError("protocol_too_old", detail=detail)
+    if response.status_code in (400, 401, 403, 404, 409, 410, 422):
+        raise SyncError("enroll_invalid", detail=detail)
+    raise SyncError("server_error", detail=detail)
+
+
+def reachable(server_url: str, timeout: float = 3.0) -> bool:
+    """True when the server answers its health check within `timeout` seconds."""
+    try:
+        response = httpx.get(
+            server_url.rstrip("/") + HEALTH_PATH,
+            headers=base_headers(),
+            timeout=httpx.Timeout(timeout),
+        )
+    except (httpx.HTTPError, ValueError):
+        return False
+    return response.is_success

@@ -1,0 +1,48 @@
+"""What one sync did: counts for the status bar and per-item results for the lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fieldkit.domain import wire
+
+
+@dataclass
+class SyncReport:
+    """The outcome of one `sync_once`: pushed, accepted, duplicates, rejected, pulled."""
+
+    pushed: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    batches: int = 0
+    retries: int = 0
+    epoch_reset: bool = False
+    duration: float = 0.0
+    items: list[wire.PushItemResult] = field(default_factory=list)
+
+    def add_push(self, sent: int, response: wire.PushResponse) -> None:
+        """Count one acknowledged batch."""
+        self.pushed += sent
+        self.batches += 1
+        for item in response.results:
+            self.items.append(item)
+            if item.status is wire.ItemStatus.ACCEPTED:
+                self.accepted += 1
+            elif item.status is wire.ItemStatus.DUPLICATE:
+                self.duplicates += 1
+            else:
+                self.rejected += 1
+
+    def summary(self, lang: str = "vi") -> str:
+        """One line for the status bar."""
+        if lang == "en":
+            return (
+                f"Sent {self.pushed}: {self.accepted} accepted, {self.duplicates} duplicates, "
+                f"{self.rejected} rejected; received {self.pulled} updates."
+            )
+        return (
+            f"Đã gửi {self.pushed}: {self.accepted} được nhận, {self.duplicates} trùng, "
+            f"{self.rejected} bị từ chối; nhận {self.pulled} cập nhật."
+        )
