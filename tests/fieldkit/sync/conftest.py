@@ -1,0 +1,55 @@
+"""Fixtures for the sync client's tests: the chaos harness, a fault proxy, a sleep recorder."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+
+def _load_chaos() -> None:
+    if "sync_chaos" in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(
+        "sync_chaos", Path(__file__).with_name("sync_chaos.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["sync_chaos"] = module
+    spec.loader.exec_module(module)
+
+
+_load_chaos()
+
+import sync_chaos  # noqa: E402
+
+
+class Sleeps(list[float]):
+    """Records the backoff delays instead of sleeping."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    """A sleep function for RetryPolicy that records instead of waiting."""
+    return Sleeps()
+
+
+@pytest.fixture
+def proxy_to() -> Iterator[Callable[[int], sync_chaos.FaultProxy]]:
+    """Start fault proxies in front of a port; closed after the test."""
+    made: list[sync_chaos.FaultProxy] = []
+
+    def start(port: int) -> sync_chaos.FaultProxy:
+        proxy = sync_chaos.FaultProxy(upstream_port=port).start()
+        made.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in made:
+        proxy.close()

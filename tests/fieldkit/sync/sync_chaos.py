@@ -1,0 +1,261 @@
+"""Test machinery for sync: a fault-injecting HTTP proxy and an in-process uvicorn server.
+
+Loaded by path (as module `sync_chaos`) from the conftest files of tests/fieldkit/sync and
+tests/e2e, because pytest's importlib mode does not put test directories on sys.path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import socket
+import struct
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import uvicorn
+
+
+class Fault(StrEnum):
+    """What the proxy does to one request."""
+
+    LOST_ACK = "lost_ack"  # forward, let the server answer, drop the answer (reset)
+    DROP_MID_BODY = "drop_mid_body"  # forward half the body, then reset both sides
+    RESET_BEFORE = "reset_before"  # read the request, reset without forwarding
+    STATUS_503 = "status_503"  # answer 503 without forwarding
+    STATUS_429 = "status_429"  # answer 429 without forwarding
+    SLOW_REPLY = "slow_reply"  # forward, then hold the answer until the client gives up
+
+
+@dataclass
+class Rule:
+    """Apply `fault` to the next `times` requests whose path contains `path`."""
+
+    fault: Fault
+    path: str
+    times: int
+
+
+@dataclass
+class Seen:
+    """One request as the proxy saw it (body decompressed when gzip)."""
+
+    method: str
+    path: str
+    body: bytes
+    fault: Fault | None
+
+
+def _recv_until(conn: socket.socket, buf: bytearray, marker: bytes) -> int:
+    while (at := buf.find(marker)) < 0:
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed before headers")
+        buf.extend(chunk)
+    return at
+
+
+def _recv_exact(conn: socket.socket, buf: bytearray, size: int) -> None:
+    while len(buf) < size:
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed mid-body")
+        buf.extend(chunk)
+
+
+def _reset(conn: socket.socket) -> None:
+    """Close with a TCP RST, like a dropped mobile link."""
+    with contextlib.suppress(OSError):
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+
+
+@dataclass
+class FaultProxy:
+    """A real TCP proxy in front of an HTTP server that can lose requests and replies."""
+
+    upstream_port: int
+    upstream_host: str = "127.0.0.1"
+    rules: deque[Rule] = field(default_factory=deque)
+    seen: list[Seen] = field(default_factory=list)
+    hold_seconds: float = 3.0
+    _sock: socket.socket | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> FaultProxy:
+        """Listen on a free loopback port."""
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    @property
+    def port(self) -> int:
+        assert self._sock is not None
+        return int(self._sock.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def inject(self, fault: Fault, path: str = "/sync/push", times: int = 1) -> None:
+        """Queue a fault for the next matching requests."""
+        with self._lock:
+            self.rules.append(Rule(fault, path, times))
+
+    def clear(self) -> None:
+        """Forget queued faults."""
+        with self._lock:
+            self.rules.clear()
+
+    def requests(self, path: str = "/sync/push") -> list[Seen]:
+        """Requests seen whose path contains `path`."""
+        with self._lock:
+            return [s for s in self.seen if path in s.path]
+
+    def pushed_ids(self, index: int) -> list[int]:
+        """Mutation ids carried by the index-th push request seen."""
+        body = json.loads(self.requests()[index].body)
+        return [int(m["mutation_id"]) for m in body["mutations"]]
+
+    def close(self) -> None:
+        """Stop accepting."""
+        self._stop.set()
+        if self._sock is not None:
+            self._sock.close()
+
+    def _take(self, path: str) -> Fault | None:
+        with self._lock:
+            for rule in self.rules:
+                if rule.path in path and rule.times > 0:
+                    rule.times -= 1
+                    fault = rule.fault
+                    if rule.times == 0:
+                        self.rules.remove(rule)
+                    return fault
+        return None
+
+    def _accept(self) -> None:
+        assert self._sock is not None
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            self._one(conn)
+        except OSError:
+            _reset(conn)
+
+    def _one(self, conn: socket.socket) -> None:
+        buf = bytearray()
+        end = _recv_until(conn, buf, b"\r\n\r\n")
+        head = bytes(buf[:end]).decode("latin-1").split("\r\n")
+        method, path, _ = head[0].split(" ", 2)
+        headers = [h for h in head[1:] if h]
+        length = 0
+        gz = False
+        kept = []
+        for line in headers:
+            name, _, value = line.partition(":")
+            low = name.strip().lower()
+            if low == "content-length":
+                length = int(value.strip())
+            if low == "content-encoding" and "gzip" in value:
+                gz = True
+            if low not in ("connection", "keep-alive"):
+                kept.append(line)
+        kept.append("Connection: close")
+        fault = self._take(path)
+        new_head = ("\r\n".join([head[0], *kept]) + "\r\n\r\n").encode("latin-1")
+        if fault is Fault.DROP_MID_BODY:
+            want = end + 4 + max(1, length // 2)
+            _recv_exact(conn, buf, min(want, end + 4 + length))
+            part = bytes(buf[end + 4 : want])
+            self._record(method, path, b"", fault)
+            up = socket.create_connection((self.upstream_host, self.upstream_port))
+            up.sendall(new_head + part)
+            _reset(up)
+            _reset(conn)
+            return
+        _recv_exact(conn, buf, end + 4 + length)
+        body = bytes(buf[end + 4 : end + 4 + length])
+        self._record(method, path, gzip.decompress(body) if gz and body else body, fault)
+        if fault is Fault.RESET_BEFORE:
+            _reset(conn)
+            return
+        if fault in (Fault.STATUS_503, Fault.STATUS_429):
+            status = "503 Service Unavailable" if fault is Fault.STATUS_503 else "429 Too Many"
+            payload = b'{"error": {"code": "busy", "message": "try later"}}'
+            conn.sendall(
+                f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nRetry-After: 0\r\n"
+                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode()
+                + payload
+            )
+            conn.close()
+            return
+        up = socket.create_connection((self.upstream_host, self.upstream_port))
+        up.sendall(new_head + body)
+        reply = bytearray()
+        while chunk := up.recv(65536):
+            reply.extend(chunk)
+        up.close()
+        if fault is Fault.LOST_ACK:
+            _reset(conn)
+            return
+        if fault is Fault.SLOW_REPLY:
+            self._stop.wait(self.hold_seconds)
+            _reset(conn)
+            return
+        conn.sendall(bytes(reply))
+        conn.close()
+
+    def _record(self, method: str, path: str, body: bytes, fault: Fault | None) -> None:
+        with self._lock:
+            self.seen.append(Seen(method, path, body, fault))
+
+
+class ServerThread:
+    """A real uvicorn serving an ASGI app on a free loopback port, in a thread."""
+
+    def __init__(self, app: Any) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        config = uvicorn.Config(app, log_level="warning", lifespan="auto", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, args=([self.sock],), daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ServerThread:
+        """Start and wait until uvicorn says it is serving."""
+        self.thread.start()
+        idle = threading.Event()
+        while not self.server.started and self.thread.is_alive():
+            idle.wait(0.01)  # uvicorn offers no startup event to wait on
+        if not self.server.started:
+            raise RuntimeError("uvicorn did not start")
+        return self
+
+    def stop(self) -> None:
+        """Ask uvicorn to exit and wait for it."""
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
