@@ -1,0 +1,297 @@
+"""Saving, editing and finding entries (functions take a session; the caller commits)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from fieldkit.domain import (
+    VIETNAM_TZ,
+    ConsentMethod,
+    DeviceOwner,
+    DomainError,
+    Entry,
+    Outcome,
+    Reason,
+    Sex,
+    fold,
+    normalise_id_number,
+    normalise_phone,
+)
+from fieldkit.store.errors import StoreError
+from fieldkit.store.keys import id_key
+from fieldkit.store.models import EntryRecord, OutboxRow, SyncStateRow
+from fieldkit.store.records import EntryFilter, EntryQuery, EntryRow, EntryStatus, SavedEntry
+
+MAX_PAGE = 1000
+
+
+def sync_state(session: Session) -> SyncStateRow:
+    """The one sync bookkeeping row (created with the database)."""
+    state = session.get(SyncStateRow, 1)
+    if state is None:
+        state = SyncStateRow(id=1, cursor=0, next_mutation_id=1, last_mutation_id=0)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def next_mutation_id(session: Session) -> int:
+    """Allocate the next mutation id (strictly increasing; the write lock is already held)."""
+    state = sync_state(session)
+    value = state.next_mutation_id
+    state.next_mutation_id = value + 1
+    return value
+
+
+def _fill(record: EntryRecord, entry: Entry, local_key: str, now: datetime) -> None:
+    """Copy an Entry's fields onto its row, with the search column and the local id key."""
+    record.visit_id = str(entry.visit_id) if entry.visit_id else None
+    record.village = entry.village
+    record.service = entry.service
+    record.outcome = entry.outcome.value
+    record.reasons = [r.value for r in entry.reasons]
+    record.assisted_at = entry.assisted_at
+    record.full_name = entry.full_name
+    record.search = fold(entry.full_name)
+    record.id_number = entry.id_number
+    record.id_key = id_key(local_key, entry.id_number)
+    record.birth_year = entry.birth_year
+    record.sex = entry.sex.value
+    record.phone = entry.phone
+    record.consent = entry.consent
+    record.consent_method = entry.consent_method.value
+    record.device_owner = entry.device_owner.value
+    record.note = entry.note
+    record.rev = entry.rev
+    record.updated_at = now
+
+
+def _outbox(session: Session, entry: Entry, base_rev: int | None, now: datetime) -> int:
+    mutation_id = next_mutation_id(session)
+    session.add(
+        OutboxRow(
+            mutation_id=mutation_id,
+            entry_id=str(entry.id),
+            payload=entry.model_dump(mode="json"),
+            base_rev=base_rev,
+            created_at=now,
+        )
+    )
+    return mutation_id
+
+
+def save_entries(session: Session, entries: list[Entry], local_key: str) -> list[SavedEntry]:
+    """Add new entries and one outbox row each, in the caller's transaction."""
+    now = datetime.now(UTC)
+    saved: list[SavedEntry] = []
+    for entry in entries:
+        if session.get(EntryRecord, str(entry.id)) is not None:
+            raise StoreError("entry.exists", entry_id=str(entry.id))
+        record = EntryRecord(
+            id=str(entry.id),
+            status=EntryStatus.PENDING.value,
+            erased=False,
+            created_at=now,
+        )
+        _fill(record, entry, local_key, now)
+        session.add(record)
+        session.flush()
+        mutation_id = _outbox(session, entry, None, now)
+        saved.append(SavedEntry(entry_id=entry.id, mutation_id=mutation_id, rev=entry.rev))
+    session.flush()
+    return saved
+
+
+def update_entry(session: Session, entry: Entry, local_key: str) -> SavedEntry:
+    """Edit an entry (or fix a rejected one): rev+1, base_rev = the old rev, a new outbox row."""
+    record = session.get(EntryRecord, str(entry.id))
+    if record is None:
+        raise StoreError("entry.unknown", entry_id=str(entry.id))
+    if record.erased:
+        raise StoreError("entry.erased", entry_id=str(entry.id))
+    now = datetime.now(UTC)
+    base_rev = record.rev
+    new = entry.model_copy(update={"rev": base_rev + 1})
+    _fill(record, new, local_key, now)
+    record.status = EntryStatus.PENDING.value
+    record.reject_code = None
+    record.reject_message = None
+    mutation_id = _outbox(session, new, base_rev, now)
+    session.flush()
+    return SavedEntry(entry_id=new.id, mutation_id=mutation_id, rev=new.rev)
+
+
+def to_row(record: EntryRecord) -> EntryRow:
+    """The read model of a row."""
+    return EntryRow(
+        id=uuid.UUID(record.id),
+        visit_id=uuid.UUID(record.visit_id) if record.visit_id else None,
+        village=record.village,
+        service=record.service,
+        outcome=Outcome(record.outcome),
+        reasons=[Reason(r) for r in record.reasons],
+        assisted_at=record.assisted_at,
+        full_name=record.full_name,
+        id_number=record.id_number,
+        birth_year=record.birth_year,
+        sex=Sex(record.sex),
+        phone=record.phone,
+        consent=record.consent,
+        consent_method=ConsentMethod(record.consent_method),
+        device_owner=DeviceOwner(record.device_owner),
+        note=record.note,
+        rev=record.rev,
+        status=EntryStatus(record.status),
+        server_rev=record.server_rev,
+        erased=record.erased,
+        created_at=record.created_at,
+        duplicate_village=record.duplicate_village,
+        duplicate_village_name=record.duplicate_village_name,
+        duplicate_at=record.duplicate_at,
+        review_decision=record.review_decision,
+        review_reason=record.review_reason,
+        reject_code=record.reject_code,
+        reject_message=record.reject_message,
+    )
+
+
+def get_entry(session: Session, entry_id: uuid.UUID | str) -> EntryRow | None:
+    """One entry by id, or None."""
+    record = session.get(EntryRecord, str(entry_id))
+    return to_row(record) if record is not None else None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def today_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """Start and end of today in Vietnam's time zone, as aware datetimes."""
+    local = (now or datetime.now(UTC)).astimezone(VIETNAM_TZ)
+    start = datetime.combine(local.date(), time(0), tzinfo=VIETNAM_TZ)
+    return start, start + timedelta(days=1)
+
+
+def _conditions(query: EntryQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    term = query.search.strip()
+    if term:
+        digits = term.replace(" ", "").replace(".", "").replace("-", "")
+        if digits.isdigit():
+            conditions.append(
+                or_(
+                    EntryRecord.id_number.like(_like(digits), escape="\\"),
+                    EntryRecord.phone.like(_like(digits), escape="\\"),
+                )
+            )
+        else:
+            folded = " ".join(fold(term).split())
+            conditions.append(EntryRecord.search.like(_like(folded), escape="\\"))
+    match query.filter:
+        case EntryFilter.TODAY:
+            start, end = today_bounds()
+            conditions.append(and_(EntryRecord.assisted_at >= start, EntryRecord.assisted_at < end))
+        case EntryFilter.PENDING:
+            conditions.append(EntryRecord.status == EntryStatus.PENDING.value)
+        case EntryFilter.REJECTED:
+            conditions.append(EntryRecord.status == EntryStatus.REJECTED.value)
+        case EntryFilter.DUPLICATE:
+            conditions.append(EntryRecord.status == EntryStatus.DUPLICATE.value)
+        case _:
+            pass
+    if query.village:
+        conditions.append(EntryRecord.village == query.village)
+    if query.service:
+        conditions.append(EntryRecord.service == query.service)
+    return conditions
+
+
+def query_entries(session: Session, query: EntryQuery) -> list[EntryRow]:
+    """One page of entries, newest first."""
+    limit = max(1, min(query.limit, MAX_PAGE))
+    stmt = (
+        select(EntryRecord)
+        .where(*_conditions(query))
+        .order_by(EntryRecord.assisted_at.desc(), EntryRecord.id.desc())
+        .offset(max(0, query.offset))
+        .limit(limit)
+    )
+    return [to_row(r) for r in session.scalars(stmt)]
+
+
+def count_entries(session: Session, query: EntryQuery) -> int:
+    """How many entries match the query's search and filter (paging ignored)."""
+    stmt = select(func.count()).select_from(EntryRecord).where(*_conditions(query))
+    return int(session.scalar(stmt) or 0)
+
+
+def already_helped(
+    session: Session, local_key: str, id_number: str, service: str
+) -> datetime | None:
+    """When this citizen first had a success for this service on this laptop, if ever."""
+    try:
+        number = normalise_id_number(id_number)
+    except DomainError:
+        return None
+    stmt = select(func.min(EntryRecord.assisted_at)).where(
+        EntryRecord.id_key == id_key(local_key, number),
+        EntryRecord.service == service,
+        EntryRecord.outcome == Outcome.SUCCESS.value,
+    )
+    found = session.scalar(stmt)
+    if found is None:
+        return None
+    if isinstance(found, str):  # func.min bypasses the column type on SQLite
+        found = datetime.fromisoformat(found)
+    return found.replace(tzinfo=UTC) if found.tzinfo is None else found
+
+
+def phone_use_count(
+    session: Session, local_key: str, phone: str, exclude_id_number: str | None = None
+) -> int:
+    """How many distinct citizens this phone was recorded for here (excluding one citizen)."""
+    try:
+        number = normalise_phone(phone)
+    except DomainError:
+        return 0
+    stmt = select(func.count(func.distinct(EntryRecord.id_key))).where(
+        EntryRecord.phone == number, EntryRecord.id_key.is_not(None)
+    )
+    if exclude_id_number:
+        try:
+            own = id_key(local_key, normalise_id_number(exclude_id_number))
+            stmt = stmt.where(EntryRecord.id_key != own)
+        except DomainError:
+            pass
+    return int(session.scalar(stmt) or 0)
+
+
+def erase_expired(session: Session, retention_days: int, now: datetime | None = None) -> int:
+    """Erase personal data of acknowledged entries older than the retention period."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+    stmt = (
+        update(EntryRecord)
+        .where(
+            EntryRecord.status.in_([EntryStatus.ACKED.value, EntryStatus.DUPLICATE.value]),
+            EntryRecord.assisted_at < cutoff,
+            EntryRecord.erased.is_(False),
+        )
+        .values(
+            full_name="",
+            search="",
+            id_number="•" * 12,
+            id_key=None,
+            phone=None,
+            note="",
+            erased=True,
+            updated_at=datetime.now(UTC),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    result = session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)

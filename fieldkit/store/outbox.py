@@ -1,0 +1,168 @@
+"""The outbox: what to push next and what the server's answer does to it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from fieldkit.domain import mask_id_number
+from fieldkit.domain.wire import ItemStatus, Mutation, PushItemResult, PushResponse
+from fieldkit.store.entries import next_mutation_id, sync_state
+from fieldkit.store.models import EntryRecord, OutboxRow, RejectedRow
+from fieldkit.store.records import EntryStatus
+
+MESSAGE_MAX = 500
+
+
+def pending_batch(session: Session, limit: int) -> list[Mutation]:
+    """The oldest outbox rows, in mutation-id order."""
+    stmt = select(OutboxRow).order_by(OutboxRow.mutation_id).limit(max(1, limit))
+    return [
+        Mutation(mutation_id=row.mutation_id, entry=row.payload, base_rev=row.base_rev)
+        for row in session.scalars(stmt)
+    ]
+
+
+def pending_count(session: Session) -> int:
+    """How many mutations wait for the server."""
+    return int(session.scalar(select(func.count()).select_from(OutboxRow)) or 0)
+
+
+def _still_queued(session: Session, entry_id: str) -> bool:
+    stmt = select(OutboxRow.mutation_id).where(OutboxRow.entry_id == entry_id).limit(1)
+    return session.scalar(stmt) is not None
+
+
+def _acknowledge(session: Session, row: OutboxRow, item: PushItemResult | None) -> None:
+    """Apply one item's status to its entry and drop the outbox row."""
+    record = session.get(EntryRecord, row.entry_id)
+    session.delete(row)
+    session.flush()
+    if record is None:
+        return
+    status = item.status if item is not None else ItemStatus.ACCEPTED
+    now = datetime.now(UTC)
+    if status is ItemStatus.REJECTED:
+        code = (item.code if item else None) or "rejected"
+        message = ((item.message if item else None) or code)[:MESSAGE_MAX]
+        session.add(
+            RejectedRow(
+                entry_id=record.id,
+                mutation_id=row.mutation_id,
+                code=code[:60],
+                message=message,
+                at=now,
+            )
+        )
+        if not _still_queued(session, record.id):
+            record.status = EntryStatus.REJECTED.value
+            record.reject_code = code[:60]
+            record.reject_message = message
+            record.updated_at = now
+        return
+    if item is not None and item.rev is not None:
+        record.server_rev = item.rev
+    if status is ItemStatus.DUPLICATE and item is not None and item.duplicate_of is not None:
+        record.duplicate_village = item.duplicate_of.village[:12]
+        record.duplicate_village_name = item.duplicate_of.village_name[:200]
+        at = item.duplicate_of.assisted_at
+        record.duplicate_at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    if _still_queued(session, record.id):
+        return
+    record.status = (
+        EntryStatus.DUPLICATE.value if status is ItemStatus.DUPLICATE else EntryStatus.ACKED.value
+    )
+    record.reject_code = None
+    record.reject_message = None
+    if not record.erased:
+        record.id_number = mask_id_number(record.id_number)
+    record.updated_at = now
+
+
+def apply_push_response(session: Session, response: PushResponse) -> int:
+    """Ack every outbox row the server has durably applied; returns how many were acked."""
+    items = {item.mutation_id: item for item in response.results}
+    stmt = (
+        select(OutboxRow)
+        .where(OutboxRow.mutation_id <= response.last_mutation_id)
+        .order_by(OutboxRow.mutation_id)
+    )
+    acked = 0
+    for row in list(session.scalars(stmt)):
+        _acknowledge(session, row, items.get(row.mutation_id))
+        acked += 1
+    state = sync_state(session)
+    state.last_mutation_id = max(state.last_mutation_id, response.last_mutation_id)
+    if state.next_mutation_id <= response.last_mutation_id:
+        state.next_mutation_id = response.last_mutation_id + 1
+    session.flush()
+    return acked
+
+
+def renumber_outbox(session: Session, first_id: int) -> int:
+    """Renumber the outbox from first_id on (after a gap the server reported); returns count."""
+    rows = list(session.scalars(select(OutboxRow).order_by(OutboxRow.mutation_id)))
+    payloads = [(r.entry_id, r.payload, r.base_rev, r.created_at) for r in rows]
+    session.execute(delete(OutboxRow))
+    session.flush()
+    state = sync_state(session)
+    state.next_mutation_id = first_id
+    for entry_id, payload, base_rev, created_at in payloads:
+        session.add(
+            OutboxRow(
+                mutation_id=next_mutation_id(session),
+                entry_id=entry_id,
+                payload=payload,
+                base_rev=base_rev,
+                created_at=created_at,
+            )
+        )
+    state.last_mutation_id = min(state.last_mutation_id, first_id - 1)
+    session.flush()
+    return len(payloads)
+
+
+def reset_for_epoch(session: Session, epoch: str) -> int:
+    """The server was restored: restart pulling from 0 and re-queue every unmasked entry."""
+    from fieldkit.store.entries import to_row
+
+    state = sync_state(session)
+    state.cursor = 0
+    state.server_epoch = epoch
+    state.last_mutation_id = 0
+    queued = set(session.scalars(select(OutboxRow.entry_id).distinct()))
+    stmt = (
+        select(EntryRecord)
+        .where(
+            EntryRecord.erased.is_(False),
+            EntryRecord.status != EntryStatus.REJECTED.value,
+        )
+        .order_by(EntryRecord.created_at, EntryRecord.id)
+    )
+    now = datetime.now(UTC)
+    requeued = 0
+    for record in session.scalars(stmt):
+        if record.id in queued:
+            continue
+        row = to_row(record)
+        if not row.editable:
+            continue
+        try:
+            payload = row.to_entry().model_dump(mode="json")
+        except ValueError:
+            continue
+        session.add(
+            OutboxRow(
+                mutation_id=next_mutation_id(session),
+                entry_id=record.id,
+                payload=payload,
+                base_rev=None,
+                created_at=now,
+            )
+        )
+        record.status = EntryStatus.PENDING.value
+        requeued += 1
+    session.flush()
+    return requeued

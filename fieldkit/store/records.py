@@ -1,0 +1,183 @@
+"""What the store hands out: plain read models, never ORM rows."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from fieldkit.domain import ConsentMethod, DeviceOwner, Entry, Outcome, Reason, Sex, is_masked
+from fieldkit.domain.wire import VillageInfo
+from fieldkit.store.errors import StoreError
+
+
+class EntryStatus(StrEnum):
+    """Where an entry stands with the server."""
+
+    PENDING = "pending"
+    ACKED = "acked"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+class EntryFilter(StrEnum):
+    """The list filters of the TUI and `fieldkit list`."""
+
+    ALL = "all"
+    TODAY = "today"
+    PENDING = "pending"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class EntryQuery:
+    """A page of entries: diacritic-insensitive search, one filter, offset/limit paging."""
+
+    search: str = ""
+    filter: EntryFilter = EntryFilter.ALL
+    offset: int = 0
+    limit: int = 50
+    village: str | None = None
+    service: str | None = None
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One entry as lists show it (id number masked once the server acknowledged it)."""
+
+    id: uuid.UUID
+    visit_id: uuid.UUID | None
+    village: str
+    service: str
+    outcome: Outcome
+    reasons: list[Reason]
+    assisted_at: datetime
+    full_name: str
+    id_number: str
+    birth_year: int
+    sex: Sex
+    phone: str | None
+    consent: bool
+    consent_method: ConsentMethod
+    device_owner: DeviceOwner
+    note: str
+    rev: int
+    status: EntryStatus
+    server_rev: int | None
+    erased: bool
+    created_at: datetime
+    duplicate_village: str | None = None
+    duplicate_village_name: str | None = None
+    duplicate_at: datetime | None = None
+    review_decision: str | None = None
+    review_reason: str | None = None
+    reject_code: str | None = None
+    reject_message: str | None = None
+
+    @property
+    def editable(self) -> bool:
+        """Whether the full entry is still here (not erased, number not masked)."""
+        return not self.erased and not is_masked(self.id_number)
+
+    def to_entry(self) -> Entry:
+        """The write model, for editing; raises StoreError when personal data is gone."""
+        if not self.editable:
+            raise StoreError("entry.erased", entry_id=str(self.id))
+        return Entry(
+            id=self.id,
+            visit_id=self.visit_id,
+            village=self.village,
+            service=self.service,
+            outcome=self.outcome,
+            reasons=list(self.reasons),
+            assisted_at=self.assisted_at,
+            full_name=self.full_name,
+            id_number=self.id_number,
+            birth_year=self.birth_year,
+            sex=self.sex,
+            phone=self.phone,
+            consent=self.consent,
+            consent_method=self.consent_method,
+            device_owner=self.device_owner,
+            note=self.note,
+            rev=self.rev,
+        )
+
+
+@dataclass(frozen=True)
+class SavedEntry:
+    """What a save returns once the transaction is committed."""
+
+    entry_id: uuid.UUID
+    mutation_id: int
+    rev: int
+
+
+@dataclass(frozen=True)
+class RejectedItem:
+    """One refusal by the server (the list is never deleted)."""
+
+    entry_id: uuid.UUID
+    mutation_id: int
+    code: str
+    message: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class VillageProgress:
+    """Quota progress of one village and service: last synced tally plus local successes."""
+
+    village: str
+    village_name: str
+    service: str
+    period: str
+    quota: int | None
+    achieved_synced: int
+    local_unsynced: int
+
+    @property
+    def achieved(self) -> int:
+        """Synced achievements plus successes recorded here but not yet counted."""
+        return self.achieved_synced + self.local_unsynced
+
+    @property
+    def percentage(self) -> float | None:
+        """Achieved over quota in percent (can exceed 100); None without a quota."""
+        if not self.quota:
+            return None
+        return 100.0 * self.achieved / self.quota
+
+
+@dataclass(frozen=True)
+class StoreStatus:
+    """What `fieldkit status` and the TUI's status bar show."""
+
+    pending: int
+    rejected: int
+    duplicates: int
+    total: int
+    last_sync_at: datetime | None
+    last_error: str | None
+    cursor: int
+    server_epoch: str | None
+    villages: list[VillageProgress] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The enrolled volunteer and device this store belongs to."""
+
+    name: str
+    device_id: str
+    token: str
+    server_url: str
+    user_id: int
+    user_name: str
+    team_id: int
+    villages: list[VillageInfo]
+    default_village: str | None
+    lang: str
+    pin_hash: str | None

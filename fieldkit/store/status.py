@@ -1,0 +1,88 @@
+"""The store's status: queue sizes, last sync and the village's quota progress."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fieldkit.domain import VIETNAM_TZ, Outcome, period_of
+from fieldkit.domain.wire import VillageInfo
+from fieldkit.store.entries import sync_state
+from fieldkit.store.models import EntryRecord
+from fieldkit.store.pulled import services, tallies
+from fieldkit.store.records import EntryStatus, StoreStatus, VillageProgress
+
+
+def _period_bounds(period: str) -> tuple[datetime, datetime]:
+    year = int(period)
+    return (
+        datetime(year, 1, 1, tzinfo=VIETNAM_TZ),
+        datetime(year + 1, 1, 1, tzinfo=VIETNAM_TZ),
+    )
+
+
+def _local_unsynced(session: Session, period: str) -> dict[tuple[str, str], int]:
+    """Distinct citizens with a success recorded here the server has not counted yet."""
+    start, end = _period_bounds(period)
+    stmt = (
+        select(
+            EntryRecord.village,
+            EntryRecord.service,
+            func.count(func.distinct(EntryRecord.id_key)),
+        )
+        .where(
+            EntryRecord.status == EntryStatus.PENDING.value,
+            EntryRecord.server_rev.is_(None),
+            EntryRecord.outcome == Outcome.SUCCESS.value,
+            EntryRecord.assisted_at >= start,
+            EntryRecord.assisted_at < end,
+        )
+        .group_by(EntryRecord.village, EntryRecord.service)
+    )
+    return {(v, s): int(n) for v, s, n in session.execute(stmt)}
+
+
+def village_progress(
+    session: Session, villages: list[VillageInfo], now: datetime | None = None
+) -> list[VillageProgress]:
+    """One row per team village and quota-counting service for the current period."""
+    period = period_of(now or datetime.now(UTC))
+    synced = {(t.unit_code, t.service, t.period): t for t in tallies(session)}
+    local = _local_unsynced(session, period)
+    rows: list[VillageProgress] = []
+    counted = [s for s in services(session) if s.counts_toward_quota and s.active]
+    for village in villages:
+        for service in counted:
+            tally = synced.get((village.code, service.code, period))
+            rows.append(
+                VillageProgress(
+                    village=village.code,
+                    village_name=village.name,
+                    service=service.code,
+                    period=period,
+                    quota=tally.quota if tally else None,
+                    achieved_synced=tally.achieved if tally else 0,
+                    local_unsynced=local.get((village.code, service.code), 0),
+                )
+            )
+    return rows
+
+
+def store_status(session: Session, villages: list[VillageInfo]) -> StoreStatus:
+    """Counts by sync status, the last sync, and quota progress."""
+    stmt = select(EntryRecord.status, func.count()).group_by(EntryRecord.status)
+    counts: dict[str, int] = {status: int(n) for status, n in session.execute(stmt)}
+    state = sync_state(session)
+    return StoreStatus(
+        pending=int(counts.get(EntryStatus.PENDING.value, 0)),
+        rejected=int(counts.get(EntryStatus.REJECTED.value, 0)),
+        duplicates=int(counts.get(EntryStatus.DUPLICATE.value, 0)),
+        total=int(sum(counts.values())),
+        last_sync_at=state.last_sync_at,
+        last_error=state.last_error,
+        cursor=state.cursor,
+        server_epoch=state.server_epoch,
+        villages=village_progress(session, villages),
+    )
