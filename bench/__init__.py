@@ -1,0 +1,1 @@
+"""Benchmarks against DESIGN.md's performance targets; run with `python -m bench`."""
