@@ -1,0 +1,123 @@
+"""Engines for SQLite (WAL, FULL sync, BEGIN IMMEDIATE) and PostgreSQL, and Alembic upgrades."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_PRAGMAS: tuple[tuple[str, str], ...] = (
+    ("journal_mode", "wal"),
+    ("synchronous", "2"),
+    ("busy_timeout", "5000"),
+    ("foreign_keys", "1"),
+)
+"""Every SQLite connection's settings, as PRAGMA read-backs report them (FULL = 2)."""
+IGNORED_PREFIX = "_litestream_"
+"""Litestream's tables: Alembic neither creates nor drops them."""
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Skip Litestream's bookkeeping tables."""
+    return not (type_ == "table" and name is not None and name.startswith(IGNORED_PREFIX))
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Skip Litestream's bookkeeping tables and anything attached to them."""
+    table = getattr(obj, "table", None)
+    table_name = getattr(table, "name", None) if table is not None else None
+    if name is not None and type_ == "table" and name.startswith(IGNORED_PREFIX):
+        return False
+    return not (table_name is not None and str(table_name).startswith(IGNORED_PREFIX))
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Parse a URL; plain postgresql:// URLs get the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _create_private_file(database: str) -> None:
+    """Create the SQLite file with mode 0600 before SQLite opens it with the umask's mode."""
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, connection_record: ConnectionPoolEntry) -> None:
+    """Switch the driver to autocommit so we control BEGIN, then set the PRAGMAs."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(conn: Any) -> None:
+    """Take the write lock at BEGIN so two writers never deadlock on lock upgrades."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """An engine for the server database with the settings DESIGN.md asks for."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _create_private_file(database)
+        engine = create_engine(parsed, **kwargs)
+        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(parsed, **kwargs)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    """An Alembic configuration pointing at the migrations shipped in this package."""
+    config = Config(str(Path(__file__).parent / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def migrate(url_or_engine: str | URL | Engine) -> None:
+    """Upgrade the database to the newest schema and create the server's meta rows."""
+    from sync_server.services.secrets import ensure_defaults
+
+    owned = not isinstance(url_or_engine, Engine)
+    engine = make_engine(url_or_engine) if not isinstance(url_or_engine, Engine) else url_or_engine
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        with Session(engine) as session:
+            ensure_defaults(session)
+            session.commit()
+    finally:
+        if owned:
+            engine.dispose()

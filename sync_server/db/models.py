@@ -1,0 +1,306 @@
+"""The server's tables as typed SQLAlchemy 2 ORM classes (one migration creates them all)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CHANGE_SEQ = "change_seq"
+"""The Counter row whose value is the last allocated change sequence number."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC (naive UTC on SQLite, timestamptz on PostgreSQL)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert to UTC; SQLite gets it without tzinfo so strings sort chronologically."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Always hand back an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """Now, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the constraint naming convention Alembic relies on."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class Unit(Base):
+    """A province, commune or village; villages are `<commune code>-<n>`."""
+
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(10))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
+    province_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    commune_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    replaced_by: Mapped[str | None] = mapped_column(String(20))
+
+
+class Team(Base):
+    """A community digital-technology team, one per village by default."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    village_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class User(Base):
+    """A volunteer, coordinator, province officer or admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+
+
+class EnrollmentCode(Base):
+    """A one-time code a volunteer types to enroll a laptop (stored hashed)."""
+
+    __tablename__ = "enrollment_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
+class Device(Base):
+    """One enrolled install of fieldkit, bound to one volunteer."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+
+
+class Service(Base):
+    """One service of the catalogue (synced to devices)."""
+
+    __tablename__ = "services"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label_vi: Mapped[str] = mapped_column(String(300))
+    label_en: Mapped[str] = mapped_column(String(300))
+    counts_toward_quota: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Entry(Base):
+    """One service for one citizen at one moment; never holds a full identity number."""
+
+    __tablename__ = "entries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(36))
+    user_id: Mapped[int] = mapped_column(Integer)
+    village_code: Mapped[str] = mapped_column(String(20))
+    commune_code: Mapped[str] = mapped_column(String(20))
+    province_code: Mapped[str] = mapped_column(String(20))
+    service: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(20))
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    assisted_at: Mapped[datetime]
+    period: Mapped[str] = mapped_column(String(10))
+    citizen_key: Mapped[str] = mapped_column(String(64))
+    id_masked: Mapped[str] = mapped_column(String(20))
+    full_name: Mapped[str] = mapped_column(String(200))
+    birth_year: Mapped[int] = mapped_column(Integer)
+    sex: Mapped[str] = mapped_column(String(10))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    consent: Mapped[bool] = mapped_column(Boolean)
+    consent_method: Mapped[str] = mapped_column(String(20))
+    device_owner: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    visit_id: Mapped[str | None] = mapped_column(String(36))
+    rev: Mapped[int] = mapped_column(Integer, default=1)
+    age_group: Mapped[str] = mapped_column(String(10))
+    counted: Mapped[bool] = mapped_column(Boolean, default=False)
+    review_status: Mapped[str] = mapped_column(String(12), default="pending")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        # Dedupe hands a count over to the next success of the same citizen/service/period.
+        Index(
+            "ix_entries_citizen",
+            "citizen_key",
+            "service",
+            "period",
+            sqlite_where=text("outcome = 'success'"),
+            postgresql_where=text("outcome = 'success'"),
+        ),
+    )
+
+
+class Review(Base):
+    """A coordinator's decision about one entry."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Quota(Base):
+    """A target number of citizens for one unit, service and period."""
+
+    __tablename__ = "quotas"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    service: Mapped[str] = mapped_column(String(40), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    target: Mapped[int] = mapped_column(Integer)
+
+
+class Tally(Base):
+    """Incrementally kept counts for one unit × service × period (recount must agree)."""
+
+    __tablename__ = "tallies"
+
+    unit_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    service: Mapped[str] = mapped_column(String(40), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    achieved: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[int] = mapped_column(Integer, default=0)
+    approved: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    youth: Mapped[int] = mapped_column(Integer, default=0)
+    non_youth: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Counted(Base):
+    """The dedupe constraint: which entry counts a citizen for a service in a period."""
+
+    __tablename__ = "counted"
+
+    citizen_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service: Mapped[str] = mapped_column(String(40), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(36))
+    assisted_at: Mapped[datetime]
+
+
+class Conflict(Base):
+    """The losing version of an edit made against a stale revision (kept, never dropped)."""
+
+    __tablename__ = "conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(36), index=True)
+    device_id: Mapped[str] = mapped_column(String(36))
+    mutation_id: Mapped[int] = mapped_column(BigInteger)
+    base_rev: Mapped[int] = mapped_column(Integer)
+    stored_rev: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChangeLog(Base):
+    """One change devices pull, in change-sequence order, visible to one scope."""
+
+    __tablename__ = "change_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(120))
+    scope: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]]
+
+    __table_args__ = (Index("ix_change_log_scope_seq", "scope", "seq"),)
+
+
+class Counter(Base):
+    """A named sequence; the change_seq row doubles as the writers' lock."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ServerMeta(Base):
+    """Server-wide values: the epoch and the HMAC secret."""
+
+    __tablename__ = "server_meta"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class AuditLog(Base):
+    """Who read or changed personal data, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    entry_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[str] = mapped_column(Text, default="")

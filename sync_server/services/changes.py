@@ -1,0 +1,104 @@
+"""The change log devices pull: sequence allocation in the writing transaction, and pull."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from fieldkit.domain import wire
+from sync_server.db.models import CHANGE_SEQ, ChangeLog, Counter, Device, Team, Unit, User
+from sync_server.services.secrets import server_epoch
+
+EVERYONE = "*"
+"""The scope of changes every device sees (the service catalogue)."""
+MAX_PULL_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class NewChange:
+    """A change to append: kind, key, who sees it (device id, unit code or '*'), payload."""
+
+    kind: str
+    key: str
+    scope: str
+    data: dict[str, Any]
+
+
+def lock_writers(session: Session) -> int:
+    """Take the change-sequence row lock (serialises writers on PostgreSQL); the current value."""
+    value = session.scalar(
+        select(Counter.value).where(Counter.name == CHANGE_SEQ).with_for_update()
+    )
+    if value is None:
+        raise RuntimeError("the database is not initialised (run sync-server init)")
+    return value
+
+
+def record_changes(session: Session, changes: list[NewChange]) -> list[int]:
+    """Append changes with sequence numbers allocated as one block; returns their seqs."""
+    if not changes:
+        return []
+    last = session.scalar(
+        update(Counter)
+        .where(Counter.name == CHANGE_SEQ)
+        .values(value=Counter.value + len(changes))
+        .returning(Counter.value)
+    )
+    if last is None:
+        raise RuntimeError("the database is not initialised (run sync-server init)")
+    first = last - len(changes) + 1
+    seqs = list(range(first, last + 1))
+    session.execute(
+        insert(ChangeLog),
+        [
+            {"seq": seq, "kind": c.kind, "key": c.key, "scope": c.scope, "data": c.data}
+            for seq, c in zip(seqs, changes, strict=True)
+        ],
+    )
+    return seqs
+
+
+def device_scopes(session: Session, device: Device) -> list[str]:
+    """The scopes a device sees: itself, its team's village and commune, and everyone."""
+    scopes = [device.id, EVERYONE]
+    user = session.get(User, device.user_id)
+    if user is None:
+        return scopes
+    units: list[str] = []
+    if user.team_id is not None:
+        team = session.get(Team, user.team_id)
+        if team is not None:
+            units.append(team.village_code)
+    elif user.unit_code is not None:
+        units.append(user.unit_code)
+    for code in list(units):
+        unit = session.get(Unit, code)
+        if unit is not None and unit.commune_code and unit.commune_code != code:
+            units.append(unit.commune_code)
+    return scopes + units
+
+
+def pull(session: Session, device: Device, cursor: int, limit: int) -> wire.PullResponse:
+    """Changes after `cursor` this device may see, oldest first, at most `limit` of them."""
+    limit = max(1, min(limit, MAX_PULL_LIMIT))
+    cursor = max(0, cursor)
+    rows = session.scalars(
+        select(ChangeLog)
+        .where(ChangeLog.seq > cursor, ChangeLog.scope.in_(device_scopes(session, device)))
+        .order_by(ChangeLog.seq)
+        .limit(limit + 1)
+    ).all()
+    has_more = len(rows) > limit
+    page = rows[:limit]
+    return wire.PullResponse(
+        changes=[
+            wire.Change(seq=row.seq, kind=row.kind, key=row.key, data=row.data) for row in page
+        ],
+        next_cursor=page[-1].seq if page else cursor,
+        has_more=has_more,
+        server_epoch=server_epoch(session),
+        last_mutation_id=device.last_mutation_id,
+    )

@@ -1,0 +1,93 @@
+"""The server epoch and the HMAC secret behind citizen keys (the secret never leaves)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets as token_source
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fieldkit.domain import DEFAULT_SERVICES
+from sync_server.db.models import CHANGE_SEQ, Counter, ServerMeta, Service
+
+EPOCH_KEY = "epoch"
+SECRET_KEY = "secret"
+SECRET_ENV = "SYNC_SERVER_SECRET_KEY"
+
+
+def _meta(session: Session, key: str) -> str | None:
+    """One ServerMeta value."""
+    return session.scalar(select(ServerMeta.value).where(ServerMeta.key == key))
+
+
+def ensure_meta(session: Session) -> None:
+    """Create the epoch and the secret if this database has none yet."""
+    if _meta(session, EPOCH_KEY) is None:
+        session.add(ServerMeta(key=EPOCH_KEY, value=token_source.token_hex(8)))
+    if _meta(session, SECRET_KEY) is None:
+        session.add(ServerMeta(key=SECRET_KEY, value=token_source.token_hex(32)))
+    session.flush()
+
+
+def ensure_defaults(session: Session) -> None:
+    """Meta rows, the change counter and the default service catalogue (idempotent)."""
+    from sync_server.services.changes import NewChange, record_changes
+
+    ensure_meta(session)
+    if session.get(Counter, CHANGE_SEQ) is None:
+        session.add(Counter(name=CHANGE_SEQ, value=0))
+        session.flush()
+    known = set(session.scalars(select(Service.code)))
+    added: list[NewChange] = []
+    for info in DEFAULT_SERVICES:
+        if info.code in known:
+            continue
+        session.add(
+            Service(
+                code=info.code,
+                label_vi=info.label_vi,
+                label_en=info.label_en,
+                counts_toward_quota=info.counts_toward_quota,
+                active=info.active,
+            )
+        )
+        added.append(NewChange("service", info.code, "*", info.model_dump(mode="json")))
+    session.flush()
+    if added:
+        record_changes(session, added)
+
+
+def server_epoch(session: Session) -> str:
+    """The epoch devices compare to notice a restore from backup."""
+    value = _meta(session, EPOCH_KEY)
+    if value is None:
+        ensure_meta(session)
+        value = _meta(session, EPOCH_KEY)
+    assert value is not None
+    return value
+
+
+def server_secret(session: Session) -> str:
+    """The HMAC secret: SYNC_SERVER_SECRET_KEY if set, else the one stored in the database."""
+    override = os.environ.get(SECRET_ENV)
+    if override:
+        return override
+    value = _meta(session, SECRET_KEY)
+    if value is None:
+        ensure_meta(session)
+        value = _meta(session, SECRET_KEY)
+    assert value is not None
+    return value
+
+
+def citizen_key(session_or_secret: Session | str, id_number: str) -> str:
+    """HMAC-SHA256 hex of a normalised identity number under the server secret."""
+    secret = (
+        session_or_secret
+        if isinstance(session_or_secret, str)
+        else server_secret(session_or_secret)
+    )
+    return hmac.new(secret.encode(), id_number.encode(), hashlib.sha256).hexdigest()

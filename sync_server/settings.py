@@ -1,0 +1,46 @@
+"""The server's settings, read from SYNC_SERVER_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "sync-server"
+
+
+def default_data_dir() -> Path:
+    """The platform's user data directory for the server."""
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+class ServerSettings(BaseSettings):
+    """Everything the server needs to know at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="SYNC_SERVER_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Where the default SQLite database and other server files live."""
+
+    database_url: str = ""
+    """SQLAlchemy URL; empty means a SQLite file in data_dir."""
+
+    secret_key: str | None = None
+    """Overrides the HMAC secret stored in the database (citizen keys)."""
+
+    max_body_bytes: int = 5_000_000
+    """Largest accepted request body (after gzip decompression)."""
+
+    @model_validator(mode="after")
+    def _default_database(self) -> ServerSettings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'sync-server.sqlite3'}"
+        return self
+
+
+def get_settings(**overrides: Any) -> ServerSettings:
+    """Settings from the environment, with explicit overrides winning."""
+    return ServerSettings(**overrides)
