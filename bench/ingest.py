@@ -1,0 +1,170 @@
+"""Ingest: HTTP push into SQLite vs a bare executemany of the same rows, and vs PouchDB."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from bench.common import Report
+from bench.entries import EntryMaker
+from bench.pouchdb import PouchUnavailable, bulk_docs_rate, pouchdb_server
+from bench.server import prepare, running_server, sqlite_url
+from fieldkit.domain import Entry, wire
+from fieldkit.sync import enroll
+from fieldkit.sync.transport import base_headers, encode_json
+from sync_server.db.engine import make_engine, migrate
+
+BATCH = 500
+DEVICES = 4
+FULL_ENTRIES = 200_000
+QUICK_ENTRIES = 20_000
+LIMIT_SHARE = 0.40
+POUCH_FACTOR = 2.0
+POUCH_DESIGN_RATE = 4000.0
+PUSH_PATH = f"{wire.API_PREFIX}/sync/push"
+
+
+def device_batches(maker: EntryMaker, village: str, count: int) -> list[list[dict[str, Any]]]:
+    """One device's entries (validated and dumped as the store does), cut into batches."""
+    data = [Entry.model_validate(d).model_dump(mode="json") for d in maker.data(count, village)]
+    return [data[i : i + BATCH] for i in range(0, len(data), BATCH)]
+
+
+def push_bodies(batches: list[list[dict[str, Any]]]) -> list[tuple[bytes, dict[str, str]]]:
+    """The gzip request bodies the sync client would send, mutation ids 1, 2, …"""
+    bodies: list[tuple[bytes, dict[str, str]]] = []
+    next_id = 1
+    for batch in batches:
+        mutations = [
+            wire.Mutation(mutation_id=next_id + i, entry=e, base_rev=None)
+            for i, e in enumerate(batch)
+        ]
+        next_id += len(batch)
+        raw = wire.PushRequest(mutations=mutations).model_dump_json().encode()
+        bodies.append(encode_json(raw))
+    return bodies
+
+
+def push_stream(base: str, token: str, bodies: list[tuple[bytes, dict[str, str]]]) -> Counter[str]:
+    """One device pushing its batches one after another; counts per-item statuses."""
+    statuses: Counter[str] = Counter()
+    with httpx.Client(base_url=base, headers=base_headers(token), timeout=120) as client:
+        for body, headers in bodies:
+            response = client.post(PUSH_PATH, content=body, headers=headers)
+            if response.status_code != 200:
+                raise RuntimeError(f"push failed: {response.status_code} {response.text[:300]}")
+            parsed = wire.PushResponse.model_validate_json(response.content)
+            statuses.update(item.status.value for item in parsed.results)
+    return statuses
+
+
+def http_rate(
+    base: str, streams: list[tuple[str, list[tuple[bytes, dict[str, str]]]]]
+) -> tuple[float, Counter[str]]:
+    """Push every device's stream concurrently; (entries/s, statuses)."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(streams)) as pool:
+        counts = list(pool.map(lambda s: push_stream(base, s[0], s[1]), streams))
+    elapsed = time.perf_counter() - started
+    total: Counter[str] = Counter()
+    for c in counts:
+        total.update(c)
+    return sum(total.values()) / elapsed, total
+
+
+def stored_rows(url: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Every entries row the server stored, as the database holds them."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(text("SELECT * FROM entries ORDER BY rowid"))
+            columns = list(result.keys())
+            rows = [tuple(r) for r in result]
+    finally:
+        engine.dispose()
+    return columns, rows
+
+
+def executemany_rate(path: Path, columns: list[str], rows: list[tuple[Any, ...]]) -> float:
+    """The limit: the same rows into a fresh migrated database, 500 per transaction."""
+    url = sqlite_url(path)
+    migrate(url)
+    engine = make_engine(url)
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO entries ({names}) VALUES ({marks})"
+    try:
+        started = time.perf_counter()
+        for start in range(0, len(rows), BATCH):
+            with engine.begin() as conn:
+                conn.exec_driver_sql(sql, rows[start : start + BATCH])
+        elapsed = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    return len(rows) / elapsed
+
+
+def run(quick: bool) -> Report:
+    """Push over HTTP, then the limit and the peer, all in this run."""
+    total = QUICK_ENTRIES if quick else FULL_ENTRIES
+    per_device = total // DEVICES
+    report = Report("ingest", quick, params={"entries": total, "devices": DEVICES, "batch": BATCH})
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        server_db = prepare(Path(tmp) / "server.sqlite3", volunteers=DEVICES)
+        maker = EntryMaker(seed=5, villages=list(server_db.codes))
+        per_village = {v: device_batches(maker, v, per_device) for v in server_db.codes}
+        with running_server(server_db.url) as base:
+            streams = []
+            for village, code in server_db.codes.items():
+                enrolled = enroll(base, code, f"bench {village}")
+                streams.append((enrolled.token, push_bodies(per_village[village])))
+            ours, statuses = http_rate(base, streams)
+        report.params["statuses"] = dict(statuses)
+        columns, rows = stored_rows(server_db.url)
+        limit = executemany_rate(Path(tmp) / "limit.sqlite3", columns, rows)
+    share = ours / limit
+    report.add(
+        "HTTP push into SQLite",
+        ours,
+        "entries/s",
+        f"≥ {LIMIT_SHARE:.0%} of limit",
+        f"{share:.0%} of limit",
+        share >= LIMIT_SHARE,
+    )
+    report.add("limit: bare executemany, same rows", limit, "rows/s")
+    pouch_streams = [
+        [[dict(e, _id=e["id"]) for e in b] for b in per_village[v]] for v in per_village
+    ]
+    try:
+        with pouchdb_server() as pouch_base:
+            pouch, stored = bulk_docs_rate(pouch_streams, pouch_base)
+        measured = True
+    except (PouchUnavailable, OSError, httpx.HTTPError, TimeoutError) as exc:
+        report.note(f"PouchDB not measured ({exc}); DESIGN.md's ~4,000 docs/s used")
+        pouch, stored, measured = POUCH_DESIGN_RATE, 0, False
+    factor = ours / pouch
+    report.add(
+        "vs PouchDB _bulk_docs",
+        factor,
+        "×",
+        f"≥ {POUCH_FACTOR:.0f}×",
+        f"ours {ours:,.0f} vs {pouch:,.0f} docs/s",
+        factor >= POUCH_FACTOR,
+    )
+    report.add(
+        "PouchDB _bulk_docs (express-pouchdb, memory)" if measured else "PouchDB (DESIGN.md)",
+        pouch,
+        "docs/s",
+    )
+    if measured:
+        report.params["pouchdb_docs_stored"] = stored
+    if statuses.get("accepted", 0) != sum(statuses.values()):
+        report.note(f"not every item was accepted: {dict(statuses)}")
+    return report
