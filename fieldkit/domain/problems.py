@@ -169,4 +169,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This citizen is already counted for this service in {village} on {date}.",
     ),
     "entry.invalid": ("Dữ liệu không hợp lệ: {detail}", "Invalid data: {detail}"),
+    "conflict": (
+        "Bản ghi đã được sửa ở nơi khác trước đó; máy chủ giữ cả hai phiên bản để điều phối viên "
+        "xem lại.",
+        "The entry was changed elsewhere first; the server kept both versions for a coordinator "
+        "to review.",
+    ),
+    "entry.other_device": (
+        "Mã bản ghi này đã thuộc về một máy khác.",
+        "This entry id already belongs to another device.",
+    ),
 }
