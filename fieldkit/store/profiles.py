@@ -83,7 +83,9 @@ def create_profile(
     name: str | None = None,
 ) -> Store:
     """Create a profile's private database from an enrollment and make it the last used."""
-    name = check_profile_name(name) if name else profile_name_for(enroll.user_name, home)
+    name = (
+        check_profile_name(name) if name is not None else profile_name_for(enroll.user_name, home)
+    )
     path = profile_path(home, name)
     if path.exists():
         raise StoreError("profile.exists", name=name)

@@ -1,55 +1,18 @@
-"""Fixtures for the store tests: a real profile on a temp dir, built from a fake enrollment."""
+"""Fixtures for the store tests: a real profile in a temp dir, built from a fake enrollment."""
 
 from __future__ import annotations
 
-import uuid
+import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from fieldkit.domain import Entry, new_entry_id
-from fieldkit.domain.wire import EnrollResponse, VillageInfo
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fieldkit_store_helpers import fake_enrollment
+
 from fieldkit.store import Store, create_profile
-
-VILLAGE = "21001-1"
-
-
-def fake_enrollment(user_name: str = "Lê Thị Đào") -> EnrollResponse:
-    """What the server would answer to an enrollment (test data, no server)."""
-    return EnrollResponse(
-        device_id=str(uuid.uuid4()),
-        token="tok-" + uuid.uuid4().hex,
-        user_id=7,
-        user_name=user_name,
-        team_id=3,
-        villages=[
-            VillageInfo(code=VILLAGE, name="Thôn Một", commune_code="21001", commune_name="Xã A"),
-            VillageInfo(code="21001-2", name="Thôn Hai", commune_code="21001"),
-        ],
-        server_epoch="epoch-1",
-    )
-
-
-def make_entry(**overrides: Any) -> Entry:
-    """A valid entry; overrides change any field."""
-    data: dict[str, Any] = {
-        "id": new_entry_id(),
-        "village": VILLAGE,
-        "service": "vneid_level2",
-        "outcome": "success",
-        "assisted_at": datetime.now(UTC) - timedelta(minutes=5),
-        "full_name": "Nguyễn Văn A",
-        "id_number": "052090001234",
-        "birth_year": 1990,
-        "sex": "male",
-        "phone": "0912345678",
-        "consent": True,
-    }
-    data.update(overrides)
-    return Entry.model_validate(data)
 
 
 @pytest.fixture
@@ -66,14 +29,3 @@ def store(home: Path) -> Iterator[Store]:
         yield s
     finally:
         s.close()
-
-
-@pytest.fixture
-def entry_factory() -> Any:
-    """make_entry, for tests in other modules (importlib mode has no conftest imports)."""
-    return make_entry
-
-
-def id_number_for(i: int) -> str:
-    """A distinct, plausible identity number per i (052, male, born 1990)."""
-    return f"052090{i:06d}"
