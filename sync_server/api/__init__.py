@@ -1,0 +1,1 @@
+"""The sync server's HTTP API: thin FastAPI routers over the services."""

@@ -1,0 +1,85 @@
+"""Who may read or write which unit: volunteers their village and commune, staff their subtree."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from sync_server.api.errors import ApiError
+from sync_server.db.models import Entry, Team, Unit, User
+
+
+def lineage(unit: Unit) -> set[str]:
+    """The unit's own code and every code above it that the row records."""
+    return {c for c in (unit.code, unit.parent_code, unit.commune_code, unit.province_code) if c}
+
+
+def entry_lineage(entry: Entry) -> set[str]:
+    """The village, commune and province an entry belongs to."""
+    return {c for c in (entry.village_code, entry.commune_code, entry.province_code) if c}
+
+
+def volunteer_units(session: Session, user: User) -> tuple[str | None, str | None]:
+    """A volunteer's (village, commune) codes, from their team."""
+    team = session.get(Team, user.team_id) if user.team_id is not None else None
+    if team is None:
+        return None, None
+    village = session.get(Unit, team.village_code)
+    if village is None:
+        return team.village_code, None
+    return village.code, village.commune_code or village.parent_code
+
+
+def home_unit(session: Session, user: User) -> str | None:
+    """The unit a user looks at by default: a volunteer's village, staff's own unit."""
+    if user.role == "volunteer":
+        return volunteer_units(session, user)[0]
+    return user.unit_code
+
+
+def can_read(session: Session, user: User, unit: Unit) -> bool:
+    """Whether a user may read figures about a unit."""
+    if user.role == "admin":
+        return True
+    if user.role in ("coordinator", "province"):
+        return user.unit_code is not None and user.unit_code in lineage(unit)
+    village, commune = volunteer_units(session, user)
+    return unit.code in (village, commune)
+
+
+def can_manage(user: User, codes: set[str]) -> bool:
+    """Whether staff may review entries or set quotas under a unit with these lineage codes."""
+    if user.role == "admin":
+        return True
+    if user.role not in ("coordinator", "province") or user.unit_code is None:
+        return False
+    return user.unit_code in codes
+
+
+def can_set_quota(user: User, unit: Unit) -> bool:
+    """Quotas flow downwards: staff set them for units strictly below their own."""
+    if user.role == "admin":
+        return True
+    return unit.code != user.unit_code and can_manage(user, lineage(unit))
+
+
+def readable_unit(session: Session, user: User, unit_code: str | None) -> Unit:
+    """The unit named in a request (or the user's own), checked for existence and access."""
+    code = unit_code or home_unit(session, user)
+    if not code:
+        raise ApiError(400, "unit_required", "Name a unit with ?unit=CODE.")
+    unit = session.get(Unit, code)
+    if unit is None:
+        raise ApiError(404, "unit_not_found", f"There is no unit with code {code[:20]}.")
+    if not can_read(session, user, unit):
+        raise ApiError(403, "forbidden", f"You may not read figures of unit {code}.")
+    return unit
+
+
+def require_staff(user: User) -> None:
+    """Only coordinators, province officers and admins see entries and manage quotas."""
+    if user.role not in ("coordinator", "province", "admin"):
+        raise ApiError(
+            403,
+            "forbidden",
+            "Only coordinators, province officers and admins may do this.",
+        )

@@ -1,0 +1,55 @@
+"""POST /bundles: a coordinator uploads a laptop's sneakernet bundle (same as `import-bundle`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from fieldkit.domain import wire
+from sync_server.api.deps import SessionDep, StaffUser
+from sync_server.api.errors import ApiError
+from sync_server.services import bundles, ingest
+
+router = APIRouter(tags=["bundles"])
+
+
+async def _raw_body(request: Request) -> bytes:
+    """The uploaded file's bytes (already capped by the body middleware)."""
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(_raw_body)]
+
+
+@router.post(
+    "/bundles",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def upload_bundle(data: RawBody, user: StaffUser, session: SessionDep) -> wire.PushResponse:
+    """Import a signed bundle through the ingest path; importing it again adds nothing."""
+    if not data:
+        raise ApiError(400, "bundle_empty", "The upload is empty; send the bundle file's bytes.")
+    try:
+        response = bundles.import_bundle(session, data, importer=user)
+    except bundles.BundleError as exc:
+        session.rollback()
+        raise ApiError(400, f"bundle_{exc.code}", exc.message) from exc
+    except bundles.BundleRefused as exc:
+        session.rollback()
+        raise ApiError(403, exc.code, exc.message) from exc
+    except ingest.MutationGap as gap:
+        session.rollback()
+        raise ApiError(
+            409,
+            "mutation_gap",
+            f"The server is missing this laptop's earlier data: expected mutation {gap.expected}.",
+            expected=gap.expected,
+        ) from gap
+    session.commit()
+    return response

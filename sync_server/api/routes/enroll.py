@@ -1,0 +1,77 @@
+"""POST /enroll and POST /login: turning a one-time code or a password into a bearer token."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from fieldkit.domain import wire
+from sync_server.api.deps import CurrentCaller, SessionDep
+from sync_server.api.errors import ApiError
+from sync_server.services import devices
+
+router = APIRouter(tags=["auth"])
+
+
+class LoginRequest(BaseModel):
+    """A staff user's id or exact name, and password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class LoginResponse(BaseModel):
+    """A staff bearer token, shown once."""
+
+    token: str
+    user_id: int
+    user_name: str
+    role: str
+    unit_code: str | None
+    expires_at: datetime
+
+
+@router.post("/enroll")
+def enroll(body: wire.EnrollRequest, session: SessionDep) -> wire.EnrollResponse:
+    """Spend a volunteer's one-time enrollment code on this laptop; returns its device token."""
+    try:
+        response = devices.enroll(session, body.code, body.device_name)
+    except devices.EnrollmentError as exc:
+        session.rollback()
+        status = 409 if exc.code == "enroll_code_used" else 401
+        raise ApiError(status, exc.code, exc.message) from exc
+    session.commit()
+    return response
+
+
+@router.post("/login")
+def login(body: LoginRequest, request: Request, session: SessionDep) -> LoginResponse:
+    """Check a staff user's password and return a login token valid for a working day."""
+    client = request.headers.get("user-agent", "")
+    try:
+        result = devices.login(session, body.user, body.password, client=client)
+    except devices.AuthError as exc:
+        session.rollback()
+        raise ApiError(401, exc.code, exc.message) from exc
+    session.commit()
+    return LoginResponse(
+        token=result.token,
+        user_id=result.user_id,
+        user_name=result.user_name,
+        role=result.role,
+        unit_code=result.unit_code,
+        expires_at=result.expires_at,
+    )
+
+
+@router.post("/logout", status_code=204)
+def logout(caller: CurrentCaller, session: SessionDep) -> None:
+    """End a staff login session (an enrolled laptop is revoked by a coordinator instead)."""
+    if not caller.is_login:
+        raise ApiError(400, "not_a_login", "Laptops are revoked with `sync-server device revoke`.")
+    devices.revoke(session, caller.device.id)
+    session.commit()

@@ -1,0 +1,48 @@
+"""GET /tally and GET /units: figures and the unit tree, within what the caller may see."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from fieldkit.domain import wire
+from sync_server.api.access import readable_unit
+from sync_server.api.deps import CurrentUser, SessionDep
+from sync_server.api.errors import ApiError
+from sync_server.services import tally, units
+
+router = APIRouter(tags=["reports"])
+
+UnitParam = Annotated[str | None, Query(min_length=1, max_length=20)]
+PeriodParam = Annotated[str | None, Query(pattern=r"^[0-9]{4}$")]
+
+
+@router.get("/tally")
+def read_tally(
+    user: CurrentUser,
+    session: SessionDep,
+    unit: UnitParam = None,
+    period: PeriodParam = None,
+    subtree: bool = True,
+) -> list[wire.TallyRow]:
+    """Achieved against quota for a unit (default: the caller's own) and, by default, below it."""
+    checked = readable_unit(session, user, unit)
+    rows = tally.read_tally(session, checked.code, period, subtree=subtree)
+    session.rollback()
+    return rows
+
+
+@router.get("/units")
+def list_units(
+    user: CurrentUser,
+    session: SessionDep,
+    parent: UnitParam = None,
+) -> list[wire.UnitRead]:
+    """The units directly under `parent` (the provinces when omitted)."""
+    try:
+        rows = units.list_units(session, parent_code=parent)
+    except units.UnitError as exc:
+        raise ApiError(404, "unit_not_found", f"There is no unit with code {parent}.") from exc
+    session.rollback()
+    return rows

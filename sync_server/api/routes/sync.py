@@ -1,0 +1,44 @@
+"""POST /sync/push and GET /sync/pull: the device side of the sync protocol."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from fieldkit.domain import wire
+from sync_server.api.deps import CurrentDevice, SessionDep
+from sync_server.api.errors import ApiError
+from sync_server.services import changes, ingest
+
+router = APIRouter(prefix="/sync", tags=["sync"])
+
+
+@router.post("/push")
+def push(body: wire.PushRequest, device: CurrentDevice, session: SessionDep) -> wire.PushResponse:
+    """Apply a batch of outbox mutations; the ack is sent only after the commit is durable."""
+    try:
+        response = ingest.ingest_mutations(session, device, body.mutations)
+    except ingest.MutationGap as gap:
+        session.rollback()
+        raise ApiError(
+            409,
+            "mutation_gap",
+            f"Mutations are missing before this batch: expected mutation {gap.expected} next.",
+            expected=gap.expected,
+        ) from gap
+    session.commit()
+    return response
+
+
+@router.get("/pull")
+def pull(
+    device: CurrentDevice,
+    session: SessionDep,
+    cursor: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> wire.PullResponse:
+    """Changes for this device after `cursor`, one page at a time."""
+    response = changes.pull(session, device, cursor, limit)
+    session.commit()
+    return response

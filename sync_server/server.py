@@ -1,0 +1,63 @@
+"""Running the sync server: migrate the database, then serve the app with uvicorn.
+
+`python -m sync_server.server --db URL --port 0` binds a free port and prints
+`listening on http://HOST:PORT` on stdout before serving (tests and `fieldkit demo` read it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+
+import uvicorn
+
+from sync_server.api.app import create_app
+from sync_server.db.engine import migrate
+from sync_server.settings import ServerSettings, get_settings
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket (port 0 picks a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(host: str, port: int, settings: ServerSettings | None = None) -> None:
+    """Migrate the database, bind, announce the address on stdout and serve until stopped."""
+    settings = settings or get_settings()
+    migrate(settings.database_url)
+    sock = bind(host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    print(f"listening on http://{shown}:{bound_port}", flush=True)
+    config = uvicorn.Config(
+        create_app(settings),
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m sync_server.server [--db URL] [--host H] [--port P]`."""
+    parser = argparse.ArgumentParser(prog="python -m sync_server.server")
+    parser.add_argument("--db", help="SQLAlchemy database URL (default: SYNC_SERVER_DATABASE_URL)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    overrides = {"database_url": args.db} if args.db else {}
+    try:
+        serve(args.host, args.port, get_settings(**overrides))
+    except KeyboardInterrupt:  # pragma: no cover - interactive stop
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""Devices and their bearer tokens: enrollment, authentication, revocation and staff logins.
+
+Tokens are random (`secrets.token_urlsafe(32)`) and stored only as their SHA-256 hex digest, so a
+leaked database yields no usable token; bundles are signed with that same digest as the key.
+A staff login (coordinator, province officer, admin) is a Device row named `login:…` that
+expires after `LOGIN_TTL`, so it can be listed and revoked like any laptop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from fieldkit.domain import new_entry_id, wire
+from sync_server.db.models import Device, EnrollmentCode, Team, Unit, User
+from sync_server.services import secrets as server_secrets
+
+LOGIN_PREFIX = "login:"
+LOGIN_TTL = timedelta(hours=12)
+STAFF_ROLES = frozenset({"coordinator", "province", "admin"})
+_hasher = PasswordHasher()
+# Verified against when the login name is unknown, so both paths cost one argon2 verify.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class AuthError(Exception):
+    """A bearer token was refused; `code` is token_missing / token_invalid / token_revoked."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class EnrollmentError(Exception):
+    """An enrollment code was refused; `code` is enroll_code_invalid / enroll_code_used."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class DeviceNotFound(LookupError):
+    """No device has that id."""
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A new staff bearer token (shown once) and who it belongs to."""
+
+    token: str
+    user_id: int
+    user_name: str
+    role: str
+    unit_code: str | None
+    expires_at: datetime
+
+
+def token_hash(token: str) -> str:
+    """The stored form of a bearer token (and the bundle signing key): SHA-256 hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    """Enrollment codes ignore case, spaces and dashes, as people read them aloud."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def code_hash(code: str) -> str:
+    """The stored form of an enrollment code: SHA-256 hex of the normalised code."""
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def is_login(device: Device) -> bool:
+    """Whether a device row is a staff login session rather than an enrolled laptop."""
+    return (device.name or "").startswith(LOGIN_PREFIX)
+
+
+def team_villages(session: Session, user: User) -> list[wire.VillageInfo]:
+    """The villages a volunteer's team works in, with their communes' names."""
+    if user.team_id is None:
+        return []
+    team = session.get(Team, user.team_id)
+    if team is None:
+        return []
+    village = session.get(Unit, team.village_code)
+    if village is None:
+        return []
+    commune_code = village.commune_code or village.parent_code or ""
+    commune = session.get(Unit, commune_code) if commune_code else None
+    return [
+        wire.VillageInfo(
+            code=village.code,
+            name=village.name,
+            commune_code=commune_code,
+            commune_name=commune.name if commune else "",
+        )
+    ]
+
+
+def enroll(session: Session, code: str, device_name: str) -> wire.EnrollResponse:
+    """Spend a one-time enrollment code on a new device and return its token (shown once)."""
+    hashed = code_hash(code)
+    row = session.get(EnrollmentCode, hashed)
+    if row is None:
+        raise EnrollmentError("enroll_code_invalid", "This enrollment code is not valid.")
+    user = session.get(User, row.user_id)
+    if user is None or user.role != "volunteer" or user.team_id is None:
+        raise EnrollmentError(
+            "enroll_code_invalid", "This enrollment code does not belong to a volunteer."
+        )
+    now = _now()
+    # Spend the code atomically: of two racing enrollments only one updates the row.
+    spent = session.execute(
+        update(EnrollmentCode)
+        .where(EnrollmentCode.code_hash == hashed, EnrollmentCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        raise EnrollmentError(
+            "enroll_code_used",
+            "This enrollment code was already used; ask your coordinator for a new one.",
+        )
+    token = secrets.token_urlsafe(32)
+    device = Device(
+        id=str(new_entry_id()),
+        user_id=user.id,
+        token_hash=token_hash(token),
+        name=device_name.strip()[:100],
+        created_at=now,
+        revoked_at=None,
+        last_mutation_id=0,
+    )
+    session.add(device)
+    session.flush()
+    return wire.EnrollResponse(
+        device_id=device.id,
+        token=token,
+        user_id=user.id,
+        user_name=user.name,
+        team_id=user.team_id,
+        villages=team_villages(session, user),
+        server_epoch=server_secrets.server_epoch(session),
+    )
+
+
+def authenticate(session: Session, token: str) -> Device:
+    """The live device (or staff login) a bearer token belongs to; AuthError otherwise."""
+    if not token:
+        raise AuthError("token_missing", "Send a bearer token in the Authorization header.")
+    device = session.scalars(select(Device).where(Device.token_hash == token_hash(token))).first()
+    if device is None:
+        raise AuthError("token_invalid", "This token is not known to the server; enroll again.")
+    if device.revoked_at is not None:
+        raise AuthError(
+            "token_revoked", "This device was revoked by a coordinator; ask for a new code."
+        )
+    if is_login(device) and _aware(device.created_at) + LOGIN_TTL < _now():
+        raise AuthError("token_revoked", "This login has expired; log in again.")
+    return device
+
+
+def revoke(session: Session, device_id: str) -> Device:
+    """Revoke a device (or login) so its token stops working at once; idempotent."""
+    device = session.get(Device, device_id)
+    if device is None:
+        raise DeviceNotFound(device_id)
+    if device.revoked_at is None:
+        device.revoked_at = _now()
+    return device
+
+
+def find_login_user(session: Session, login: str) -> User | None:
+    """A staff user by numeric id or by exact name (None when unknown or ambiguous)."""
+    login = login.strip()
+    if login.isdigit():
+        return session.get(User, int(login))
+    users = list(session.scalars(select(User).where(User.name == login).limit(2)))
+    return users[0] if len(users) == 1 else None
+
+
+def login(session: Session, login_name: str, password: str, client: str = "") -> LoginResult:
+    """Check a staff user's password (argon2) and open a login session token."""
+    user = find_login_user(session, login_name)
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+        verified = stored is not _DUMMY_HASH
+    except (VerificationError, InvalidHashError):
+        verified = False
+    if user is None or not verified:
+        raise AuthError("login_failed", "Wrong user or password.")
+    if user.role not in STAFF_ROLES:
+        raise AuthError("login_failed", "Volunteers sign in by enrolling a laptop, not here.")
+    if _hasher.check_needs_rehash(stored):
+        user.password_hash = _hasher.hash(password)
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    session.add(
+        Device(
+            id=str(new_entry_id()),
+            user_id=user.id,
+            token_hash=token_hash(token),
+            name=f"{LOGIN_PREFIX}{client.strip()[:80]}",
+            created_at=now,
+            revoked_at=None,
+            last_mutation_id=0,
+        )
+    )
+    session.flush()
+    return LoginResult(
+        token=token,
+        user_id=user.id,
+        user_name=user.name,
+        role=user.role,
+        unit_code=user.unit_code,
+        expires_at=now + LOGIN_TTL,
+    )

@@ -1,0 +1,128 @@
+"""Reading entries for coordinators: masked identities, paged, and every read audited."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from fieldkit.domain import mask_phone
+from sync_server.db.models import AuditLog, Entry, Unit, User
+
+MAX_PAGE = 200
+READ_ACTION = "entry.read"
+
+
+class EntryQuery(BaseModel):
+    """Filters for one page of entries (all optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit: str | None = Field(default=None, max_length=20)
+    period: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
+    service: str | None = Field(default=None, max_length=40)
+    outcome: str | None = Field(default=None, max_length=20)
+    review_status: str | None = Field(default=None, max_length=12)
+    offset: int = Field(default=0, ge=0)
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
+
+
+class EntryRead(BaseModel):
+    """One entry as staff see it: the identity number is always masked."""
+
+    id: str
+    village_code: str
+    commune_code: str
+    service: str
+    outcome: str
+    reasons: list[str]
+    assisted_at: datetime
+    period: str
+    id_masked: str
+    full_name: str | None
+    birth_year: int
+    sex: str
+    phone_masked: str | None
+    consent: bool
+    device_owner: str
+    note: str | None
+    rev: int
+    review_status: str
+    counted: bool
+    volunteer_id: int
+    received_at: datetime
+
+
+class EntryPage(BaseModel):
+    """A page of entries and the total matching the filters."""
+
+    data: list[EntryRead]
+    count: int
+
+
+def _unit_filter(unit: Unit) -> ColumnElement[bool]:
+    if unit.level == "village":
+        return Entry.village_code == unit.code
+    if unit.level == "commune":
+        return Entry.commune_code == unit.code
+    return Entry.province_code == unit.code
+
+
+def _to_read(entry: Entry, with_names: bool) -> EntryRead:
+    return EntryRead(
+        id=entry.id,
+        village_code=entry.village_code,
+        commune_code=entry.commune_code,
+        service=entry.service,
+        outcome=entry.outcome,
+        reasons=[r for r in entry.reasons.split(",") if r],
+        assisted_at=entry.assisted_at,
+        period=entry.period,
+        id_masked=entry.id_masked,
+        full_name=entry.full_name if with_names else None,
+        birth_year=entry.birth_year,
+        sex=entry.sex,
+        phone_masked=mask_phone(entry.phone) if entry.phone and with_names else None,
+        consent=entry.consent,
+        device_owner=entry.device_owner,
+        note=entry.note if with_names else None,
+        rev=entry.rev,
+        review_status=entry.review_status,
+        counted=entry.counted,
+        volunteer_id=entry.user_id,
+        received_at=entry.received_at,
+    )
+
+
+def list_entries(session: Session, viewer: User, unit: Unit, query: EntryQuery) -> EntryPage:
+    """One page of a unit's entries (access already checked), auditing each one shown.
+
+    Province officers need numbers, not people: they get no names, phones or notes.
+    """
+    conditions = [_unit_filter(unit)]
+    if query.period:
+        conditions.append(Entry.period == query.period)
+    if query.service:
+        conditions.append(Entry.service == query.service)
+    if query.outcome:
+        conditions.append(Entry.outcome == query.outcome)
+    if query.review_status:
+        conditions.append(Entry.review_status == query.review_status)
+    count = session.scalar(select(func.count()).select_from(Entry).where(*conditions)) or 0
+    rows = session.scalars(
+        select(Entry)
+        .where(*conditions)
+        .order_by(Entry.assisted_at.desc(), Entry.id)
+        .offset(query.offset)
+        .limit(query.limit)
+    ).all()
+    with_names = viewer.role in ("coordinator", "admin")
+    detail = json.dumps(query.model_dump(exclude_none=True) | {"unit": unit.code})
+    session.add_all(
+        AuditLog(user_id=viewer.id, action=READ_ACTION, entry_id=row.id, detail=detail)
+        for row in rows
+    )
+    return EntryPage(data=[_to_read(row, with_names) for row in rows], count=count)
