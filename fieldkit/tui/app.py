@@ -1,0 +1,341 @@
+"""The volunteers' app: unlock a profile, record citizens, sync in the background."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual import events, on, work
+from textual.app import App
+from textual.binding import BindingType
+from textual.reactive import reactive
+from textual.worker import Worker, WorkerState
+
+from fieldkit.domain.catalogue import ServiceInfo
+from fieldkit.settings import ClientSettings
+from fieldkit.store import Store
+from fieldkit.store.errors import StoreError
+from fieldkit.store.records import EntryFilter, EntryQuery, StoreStatus
+from fieldkit.sync import SyncError, reachable, sync_once
+from fieldkit.tui.i18n import tr
+from fieldkit.tui.messages import (
+    ConnectionChecked,
+    EntriesChanged,
+    StatusLoaded,
+    SyncFinished,
+    SyncOutcome,
+    SyncProgressed,
+)
+from fieldkit.tui.screens.base import key, localise_bindings
+from fieldkit.tui.screens.unlock import ProfileChoice
+
+Clock = Callable[[], datetime]
+
+
+def explain(error: BaseException, lang: str) -> str:
+    """A worker's failure in plain words (never a traceback)."""
+    if isinstance(error, SyncError | StoreError):
+        return error.message(lang)
+    return tr("error.unexpected", lang)
+
+
+class FieldkitApp(App[None]):
+    """The volunteers' terminal app; settings, home and clock are injected for tests."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "fieldkit"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        key("f2", "toggle_language", "language"),
+        key("f5", "sync", "sync"),
+        key("f9", "lock", "lock"),
+        key("ctrl+q", "quit", "quit"),
+    ]
+
+    ui_lang: reactive[str] = reactive("vi")
+    """The language users see: 'vi' (default) or 'en'."""
+    online: reactive[bool | None] = reactive(None)
+    """Whether the server answered the last health check (None: not checked yet)."""
+    status: reactive[StoreStatus | None] = reactive(None, always_update=True)
+    """The open profile's counts and quota progress."""
+    today: reactive[int] = reactive(0)
+    """Entries recorded today."""
+    sync_text: reactive[str] = reactive("")
+    """What the running or last sync said."""
+    syncing: reactive[bool] = reactive(False)
+    """Whether a sync is running."""
+
+    def __init__(
+        self,
+        settings: ClientSettings | None = None,
+        *,
+        home: Path | None = None,
+        store: Store | None = None,
+        clock: Clock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        check_seconds: float = 20.0,
+        on_exit: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings or ClientSettings()
+        self.home = home or self.settings.home
+        self.store: Store | None = store
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.monotonic = monotonic
+        self.check_seconds = check_seconds
+        self.last_activity = monotonic()
+        self.locked = False
+        self.services: list[ServiceInfo] = []
+        self._on_exit = on_exit
+        self.set_reactive(FieldkitApp.ui_lang, self.settings.lang)
+
+    # -- start-up -------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        """Open the right first screen and start the background checks."""
+        localise_bindings(self, self.ui_lang)
+        self.title = tr("app.title", self.ui_lang)
+        if self.store is not None:
+            self.open_home()
+        else:
+            self.find_profiles()
+        self.set_interval(self.check_seconds, self.check_connection)
+        self.set_interval(5.0, self.lock_if_idle)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="profiles")
+    def find_profiles(self) -> None:
+        """List the profiles on this laptop, then ask for a PIN or offer enrolment."""
+        from fieldkit.store.profiles import list_profiles
+        from fieldkit.tui.screens.unlock import ProfileChoice
+
+        choices: list[ProfileChoice] = []
+        for info in list_profiles(self.home):
+            store = Store(info.path)
+            try:
+                choices.append(ProfileChoice(info.name, store.profile.user_name))
+            except StoreError:
+                continue
+            finally:
+                store.close()
+        last = [c for c in choices if c.name == self._last_used()]
+        choices = last + [c for c in choices if c not in last]
+        self.call_from_thread(self._show_first_screen, choices)
+
+    def _last_used(self) -> str | None:
+        try:
+            return (self.home / "last_profile").read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+
+    def _show_first_screen(self, profiles: list[ProfileChoice]) -> None:
+        from fieldkit.tui.screens.unlock import UnlockScreen
+        from fieldkit.tui.screens.welcome import WelcomeScreen
+
+        if profiles:
+            self.push_screen(UnlockScreen(profiles))
+        else:
+            self.push_screen(WelcomeScreen())
+
+    def open_home(self) -> None:
+        """Show the home screen of the open profile, dropping every other screen."""
+        from fieldkit.tui.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(HomeScreen())
+        self.refresh_status()
+        self.check_connection()
+
+    def use_store(self, store: Store) -> None:
+        """Make a freshly unlocked or enrolled profile the open one."""
+        if self.store is not None and self.store is not store:
+            self.store.close()
+        self.store = store
+        self.locked = False
+        self.last_activity = self.monotonic()
+        self.open_home()
+
+    # -- idle lock ------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Note every key press and click as activity for the idle lock."""
+        if isinstance(event, events.Key | events.MouseDown):
+            self.last_activity = self.monotonic()
+        await super().on_event(event)
+
+    def lock_if_idle(self) -> None:
+        """Lock when nobody touched the laptop for the configured minutes."""
+        idle = self.monotonic() - self.last_activity
+        if self.store is not None and idle >= self.settings.idle_lock_minutes * 60:
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        """Hide everything behind the PIN screen of the open profile."""
+        from fieldkit.tui.screens.unlock import UnlockScreen
+
+        if self.store is None or self.locked:
+            return
+        self.locked = True
+        self.push_screen(UnlockScreen([], locked=self.store))
+
+    def unlocked(self) -> None:
+        """The PIN was right: back to where the volunteer was."""
+        self.locked = False
+        self.last_activity = self.monotonic()
+        self.pop_screen()
+
+    # -- language -------------------------------------------------------------------------
+
+    def action_toggle_language(self) -> None:
+        """Switch between Vietnamese and English."""
+        self.ui_lang = "en" if self.ui_lang == "vi" else "vi"
+
+    def watch_ui_lang(self, lang: str) -> None:
+        """Relabel the app's own bindings and title."""
+        localise_bindings(self, lang)
+        self.title = tr("app.title", lang)
+        self.refresh_bindings()
+
+    # -- status ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="status")
+    def refresh_status(self) -> None:
+        """Read counts and quota progress off the UI thread."""
+        store = self.store
+        if store is None:
+            return
+        status = store.status()
+        today = store.count_entries(EntryQuery(filter=EntryFilter.TODAY))
+        services = store.services()
+        self.post_message(StatusLoaded(status, today, services))
+
+    @on(StatusLoaded)
+    def _status_loaded(self, message: StatusLoaded) -> None:
+        self.services = message.services
+        self.status = message.status
+        self.today = message.today
+
+    @on(EntriesChanged)
+    def _entries_changed(self) -> None:
+        self.refresh_status()
+        if self.online:
+            self.action_sync()
+
+    # -- connection and sync --------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="connection")
+    def check_connection(self) -> None:
+        """Ask the server's health check whether it is reachable."""
+        store = self.store
+        if store is None:
+            return
+        self.post_message(ConnectionChecked(reachable(store.profile.server_url)))
+
+    @on(ConnectionChecked)
+    def _connection_checked(self, message: ConnectionChecked) -> None:
+        was = self.online
+        self.online = message.online
+        if message.online and not was and self.status is not None and self.status.pending:
+            self.action_sync()
+
+    def action_sync(self) -> None:
+        """Sync now (F5), unless a sync is already running."""
+        if self.store is None or self.locked or self.syncing:
+            return
+        self.syncing = True
+        self.sync_text = tr("sync.running", self.ui_lang)
+        self.run_sync()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
+    def run_sync(self) -> None:
+        """Push the outbox and pull changes; report progress and the outcome as messages."""
+        store = self.store
+        if store is None:
+            return
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(SyncProgressed(done, total))
+
+        try:
+            report = sync_once(store, progress=progress, batch_size=self.settings.sync_batch_size)
+        except SyncError as exc:
+            store.record_sync(error=exc.message("vi"))
+            raise
+        store.record_sync()
+        text = tr("sync.done", self.ui_lang, pushed=report.pushed, pulled=report.pulled)
+        if report.rejected or report.duplicates:
+            text = report.summary(self.ui_lang)
+        self.post_message(SyncFinished(SyncOutcome(ok=True, text=text)))
+
+    @on(SyncProgressed)
+    def _sync_progressed(self, message: SyncProgressed) -> None:
+        self.sync_text = tr("sync.progress", self.ui_lang, done=message.done, total=message.total)
+
+    @on(SyncFinished)
+    def _sync_finished(self, message: SyncFinished) -> None:
+        self.syncing = False
+        self.sync_text = message.outcome.text
+        if message.outcome.ok:
+            self.online = True
+            self.notify(message.outcome.text, timeout=4, markup=False)
+        else:
+            self.notify(
+                message.outcome.text,
+                title=tr("sync.failed", self.ui_lang),
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
+        self.refresh_status()
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place where background failures become plain-language messages."""
+        if event.state is not WorkerState.ERROR or event.worker.error is None:
+            return
+        error = event.worker.error
+        self.log.error(f"worker {event.worker.name} failed: {error!r}")
+        text = explain(error, self.ui_lang)
+        if event.worker.group == "sync":
+            if isinstance(error, SyncError) and error.code == "unreachable":
+                self.online = False
+            self.post_message(SyncFinished(SyncOutcome(ok=False, text=text)))
+        elif event.worker.group == "connection":
+            self.online = False
+        elif event.worker.group == "demo":
+            text = tr("error.demo", self.ui_lang, detail=text)
+            self.notify(text, severity="error", timeout=15, markup=False)
+        else:
+            self.notify(text, severity="error", timeout=8, markup=False)
+
+    # -- demo -----------------------------------------------------------------------------
+
+    def start_demo(self) -> None:
+        """Start a seeded local server and enroll a demo volunteer (first-run choice)."""
+        self.run_demo_setup()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="demo")
+    def run_demo_setup(self) -> None:
+        """The demo's slow part: server subprocess, seeding, enrollment, profile."""
+        from fieldkit.demo import start_demo
+
+        demo = start_demo(self.home)
+        self._on_exit = demo.stop
+        self.call_from_thread(self.use_store, demo.store)
+
+    # -- exit -----------------------------------------------------------------------------
+
+    def on_unmount(self) -> None:
+        """Close the store and stop a demo server."""
+        if self.store is not None:
+            self.store.close()
+        if self._on_exit is not None:
+            self._on_exit()
+
+
+def run_app(settings: ClientSettings | None = None) -> None:
+    """Run the app in this terminal (what `fieldkit` with no subcommand does)."""
+    FieldkitApp(settings).run()

@@ -1,0 +1,57 @@
+"""Messages that carry results up to the app: workers post them, only the app acts on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from fieldkit.domain.catalogue import ServiceInfo
+from fieldkit.store.records import StoreStatus
+
+
+class StatusLoaded(Message):
+    """The open store's counts and quota progress were read."""
+
+    def __init__(self, status: StoreStatus, today: int, services: list[ServiceInfo]) -> None:
+        self.status = status
+        self.today = today
+        self.services = services
+        super().__init__()
+
+
+class ConnectionChecked(Message):
+    """The server answered (or not) its health check."""
+
+    def __init__(self, online: bool) -> None:
+        self.online = online
+        super().__init__()
+
+
+class SyncProgressed(Message):
+    """One more batch was pushed or page pulled."""
+
+    def __init__(self, done: int, total: int) -> None:
+        self.done = done
+        self.total = total
+        super().__init__()
+
+
+@dataclass
+class SyncOutcome:
+    """What one sync did, in words the volunteer can read."""
+
+    ok: bool
+    text: str
+
+
+class SyncFinished(Message):
+    """A sync ended, well or not (the text says what happened, never a traceback)."""
+
+    def __init__(self, outcome: SyncOutcome) -> None:
+        self.outcome = outcome
+        super().__init__()
+
+
+class EntriesChanged(Message):
+    """Entries were saved or fixed: counts must be re-read and a sync may start."""

@@ -1,0 +1,81 @@
+"""What every fieldkit screen shares: the app's language and translated key bindings."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+
+from fieldkit.tui.i18n import tr
+
+if TYPE_CHECKING:
+    from fieldkit.tui.app import FieldkitApp
+
+
+def localise_bindings(node: DOMNode, lang: str) -> None:
+    """Translate the footer text of a node's bindings (descriptions come from 'key.<id>')."""
+    bindings = node._bindings.key_to_bindings
+    for key, items in bindings.items():
+        bindings[key] = [
+            dataclasses.replace(
+                b,
+                description=tr(f"key.{b.id}", lang),
+                tooltip=tr(f"key.{b.id}", lang),
+            )
+            if b.id
+            else b
+            for b in items
+        ]
+
+
+class LanguageMixin:
+    """Screens that follow the app's language: they implement apply_language(lang)."""
+
+    def fk(self) -> FieldkitApp:
+        """The fieldkit app this screen runs in."""
+        return cast("FieldkitApp", cast(Screen[Any], self).app)
+
+    def apply_language(self, lang: str) -> None:
+        """Relabel the screen's widgets (override)."""
+
+    def _language_changed(self, lang: str) -> None:
+        screen = cast(Screen[Any], self)
+        localise_bindings(screen, lang)
+        self.apply_language(lang)
+        screen.refresh_bindings()
+
+    def follow_language(self) -> None:
+        """Relabel now and whenever the language changes."""
+        screen = cast(Screen[Any], self)
+        screen.watch(screen.app, "ui_lang", self._language_changed)
+
+
+class FieldkitScreen(LanguageMixin, Screen[None]):
+    """A full screen that follows the app's language."""
+
+    def on_mount(self) -> None:
+        """Start following the language."""
+        self.follow_language()
+
+
+class FieldkitModal(LanguageMixin, ModalScreen[bool]):
+    """A modal dialog that follows the app's language and answers yes or no."""
+
+    def on_mount(self) -> None:
+        """Start following the language."""
+        self.follow_language()
+
+
+def key(keys: str, action: str, binding_id: str, *, show: bool = True) -> Binding:
+    """A binding whose footer text comes from the catalogue ('key.<id>')."""
+    return Binding(
+        keys,
+        action,
+        tr(f"key.{binding_id}", "vi"),
+        show=show,
+        id=binding_id,
+        tooltip=tr(f"key.{binding_id}", "vi"),
+    )

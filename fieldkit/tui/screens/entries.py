@@ -1,0 +1,177 @@
+"""Entries: diacritic-insensitive search, filters and paging through large lists."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
+
+from fieldkit.domain.formatting import format_number
+from fieldkit.store import EntryFilter, EntryQuery, EntryRow
+from fieldkit.tui.i18n import tr
+from fieldkit.tui.screens.base import FieldkitScreen, key
+from fieldkit.tui.widgets.entry_table import EntryTable
+
+PAGE_SIZE = 50
+FILTERS = tuple(EntryFilter)
+
+
+class EntriesScreen(FieldkitScreen):
+    """A search box, filter tabs and one page of entries; Enter opens an entry."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        key("ctrl+f", "focus_search", "search"),
+        key("f4", "next_filter", "filter"),
+        key("f7", "prev_page", "prev_page"),
+        key("f8", "next_page", "next_page"),
+        key("escape", "back", "back"),
+    ]
+
+    class PageLoaded(Message):
+        """A page of entries and the total count for one query."""
+
+        def __init__(self, generation: int, rows: list[EntryRow], total: int) -> None:
+            self.generation = generation
+            self.rows = rows
+            self.total = total
+            super().__init__()
+
+    def __init__(self, initial_filter: EntryFilter = EntryFilter.ALL) -> None:
+        super().__init__()
+        self.query_state = EntryQuery(filter=initial_filter, limit=PAGE_SIZE)
+        self.rows: list[EntryRow] = []
+        self.total = 0
+        self.generation = 0
+
+    def compose(self) -> ComposeResult:
+        """Search, filters, the table and a paging line."""
+        yield Header()
+        yield Input(id="search", compact=True)
+        yield Tabs(*[Tab("", id=f"filter-{f.value}") for f in FILTERS], id="filters")
+        yield EntryTable(lang=self.fk().ui_lang, id="table")
+        with Horizontal(id="page-line"):
+            yield Static(id="page")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Select the initial filter and load the first page."""
+        self.query_one(Tabs).active = f"filter-{self.query_state.filter.value}"
+        self.query_one("#table", EntryTable).focus()
+        self.load()
+
+    def apply_language(self, lang: str) -> None:
+        """Relabel."""
+        self.title = tr("list.title", lang)
+        self.query_one("#search", Input).placeholder = tr("list.search", lang)
+        for f in FILTERS:
+            self.query_one(f"#filter-{f.value}", Tab).label = tr(f"list.filter.{f.value}", lang)
+        table = self.query_one("#table", EntryTable)
+        if table.lang != lang:
+            table.relabel(lang, self.rows)
+        self._show_page_line()
+
+    # -- querying ---------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Fetch the current page in a worker; stale answers are dropped."""
+        self.generation += 1
+        self.fetch(self.generation, self.query_state)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="entries")
+    def fetch(self, generation: int, query: EntryQuery) -> None:
+        """One page and the count (both read the store, off the UI thread)."""
+        store = self.fk().store
+        if store is None:
+            return
+        rows = store.query_entries(query)
+        total = store.count_entries(query)
+        self.post_message(self.PageLoaded(generation, rows, total))
+
+    @on(PageLoaded)
+    def _page_loaded(self, message: PageLoaded) -> None:
+        if message.generation != self.generation:
+            return
+        self.rows = message.rows
+        self.total = message.total
+        self.query_one("#table", EntryTable).show_rows(message.rows)
+        self._show_page_line()
+
+    def _show_page_line(self) -> None:
+        lang = self.fk().ui_lang
+        if not self.total:
+            text = tr("list.empty", lang)
+        else:
+            first = self.query_state.offset + 1
+            last = self.query_state.offset + len(self.rows)
+            text = tr(
+                "list.page",
+                lang,
+                first=format_number(first, lang),
+                last=format_number(last, lang),
+                total=format_number(self.total, lang),
+            )
+        self.query_one("#page", Static).update(text)
+
+    def _requery(self, **changes: object) -> None:
+        q = self.query_state
+        values: dict[str, object] = {
+            "search": q.search,
+            "filter": q.filter,
+            "offset": q.offset,
+            "limit": q.limit,
+        }
+        values.update(changes)
+        self.query_state = EntryQuery(**values)  # type: ignore[arg-type]
+        self.load()
+
+    @on(Input.Changed, "#search")
+    def _search(self, event: Input.Changed) -> None:
+        self._requery(search=event.value, offset=0)
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one("#table", EntryTable).focus()
+
+    @on(Tabs.TabActivated)
+    def _filter(self, event: Tabs.TabActivated) -> None:
+        value = (event.tab.id or "filter-all").removeprefix("filter-")
+        if value != self.query_state.filter.value:
+            self._requery(filter=EntryFilter(value), offset=0)
+
+    def action_focus_search(self) -> None:
+        """Type to search."""
+        self.query_one("#search", Input).focus()
+
+    def action_next_filter(self) -> None:
+        """Cycle through the filters."""
+        index = FILTERS.index(self.query_state.filter)
+        self.query_one(Tabs).active = f"filter-{FILTERS[(index + 1) % len(FILTERS)].value}"
+
+    def action_next_page(self) -> None:
+        """The next page, if any."""
+        offset = self.query_state.offset + PAGE_SIZE
+        if offset < self.total:
+            self._requery(offset=offset)
+
+    def action_prev_page(self) -> None:
+        """The previous page, if any."""
+        if self.query_state.offset > 0:
+            self._requery(offset=max(0, self.query_state.offset - PAGE_SIZE))
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from fieldkit.tui.screens.detail import DetailScreen
+
+        entry_id = event.row_key.value
+        row = next((r for r in self.rows if str(r.id) == entry_id), None)
+        if row is not None:
+            self.app.push_screen(DetailScreen(row), lambda _: self.load())
+
+    def action_back(self) -> None:
+        """Back home."""
+        self.dismiss(None)

@@ -1,0 +1,369 @@
+"""New entry (and fixing one): keyboard-only, validated live by the domain rules."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import (
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Select,
+    Static,
+)
+from textual.worker import Worker, WorkerState
+
+from fieldkit.domain import DeviceOwner, Entry, Problem, Sex
+from fieldkit.domain.catalogue import DEFAULT_SERVICES
+from fieldkit.domain.formatting import format_date
+from fieldkit.domain.problems import warning
+from fieldkit.store import EntryRow
+from fieldkit.tui.draft import DraftCheck, EntryDraft, check_draft
+from fieldkit.tui.i18n import tr
+from fieldkit.tui.messages import EntriesChanged
+from fieldkit.tui.screens.base import FieldkitScreen, key
+from fieldkit.tui.screens.warnings import WarningsScreen
+from fieldkit.tui.widgets.problem_list import ProblemList
+from fieldkit.tui.widgets.service_line import ServiceLine
+
+# A phone recorded for this many other citizens is worth a warning.
+SHARED_PHONE_WARNING = 3
+TEXT_FIELDS = ("full_name", "id_number", "birth_year", "phone", "note")
+OWNERS = (DeviceOwner.CITIZEN, DeviceOwner.RELATIVE, DeviceOwner.VOLUNTEER)
+
+
+class EntryFormScreen(FieldkitScreen):
+    """One citizen, one or more services; errors block saving, warnings must be confirmed."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        key("ctrl+s", "save", "save"),
+        key("f3", "household", "household"),
+        key("escape", "back", "back"),
+    ]
+
+    class Prechecked(Message):
+        """The store's warnings (already helped here, shared phone) are known."""
+
+        def __init__(self, entries: list[Entry], warnings: list[Problem]) -> None:
+            self.entries = entries
+            self.warnings = warnings
+            super().__init__()
+
+    class Saved(Message):
+        """The entries are committed."""
+
+        def __init__(self, entries: list[Entry]) -> None:
+            self.entries = entries
+            super().__init__()
+
+    def __init__(self, editing: EntryRow | None = None) -> None:
+        super().__init__()
+        self.editing = editing
+        self.touched: set[str] = set()
+        self.show_all = False
+        self.last_draft: EntryDraft | None = None
+        self.last_check: DraftCheck | None = None
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def _service_codes(self) -> list[str]:
+        if self.editing is not None:
+            return [self.editing.service]
+        services = self.fk().services or list(DEFAULT_SERVICES)
+        return [s.code for s in services if s.active]
+
+    def compose(self) -> ComposeResult:
+        """Labels and fields in a grid, then services, consent, phone owner and problems."""
+        yield Header()
+        with VerticalScroll(id="form"):
+            yield Static(id="form-info", classes="info")
+            with Grid(classes="form-grid", id="person"):
+                yield Label(id="lbl-full_name")
+                yield Input(id="full_name", compact=True, max_length=100)
+                yield Label(id="lbl-id_number")
+                yield Input(id="id_number", compact=True, max_length=20, restrict=r"[0-9 .\-]*")
+                yield Label(id="lbl-birth_year")
+                yield Input(id="birth_year", compact=True, max_length=4, restrict=r"[0-9]*")
+                yield Label(id="lbl-sex")
+                with RadioSet(id="sex", compact=True):
+                    yield RadioButton(id="sex-male", compact=True)
+                    yield RadioButton(id="sex-female", compact=True)
+                yield Label(id="lbl-phone")
+                yield Input(id="phone", compact=True, max_length=20, restrict=r"[0-9 .+\-]*")
+                yield Label(id="lbl-village")
+                yield Select[str](self._village_options(), id="village", compact=True)
+            yield Static(id="lbl-services", classes="section")
+            for code in self._service_codes():
+                yield ServiceLine(code, lang=self.fk().ui_lang, id=f"svc-{code}")
+            yield Checkbox(id="consent", compact=True)
+            with Horizontal(id="owner-row"):
+                yield Label(id="lbl-device_owner")
+                with RadioSet(id="device_owner", compact=True):
+                    for owner in OWNERS:
+                        yield RadioButton(id=f"owner-{owner.value}", compact=True)
+            with Grid(classes="form-grid", id="note-grid"):
+                yield Label(id="lbl-note")
+                yield Input(id="note", compact=True, max_length=500)
+            yield ProblemList(id="problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fill the village list and the fields (edit mode) and focus the name."""
+        if self.editing is not None:
+            self.load_draft(EntryDraft.from_entry(self.editing.to_entry()))
+            self.show_all = True
+        else:
+            self.load_draft(EntryDraft(village=self.default_village()))
+        self.query_one("#full_name", Input).focus()
+
+    def _village_options(self) -> list[tuple[str, str]]:
+        store = self.fk().store
+        if store is None:
+            return []
+        return [(v.name or v.code, v.code) for v in store.profile.villages]
+
+    def default_village(self) -> str:
+        """The volunteer's village."""
+        store = self.fk().store
+        if store is None:
+            return ""
+        profile = store.profile
+        if profile.default_village:
+            return profile.default_village
+        return profile.villages[0].code if profile.villages else ""
+
+    def apply_language(self, lang: str) -> None:
+        """Relabel every field and re-explain the problems."""
+        self.title = tr("form.edit_title" if self.editing else "form.new_title", lang)
+        for name in (*TEXT_FIELDS, "sex", "village", "device_owner"):
+            self.query_one(f"#lbl-{name}", Label).update(tr(f"form.{name}", lang))
+        self.query_one("#lbl-services", Static).update(tr("form.services", lang))
+        self.query_one("#sex-male", RadioButton).label = tr("form.male", lang)
+        self.query_one("#sex-female", RadioButton).label = tr("form.female", lang)
+        self.query_one("#consent", Checkbox).label = tr("form.consent", lang)
+        for owner in OWNERS:
+            button = self.query_one(f"#owner-{owner.value}", RadioButton)
+            button.label = tr(f"form.owner.{owner.value}", lang)
+        for line in self.query(ServiceLine):
+            line.lang = lang
+        self.query_one(ProblemList).lang = lang
+        self._show_info(lang)
+
+    def _show_info(self, lang: str) -> None:
+        info = self.query_one("#form-info", Static)
+        row = self.editing
+        if row is None:
+            return
+        reason = row.review_reason or row.reject_message or ""
+        if row.reject_code and not row.reject_message:
+            reason = tr(row.reject_code, lang)
+        text = tr("form.edit_title", lang)
+        if reason:
+            text = f"{tr('form.rejected_reason', lang)}: {reason}"
+        info.update(text)
+        info.set_class(bool(reason), "-rejected")
+
+    # -- model ------------------------------------------------------------------------------
+
+    def to_draft(self) -> EntryDraft:
+        """The form's state as plain data."""
+        sex_set = self.query_one("#sex", RadioSet)
+        sex = None
+        if sex_set.pressed_button is not None:
+            sex = Sex.MALE if sex_set.pressed_button.id == "sex-male" else Sex.FEMALE
+        owner_button = self.query_one("#device_owner", RadioSet).pressed_button
+        owner = DeviceOwner.CITIZEN
+        if owner_button is not None and owner_button.id:
+            owner = DeviceOwner(owner_button.id.removeprefix("owner-"))
+        village = self.query_one("#village", Select).value
+        choices = [line.to_model() for line in self.query(ServiceLine)]
+        return EntryDraft(
+            full_name=self.query_one("#full_name", Input).value,
+            id_number=self.query_one("#id_number", Input).value,
+            birth_year=self.query_one("#birth_year", Input).value,
+            sex=sex,
+            phone=self.query_one("#phone", Input).value,
+            village=village if isinstance(village, str) else "",
+            services=[c for c in choices if c is not None],
+            consent=self.query_one("#consent", Checkbox).value,
+            device_owner=owner,
+            note=self.query_one("#note", Input).value,
+        )
+
+    def load_draft(self, draft: EntryDraft) -> None:
+        """Show a draft (a fresh one clears the form)."""
+        with self.prevent(Input.Changed, RadioSet.Changed, Checkbox.Changed, Select.Changed):
+            for name in TEXT_FIELDS:
+                self.query_one(f"#{name}", Input).value = str(getattr(draft, name))
+            self.query_one("#sex-male", RadioButton).value = draft.sex is Sex.MALE
+            self.query_one("#sex-female", RadioButton).value = draft.sex is Sex.FEMALE
+            for owner in OWNERS:
+                button = self.query_one(f"#owner-{owner.value}", RadioButton)
+                button.value = draft.device_owner is owner
+            village = self.query_one("#village", Select)
+            if draft.village:
+                village.value = draft.village
+            self.query_one("#consent", Checkbox).value = draft.consent
+            chosen = {c.code: c for c in draft.services}
+            for line in self.query(ServiceLine):
+                line.load_model(chosen.get(line.code))
+        self.touched = set()
+        self.show_all = self.editing is not None
+        self.query_one(ProblemList).problems = []
+        for widget in self.query(".-invalid"):
+            widget.remove_class("-invalid")
+
+    # -- live validation -------------------------------------------------------------------
+
+    def check(self) -> DraftCheck:
+        """Validate the form now and show what matters (errors of touched fields, warnings)."""
+        app = self.fk()
+        row = self.editing
+        assisted_at = row.assisted_at if row is not None else app.clock()
+        check = check_draft(
+            self.to_draft(),
+            assisted_at,
+            entry_id=row.id if row is not None else None,
+            rev=row.rev if row is not None else 1,
+        )
+        if row is not None:
+            check.entries = [e.model_copy(update={"visit_id": row.visit_id}) for e in check.entries]
+        self.last_check = check
+        shown = [
+            p
+            for p in check.errors
+            if self.show_all or p.field.split(":", 1)[0] in self.touched or ":" in p.field
+        ]
+        self.query_one(ProblemList).problems = shown + check.warnings
+        invalid = {p.field.split(":", 1)[0] for p in shown}
+        for name in (*TEXT_FIELDS, "sex", "village", "consent"):
+            self.query_one(f"#{name}").set_class(name in invalid, "-invalid")
+        return check
+
+    @on(Input.Changed)
+    @on(RadioSet.Changed)
+    @on(Checkbox.Changed)
+    @on(Select.Changed)
+    @on(ServiceLine.Changed)
+    def _changed(self, event: Message) -> None:
+        control = getattr(event, "control", None)
+        if isinstance(control, Widget) and control.id:
+            name = control.id
+            self.touched.add("services" if name.startswith("svc-") else name)
+        self.check()
+
+    @on(Input.Submitted)
+    def _next_field(self) -> None:
+        self.focus_next()
+
+    # -- saving ------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        """Validate everything; then look for warnings off the UI thread."""
+        self.show_all = True
+        check = self.check()
+        lang = self.fk().ui_lang
+        if not check.ok:
+            self.notify(tr("form.has_errors", lang, count=len(check.errors)), severity="error")
+            first = check.errors[0].field.split(":", 1)[0] if check.errors else ""
+            if first in (*TEXT_FIELDS, "sex", "village", "consent"):
+                self.query_one(f"#{first}").focus()
+            return
+        self.query_one("#form-info", Static).update(tr("form.saving", lang))
+        self.precheck(check.entries, list(check.warnings))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="form")
+    def precheck(self, entries: list[Entry], found: list[Problem]) -> None:
+        """Ask the store whether this citizen was already helped here, or the phone is shared."""
+        store = self.fk().store
+        if store is None:
+            return
+        warnings = list(found)
+        if self.editing is None:
+            for entry in entries:
+                when = store.already_helped(entry.id_number, entry.service)
+                if when is not None:
+                    warnings.append(
+                        warning("id_number.already_helped", "id_number", when=format_date(when))
+                    )
+                    break
+        first = entries[0]
+        if first.phone:
+            count = store.phone_use_count(first.phone, exclude_id_number=first.id_number)
+            if count >= SHARED_PHONE_WARNING:
+                warnings.append(warning("phone.shared", "phone", count=str(count)))
+        self.post_message(self.Prechecked(entries, warnings))
+
+    @on(Prechecked)
+    def _prechecked(self, message: Prechecked) -> None:
+        if not message.warnings:
+            self.save(message.entries)
+            return
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.save(message.entries)
+            else:
+                self.query_one("#form-info", Static).update("")
+
+        self.app.push_screen(WarningsScreen(message.warnings), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="form")
+    def save(self, entries: list[Entry]) -> None:
+        """Commit the entries and their outbox rows; 'saved' is said only after this returns."""
+        store = self.fk().store
+        if store is None:
+            return
+        if self.editing is not None:
+            store.update_entry(entries[0])
+        else:
+            store.save_entries(entries)
+        self.post_message(self.Saved(entries))
+
+    @on(Saved)
+    def _saved(self, message: Saved) -> None:
+        app = self.fk()
+        lang = app.ui_lang
+        app.post_message(EntriesChanged())
+        if self.editing is not None:
+            app.notify(tr("form.updated", lang), markup=False)
+            self.dismiss(None)
+            return
+        text = tr("form.saved", lang, count=len(message.entries), name=message.entries[0].full_name)
+        self.last_draft = self.to_draft()
+        self.load_draft(EntryDraft(village=self.last_draft.village))
+        self.query_one("#form-info", Static).update(f"✓ {text}  (F3: {tr('key.household', lang)})")
+        app.notify(text, markup=False)
+        self.query_one("#full_name", Input).focus()
+
+    def action_household(self) -> None:
+        """Start the next citizen of the same household: village and phone prefix kept."""
+        if self.last_draft is None or self.editing is not None:
+            return
+        self.load_draft(self.last_draft.household())
+        self.query_one("#form-info", Static).update(tr("form.household_hint", self.fk().ui_lang))
+        self.query_one("#full_name", Input).focus()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A save that failed says so and keeps the form."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            from fieldkit.tui.app import explain
+
+            lang = self.fk().ui_lang
+            text = tr("form.save_failed", lang, detail=explain(event.worker.error, lang))
+            self.query_one("#form-info", Static).update(text)
+            self.notify(text, severity="error", markup=False)
+
+    def action_back(self) -> None:
+        """Leave the form."""
+        self.dismiss(None)

@@ -1,0 +1,135 @@
+"""Home: today's work, the sync state and the village's quota progress."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from fieldkit.domain.formatting import format_datetime, format_number
+from fieldkit.store import StoreStatus
+from fieldkit.tui.i18n import service_label, tr
+from fieldkit.tui.screens.base import FieldkitScreen, key
+from fieldkit.tui.widgets.connection_badge import ConnectionBadge
+from fieldkit.tui.widgets.quota_bar import QuotaBar
+
+
+def counts_line(status: StoreStatus | None, today: int, lang: str) -> str:
+    """'Hôm nay 12 · Chờ đồng bộ 3 · Bị trả lại, cần sửa 1 · Trùng 0'."""
+    if status is None:
+        return tr("home.loading", lang)
+    parts = [
+        (tr("home.today", lang), today),
+        (tr("home.pending", lang), status.pending),
+        (tr("home.rejected", lang), status.rejected),
+        (tr("home.duplicates", lang), status.duplicates),
+    ]
+    return "  ·  ".join(f"{label}: {format_number(n, lang)}" for label, n in parts)
+
+
+def last_sync_line(status: StoreStatus | None, lang: str) -> str:
+    """When the last sync finished, or never."""
+    when = tr("home.never", lang)
+    if status is not None and status.last_sync_at is not None:
+        when = format_datetime(status.last_sync_at)
+    return f"{tr('home.last_sync', lang)}: {when}"
+
+
+class HomeScreen(FieldkitScreen):
+    """What a volunteer sees after unlocking: counts, connection and quota bars."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        key("n", "new_entry", "new_entry"),
+        key("l", "entries", "entries"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """Who and where, counts, sync line, quota bars."""
+        yield Header()
+        with Horizontal(id="home-top"):
+            yield Static(id="who")
+            yield ConnectionBadge(id="badge")
+        yield Static(id="counts", classes="counts")
+        with Horizontal(id="sync-line"):
+            yield Static(id="last-sync")
+            yield Static(id="sync-text")
+        yield Static(id="quota-title", classes="title")
+        yield VerticalScroll(id="quota-bars")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Follow the app's state (attributes down)."""
+        app = self.fk()
+        self.watch(app, "status", self._show_status)
+        self.watch(app, "today", self._show_status)
+        self.watch(app, "online", self._show_online)
+        self.watch(app, "sync_text", self._show_sync_text)
+
+    def apply_language(self, lang: str) -> None:
+        """Relabel everything."""
+        self.query_one(ConnectionBadge).lang = lang
+        self._show_status()
+
+    def _show_online(self) -> None:
+        self.query_one(ConnectionBadge).online = self.fk().online
+
+    def _show_sync_text(self) -> None:
+        self.query_one("#sync-text", Static).update(self.fk().sync_text)
+
+    def _show_status(self) -> None:
+        app = self.fk()
+        lang = app.ui_lang
+        status = app.status
+        store = app.store
+        if store is not None:
+            profile = store.profile
+            villages = ", ".join(v.name or v.code for v in profile.villages[:2])
+            self.query_one("#who", Static).update(
+                f"{tr('home.volunteer', lang)}: {profile.user_name}  ·  "
+                f"{tr('home.village', lang)}: {villages}"
+            )
+        self.query_one("#counts", Static).update(counts_line(status, app.today, lang))
+        self.query_one("#last-sync", Static).update(last_sync_line(status, lang))
+        self._show_quotas(status, lang)
+
+    def _show_quotas(self, status: StoreStatus | None, lang: str) -> None:
+        bars = self.query_one("#quota-bars", VerticalScroll)
+        rows = status.villages if status is not None else []
+        village_names = {r.village_name or r.village for r in rows}
+        period = rows[0].period if rows else ""
+        title = tr("home.quota", lang)
+        if len(village_names) == 1:
+            title = f"{title}: {next(iter(village_names))} ({period})"
+        self.query_one("#quota-title", Static).update(title)
+        wanted = len(rows) or 1
+        existing = list(bars.query(QuotaBar))
+        if len(existing) != wanted or not rows:
+            bars.remove_children()
+            if not rows:
+                bars.mount(Static(tr("home.no_quota", lang), classes="muted"))
+                return
+            existing = [QuotaBar() for _ in rows]
+            bars.mount_all(existing)
+        for bar, row in zip(existing, rows, strict=True):
+            label = service_label(row.service, lang)
+            if len(village_names) > 1:
+                label = f"{row.village_name or row.village} · {label}"
+            bar.label = label
+            bar.lang = lang
+            bar.quota = row.quota
+            bar.achieved = row.achieved
+
+    def action_new_entry(self) -> None:
+        """Record a new citizen."""
+        from fieldkit.tui.screens.entry_form import EntryFormScreen
+
+        self.app.push_screen(EntryFormScreen())
+
+    def action_entries(self) -> None:
+        """Browse and search entries."""
+        from fieldkit.tui.screens.entries import EntriesScreen
+
+        self.app.push_screen(EntriesScreen())

@@ -1,0 +1,136 @@
+"""Choose a volunteer's profile and unlock it with their PIN (also the idle lock screen)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Footer, Header, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from fieldkit.store import Store, open_store
+from fieldkit.tui.i18n import tr
+from fieldkit.tui.screens.base import FieldkitScreen, key
+
+
+@dataclass(frozen=True)
+class ProfileChoice:
+    """A profile as the chooser shows it: its directory name and the volunteer's name."""
+
+    name: str
+    user_name: str
+
+
+class UnlockScreen(FieldkitScreen):
+    """A list of the laptop's volunteers and a PIN field; nothing personal shows behind it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [key("ctrl+n", "add_profile", "add_profile")]
+
+    class Unlocked(Message):
+        """The PIN was right for this store."""
+
+        def __init__(self, store: Store) -> None:
+            self.store = store
+            super().__init__()
+
+    class WrongPin(Message):
+        """The PIN was wrong."""
+
+    def __init__(self, profiles: list[ProfileChoice], *, locked: Store | None = None) -> None:
+        super().__init__()
+        self.profiles = profiles
+        self.locked_store = locked
+
+    def compose(self) -> ComposeResult:
+        """The profile list (unless locked to one) and the PIN input."""
+        yield Header()
+        with Vertical(classes="box", id="unlock-box"):
+            yield Static(id="unlock-title", classes="title")
+            if self.locked_store is None:
+                yield OptionList(
+                    *[Option(p.user_name, id=p.name) for p in self.profiles], id="profiles"
+                )
+            else:
+                yield Static(self.locked_store.profile.user_name, id="locked-name")
+            yield Label(id="lbl-pin")
+            yield Input(id="pin", password=True, restrict=r"[0-9]*", max_length=12)
+            yield Static(id="unlock-message", classes="problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Preselect the only or the last used profile and put the cursor in the PIN."""
+        if self.locked_store is None and self.profiles:
+            self.query_one("#profiles", OptionList).highlighted = 0
+        self.query_one("#pin", Input).focus()
+
+    def apply_language(self, lang: str) -> None:
+        """Relabel."""
+        title = tr("unlock.title", lang)
+        if self.locked_store is not None:
+            minutes = self.fk().settings.idle_lock_minutes
+            title = tr("unlock.locked", lang, minutes=minutes)
+        self.query_one("#unlock-title", Static).update(title)
+        self.query_one("#lbl-pin", Label).update(tr("unlock.pin", lang))
+
+    def chosen(self) -> str | None:
+        """The highlighted profile's name."""
+        if self.locked_store is not None:
+            return None
+        options = self.query_one("#profiles", OptionList)
+        if options.highlighted is None:
+            return None
+        return options.get_option_at_index(options.highlighted).id
+
+    @on(OptionList.OptionSelected)
+    def _profile_selected(self) -> None:
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    def _submit(self, event: Input.Submitted) -> None:
+        self.query_one("#unlock-message", Static).update(tr("unlock.checking", self.fk().ui_lang))
+        self.check_pin(self.chosen(), event.value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
+    def check_pin(self, name: str | None, pin: str) -> None:
+        """Open the store if needed and verify the PIN (argon2 is slow on purpose)."""
+        store = self.locked_store or open_store(self.fk().home, name)
+        if store.check_pin(pin):
+            self.post_message(self.Unlocked(store))
+        else:
+            if store is not self.locked_store:
+                store.close()
+            self.post_message(self.WrongPin())
+
+    @on(WrongPin)
+    def _wrong(self) -> None:
+        pin = self.query_one("#pin", Input)
+        pin.value = ""
+        pin.focus()
+        self.query_one("#unlock-message", Static).update(tr("unlock.wrong", self.fk().ui_lang))
+
+    @on(Unlocked)
+    def _unlocked(self, message: Unlocked) -> None:
+        if self.locked_store is not None:
+            self.fk().unlocked()
+        else:
+            self.fk().use_store(message.store)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Explain a profile that cannot be opened."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            from fieldkit.tui.app import explain
+
+            text = explain(event.worker.error, self.fk().ui_lang)
+            self.query_one("#unlock-message", Static).update(text)
+
+    def action_add_profile(self) -> None:
+        """Enroll another volunteer on this laptop."""
+        from fieldkit.tui.screens.enroll import EnrollScreen
+
+        self.app.push_screen(EnrollScreen())

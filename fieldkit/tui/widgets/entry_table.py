@@ -1,0 +1,63 @@
+"""A page of entries in a table; paging replaces one page of rows, never the whole list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.widgets import DataTable
+
+from fieldkit.domain.formatting import format_datetime
+from fieldkit.store.records import EntryRow
+from fieldkit.tui.i18n import outcome_text, service_label, tr
+
+COLUMNS = ("col.when", "col.name", "col.id_number", "col.service", "col.outcome", "col.status")
+
+
+def status_text(row: EntryRow, lang: str) -> str:
+    """The entry's standing with the server, in words."""
+    if row.review_decision:
+        return tr(f"status.{row.review_decision}", lang)
+    return tr(f"status.{row.status.value}", lang)
+
+
+class EntryTable(DataTable[str]):
+    """Entries of the current page; row keys are entry ids."""
+
+    DEFAULT_CSS = """
+    EntryTable {
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, *, lang: str = "vi", id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.lang = lang
+
+    def on_mount(self) -> None:
+        """Create the columns."""
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        for key in COLUMNS:
+            self.add_column(tr(key, self.lang), key=key)
+
+    def show_rows(self, rows: Sequence[EntryRow]) -> None:
+        """Replace the shown page (at most a page of rows, so this stays cheap)."""
+        self.clear()
+        for row in rows:
+            self.add_row(
+                format_datetime(row.assisted_at),
+                row.full_name,
+                row.id_number,
+                service_label(row.service, self.lang)[:28],
+                outcome_text(row.outcome, self.lang),
+                status_text(row, self.lang),
+                key=str(row.id),
+            )
+
+    def relabel(self, lang: str, rows: Sequence[EntryRow]) -> None:
+        """Rebuild the headers and the page in another language."""
+        self.lang = lang
+        self.clear(columns=True)
+        self._add_columns()
+        self.show_rows(rows)
