@@ -157,7 +157,11 @@ def import_quotas(session: Session, rows: Iterable[Mapping[str, str]]) -> list[R
             target_text = str(cleaned["target"]).replace(" ", "")
             if _GROUPED.match(target_text):
                 target_text = target_text.replace(".", "")
-            if not target_text.isascii() or not target_text.isdigit() or len(target_text) > 12:
+            if target_text.isascii() and target_text.isdigit() and len(target_text) > 9:
+                raise QuotaError(
+                    "target", f"chỉ tiêu quá lớn ({target_text[:20]}) / target too large"
+                )
+            if not target_text.isascii() or not target_text.isdigit():
                 raise QuotaError(
                     "target",
                     f"chỉ tiêu phải là số nguyên không âm ({str(cleaned['target'])[:20]!r}) / "
