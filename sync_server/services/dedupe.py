@@ -1,0 +1,172 @@
+"""Which entry counts a citizen: the earliest non-rejected success (tie: smaller id)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from fieldkit.domain import Outcome, wire
+from fieldkit.domain.formatting import format_date
+from fieldkit.domain.problems import MESSAGES
+from sync_server.db.models import Counted, Entry, Unit
+from sync_server.services.changes import NewChange
+from sync_server.services.tally import EntryState, TallyDeltas
+
+GroupKey = tuple[str, str, str]
+"""(citizen_key, service, period): one citizen counted at most once per group."""
+CHUNK = 500
+
+
+def group_of(entry: Entry) -> GroupKey:
+    """The dedupe group of a stored entry."""
+    return (entry.citizen_key, entry.service, entry.period)
+
+
+def eligible(outcome: str, review_status: str) -> bool:
+    """Whether an entry may count its citizen."""
+    return outcome == Outcome.SUCCESS and review_status != "rejected"
+
+
+def precedes(a: tuple[datetime, str], b: tuple[datetime, str]) -> bool:
+    """Whether (assisted_at, id) a comes before b."""
+    return a < b
+
+
+@dataclass(frozen=True)
+class CountingEntry:
+    """Where a citizen is counted, for telling a device its entry is a duplicate."""
+
+    entry_id: str
+    village_code: str
+    village_name: str
+    assisted_at: datetime
+
+    def duplicate_of(self) -> wire.DuplicateOf:
+        """The wire form."""
+        return wire.DuplicateOf(
+            entry_id=uuid.UUID(self.entry_id),
+            village=self.village_code,
+            village_name=self.village_name,
+            assisted_at=self.assisted_at,
+        )
+
+    def message(self, lang: str = "vi") -> str:
+        """'Already counted in <village> on <date>' in the user's language."""
+        vi, en = MESSAGES["entry.duplicate"]
+        template = en if lang == "en" else vi
+        return template.format(
+            village=self.village_name or self.village_code, date=format_date(self.assisted_at)
+        )
+
+
+def counting_entries(session: Session, keys: set[GroupKey]) -> dict[GroupKey, CountingEntry]:
+    """The entry counting each group, with its village, for the groups that have one."""
+    found: dict[GroupKey, CountingEntry] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
+        rows = session.execute(
+            select(
+                Counted.citizen_key,
+                Counted.service,
+                Counted.period,
+                Entry.id,
+                Entry.village_code,
+                Unit.name,
+                Entry.assisted_at,
+            )
+            .join(Entry, Entry.id == Counted.entry_id)
+            .outerjoin(Unit, Unit.code == Entry.village_code)
+            .where(tuple_(Counted.citizen_key, Counted.service, Counted.period).in_(chunk))
+        ).all()
+        for r in rows:
+            found[(r[0], r[1], r[2])] = CountingEntry(r[3], r[4], r[5] or "", r[6])
+    return found
+
+
+def entry_status_change(
+    entry: Entry, counting: CountingEntry | None, scope: str | None = None
+) -> NewChange:
+    """Tell the entry's device whether it counts or which entry does."""
+    data: dict[str, Any] = {
+        "entry_id": entry.id,
+        "status": "accepted" if entry.counted or counting is None else "duplicate",
+        "counted": entry.counted,
+        "duplicate_of": None,
+        "message": None,
+    }
+    if not entry.counted and counting is not None:
+        data["duplicate_of"] = counting.duplicate_of().model_dump(mode="json")
+        data["message"] = counting.message()
+    return NewChange("entry_status", entry.id, scope or entry.device_id, data)
+
+
+@dataclass
+class Settlement:
+    """The result of re-deciding who counts in some groups."""
+
+    gained: list[Entry]
+    lost: list[Entry]
+
+
+def settle(session: Session, keys: set[GroupKey], deltas: TallyDeltas) -> Settlement:
+    """Make each group's earliest eligible success the counting one; tallies follow."""
+    settlement = Settlement([], [])
+    for key in sorted(keys):
+        citizen, service, period = key
+        row = session.get(Counted, {"citizen_key": citizen, "service": service, "period": period})
+        winner = session.scalars(
+            select(Entry)
+            .where(
+                Entry.citizen_key == citizen,
+                Entry.service == service,
+                Entry.period == period,
+                Entry.outcome == Outcome.SUCCESS.value,
+                Entry.review_status != "rejected",
+            )
+            .order_by(Entry.assisted_at, Entry.id)
+            .limit(1)
+        ).first()
+        old_id = row.entry_id if row is not None else None
+        new_id = winner.id if winner is not None else None
+        if old_id == new_id:
+            if winner is not None and not winner.counted:  # repair a stray flag
+                deltas.move(EntryState.of(winner), None)
+                winner.counted = True
+                deltas.move(None, EntryState.of(winner))
+            continue
+        if old_id is not None:
+            old = session.get(Entry, old_id)
+            if old is not None and old.counted:
+                deltas.move(EntryState.of(old), None)
+                old.counted = False
+                deltas.move(None, EntryState.of(old))
+                settlement.lost.append(old)
+        if winner is None:
+            assert row is not None
+            session.delete(row)
+        else:
+            deltas.move(EntryState.of(winner), None)
+            winner.counted = True
+            deltas.move(None, EntryState.of(winner))
+            settlement.gained.append(winner)
+            if row is None:
+                session.add(
+                    Counted(
+                        citizen_key=citizen,
+                        service=service,
+                        period=period,
+                        entry_id=winner.id,
+                        assisted_at=winner.assisted_at,
+                    )
+                )
+            else:
+                row.entry_id = winner.id
+                row.assisted_at = winner.assisted_at
+    session.flush()
+    return settlement

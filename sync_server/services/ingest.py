@@ -1,0 +1,434 @@
+"""The one ingest path (HTTP push and bundle import): validate, dedupe, tally, log, per batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.orm import Session, attributes
+
+from fieldkit.domain import VIETNAM_TZ, Entry, Outcome, age_group, mask_id_number, parse_entry, wire
+from fieldkit.domain.problems import Problem, error
+from sync_server.db.models import Conflict, Counted, Device, Service, Team, Unit, User
+from sync_server.db.models import Entry as EntryRow
+from sync_server.services.changes import NewChange, lock_writers, record_changes
+from sync_server.services.dedupe import (
+    CHUNK,
+    CountingEntry,
+    GroupKey,
+    counting_entries,
+    entry_status_change,
+    group_of,
+    settle,
+)
+from sync_server.services.secrets import citizen_key, server_epoch, server_secret
+from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas, dialect_insert
+
+EDITABLE = (
+    "village_code", "commune_code", "province_code", "service", "outcome", "reasons",
+    "assisted_at", "period", "citizen_key", "id_masked", "full_name", "birth_year", "sex",
+    "phone", "consent", "consent_method", "device_owner", "note", "visit_id", "age_group",
+)  # fmt: skip
+"""Entry columns an edit may change (id, owner, review and counting are the server's)."""
+
+
+class MutationGap(Exception):
+    """The batch skips a mutation id: the device must resend from `expected`."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        super().__init__(f"mutation gap: expected mutation_id {expected}")
+
+
+@dataclass(frozen=True)
+class Territory:
+    """The villages a device's user may record entries for."""
+
+    villages: frozenset[str] = frozenset()
+    communes: frozenset[str] = frozenset()
+    provinces: frozenset[str] = frozenset()
+    everywhere: bool = False
+
+    def allows(self, village: Unit) -> bool:
+        """Whether entries for this village are this user's to write."""
+        return (
+            self.everywhere
+            or village.code in self.villages
+            or village.commune_code in self.communes
+            or village.province_code in self.provinces
+        )
+
+
+def territory_of(session: Session, device: Device) -> Territory:
+    """A volunteer writes for their team's village; officers for their unit's villages."""
+    user = session.get(User, device.user_id)
+    if user is None:
+        return Territory()
+    if user.role == "admin":
+        return Territory(everywhere=True)
+    if user.team_id is not None:
+        village = session.scalar(select(Team.village_code).where(Team.id == user.team_id))
+        return Territory(villages=frozenset([village] if village else []))
+    if user.unit_code is None:
+        return Territory()
+    if user.role == "province":
+        return Territory(provinces=frozenset([user.unit_code]))
+    if user.role == "coordinator":
+        return Territory(communes=frozenset([user.unit_code]))
+    return Territory(villages=frozenset([user.unit_code]))
+
+
+@dataclass
+class Checked:
+    """One mutation after validation: the entry and its village, or the rejecting problem."""
+
+    mutation: wire.Mutation
+    entry: Entry | None = None
+    village: Unit | None = None
+    problem: Problem | None = None
+
+
+@dataclass
+class Batch:
+    """What one ingest call accumulates before its few bulk writes."""
+
+    secret: str
+    now: datetime
+    deltas: TallyDeltas = field(default_factory=TallyDeltas)
+    changes: list[NewChange] = field(default_factory=list)
+    results: dict[int, wire.PushItemResult] = field(default_factory=dict)
+
+
+def _check(
+    mutation: wire.Mutation, villages: dict[str, Unit], services: set[str], territory: Territory
+) -> Checked:
+    """Validate one mutation: the entry itself, its service, its village, the team's right."""
+    entry, problems = parse_entry(mutation.entry)
+    if entry is None:
+        return Checked(mutation, problem=problems[0] if problems else None)
+    if entry.service not in services:
+        return Checked(mutation, problem=error("service.unknown", "service", service=entry.service))
+    village = villages.get(entry.village)
+    if village is None:
+        return Checked(mutation, problem=error("village.unknown", "village", village=entry.village))
+    if not territory.allows(village):
+        return Checked(
+            mutation, problem=error("village.not_yours", "village", village=entry.village)
+        )
+    return Checked(mutation, entry=entry, village=village)
+
+
+def entry_row(entry: Entry, village: Unit, device: Device, batch: Batch) -> dict[str, Any]:
+    """The entries row of a validated entry: the full identity number becomes key + mask."""
+    return {
+        "id": str(entry.id),
+        "device_id": device.id,
+        "user_id": device.user_id,
+        "village_code": village.code,
+        "commune_code": village.commune_code or "",
+        "province_code": village.province_code or "",
+        "service": entry.service,
+        "outcome": entry.outcome.value,
+        "reasons": ",".join(r.value for r in entry.reasons),
+        "assisted_at": entry.assisted_at.astimezone(UTC),
+        "period": entry.period,
+        "citizen_key": citizen_key(batch.secret, entry.id_number),
+        "id_masked": mask_id_number(entry.id_number),
+        "full_name": entry.full_name,
+        "birth_year": entry.birth_year,
+        "sex": entry.sex.value,
+        "phone": entry.phone,
+        "consent": entry.consent,
+        "consent_method": entry.consent_method.value,
+        "device_owner": entry.device_owner.value,
+        "note": entry.note,
+        "visit_id": str(entry.visit_id) if entry.visit_id else None,
+        "rev": entry.rev,
+        "age_group": age_group(
+            entry.birth_year, entry.assisted_at.astimezone(VIETNAM_TZ).year
+        ).value,
+        "counted": False,
+        "review_status": "pending",
+        "received_at": batch.now,
+    }
+
+
+def _state(row: dict[str, Any]) -> EntryState:
+    """The tally-relevant state of a row about to be inserted."""
+    return EntryState(
+        row["village_code"], row["commune_code"], row["province_code"], row["service"],
+        row["period"], row["outcome"], row["review_status"], row["counted"], row["age_group"],
+    )  # fmt: skip
+
+
+def _insert_new(
+    session: Session, rows: list[dict[str, Any]], names: dict[str, str], batch: Batch
+) -> None:
+    """Insert brand-new entries in bulk, claiming counts with INSERT … ON CONFLICT DO NOTHING."""
+    best: dict[GroupKey, dict[str, Any]] = {}
+    for row in rows:
+        if row["outcome"] != Outcome.SUCCESS:
+            continue
+        key = (row["citizen_key"], row["service"], row["period"])
+        held = best.get(key)
+        if held is None or (row["assisted_at"], row["id"]) < (held["assisted_at"], held["id"]):
+            best[key] = row
+    claims = [
+        {"citizen_key": k[0], "service": k[1], "period": k[2]}
+        | {"entry_id": r["id"], "assisted_at": r["assisted_at"]}
+        for k, r in sorted(best.items())
+    ]
+    claimed: set[GroupKey] = set()
+    for start in range(0, len(claims), CHUNK):
+        stmt = (
+            dialect_insert(session, Counted)
+            .values(claims[start : start + CHUNK])
+            .on_conflict_do_nothing()
+            .returning(Counted.citizen_key, Counted.service, Counted.period)
+        )
+        claimed.update((r[0], r[1], r[2]) for r in session.execute(stmt))
+    for key in claimed:
+        best[key]["counted"] = True
+    contested = [k for k in best if k not in claimed]
+    if contested:
+        _contest(session, contested, best, names, batch)
+    session.execute(insert(EntryRow), rows)
+    for row in rows:
+        batch.deltas.add(_state(row))
+
+
+def _contest(
+    session: Session,
+    keys: list[GroupKey],
+    best: dict[GroupKey, dict[str, Any]],
+    names: dict[str, str],
+    batch: Batch,
+) -> None:
+    """Groups already counted elsewhere: an earlier success here takes the count over."""
+    takers: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(keys), CHUNK):
+        for r in session.execute(
+            select(Counted.entry_id, Counted.assisted_at, Counted.citizen_key)
+            .add_columns(Counted.service, Counted.period)
+            .where(
+                tuple_(Counted.citizen_key, Counted.service, Counted.period).in_(
+                    keys[start : start + CHUNK]
+                )
+            )
+        ):
+            row = best[(r[2], r[3], r[4])]
+            if (row["assisted_at"], row["id"]) < (r[1], r[0]):
+                takers[r[0]] = row
+    if not takers:
+        return
+    for old in session.scalars(select(EntryRow).where(EntryRow.id.in_(list(takers)))):
+        row = takers[old.id]
+        batch.deltas.move(EntryState.of(old), EntryState.of(old).uncounted())
+        old.counted = False
+        row["counted"] = True
+        session.execute(
+            update(Counted)
+            .where(
+                Counted.citizen_key == old.citizen_key,
+                Counted.service == old.service,
+                Counted.period == old.period,
+            )
+            .values(entry_id=row["id"], assisted_at=row["assisted_at"])
+        )
+        taker = CountingEntry(row["id"], row["village_code"], names[row["id"]], row["assisted_at"])
+        batch.changes.append(entry_status_change(old, taker))
+        status = {"entry_id": row["id"], "status": "accepted", "counted": True}
+        batch.changes.append(
+            NewChange(
+                "entry_status",
+                row["id"],
+                row["device_id"],
+                status | {"duplicate_of": None, "message": None},
+            )
+        )
+    session.flush()
+
+
+def _apply_again(session: Session, device: Device, checked: Checked, batch: Batch) -> None:
+    """A mutation for an entry the server has: resend, edit at base_rev, or a kept conflict."""
+    entry, village, m = checked.entry, checked.village, checked.mutation
+    assert entry is not None and village is not None
+    stored = session.get(EntryRow, str(entry.id))
+    assert stored is not None
+    if stored.device_id != device.id:
+        batch.results[m.mutation_id] = _rejected(m, error("entry.other_device", "id"))
+        return
+    if m.base_rev is None:
+        return  # the same entry again (e.g. after an epoch reset): idempotent
+    if m.base_rev != stored.rev:
+        data = entry.model_dump(mode="json") | {"id_number": mask_id_number(entry.id_number)}
+        session.add(
+            Conflict(
+                entry_id=stored.id,
+                device_id=device.id,
+                mutation_id=m.mutation_id,
+                base_rev=m.base_rev,
+                stored_rev=stored.rev,
+                data=data,
+            )
+        )
+        problem = error("conflict", "rev")
+        batch.results[m.mutation_id] = wire.PushItemResult(
+            mutation_id=m.mutation_id,
+            entry_id=stored.id,
+            status=wire.ItemStatus.ACCEPTED,
+            code="conflict",
+            message=problem.message("vi"),
+            rev=stored.rev,
+        )
+        return
+    old_key = group_of(stored)
+    batch.deltas.move(EntryState.of(stored), None)
+    stored.counted = False
+    row = entry_row(entry, village, device, batch)
+    for name in EDITABLE:
+        setattr(stored, name, row[name])
+    stored.rev += 1
+    stored.review_status = "pending"
+    batch.deltas.move(None, EntryState.of(stored))
+    session.flush()
+    settlement = settle(session, {old_key, group_of(stored)}, batch.deltas)
+    _settlement_changes(session, settlement.lost, settlement.gained, {stored.id}, batch)
+
+
+def _settlement_changes(
+    session: Session, lost: list[EntryRow], gained: list[EntryRow], skip: set[str], batch: Batch
+) -> None:
+    """Tell other devices their entries stopped or started counting."""
+    others = [e for e in lost + gained if e.id not in skip]
+    if not others:
+        return
+    counting = counting_entries(session, {group_of(e) for e in others})
+    for e in others:
+        batch.changes.append(entry_status_change(e, counting.get(group_of(e))))
+
+
+def _rejected(mutation: wire.Mutation, problem: Problem | None) -> wire.PushItemResult:
+    """A per-item rejection with the problem's code and Vietnamese message."""
+    problem = problem or error("entry.invalid", "entry", detail="?")
+    raw_id = mutation.entry.get("id")
+    return wire.PushItemResult(
+        mutation_id=mutation.mutation_id,
+        entry_id=raw_id[:64] if isinstance(raw_id, str) else None,
+        status=wire.ItemStatus.REJECTED,
+        code=problem.code,
+        message=problem.message("vi"),
+    )
+
+
+def _results(session: Session, checked: list[Checked], batch: Batch) -> list[wire.PushItemResult]:
+    """Per-item statuses, read from the entries' final state in this transaction."""
+    ids = [str(c.entry.id) for c in checked if c.entry is not None]
+    stored: dict[str, Any] = {}
+    columns = (EntryRow.id, EntryRow.counted, EntryRow.outcome, EntryRow.citizen_key)
+    for start in range(0, len(ids), CHUNK):
+        query = select(*columns, EntryRow.service, EntryRow.period, EntryRow.rev)
+        for r in session.execute(query.where(EntryRow.id.in_(ids[start : start + CHUNK]))):
+            stored[r[0]] = r
+    dup_keys = {(r[3], r[4], r[5]) for r in stored.values() if not r[1] and r[2] == "success"}
+    counting = counting_entries(session, dup_keys) if dup_keys else {}
+    out: list[wire.PushItemResult] = []
+    for c in checked:
+        m = c.mutation
+        if m.mutation_id in batch.results:
+            out.append(batch.results[m.mutation_id])
+            continue
+        if c.entry is None:
+            out.append(_rejected(m, c.problem))
+            continue
+        found = stored.get(str(c.entry.id))
+        holder = None
+        if found is not None and not found[1] and found[2] == "success":
+            holder = counting.get((found[3], found[4], found[5]))
+        item = wire.PushItemResult(
+            mutation_id=m.mutation_id,
+            entry_id=str(c.entry.id),
+            status=wire.ItemStatus.ACCEPTED,
+            rev=found[6] if found is not None else None,
+        )
+        if holder is not None and found is not None and holder.entry_id != found[0]:
+            item.status = wire.ItemStatus.DUPLICATE
+            item.code = "entry.duplicate"
+            item.message = holder.message()
+            item.duplicate_of = holder.duplicate_of()
+        out.append(item)
+    return out
+
+
+def _sequence(mutations: Sequence[wire.Mutation], last: int) -> tuple[list[wire.Mutation], int]:
+    """Mutations in id order without repeats, and the new last id; raise on a gap."""
+    ordered: dict[int, wire.Mutation] = {}
+    for m in sorted(mutations, key=lambda m: m.mutation_id):
+        ordered.setdefault(m.mutation_id, m)
+    expected = last + 1
+    for mutation_id in ordered:
+        if mutation_id > last:
+            if mutation_id != expected:
+                raise MutationGap(expected)
+            expected += 1
+    return list(ordered.values()), expected - 1
+
+
+def ingest_mutations(
+    session: Session, device: Device, mutations: list[wire.Mutation]
+) -> wire.PushResponse:
+    """Apply one device's batch (protocol rules 2–4) inside the caller's transaction."""
+    lock_writers(session)
+    last = session.scalar(select(Device.last_mutation_id).where(Device.id == device.id))
+    if last is None:
+        raise LookupError(f"unknown device {device.id}")
+    ordered, new_last = _sequence(mutations, last)
+    batch = Batch(secret=server_secret(session), now=datetime.now(UTC))
+    codes = {m.entry.get("village") for m in ordered}
+    village_codes = [c for c in codes if isinstance(c, str) and len(c) <= 20]
+    villages = {
+        u.code: u
+        for u in session.scalars(
+            select(Unit).where(Unit.code.in_(village_codes), Unit.level == "village")
+        )
+    }
+    services = set(session.scalars(select(Service.code).where(Service.active.is_(True))))
+    territory = territory_of(session, device)
+    checked = [_check(m, villages, services, territory) for m in ordered]
+    fresh = [c for c in checked if c.entry is not None and c.mutation.mutation_id > last]
+    fresh_ids = [str(c.entry.id) for c in fresh if c.entry is not None]
+    known: set[str] = set()
+    for start in range(0, len(fresh_ids), CHUNK):
+        chunk = fresh_ids[start : start + CHUNK]
+        known.update(session.scalars(select(EntryRow.id).where(EntryRow.id.in_(chunk))))
+    rows: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
+    again: list[Checked] = []
+    for c in fresh:
+        assert c.entry is not None and c.village is not None
+        entry_id = str(c.entry.id)
+        if entry_id in known:
+            again.append(c)
+            continue
+        known.add(entry_id)
+        rows.append(entry_row(c.entry, c.village, device, batch))
+        names[entry_id] = c.village.name
+    if rows:
+        _insert_new(session, rows, names, batch)
+    for c in again:
+        _apply_again(session, device, c, batch)
+    batch.changes.extend(apply_deltas(session, batch.deltas))
+    record_changes(session, batch.changes)
+    if new_last > last:
+        session.execute(
+            update(Device).where(Device.id == device.id).values(last_mutation_id=new_last)
+        )
+        attributes.set_committed_value(device, "last_mutation_id", new_last)
+    return wire.PushResponse(
+        last_mutation_id=new_last,
+        results=_results(session, checked, batch),
+        server_epoch=server_epoch(session),
+    )

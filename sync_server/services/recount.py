@@ -1,0 +1,218 @@
+"""Recount every tally and the counting assignment from raw entries, and compare (or fix)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Subquery, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from sync_server.db.models import Counted, Entry, Tally
+from sync_server.services.changes import lock_writers
+from sync_server.services.tally import COUNTS, TallyKey
+
+ELIGIBLE = and_(Entry.outcome == "success", Entry.review_status != "rejected")
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One disagreement between stored state and a recount from raw entries."""
+
+    kind: str
+    """`tally` (a stored tally row) or `counted` (which entry counts a citizen)."""
+    key: str
+    expected: str
+    actual: str
+
+    def describe(self) -> str:
+        """One line for `sync-server recount --check`."""
+        return f"{self.kind} {self.key}: expected {self.expected}, stored {self.actual}"
+
+
+def _ranked() -> Subquery:
+    """Eligible successes numbered by (assisted_at, id) within their dedupe group."""
+    return (
+        select(
+            Entry.id,
+            Entry.citizen_key,
+            Entry.service,
+            Entry.period,
+            Entry.assisted_at,
+            func.row_number()
+            .over(
+                partition_by=(Entry.citizen_key, Entry.service, Entry.period),
+                order_by=(Entry.assisted_at, Entry.id),
+            )
+            .label("rn"),
+        )
+        .where(ELIGIBLE)
+        .subquery("ranked")
+    )
+
+
+def _expected_tallies(session: Session, ranked: Subquery) -> dict[TallyKey, tuple[int, ...]]:
+    """Tallies computed with one GROUP BY over entries, rolled up to communes and provinces."""
+    r = ranked  # a Subquery
+    should = r.c.rn == 1
+    counted = case((should, 1), else_=0)
+    youth = Entry.age_group == "youth"
+    pending = Entry.review_status.in_(("pending", "has_issues"))
+    query = (
+        select(
+            Entry.village_code,
+            Entry.commune_code,
+            Entry.province_code,
+            Entry.service,
+            Entry.period,
+            func.sum(counted),
+            func.sum(case((and_(should, pending), 1), else_=0)),
+            func.sum(case((and_(should, Entry.review_status == "approved"), 1), else_=0)),
+            func.sum(
+                case(
+                    (and_(Entry.outcome == "success", Entry.review_status == "rejected"), 1),
+                    else_=0,
+                )
+            ),
+            func.sum(case((and_(should, youth), 1), else_=0)),
+            func.sum(case((and_(should, ~youth), 1), else_=0)),
+        )
+        .outerjoin(r, and_(r.c.id == Entry.id, r.c.rn == 1))
+        .where(Entry.outcome == "success")
+        .group_by(
+            Entry.village_code,
+            Entry.commune_code,
+            Entry.province_code,
+            Entry.service,
+            Entry.period,
+        )
+    )
+    totals: dict[TallyKey, list[int]] = {}
+    for row in session.execute(query):
+        values = [int(v or 0) for v in row[5:]]
+        for unit in (row[0], row[1], row[2]):
+            key = (unit, row[3], row[4])
+            current = totals.setdefault(key, [0] * len(COUNTS))
+            for i, v in enumerate(values):
+                current[i] += v
+    return {k: tuple(v) for k, v in totals.items() if any(v)}
+
+
+def _counting_mismatches(session: Session, ranked: Subquery) -> list[Mismatch]:
+    """Entries whose counted flag or Counted row disagrees with the earliest-success rule."""
+    r = ranked
+    out: list[Mismatch] = []
+    should_not = (
+        select(Entry.id)
+        .outerjoin(r, and_(r.c.id == Entry.id, r.c.rn == 1))
+        .where(Entry.counted.is_(True), r.c.id.is_(None))
+    )
+    for entry_id in session.scalars(should_not):
+        out.append(Mismatch("counted", entry_id, "not counting", "counting"))
+    should = (
+        select(Entry.id)
+        .join(r, and_(r.c.id == Entry.id, r.c.rn == 1))
+        .where(Entry.counted.is_(False))
+    )
+    for entry_id in session.scalars(should):
+        out.append(Mismatch("counted", entry_id, "counting", "not counting"))
+    c = r.c
+    missing = (
+        select(c.citizen_key, c.service, c.period, c.id, Counted.entry_id)
+        .select_from(r)
+        .outerjoin(
+            Counted,
+            and_(
+                Counted.citizen_key == c.citizen_key,
+                Counted.service == c.service,
+                Counted.period == c.period,
+            ),
+        )
+        .where(c.rn == 1, or_(Counted.entry_id.is_(None), Counted.entry_id != c.id))
+    )
+    for row in session.execute(missing):
+        key = f"{row[0][:12]}…|{row[1]}|{row[2]}"
+        out.append(Mismatch("counted", key, str(row[3]), str(row[4])))
+    extra = (
+        select(Counted.citizen_key, Counted.service, Counted.period, Counted.entry_id)
+        .outerjoin(
+            r,
+            and_(
+                Counted.citizen_key == c.citizen_key,
+                Counted.service == c.service,
+                Counted.period == c.period,
+                c.rn == 1,
+            ),
+        )
+        .where(c.id.is_(None))
+    )
+    for row in session.execute(extra):
+        key = f"{row[0][:12]}…|{row[1]}|{row[2]}"
+        out.append(Mismatch("counted", key, "none", str(row[3])))
+    return out
+
+
+def _fix(session: Session, ranked: Subquery, expected: dict[TallyKey, tuple[int, ...]]) -> None:
+    """Rewrite counted flags, the Counted table and every tally from the recount."""
+    r = ranked
+    c = r.c
+    firsts = select(c.id).where(c.rn == 1)
+    session.execute(
+        update(Entry)
+        .where(Entry.counted.is_(True), Entry.id.not_in(firsts))
+        .values(counted=False)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Entry)
+        .where(Entry.counted.is_(False), Entry.id.in_(firsts))
+        .values(counted=True)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(Counted))
+    session.execute(
+        insert(Counted).from_select(
+            ["citizen_key", "service", "period", "entry_id", "assisted_at"],
+            select(c.citizen_key, c.service, c.period, c.id, c.assisted_at).where(c.rn == 1),
+        )
+    )
+    session.execute(delete(Tally))
+    if expected:
+        session.execute(
+            insert(Tally),
+            [
+                {"unit_code": k[0], "service": k[1], "period": k[2]}
+                | dict(zip(COUNTS, v, strict=True))
+                for k, v in sorted(expected.items())
+            ],
+        )
+    session.expire_all()
+
+
+def recount(session: Session, fix: bool = False) -> list[Mismatch]:
+    """Compare stored counts with a recount from raw entries; with fix, make them agree."""
+    lock_writers(session)
+    ranked = _ranked()
+    mismatches = _counting_mismatches(session, ranked)
+    expected = _expected_tallies(session, ranked)
+    t = Tally.__table__.c
+    stored: dict[TallyKey, tuple[int, ...]] = {
+        (row[0], row[1], row[2]): tuple(int(v) for v in row[3:])
+        for row in session.execute(
+            select(t.unit_code, t.service, t.period, *(t[name] for name in COUNTS))
+        )
+    }
+    zero = (0,) * len(COUNTS)
+    for key in sorted(set(expected) | set(stored)):
+        want, have = expected.get(key, zero), stored.get(key, zero)
+        if want != have:
+            mismatches.append(
+                Mismatch(
+                    "tally",
+                    "|".join(key),
+                    str(dict(zip(COUNTS, want, strict=True))),
+                    str(dict(zip(COUNTS, have, strict=True))),
+                )
+            )
+    if fix and mismatches:
+        _fix(session, ranked, expected)
+    return mismatches

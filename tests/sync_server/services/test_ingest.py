@@ -1,0 +1,211 @@
+"""Ingest: statuses, idempotency, gaps, territory, dedupe across villages, take-overs, edits."""
+
+from __future__ import annotations
+
+import pytest
+from server_factories import entry_data, make_device, make_geography, minutes, mutations
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sync_server.services.recount import recount
+
+from fieldkit.domain import wire
+from sync_server.db.models import ChangeLog, Conflict, Counted, Entry
+from sync_server.services.ingest import MutationGap, ingest_mutations
+from sync_server.services.tally import read_tally
+
+
+def _tally(session: Session, unit: str, service: str = "vneid_level1") -> wire.TallyRow | None:
+    rows = read_tally(session, unit, "2026", subtree=False)
+    return next((r for r in rows if r.service == service), None)
+
+
+def test_accepts_a_batch_and_tallies_it(session: Session) -> None:
+    geo = make_geography(session)
+    village = geo.all_villages()[0]
+    device = make_device(session, village)
+    payloads = [entry_data(village, n, at=minutes(n)) for n in range(5)]
+    payloads.append(entry_data(village, 99, outcome="failed"))
+    resp = ingest_mutations(session, device, mutations(payloads))
+    session.commit()
+    assert resp.last_mutation_id == 6
+    assert [r.status for r in resp.results] == [wire.ItemStatus.ACCEPTED] * 6
+    assert device.last_mutation_id == 6
+    stored = session.scalars(select(Entry)).all()
+    assert len(stored) == 6
+    assert all(len(e.citizen_key) == 64 and "•" in e.id_masked for e in stored)
+    assert not any(e.id_masked.isdigit() for e in stored)
+    for unit in (village, geo.communes[0], geo.province):
+        row = _tally(session, unit)
+        assert row is not None and row.achieved == 5 and row.pending == 5
+    assert recount(session) == []
+
+
+def test_resending_a_batch_changes_nothing(session: Session) -> None:
+    geo = make_geography(session)
+    village = geo.all_villages()[0]
+    device = make_device(session, village)
+    batch = mutations([entry_data(village, n) for n in range(3)])
+    first = ingest_mutations(session, device, batch)
+    session.commit()
+    again = ingest_mutations(session, device, batch)
+    session.commit()
+    assert again.last_mutation_id == first.last_mutation_id == 3
+    assert [r.status for r in again.results] == [r.status for r in first.results]
+    assert session.scalar(select(func.count()).select_from(Entry)) == 3
+    row = _tally(session, village)
+    assert row is not None and row.achieved == 3
+
+
+def test_gap_names_the_expected_mutation(session: Session) -> None:
+    geo = make_geography(session)
+    village = geo.all_villages()[0]
+    device = make_device(session, village)
+    ingest_mutations(session, device, mutations([entry_data(village, 1)]))
+    session.commit()
+    with pytest.raises(MutationGap) as caught:
+        ingest_mutations(session, device, mutations([entry_data(village, 2)], start=3))
+    session.rollback()
+    assert caught.value.expected == 2
+    assert session.scalar(select(func.count()).select_from(Entry)) == 1
+
+
+def test_invalid_and_foreign_items_are_rejected_per_item(session: Session) -> None:
+    geo = make_geography(session)
+    mine, other = geo.all_villages()[0], geo.all_villages()[1]
+    device = make_device(session, mine)
+    payloads = [
+        entry_data(mine, 1),
+        entry_data(mine, 2, consent=False),
+        entry_data(other, 3),
+        entry_data("99999-1", 4),
+        entry_data(mine, 5, service="teleport"),
+        {"id": "not-a-uuid", "hostile": "<script>"},
+        entry_data(mine, 6, id_number="12345"),
+        entry_data(mine, 7),
+    ]
+    resp = ingest_mutations(session, device, mutations(payloads))
+    session.commit()
+    statuses = [(r.status.value, r.code) for r in resp.results]
+    assert statuses[0] == ("accepted", None)
+    assert statuses[1] == ("rejected", "consent.required")
+    assert statuses[2] == ("rejected", "village.not_yours")
+    assert statuses[3] == ("rejected", "village.unknown")
+    assert statuses[4] == ("rejected", "service.unknown")
+    assert statuses[5][0] == "rejected"
+    assert statuses[6] == ("rejected", "id_number.length")
+    assert statuses[7] == ("accepted", None)
+    assert resp.last_mutation_id == 8  # rejections never block the queue
+    assert all(r.message for r in resp.results if r.status == "rejected")
+    assert "Thôn/ấp" in (resp.results[2].message or "")
+    # a resend after a lost response still reports the rejections
+    again = ingest_mutations(session, device, mutations(payloads))
+    assert [(r.status.value, r.code) for r in again.results] == statuses
+
+
+def test_duplicate_across_villages_is_counted_once(session: Session) -> None:
+    geo = make_geography(session)
+    first_village, second_village = (
+        geo.villages[geo.communes[0]][0],
+        geo.villages[geo.communes[1]][0],
+    )
+    a = make_device(session, first_village)
+    b = make_device(session, second_village)
+    ingest_mutations(session, a, mutations([entry_data(first_village, 7, at=minutes(0))]))
+    session.commit()
+    resp = ingest_mutations(session, b, mutations([entry_data(second_village, 7, at=minutes(60))]))
+    session.commit()
+    item = resp.results[0]
+    assert item.status == wire.ItemStatus.DUPLICATE
+    assert item.duplicate_of is not None
+    assert item.duplicate_of.village == first_village
+    assert item.duplicate_of.village_name == "Thôn 1 xã 1"
+    assert item.duplicate_of.assisted_at == minutes(0)
+    assert "Thôn 1 xã 1" in (item.message or "") and "02/03/2026" in (item.message or "")
+    assert _tally(session, geo.province).achieved == 1  # type: ignore[union-attr]
+    assert _tally(session, second_village) is None
+    # another service for the same citizen counts separately
+    resp = ingest_mutations(
+        session, b, mutations([entry_data(second_village, 7, service="dvc_account")], start=2)
+    )
+    assert resp.results[0].status == wire.ItemStatus.ACCEPTED
+    assert recount(session) == []
+
+
+def test_duplicates_inside_one_batch(session: Session) -> None:
+    geo = make_geography(session)
+    village = geo.all_villages()[0]
+    device = make_device(session, village)
+    payloads = [entry_data(village, 5, at=minutes(30)), entry_data(village, 5, at=minutes(10))]
+    resp = ingest_mutations(session, device, mutations(payloads))
+    session.commit()
+    assert [r.status for r in resp.results] == [wire.ItemStatus.DUPLICATE, wire.ItemStatus.ACCEPTED]
+    assert _tally(session, village).achieved == 1  # type: ignore[union-attr]
+    assert recount(session) == []
+
+
+def test_late_earlier_success_takes_the_count_over(session: Session) -> None:
+    geo = make_geography(session)
+    late_village, early_village = geo.villages[geo.communes[0]][0], geo.villages[geo.communes[1]][1]
+    late_device = make_device(session, late_village)
+    early_device = make_device(session, early_village)
+    first = ingest_mutations(
+        session, late_device, mutations([entry_data(late_village, 3, at=minutes(90))])
+    )
+    session.commit()
+    cursor = session.scalar(select(func.max(ChangeLog.seq))) or 0
+    resp = ingest_mutations(
+        session, early_device, mutations([entry_data(early_village, 3, at=minutes(5))])
+    )
+    session.commit()
+    assert resp.results[0].status == wire.ItemStatus.ACCEPTED
+    counted = session.scalars(select(Counted)).one()
+    assert counted.entry_id == resp.results[0].entry_id
+    assert _tally(session, late_village).achieved == 0  # type: ignore[union-attr]
+    assert _tally(session, early_village).achieved == 1  # type: ignore[union-attr]
+    assert _tally(session, geo.province).achieved == 1  # type: ignore[union-attr]
+    status_changes = session.scalars(
+        select(ChangeLog).where(ChangeLog.seq > cursor, ChangeLog.kind == "entry_status")
+    ).all()
+    by_scope = {c.scope: c.data for c in status_changes}
+    assert by_scope[late_device.id]["status"] == "duplicate"
+    assert by_scope[late_device.id]["entry_id"] == first.results[0].entry_id
+    assert by_scope[late_device.id]["duplicate_of"]["village"] == early_village
+    assert by_scope[early_device.id]["counted"] is True
+    assert recount(session) == []
+
+
+def test_edit_at_base_rev_applies_and_stale_edit_is_kept_as_conflict(session: Session) -> None:
+    geo = make_geography(session)
+    village = geo.all_villages()[0]
+    device = make_device(session, village)
+    original = entry_data(village, 1)
+    ingest_mutations(session, device, mutations([original]))
+    session.commit()
+    edited = original | {"outcome": "failed", "reasons": ["otp_not_received"], "rev": 2}
+    resp = ingest_mutations(session, device, mutations([edited], start=2, base_rev=1))
+    session.commit()
+    assert resp.results[0].status == wire.ItemStatus.ACCEPTED and resp.results[0].rev == 2
+    assert _tally(session, village).achieved == 0  # type: ignore[union-attr]
+    stale = original | {"full_name": "Lê Văn Cường", "rev": 2}
+    resp = ingest_mutations(session, device, mutations([stale], start=3, base_rev=1))
+    session.commit()
+    assert resp.results[0].status == wire.ItemStatus.ACCEPTED
+    assert resp.results[0].code == "conflict" and resp.results[0].message
+    conflict = session.scalars(select(Conflict)).one()
+    assert conflict.data["full_name"] == "Lê Văn Cường"
+    assert "•" in conflict.data["id_number"]
+    stored = session.get(Entry, original["id"])
+    assert stored is not None and stored.outcome == "failed" and stored.rev == 2
+    assert recount(session) == []
+
+
+def test_an_entry_id_of_another_device_is_refused(session: Session) -> None:
+    geo = make_geography(session)
+    village = geo.all_villages()[0]
+    a = make_device(session, village)
+    b = make_device(session, village)
+    payload = entry_data(village, 1)
+    ingest_mutations(session, a, mutations([payload]))
+    resp = ingest_mutations(session, b, mutations([payload | {"rev": 2}], base_rev=1))
+    assert resp.results[0].status == wire.ItemStatus.REJECTED
+    assert resp.results[0].code == "entry.other_device"
