@@ -1,4 +1,4 @@
-"""Test data for the API tests, made straight with the ORM: units, teams, users, devices, entries."""
+"""Test data for the API tests, made with the ORM: units, teams, users, devices, entries."""
 
 from __future__ import annotations
 
