@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
@@ -35,45 +36,41 @@ Progress = Callable[[int, int], None]
 class SyncProfile(Protocol):
     """The enrolled device's identity as the store keeps it."""
 
-    device_id: str
-    token: str
-    server_url: str
+    @property
+    def token(self) -> str: ...
+
+    @property
+    def server_url(self) -> str: ...
+
+    @property
+    def lang(self) -> str: ...
 
 
 class SyncStore(Protocol):
     """What sync needs from the laptop's store (fieldkit.store.Store provides it)."""
 
     @property
-    def profile(self) -> Any: ...
+    def profile(self) -> SyncProfile: ...
 
-    def pending_batch(self, limit: int) -> list[wire.Mutation]: ...
+    def pending_batch(self, limit: int = ...) -> list[wire.Mutation]: ...
 
-    def apply_push_response(self, resp: wire.PushResponse) -> Any: ...
+    def pending_count(self) -> int: ...
 
-    def apply_pull_page(self, resp: wire.PullResponse) -> Any: ...
+    def apply_push_response(self, response: wire.PushResponse) -> int: ...
+
+    def renumber_outbox(self, first_id: int) -> int: ...
+
+    def apply_pull_page(self, response: wire.PullResponse) -> None: ...
 
     def cursor(self) -> int: ...
 
-    def reset_for_epoch(self, epoch: str) -> Any: ...
+    def server_epoch(self) -> str | None: ...
 
-    def status(self) -> Any: ...
+    def last_mutation_id(self) -> int: ...
 
+    def reset_for_epoch(self, epoch: str) -> int: ...
 
-def stored_epoch(store: SyncStore) -> str | None:
-    """The server epoch this store last synced with (None before the first sync)."""
-    getter = getattr(store, "server_epoch", None)
-    if callable(getter):
-        value = getter()
-        return str(value) if value else None
-    value = getattr(store.profile, "server_epoch", None)
-    return str(value) if value else None
-
-
-def _pending_count(store: SyncStore) -> int:
-    try:
-        return int(store.status().pending)
-    except (AttributeError, TypeError, ValueError):
-        return 0
+    def record_sync(self, error: str | None = ..., at: datetime | None = ...) -> None: ...
 
 
 def _parse(
@@ -106,7 +103,8 @@ class _Sync:
         self.report = SyncReport()
         self.counts = Attempts()
         self.resets = 0
-        self.headers = base_headers(str(store.profile.token))
+        self.renumbers = 0
+        self.headers = base_headers(store.profile.token)
 
     def run(self) -> SyncReport:
         """Push before pull; a new server epoch resets the store and pushes again."""
@@ -117,7 +115,7 @@ class _Sync:
 
     def push_all(self) -> None:
         """Send every pending mutation, batch by batch, until the outbox is empty."""
-        total = _pending_count(self.store)
+        total = self.store.pending_count()
         done = 0
         if self.progress:
             self.progress(0, total)
@@ -167,18 +165,26 @@ class _Sync:
     def on_gap(
         self, response: httpx.Response, batch: list[wire.Mutation]
     ) -> tuple[int, wire.PushResponse]:
-        """A 409: either the server was restored (new epoch) or mutations really are missing."""
+        """A 409: after a server restore, renumber the outbox and resend; otherwise report it.
+
+        The server expects mutation `expected` next but our oldest pending one is later. If the
+        server's epoch changed, or it remembers more of our mutations than we know were
+        acknowledged (our store was reset for a restored server), its history was rolled back:
+        our outbox, renumbered from `expected`, is exactly what it lacks. Anything else means a
+        mutation vanished, which a person must look at.
+        """
         code, message = error_body(response)
         expected = _expected_id(message, response)
-        page = self.fetch_page(self.store.cursor(), 1)
-        if page.server_epoch != stored_epoch(self.store) and self.resets < MAX_EPOCH_RESETS:
-            self.reset(page.server_epoch)
-            renumber = getattr(self.store, "renumber_outbox", None)
-            if callable(renumber) and expected is not None:
-                renumber(expected)
-            fresh = self.store.pending_batch(self.batch_size)
-            if fresh:
-                return self.push_batch(fresh)
+        if expected is not None and self.renumbers < MAX_EPOCH_RESETS:
+            page = self.fetch_page(self.store.cursor(), 1)
+            if page.server_epoch != self.store.server_epoch():
+                self.reset(page.server_epoch)
+            if self.report.epoch_reset or self.store.last_mutation_id() < expected - 1:
+                self.renumbers += 1
+                self.store.renumber_outbox(expected)
+                fresh = self.store.pending_batch(self.batch_size)
+                if fresh:
+                    return self.push_batch(fresh)
         raise SyncError("gap", detail=f"{code}: {message}", expected=expected)
 
     def reset(self, epoch: str) -> None:
@@ -208,7 +214,7 @@ class _Sync:
         """Apply every page; True when the epoch changed and the outbox must be pushed again."""
         while True:
             page = self.fetch_page(self.store.cursor(), self.pull_limit)
-            known = stored_epoch(self.store)
+            known = self.store.server_epoch()
             if known is not None and page.server_epoch != known:
                 if self.resets >= MAX_EPOCH_RESETS:
                     raise SyncError("server_error", detail="server epoch keeps changing")
@@ -253,13 +259,16 @@ def sync_once(
     """
     started = time.monotonic()
     own = client is None
-    http = (
-        client if client is not None else make_client(store.profile.server_url, store.profile.token)
-    )
+    profile = store.profile
+    http = client if client is not None else make_client(profile.server_url, profile.token)
     try:
         report = _Sync(store, http, policy or RetryPolicy(), progress, batch_size, pull_limit).run()
+    except SyncError as exc:
+        store.record_sync(exc.message(profile.lang))
+        raise
     finally:
         if own:
             http.close()
     report.duration = time.monotonic() - started
+    store.record_sync(None)
     return report

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from sync_server.api.app import create_app
+from sync_server.settings import get_settings
+
 
 def _load_chaos() -> None:
     if "sync_chaos" in sys.modules:
@@ -53,3 +56,17 @@ def proxy_to() -> Iterator[Callable[[int], sync_chaos.FaultProxy]]:
     yield start
     for proxy in made:
         proxy.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[sync_chaos.Served]:
+    """A fresh server (SQLite file) with units, running in-process on a free port."""
+    db_url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    sync_chaos.migrate_world(db_url)
+    settings = get_settings(database_url=db_url, data_dir=tmp_path)
+    server = sync_chaos.ServerThread(create_app(settings)).start()
+    world = sync_chaos.Served(db_url, server.url, tmp_path)
+    yield world
+    for store in world.stores:
+        store.close()
+    server.stop()

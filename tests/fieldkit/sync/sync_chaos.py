@@ -15,9 +15,15 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from fieldkit.store import Store
 
 
 class Fault(StrEnum):
@@ -259,3 +265,177 @@ class ServerThread:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.sock.close()
+
+
+# -- a server world: units, volunteers and enrolled laptops -------------------------------------
+
+PROVINCE = "52"
+COMMUNE_A = "21550"
+COMMUNE_B = "21553"
+VILLAGE_A = "21550-1"
+VILLAGE_A2 = "21550-2"
+VILLAGE_B = "21553-1"
+VILLAGE_NAMES = {VILLAGE_A: "Thôn An Lộc", VILLAGE_A2: "Thôn Hòa Bình", VILLAGE_B: "Ấp Tây Sơn"}
+
+
+def migrate_world(url: str) -> None:
+    """Migrate a server database and add one province, two communes and three villages."""
+    from sqlalchemy.orm import Session
+
+    from sync_server.db.engine import make_engine, migrate
+    from sync_server.services import units
+
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            units.upsert_unit(session, PROVINCE, "Gia Lai", "province")
+            units.upsert_unit(session, COMMUNE_A, "Xã An Nhơn", "commune", parent_code=PROVINCE)
+            units.upsert_unit(session, COMMUNE_B, "Xã Tây Sơn", "commune", parent_code=PROVINCE)
+            for code, name in VILLAGE_NAMES.items():
+                units.upsert_unit(session, code, name, "village", parent_code=code.split("-")[0])
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def add_volunteer(url: str, village: str, name: str) -> str:
+    """A volunteer of a village (H2's users service); returns the one-time enrollment code."""
+    from sqlalchemy.orm import Session
+
+    from sync_server.db.engine import make_engine
+    from sync_server.services import users
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            added = users.add_user(session, "volunteer", village, name)
+            session.commit()
+    finally:
+        engine.dispose()
+    assert added.code is not None
+    return added.code
+
+
+_serial = iter(range(1, 10**7))
+
+
+def id_number(birth_year: int = 1995, female: bool = False) -> str:
+    """A distinct valid-looking identity number (prefix 052, right century/sex digit)."""
+    digit = (0 if birth_year < 2000 else 2) + (1 if female else 0)
+    return f"052{digit}{birth_year % 100:02d}{next(_serial) % 10**6:06d}"
+
+
+def make_entry(village: str, **fields: Any) -> Any:
+    """A valid Entry for a village; override any field."""
+    from datetime import UTC, datetime, timedelta
+
+    from fieldkit.domain import Entry, new_entry_id
+
+    data: dict[str, Any] = {
+        "id": new_entry_id(),
+        "village": village,
+        "service": "vneid_level1",
+        "outcome": "success",
+        "reasons": [],
+        "assisted_at": datetime.now(UTC) - timedelta(hours=1),
+        "full_name": "Nguyễn Văn An",
+        "id_number": id_number(),
+        "birth_year": 1995,
+        "sex": "male",
+        "phone": "0912345678",
+        "consent": True,
+    }
+    data.update(fields)
+    return Entry.model_validate(data)
+
+
+# -- a served world ----------------------------------------------------------------------------
+
+
+@dataclass
+class Served:
+    """A migrated server database behind a real uvicorn on a loopback port."""
+
+    db_url: str
+    url: str
+    home: Path
+    stores: list[Store] = field(default_factory=list)
+
+    def laptop(
+        self, village: str, name: str = "Trần Thị Bình", server_url: str | None = None
+    ) -> Store:
+        """A volunteer of the village, enrolled over HTTP, with a fresh laptop profile."""
+        from fieldkit.store import create_profile
+        from fieldkit.sync import enroll
+
+        code = add_volunteer(self.db_url, village, name)
+        url = server_url or self.url
+        enrolled = enroll(url, code, f"laptop {name}")
+        home = self.home / f"home-{enrolled.device_id}"
+        store = create_profile(home, enrolled, url)
+        self.stores.append(store)
+        return store
+
+    def session(self) -> Session:
+        """A session on the server database (the caller closes it)."""
+        from sqlalchemy.orm import Session
+
+        from sync_server.db.engine import make_engine
+
+        return Session(make_engine(self.db_url))
+
+
+# -- what the server holds ------------------------------------------------------------------------
+
+
+def server_entries(url: str) -> dict[str, tuple[str, int, bool]]:
+    """Every stored entry id -> (device id, rev, counted)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from sync_server.db.engine import make_engine
+    from sync_server.db.models import Entry as EntryRow
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(EntryRow.id, EntryRow.device_id, EntryRow.rev, EntryRow.counted)
+            )
+            return {r[0]: (r[1], r[2], r[3]) for r in rows}
+    finally:
+        engine.dispose()
+
+
+def recount_mismatches(url: str) -> list[str]:
+    """What `sync-server recount --check` would complain about (empty when tallies agree)."""
+    from sqlalchemy.orm import Session
+
+    from sync_server.db.engine import make_engine
+    from sync_server.services.recount import recount
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            found = [m.describe() for m in recount(session, fix=False)]
+            session.rollback()
+            return found
+    finally:
+        engine.dispose()
+
+
+def province_achieved(url: str, service: str = "vneid_level1") -> int:
+    """The province tally's achieved count for a service this year."""
+    from sqlalchemy.orm import Session
+
+    from sync_server.db.engine import make_engine
+    from sync_server.services.tally import read_tally
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            rows = read_tally(session, PROVINCE, None, subtree=False)
+            return sum(r.achieved for r in rows if r.service == service)
+    finally:
+        engine.dispose()

@@ -1,0 +1,167 @@
+"""sync_once against the real server over HTTP: push before pull, acks, rejects, duplicates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import sync_chaos
+from sync_chaos import VILLAGE_A, VILLAGE_B, Served, make_entry, server_entries
+
+from fieldkit.domain import is_masked
+from fieldkit.store import EntryFilter, EntryQuery, EntryStatus
+from fieldkit.sync import RetryPolicy, SyncError, reachable, sync_once
+from fieldkit.sync.transport import make_client
+
+FAST = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05)
+
+
+def test_happy_path_pushes_then_pulls_and_masks(served: Served) -> None:
+    store = served.laptop(VILLAGE_A)
+    saved = store.save_entries([make_entry(VILLAGE_A) for _ in range(3)])
+    calls: list[tuple[int, int]] = []
+    report = sync_once(store, progress=lambda done, total: calls.append((done, total)))
+    assert (report.pushed, report.accepted, report.duplicates, report.rejected) == (3, 3, 0, 0)
+    assert report.pulled > 0  # the catalogue, the village and the tallies
+    assert calls[0] == (0, 3) and calls[-1] == (3, 3)
+    assert store.pending_count() == 0
+    on_server = server_entries(served.db_url)
+    assert {str(s.entry_id) for s in saved} == set(on_server)
+    for s in saved:
+        row = store.get_entry(s.entry_id)
+        assert row is not None and row.status is EntryStatus.ACKED
+        assert is_masked(row.id_number)
+    assert sync_chaos.province_achieved(served.db_url) == 3
+    assert store.status().last_error is None and store.status().last_sync_at is not None
+    again = sync_once(store)
+    assert (again.pushed, again.pulled) == (0, 0)
+    assert store.cursor() > 0
+    assert sync_chaos.recount_mismatches(served.db_url) == []
+
+
+def test_batches_keep_order_and_count(served: Served) -> None:
+    store = served.laptop(VILLAGE_A)
+    store.save_entries([make_entry(VILLAGE_A) for _ in range(7)])
+    report = sync_once(store, batch_size=3)
+    assert (report.batches, report.pushed, report.accepted) == (3, 7, 7)
+    assert len(server_entries(served.db_url)) == 7
+
+
+def test_rejected_items_move_aside_and_do_not_block(served: Served) -> None:
+    store = served.laptop(VILLAGE_A)
+    good = store.save_entries([make_entry(VILLAGE_A)])
+    bad = store.save_entries([make_entry(VILLAGE_B)])  # not this team's village
+    later = store.save_entries([make_entry(VILLAGE_A)])
+    report = sync_once(store)
+    assert (report.accepted, report.rejected) == (2, 1)
+    rejected = [i for i in report.items if i.status == "rejected"]
+    assert rejected[0].code == "village.not_yours"
+    assert store.pending_count() == 0
+    row = store.get_entry(bad[0].entry_id)
+    assert row is not None and row.status is EntryStatus.REJECTED
+    assert not is_masked(row.id_number)  # kept whole so the volunteer can fix it
+    assert [r.entry_id for r in store.rejected_items()] == [bad[0].entry_id]
+    assert set(server_entries(served.db_url)) == {
+        str(good[0].entry_id),
+        str(later[0].entry_id),
+    }
+    # Fixing it (a village of the team) sends it again and it is accepted.
+    fixed = row.to_entry().model_copy(update={"village": VILLAGE_A})
+    store.update_entry(fixed)
+    assert sync_once(store).accepted == 1
+    assert str(bad[0].entry_id) in server_entries(served.db_url)
+    assert store.rejected_items()  # the history of the refusal is never deleted
+
+
+def test_duplicate_across_two_villages_counts_once_and_names_the_first(served: Served) -> None:
+    first = served.laptop(VILLAGE_A, "Lê Văn Cường")
+    second = served.laptop(VILLAGE_B, "Phạm Thị Dung")
+    citizen = sync_chaos.id_number(1990)
+    when = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+    a = first.save_entries([make_entry(VILLAGE_A, id_number=citizen, assisted_at=when)])
+    b = second.save_entries(
+        [make_entry(VILLAGE_B, id_number=citizen, assisted_at=when + timedelta(days=2))]
+    )
+    sync_once(first)
+    report = sync_once(second)
+    assert (report.accepted, report.duplicates) == (0, 1)
+    item = report.items[0]
+    assert item.duplicate_of is not None and item.duplicate_of.village == VILLAGE_A
+    row = second.get_entry(b[0].entry_id)
+    assert row is not None and row.status is EntryStatus.DUPLICATE
+    assert row.duplicate_village == VILLAGE_A
+    assert row.duplicate_village_name == sync_chaos.VILLAGE_NAMES[VILLAGE_A]
+    assert row.duplicate_at is not None and row.duplicate_at.date() == when.date()
+    assert second.count_entries(EntryQuery(filter=EntryFilter.DUPLICATE)) == 1
+    assert first.get_entry(a[0].entry_id).status is EntryStatus.ACKED  # type: ignore[union-attr]
+    assert sync_chaos.province_achieved(served.db_url) == 1
+    assert sync_chaos.recount_mismatches(served.db_url) == []
+
+
+def test_earlier_visit_takes_the_count_and_the_other_laptop_learns_by_pull(
+    served: Served,
+) -> None:
+    first = served.laptop(VILLAGE_A, "Lê Văn Cường")
+    second = served.laptop(VILLAGE_B, "Phạm Thị Dung")
+    citizen = sync_chaos.id_number(1988)
+    when = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+    a = first.save_entries([make_entry(VILLAGE_A, id_number=citizen, assisted_at=when)])
+    second.save_entries(
+        [make_entry(VILLAGE_B, id_number=citizen, assisted_at=when - timedelta(days=1))]
+    )
+    assert sync_once(first).accepted == 1
+    assert sync_once(second).accepted == 1  # helped earlier: this one counts now
+    sync_once(first)  # pull tells the first laptop its entry no longer counts
+    row = first.get_entry(a[0].entry_id)
+    assert row is not None and row.status is EntryStatus.DUPLICATE
+    assert row.duplicate_village == VILLAGE_B
+    assert sync_chaos.province_achieved(served.db_url) == 1
+    assert sync_chaos.recount_mismatches(served.db_url) == []
+
+
+def test_revoked_device_gets_a_clear_error_and_keeps_its_outbox(served: Served) -> None:
+    from sync_server.services import devices
+
+    store = served.laptop(VILLAGE_A)
+    store.save_entries([make_entry(VILLAGE_A) for _ in range(2)])
+    with served.session() as session:
+        devices.revoke(session, store.profile.device_id)
+        session.commit()
+    with pytest.raises(SyncError) as caught:
+        sync_once(store, policy=FAST)
+    assert caught.value.code == "revoked"
+    assert "thu hồi" in caught.value.message("vi")
+    assert store.pending_count() == 2
+    assert store.status().last_error == caught.value.message("vi")
+    assert server_entries(served.db_url) == {}
+
+
+def test_unknown_token_is_refused_like_a_revoked_one(served: Served) -> None:
+    store = served.laptop(VILLAGE_A)
+    store.save_entries([make_entry(VILLAGE_A)])
+    with httpx.Client(base_url=served.url) as client:
+        client.headers["Authorization"] = "Bearer forged"
+        # The per-request token wins over the client's; prove a wrong one is refused.
+        response = client.get(
+            "/api/v1/sync/pull",
+            headers={"X-Fieldkit-Protocol": "1.0", "Authorization": "Bearer forged"},
+        )
+    assert response.status_code == 401
+    assert store.pending_count() == 1
+
+
+def test_unreachable_server_keeps_everything(served: Served) -> None:
+    store = served.laptop(VILLAGE_A)
+    store.save_entries([make_entry(VILLAGE_A)])
+    sleeps: list[float] = []
+    dead = make_client("http://127.0.0.1:9", store.profile.token)
+    policy = RetryPolicy(max_attempts=3, sleep=sleeps.append)
+    with pytest.raises(SyncError) as caught:
+        sync_once(store, client=dead, policy=policy)
+    dead.close()
+    assert caught.value.code == "unreachable"
+    assert "Không kết nối được máy chủ" in caught.value.message("vi")
+    assert len(sleeps) == 2
+    assert store.pending_count() == 1
+    assert reachable(served.url) and not reachable("http://127.0.0.1:9", timeout=0.5)
