@@ -46,7 +46,10 @@ def review_entry(
         raise ApiError(
             403, "forbidden", f"Entry {entry_id} is from village {entry.village_code}, not yours."
         )
-    saved = review.apply_review(session, str(entry_id), body.decision, body.reason, user)
+    try:
+        saved = review.apply_review(session, str(entry_id), body.decision, body.reason, user)
+    except review.EntryNotFound as exc:
+        raise ApiError(404, "entry_not_found", f"There is no entry {entry_id}.") from exc
     reviewer = session.get(User, saved.reviewer_id) if saved.reviewer_id else None
     session.commit()
     return wire.ReviewRead(
