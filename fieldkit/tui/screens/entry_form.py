@@ -39,6 +39,7 @@ from fieldkit.tui.widgets.service_line import ServiceLine
 # A phone recorded for this many other citizens is worth a warning.
 SHARED_PHONE_WARNING = 3
 TEXT_FIELDS = ("full_name", "id_number", "birth_year", "phone", "note")
+FOCUS_ORDER = ("full_name", "id_number", "birth_year", "sex", "phone", "village", "consent", "note")
 OWNERS = (DeviceOwner.CITIZEN, DeviceOwner.RELATIVE, DeviceOwner.VOLUNTEER)
 
 
@@ -220,8 +221,8 @@ class EntryFormScreen(FieldkitScreen):
         self.touched = set()
         self.show_all = self.editing is not None
         self.query_one(ProblemList).problems = []
-        for widget in self.query(".-invalid"):
-            widget.remove_class("-invalid")
+        for widget in self.query(".-problem"):
+            widget.remove_class("-problem")
 
     # -- live validation -------------------------------------------------------------------
 
@@ -247,7 +248,7 @@ class EntryFormScreen(FieldkitScreen):
         self.query_one(ProblemList).problems = shown + check.warnings
         invalid = {p.field.split(":", 1)[0] for p in shown}
         for name in (*TEXT_FIELDS, "sex", "village", "consent"):
-            self.query_one(f"#{name}").set_class(name in invalid, "-invalid")
+            self.query_one(f"#{name}").set_class(name in invalid, "-problem")
         return check
 
     @on(Input.Changed)
@@ -275,9 +276,11 @@ class EntryFormScreen(FieldkitScreen):
         lang = self.fk().ui_lang
         if not check.ok:
             self.notify(tr("form.has_errors", lang, count=len(check.errors)), severity="error")
-            first = check.errors[0].field.split(":", 1)[0] if check.errors else ""
-            if first in (*TEXT_FIELDS, "sex", "village", "consent"):
-                self.query_one(f"#{first}").focus()
+            fields = [p.field.split(":", 1)[0] for p in check.errors]
+            for name in FOCUS_ORDER:
+                if name in fields:
+                    self.query_one(f"#{name}").focus()
+                    break
             return
         self.query_one("#form-info", Static).update(tr("form.saving", lang))
         self.precheck(check.entries, list(check.warnings))

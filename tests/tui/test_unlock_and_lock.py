@@ -1,0 +1,90 @@
+"""Profiles open with their own PIN; the app locks itself after idle time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList, Static
+
+from fieldkit.store import Store, create_profile
+from fieldkit.tui.screens.home import HomeScreen
+from fieldkit.tui.screens.unlock import UnlockScreen
+from fieldkit.tui.screens.welcome import WelcomeScreen
+from tests.tui.conftest import CLOSED_SERVER, AppFactory, enroll_response, settle, unlock
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_first_run_offers_enrollment_and_demo(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        body = str(app.screen.query_one("#welcome-body", Static).render())
+        assert "đăng ký" in body and "dùng thử" in body
+
+
+async def test_wrong_pin_then_right_pin(store: Store, make_app: AppFactory) -> None:
+    store.close()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, "0000")
+        assert isinstance(app.screen, UnlockScreen)
+        message = str(app.screen.query_one("#unlock-message", Static).render())
+        assert message == "Mã PIN không đúng."
+        assert app.screen.query_one("#pin", Input).value == ""
+        await pilot.press(*"2468", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.store is not None and app.store.profile.user_name == "Lê Thị Đào"
+
+
+async def test_each_volunteer_has_their_own_pin(
+    store: Store, home: Path, make_app: AppFactory
+) -> None:
+    store.close()
+    other = create_profile(home, enroll_response("Trần Văn Bình", "dev-2"), CLOSED_SERVER, "1357")
+    other.close()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        options = app.screen.query_one("#profiles", OptionList)
+        names = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert sorted(names) == ["Lê Thị Đào", "Trần Văn Bình"]
+        # Bình was enrolled last, so he is listed first; Đào's PIN does not open his profile.
+        assert names[0] == "Trần Văn Bình"
+        await pilot.press(*"2468", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockScreen)
+        await pilot.press(*"1357", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.store is not None and app.store.profile.user_name == "Trần Văn Bình"
+
+
+async def test_locks_after_idle_minutes_and_unlocks_with_pin(
+    store: Store, make_app: AppFactory
+) -> None:
+    store.close()
+    now = [1000.0]
+    app = make_app(monotonic=lambda: now[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        now[0] += app.settings.idle_lock_minutes * 60 - 1
+        app.lock_if_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        now[0] += 2
+        app.lock_if_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
+        # Nothing personal behind the lock: the locked screen has no profile list.
+        assert not app.screen.query("#profiles")
+        await pilot.press("n")  # home's "new entry" key does nothing while locked
+        await pilot.press("backspace")
+        await unlock(pilot, "1111")
+        assert isinstance(app.screen, UnlockScreen)
+        await unlock(pilot)
+        assert isinstance(app.screen, HomeScreen)
