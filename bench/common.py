@@ -47,6 +47,7 @@ class Report:
     metrics: list[Metric] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    load_at_start: tuple[float, ...] = field(default_factory=os.getloadavg)
     elapsed_s: float = 0.0
 
     def add(
@@ -109,7 +110,8 @@ def render_table(report: Report) -> str:
             lines.append("-+-".join("-" * w for w in widths))
     lines.extend(f"  note: {text}" for text in report.notes)
     params = ", ".join(f"{k}={v}" for k, v in report.params.items())
-    lines.append(f"  params: {params}; elapsed {report.elapsed_s:.1f} s")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines.append(f"  params: {params}; elapsed {report.elapsed_s:.1f} s; load avg now {load}")
     return "\n".join(lines)
 
 

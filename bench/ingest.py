@@ -15,10 +15,10 @@ from sqlalchemy import text
 from bench.common import Report
 from bench.entries import EntryMaker
 from bench.pouchdb import PouchUnavailable, bulk_docs_rate, pouchdb_server
-from bench.server import prepare, running_server, sqlite_url
+from bench.server import log_lines, prepare, running_server, sqlite_url
 from fieldkit.domain import Entry, wire
-from fieldkit.sync import enroll
-from fieldkit.sync.transport import base_headers, encode_json
+from fieldkit.sync import RetryPolicy, enroll
+from fieldkit.sync.transport import Attempts, base_headers, encode_json, send
 from sync_server.db.engine import make_engine, migrate
 
 BATCH = 500
@@ -53,15 +53,25 @@ def push_bodies(batches: list[list[dict[str, Any]]]) -> list[tuple[bytes, dict[s
 
 
 def push_stream(base: str, token: str, bodies: list[tuple[bytes, dict[str, str]]]) -> Counter[str]:
-    """One device pushing its batches one after another; counts per-item statuses."""
+    """One device pushing its batches one after another, resending like the sync client."""
     statuses: Counter[str] = Counter()
+    attempts = Attempts()
     with httpx.Client(base_url=base, headers=base_headers(token), timeout=120) as client:
         for body, headers in bodies:
-            response = client.post(PUSH_PATH, content=body, headers=headers)
+            response = send(
+                client,
+                "POST",
+                PUSH_PATH,
+                policy=RetryPolicy(max_attempts=12),
+                content=body,
+                headers=headers,
+                counts=attempts,
+            )
             if response.status_code != 200:
                 raise RuntimeError(f"push failed: {response.status_code} {response.text[:300]}")
             parsed = wire.PushResponse.model_validate_json(response.content)
             statuses.update(item.status.value for item in parsed.results)
+    statuses["_retries"] += attempts.retries
     return statuses
 
 
@@ -76,7 +86,8 @@ def http_rate(
     total: Counter[str] = Counter()
     for c in counts:
         total.update(c)
-    return sum(total.values()) / elapsed, total
+    items = sum(v for k, v in total.items() if not k.startswith("_"))
+    return items / elapsed, total
 
 
 def stored_rows(url: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -120,13 +131,19 @@ def run(quick: bool) -> Report:
         server_db = prepare(Path(tmp) / "server.sqlite3", volunteers=DEVICES)
         maker = EntryMaker(seed=5, villages=list(server_db.codes))
         per_village = {v: device_batches(maker, v, per_device) for v in server_db.codes}
-        with running_server(server_db.url) as base:
+        log = Path(tmp) / "server.log"
+        with running_server(server_db.url, log) as base:
             streams = []
             for village, code in server_db.codes.items():
                 enrolled = enroll(base, code, f"bench {village}")
                 streams.append((enrolled.token, push_bodies(per_village[village])))
             ours, statuses = http_rate(base, streams)
+        retries = statuses.pop("_retries", 0)
         report.params["statuses"] = dict(statuses)
+        report.params["client_retries"] = retries
+        busy = log_lines(log, "database busy")
+        if busy:
+            report.note(f"server answered 503 database_busy {len(busy)}×; first: {busy[0][-300:]}")
         columns, rows = stored_rows(server_db.url)
         limit = executemany_rate(Path(tmp) / "limit.sqlite3", columns, rows)
     share = ours / limit

@@ -32,6 +32,14 @@ class ServerDb:
     codes: dict[str, str]
 
 
+def log_lines(log: Path, needle: str) -> list[str]:
+    """The server log's lines that contain `needle`."""
+    if not log.exists():
+        return []
+    text = log.read_text(encoding="utf-8", errors="replace")
+    return [line for line in text.splitlines() if needle in line]
+
+
 def sqlite_url(path: Path) -> str:
     """The SQLAlchemy URL of a SQLite file."""
     return f"sqlite:///{path}"
@@ -66,8 +74,11 @@ def prepare(path: Path, volunteers: int, province: str = PROVINCE) -> ServerDb:
 
 
 @contextmanager
-def running_server(url: str, workers: int = 1) -> Iterator[str]:
-    """A uvicorn subprocess serving create_app() on a free loopback port; yields its base URL."""
+def running_server(url: str, log: Path, workers: int = 1) -> Iterator[str]:
+    """A uvicorn subprocess serving create_app() on a free loopback port; yields its base URL.
+
+    The server's stderr goes to `log` (read it for the warnings behind any 5xx).
+    """
     port = free_port()
     env = os.environ | {"SYNC_SERVER_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     command = [
@@ -86,15 +97,16 @@ def running_server(url: str, workers: int = 1) -> Iterator[str]:
         "--workers",
         str(workers),
     ]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    log_file = log.open("w", encoding="utf-8")
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=log_file)
     base = f"http://127.0.0.1:{port}"
     try:
         health = f"{base}{wire.API_PREFIX}/healthz"
 
         def up() -> bool:
             if process.poll() is not None:
-                stderr = process.stderr.read() if process.stderr else ""
-                raise RuntimeError(f"server exited: {stderr[-2000:]}")
+                tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+                raise RuntimeError(f"server exited: {tail}")
             return httpx.get(health, timeout=2).status_code == 200
 
         wait_until(up, 60, "the sync server")
@@ -106,3 +118,4 @@ def running_server(url: str, workers: int = 1) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+        log_file.close()

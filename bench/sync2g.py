@@ -33,7 +33,7 @@ def run(quick: bool) -> Report:
         server_db = prepare(Path(tmp) / "server.sqlite3", volunteers=1)
         village, code = next(iter(server_db.codes.items()))
         with (
-            running_server(server_db.url) as base,
+            running_server(server_db.url, Path(tmp) / "server.log") as base,
             throttled(int(base.rsplit(":", 1)[1]), BITS_PER_S, ONE_WAY_DELAY_S) as proxy,
         ):
             proxy_url = f"http://127.0.0.1:{proxy.port}"

@@ -1,0 +1,81 @@
+"""Run by bench/tui.py in a fresh interpreter: time launch → unlock → new-entry form focused.
+
+Usage: python tui_launch.py HOME SPAWN_EPOCH_SECONDS PIN; prints one JSON line of timings in
+seconds since the parent spawned this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+SPAWNED = float(sys.argv[2])
+
+
+def since_spawn() -> float:
+    """Seconds since the parent started this process (wall clock, same machine)."""
+    return time.time() - SPAWNED
+
+
+async def wait_for(
+    pilot: object, check: Callable[[], bool], what: str, timeout: float = 30
+) -> None:
+    """Let the app run until check() holds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await pilot.pause(0.005)  # type: ignore[attr-defined]
+
+
+async def main() -> dict[str, float]:
+    """Launch the app the way `fieldkit` does and drive it to the new-entry form."""
+    from textual.widgets import Input
+
+    from fieldkit.settings import ClientSettings
+    from fieldkit.tui.app import FieldkitApp
+    from fieldkit.tui.screens.entry_form import EntryFormScreen
+    from fieldkit.tui.screens.home import HomeScreen
+
+    timings = {"imported_s": since_spawn()}
+    app = FieldkitApp(ClientSettings(home=Path(sys.argv[1])))
+
+    def focused_id() -> str | None:
+        return app.focused.id if app.focused is not None else None
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: focused_id() == "pin", "the PIN field")
+        timings["unlock_ready_s"] = since_spawn()
+        typed = time.monotonic()
+        await pilot.press(*sys.argv[3], "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "the home screen")
+        timings["unlock_to_home_s"] = time.monotonic() - typed
+        pressed = time.monotonic()
+        await pilot.press("n")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, EntryFormScreen)
+                and isinstance(app.focused, Input)
+                and focused_id() == "full_name"
+            ),
+            "the new-entry form",
+        )
+        timings["n_to_form_s"] = time.monotonic() - pressed
+        # What the volunteer waits for: launch to the first field, plus unlock and 'n'.
+        timings["form_ready_s"] = (
+            timings["unlock_ready_s"] + timings["unlock_to_home_s"] + timings["n_to_form_s"]
+        )
+        timings["wall_to_form_s"] = since_spawn()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        timings["cpu_to_form_s"] = usage.ru_utime + usage.ru_stime
+    return timings
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main())))
