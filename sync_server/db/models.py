@@ -233,6 +233,8 @@ class Tally(Base):
     youth: Mapped[int] = mapped_column(Integer, default=0)
     non_youth: Mapped[int] = mapped_column(Integer, default=0)
 
+    __table_args__ = {"sqlite_with_rowid": False}
+
 
 class Counted(Base):
     """The dedupe constraint: which entry counts a citizen for a service in a period."""
@@ -244,6 +246,8 @@ class Counted(Base):
     period: Mapped[str] = mapped_column(String(10), primary_key=True)
     entry_id: Mapped[str] = mapped_column(String(36))
     assisted_at: Mapped[datetime]
+
+    __table_args__ = {"sqlite_with_rowid": False}  # one B-tree: the claim is the key
 
 
 class Conflict(Base):

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, attributes
 
-from fieldkit.domain import VIETNAM_TZ, Entry, Outcome, age_group, mask_id_number, parse_entry, wire
+from fieldkit.domain import VIETNAM_TZ, Entry, age_group, mask_id_number, parse_entry, wire
 from fieldkit.domain.problems import Problem, error
-from sync_server.db.models import Conflict, Counted, Device, Service, Team, Unit, User
+from sync_server.db.bulk import claim_rows, insert_rows
+from sync_server.db.models import Base, Conflict, Counted, Device, Service, Team, Unit, User
 from sync_server.db.models import Entry as EntryRow
 from sync_server.services.changes import NewChange, lock_writers, record_changes
 from sync_server.services.dedupe import (
@@ -24,8 +28,8 @@ from sync_server.services.dedupe import (
     group_of,
     settle,
 )
-from sync_server.services.secrets import citizen_key, server_epoch, server_secret
-from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas, dialect_insert
+from sync_server.services.secrets import server_epoch, server_secret
+from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas
 
 EDITABLE = (
     "village_code", "commune_code", "province_code", "service", "outcome", "reasons",
@@ -33,6 +37,8 @@ EDITABLE = (
     "phone", "consent", "consent_method", "device_owner", "note", "visit_id", "age_group",
 )  # fmt: skip
 """Entry columns an edit may change (id, owner, review and counting are the server's)."""
+ENTRIES = Base.metadata.tables["entries"]
+COUNTED = Base.metadata.tables["counted"]
 
 
 class MutationGap(Exception):
@@ -100,6 +106,17 @@ class Batch:
     deltas: TallyDeltas = field(default_factory=TallyDeltas)
     changes: list[NewChange] = field(default_factory=list)
     results: dict[int, wire.PushItemResult] = field(default_factory=dict)
+    holders: dict[GroupKey, CountingEntry] = field(default_factory=dict)
+    """Who counts each group touched by this batch's new successes."""
+    hasher: Any = None
+
+    def citizen_key(self, id_number: str) -> str:
+        """citizen_key() with the HMAC key schedule computed once per batch."""
+        if self.hasher is None:
+            self.hasher = hmac.new(self.secret.encode(), digestmod=hashlib.sha256)
+        h = self.hasher.copy()
+        h.update(id_number.encode())
+        return str(h.hexdigest())
 
 
 def _check(
@@ -123,6 +140,7 @@ def _check(
 
 def entry_row(entry: Entry, village: Unit, device: Device, batch: Batch) -> dict[str, Any]:
     """The entries row of a validated entry: the full identity number becomes key + mask."""
+    local = entry.assisted_at.astimezone(VIETNAM_TZ)
     return {
         "id": str(entry.id),
         "device_id": device.id,
@@ -132,10 +150,10 @@ def entry_row(entry: Entry, village: Unit, device: Device, batch: Batch) -> dict
         "province_code": village.province_code or "",
         "service": entry.service,
         "outcome": entry.outcome.value,
-        "reasons": ",".join(r.value for r in entry.reasons),
-        "assisted_at": entry.assisted_at.astimezone(UTC),
-        "period": entry.period,
-        "citizen_key": citizen_key(batch.secret, entry.id_number),
+        "reasons": ",".join(entry.reasons),
+        "assisted_at": entry.assisted_at,
+        "period": str(local.year),
+        "citizen_key": batch.citizen_key(entry.id_number),
         "id_masked": mask_id_number(entry.id_number),
         "full_name": entry.full_name,
         "birth_year": entry.birth_year,
@@ -147,21 +165,11 @@ def entry_row(entry: Entry, village: Unit, device: Device, batch: Batch) -> dict
         "note": entry.note,
         "visit_id": str(entry.visit_id) if entry.visit_id else None,
         "rev": entry.rev,
-        "age_group": age_group(
-            entry.birth_year, entry.assisted_at.astimezone(VIETNAM_TZ).year
-        ).value,
+        "age_group": age_group(entry.birth_year, local.year).value,
         "counted": False,
         "review_status": "pending",
         "received_at": batch.now,
     }
-
-
-def _state(row: dict[str, Any]) -> EntryState:
-    """The tally-relevant state of a row about to be inserted."""
-    return EntryState(
-        row["village_code"], row["commune_code"], row["province_code"], row["service"],
-        row["period"], row["outcome"], row["review_status"], row["counted"], row["age_group"],
-    )  # fmt: skip
 
 
 def _insert_new(
@@ -170,7 +178,7 @@ def _insert_new(
     """Insert brand-new entries in bulk, claiming counts with INSERT … ON CONFLICT DO NOTHING."""
     best: dict[GroupKey, dict[str, Any]] = {}
     for row in rows:
-        if row["outcome"] != Outcome.SUCCESS:
+        if row["outcome"] != "success":
             continue
         key = (row["citizen_key"], row["service"], row["period"])
         held = best.get(key)
@@ -179,25 +187,28 @@ def _insert_new(
     claims = [
         {"citizen_key": k[0], "service": k[1], "period": k[2]}
         | {"entry_id": r["id"], "assisted_at": r["assisted_at"]}
-        for k, r in sorted(best.items())
+        for k, r in best.items()
     ]
-    claimed: set[GroupKey] = set()
-    for start in range(0, len(claims), CHUNK):
-        stmt = (
-            dialect_insert(session, Counted)
-            .values(claims[start : start + CHUNK])
-            .on_conflict_do_nothing()
-            .returning(Counted.citizen_key, Counted.service, Counted.period)
-        )
-        claimed.update((r[0], r[1], r[2]) for r in session.execute(stmt))
+    returning = ("citizen_key", "service", "period")
+    claimed = {(r[0], r[1], r[2]) for r in claim_rows(session, COUNTED, claims, returning)}
     for key in claimed:
-        best[key]["counted"] = True
+        row = best[key]
+        row["counted"] = True
+        batch.holders[key] = CountingEntry(
+            row["id"], row["village_code"], names[row["id"]], row["assisted_at"]
+        )
     contested = [k for k in best if k not in claimed]
     if contested:
         _contest(session, contested, best, names, batch)
-    session.execute(insert(EntryRow), rows)
-    for row in rows:
-        batch.deltas.add(_state(row))
+    insert_rows(session, ENTRIES, rows)
+    # New entries await review, so only the counting ones change tallies.
+    units = ("village_code", "commune_code", "province_code", "service", "period", "age_group")
+    shares = Counter(tuple(r[u] for u in units) for r in rows if r["counted"])
+    for (village, commune, province, service, period, group), n in shares.items():
+        state = EntryState(
+            village, commune, province, service, period, "success", "pending", True, group
+        )
+        batch.deltas.add(state, n)
 
 
 def _contest(
@@ -209,19 +220,15 @@ def _contest(
 ) -> None:
     """Groups already counted elsewhere: an earlier success here takes the count over."""
     takers: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(keys), CHUNK):
-        for r in session.execute(
-            select(Counted.entry_id, Counted.assisted_at, Counted.citizen_key)
-            .add_columns(Counted.service, Counted.period)
-            .where(
-                tuple_(Counted.citizen_key, Counted.service, Counted.period).in_(
-                    keys[start : start + CHUNK]
-                )
+    for key, holder in counting_entries(session, set(keys)).items():
+        row = best[key]
+        if (row["assisted_at"], row["id"]) < (holder.assisted_at, holder.entry_id):
+            takers[holder.entry_id] = row
+            batch.holders[key] = CountingEntry(
+                row["id"], row["village_code"], names[row["id"]], row["assisted_at"]
             )
-        ):
-            row = best[(r[2], r[3], r[4])]
-            if (row["assisted_at"], row["id"]) < (r[1], r[0]):
-                takers[r[0]] = row
+        else:
+            batch.holders[key] = holder
     if not takers:
         return
     for old in session.scalars(select(EntryRow).where(EntryRow.id.in_(list(takers)))):
@@ -238,8 +245,7 @@ def _contest(
             )
             .values(entry_id=row["id"], assisted_at=row["assisted_at"])
         )
-        taker = CountingEntry(row["id"], row["village_code"], names[row["id"]], row["assisted_at"])
-        batch.changes.append(entry_status_change(old, taker))
+        batch.changes.append(entry_status_change(old, batch.holders[group_of(old)]))
         status = {"entry_id": row["id"], "status": "accepted", "counted": True}
         batch.changes.append(
             NewChange(
@@ -250,6 +256,29 @@ def _contest(
             )
         )
     session.flush()
+
+
+def _new_results(rows: list[dict[str, Any]], ids: dict[str, int], batch: Batch) -> None:
+    """Statuses of the entries inserted by this batch, without reading them back."""
+    for row in rows:
+        mutation_id = ids[row["id"]]
+        item = wire.PushItemResult.model_construct(
+            mutation_id=mutation_id,
+            entry_id=row["id"],
+            status=wire.ItemStatus.ACCEPTED,
+            code=None,
+            message=None,
+            duplicate_of=None,
+            rev=row["rev"],
+        )
+        if not row["counted"] and row["outcome"] == "success":
+            holder = batch.holders.get((row["citizen_key"], row["service"], row["period"]))
+            if holder is not None:
+                item.status = wire.ItemStatus.DUPLICATE
+                item.code = "entry.duplicate"
+                item.message = holder.message()
+                item.duplicate_of = holder.duplicate_of()
+        batch.results[mutation_id] = item
 
 
 def _apply_again(session: Session, device: Device, checked: Checked, batch: Batch) -> None:
@@ -326,7 +355,11 @@ def _rejected(mutation: wire.Mutation, problem: Problem | None) -> wire.PushItem
 
 def _results(session: Session, checked: list[Checked], batch: Batch) -> list[wire.PushItemResult]:
     """Per-item statuses, read from the entries' final state in this transaction."""
-    ids = [str(c.entry.id) for c in checked if c.entry is not None]
+    ids = [
+        str(c.entry.id)
+        for c in checked
+        if c.entry is not None and c.mutation.mutation_id not in batch.results
+    ]
     stored: dict[str, Any] = {}
     columns = (EntryRow.id, EntryRow.counted, EntryRow.outcome, EntryRow.citizen_key)
     for start in range(0, len(ids), CHUNK):
@@ -406,6 +439,7 @@ def ingest_mutations(
         known.update(session.scalars(select(EntryRow.id).where(EntryRow.id.in_(chunk))))
     rows: list[dict[str, Any]] = []
     names: dict[str, str] = {}
+    mutation_ids: dict[str, int] = {}
     again: list[Checked] = []
     for c in fresh:
         assert c.entry is not None and c.village is not None
@@ -416,8 +450,10 @@ def ingest_mutations(
         known.add(entry_id)
         rows.append(entry_row(c.entry, c.village, device, batch))
         names[entry_id] = c.village.name
+        mutation_ids[entry_id] = c.mutation.mutation_id
     if rows:
         _insert_new(session, rows, names, batch)
+        _new_results(rows, mutation_ids, batch)
     for c in again:
         _apply_again(session, device, c, batch)
     batch.changes.extend(apply_deltas(session, batch.deltas))

@@ -83,7 +83,7 @@ class TallyDeltas:
         self.levels: dict[str, str] = {}
 
     def add(self, state: EntryState, sign: int = 1) -> None:
-        """Add (or with sign -1 remove) an entry's contribution at village, commune, province."""
+        """Add `sign` times (-1 removes) an entry's contribution at village, commune, province."""
         share = contribution(state)
         if share is None:
             return
@@ -128,13 +128,13 @@ def apply_deltas(session: Session, deltas: TallyDeltas) -> list[NewChange]:
         {"unit_code": k[0], "service": k[1], "period": k[2], **dict(zip(COUNTS, v, strict=True))}
         for k, v in sorted(changed.items())
     ]
-    stmt = dialect_insert(session, Tally).values(rows)
+    stmt = dialect_insert(session, Tally.__table__)
     columns = Tally.__table__.c
     upsert = stmt.on_conflict_do_update(
         index_elements=["unit_code", "service", "period"],
         set_={name: columns[name] + stmt.excluded[name] for name in COUNTS},
     ).returning(*(columns[name] for name in ("unit_code", "service", "period", *COUNTS)))
-    result = session.execute(upsert).all()
+    result = session.connection().execute(upsert, rows).all()
     out: list[NewChange] = []
     for row in result:
         unit = row[0]

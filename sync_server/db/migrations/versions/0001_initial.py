@@ -61,6 +61,7 @@ def upgrade() -> None:
         sa.Column("entry_id", sa.String(length=36), nullable=False),
         sa.Column("assisted_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("citizen_key", "service", "period", name=op.f("pk_counted")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "counters",
@@ -134,6 +135,7 @@ def upgrade() -> None:
         sa.Column("youth", sa.Integer(), nullable=False),
         sa.Column("non_youth", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("unit_code", "service", "period", name=op.f("pk_tallies")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "units",
