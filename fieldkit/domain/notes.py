@@ -16,6 +16,8 @@ _SECRET_WORDS = re.compile(r"\b(otp|mật khẩu|mat khau|password|passcode|pin)
 def check_note(note: str) -> str:
     """Return the NFC-normalised note, or raise DomainError if it looks like it holds a secret."""
     text = unicodedata.normalize("NFC", note).strip()
+    if any(unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in text):
+        raise DomainError("note.characters", "note")
     if len(text) > NOTE_MAX_LENGTH:
         raise DomainError("note.too_long", "note", max=str(NOTE_MAX_LENGTH))
     for match in _DIGIT_RUN.finditer(text):

@@ -113,6 +113,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Ghi chú không được chứa mã OTP (6 chữ số) hay mật khẩu.",
         "The note must not contain an OTP (6 digits) or a password.",
     ),
+    "note.characters": (
+        "Ghi chú chứa ký tự điều khiển không hợp lệ.",
+        "The note contains invalid control characters.",
+    ),
     "note.too_long": (
         "Ghi chú quá dài (tối đa {max} ký tự).",
         "The note is too long (at most {max} characters).",
