@@ -6,11 +6,11 @@ import pytest
 from server_factories import entry_data, make_device, make_geography, minutes, mutations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sync_server.services.recount import recount
 
 from fieldkit.domain import wire
 from sync_server.db.models import ChangeLog, Conflict, Counted, Entry
 from sync_server.services.ingest import MutationGap, ingest_mutations
+from sync_server.services.recount import recount
 from sync_server.services.tally import read_tally
 
 
