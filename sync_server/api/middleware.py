@@ -12,6 +12,8 @@ from sync_server.api.errors import error_response
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _PROTOCOL_FREE = frozenset({f"{wire.API_PREFIX}/healthz"})
+# Routes whose bodies may carry NUL: their items are judged one by one (protocol rule 4).
+_NUL_PER_ITEM = frozenset({f"{wire.API_PREFIX}/sync/push", f"{wire.API_PREFIX}/bundles"})
 
 
 class ProtocolMiddleware:
@@ -95,11 +97,15 @@ class BodyMiddleware:
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
         try:
+            _check_nul_in_url(scope)
+            if scope["method"] not in _BODY_METHODS:
+                await self.app(scope, receive, send)
+                return
+            headers = Headers(scope=scope)
             encoding = self._encoding(headers)
             self._check_length(headers)
             body = await self._read(receive)
@@ -107,6 +113,8 @@ class BodyMiddleware:
                 return  # the client went away
             if encoding == "gzip":
                 body = self._inflate(body)
+            if scope["path"] not in _NUL_PER_ITEM and b"\\u0000" in body:
+                raise _nul_refused()
         except _BodyRefused as refused:
             await refused.response(scope, receive, send)
             return
@@ -175,6 +183,18 @@ class BodyMiddleware:
                 400, "invalid_gzip", "The gzip body is truncated or has trailing bytes."
             )
         return b"".join(parts)
+
+
+def _nul_refused() -> _BodyRefused:
+    return _BodyRefused(
+        400, "invalid_characters", "Text may not contain NUL characters (\\u0000 or %00)."
+    )
+
+
+def _check_nul_in_url(scope: Scope) -> None:
+    """NUL in a path or query never means anything good, and PostgreSQL cannot store it."""
+    if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+        raise _nul_refused()
 
 
 def _rewritten(scope: Scope, length: int) -> Scope:

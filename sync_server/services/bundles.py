@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
@@ -9,7 +11,10 @@ from fieldkit.domain.bundle import BundleError, read_bundle
 from sync_server.db.models import Device, Team, Unit, User
 from sync_server.services import devices, ingest
 
-__all__ = ["BundleError", "BundleRefused", "import_bundle"]
+__all__ = ["BundleError", "BundleRefused", "import_bundle", "without_nul"]
+
+# PostgreSQL text cannot hold NUL; SOH is stored fine and fails the entry's own validation.
+_NUL, _STAND_IN = "\x00", "\x01"
 
 
 class BundleRefused(Exception):
@@ -19,6 +24,38 @@ class BundleRefused(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return _NUL in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _defused(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace(_NUL, _STAND_IN)
+    if isinstance(value, dict):
+        return {_defused(k): _defused(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_defused(v) for v in value]
+    return value
+
+
+def without_nul(mutations: list[wire.Mutation]) -> list[wire.Mutation]:
+    """Mutations whose NUL characters became control characters the entry validation refuses.
+
+    A NUL reaching PostgreSQL fails the whole batch with a 5xx the device would resend forever;
+    this way the item is rejected on its own (protocol rule 4) and the queue moves on.
+    """
+    return [
+        m.model_copy(update={"entry": _defused(m.entry)}) if _has_nul(m.entry) else m
+        for m in mutations
+    ]
 
 
 def _signing_key(session: Session, device_id: str) -> str | None:
@@ -58,4 +95,4 @@ def import_bundle(session: Session, data: bytes, importer: User | None = None) -
         raise BundleError("unknown_device", "The bundle's device is not known to this server.")
     if importer is not None:
         _check_importer(session, importer, device)
-    return ingest.ingest_mutations(session, device, list(bundle.mutations))
+    return ingest.ingest_mutations(session, device, without_nul(list(bundle.mutations)))

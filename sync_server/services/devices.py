@@ -192,7 +192,7 @@ def find_login_user(session: Session, login: str) -> User | None:
     """A staff user by numeric id or by exact name (None when unknown or ambiguous)."""
     login = login.strip()
     if login.isdigit():
-        return session.get(User, int(login))
+        return session.get(User, int(login)) if len(login) <= 9 else None
     users = list(session.scalars(select(User).where(User.name == login).limit(2)))
     return users[0] if len(users) == 1 else None
 

@@ -9,16 +9,19 @@ from fastapi import APIRouter, Query
 from fieldkit.domain import wire
 from sync_server.api.deps import CurrentDevice, SessionDep
 from sync_server.api.errors import ApiError
-from sync_server.services import changes, ingest
+from sync_server.services import bundles, changes, ingest
 
 router = APIRouter(prefix="/sync", tags=["sync"])
+
+MAX_CURSOR = 2**63 - 1
+"""Change sequences are 64-bit integers in both databases."""
 
 
 @router.post("/push")
 def push(body: wire.PushRequest, device: CurrentDevice, session: SessionDep) -> wire.PushResponse:
     """Apply a batch of outbox mutations; the ack is sent only after the commit is durable."""
     try:
-        response = ingest.ingest_mutations(session, device, body.mutations)
+        response = ingest.ingest_mutations(session, device, bundles.without_nul(body.mutations))
     except ingest.MutationGap as gap:
         session.rollback()
         raise ApiError(
@@ -35,7 +38,7 @@ def push(body: wire.PushRequest, device: CurrentDevice, session: SessionDep) -> 
 def pull(
     device: CurrentDevice,
     session: SessionDep,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=MAX_CURSOR)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> wire.PullResponse:
     """Changes for this device after `cursor`, one page at a time."""

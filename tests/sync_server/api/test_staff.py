@@ -1,4 +1,4 @@
-"""Coordinators, province officers and admins: tallies, masked entries with audit, reviews, quotas."""
+"""Staff (coordinator, province, admin): tallies, masked audited entries, reviews, quotas."""
 
 from __future__ import annotations
 

@@ -138,6 +138,9 @@ def _bad_items() -> dict[str, tuple[dict[str, Any], str]]:
         "future-date": (entry(VILLAGE_A, assisted_at=future), "assisted_at.future"),
         "naive-date": (entry(VILLAGE_A, assisted_at="2026-01-01T10:00:00"), "entry.invalid"),
         "note-with-id": (entry(VILLAGE_A, note="CCCD 052090123456 nhé"), "note.id_number"),
+        "note-with-nul": (entry(VILLAGE_A, note="ghi\u0000chú"), "note.characters"),
+        "village-with-nul": (entry(f"{VILLAGE_A}\u0000"), "entry.invalid"),
+        "key-with-nul": (entry(VILLAGE_A) | {"x\u0000": 1}, "entry.invalid"),
         "no-consent": (entry(VILLAGE_A, consent=False), "consent.required"),
         "unknown-field": (entry(VILLAGE_A, password="hunter2"), "entry.invalid"),
         "wrong-type": (entry(VILLAGE_A, birth_year="nineteen"), "entry.invalid"),
@@ -184,3 +187,20 @@ def test_volunteer_cannot_read_entries(client: TestClient, world: World) -> None
     volunteer = world.volunteer(VILLAGE_A)
     response = client.get("/api/v1/entries", params={"unit": VILLAGE_A}, headers=volunteer.auth)
     assert_error(response, 403, "forbidden")
+
+
+def test_nul_characters_are_rejected_per_item(served_any: tuple[TestClient, World]) -> None:
+    client, world = served_any
+    volunteer = world.volunteer(VILLAGE_A)
+    good = entry(VILLAGE_A)
+    batch = push_body(
+        entry(VILLAGE_A, note="ghi\u0000chú"),
+        entry(f"{VILLAGE_A}\u0000"),
+        entry(VILLAGE_A) | {"x\u0000": 1},
+        entry(VILLAGE_A, full_name="An\u0000"),
+        good,
+    )
+    response = client.post(PUSH, json=batch, headers=volunteer.auth)
+    assert statuses(response) == ["rejected"] * 4 + ["accepted"]
+    assert response.json()["results"][0]["code"] == "note.characters"
+    assert [row[0] for row in world.entries()] == [good["id"]]
