@@ -101,7 +101,7 @@ class _Sync:
         self.batch_size = max(1, min(batch_size, wire.MAX_PUSH_BATCH))
         self.pull_limit = pull_limit
         self.report = SyncReport()
-        self.counts = Attempts()
+        self.counts = Attempts(reasons=self.report.retry_reasons)
         self.resets = 0
         self.renumbers = 0
         self.headers = base_headers(store.profile.token)

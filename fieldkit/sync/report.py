@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fieldkit.domain import wire
+from fieldkit.domain.formatting import format_number
 
 
 @dataclass
@@ -21,6 +22,7 @@ class SyncReport:
     epoch_reset: bool = False
     duration: float = 0.0
     items: list[wire.PushItemResult] = field(default_factory=list)
+    retry_reasons: list[str] = field(default_factory=list)
 
     def add_push(self, sent: int, response: wire.PushResponse) -> None:
         """Count one acknowledged batch."""
@@ -37,12 +39,16 @@ class SyncReport:
 
     def summary(self, lang: str = "vi") -> str:
         """One line for the status bar."""
+        n = {
+            name: format_number(getattr(self, name), lang)
+            for name in ("pushed", "accepted", "duplicates", "rejected", "pulled")
+        }
         if lang == "en":
             return (
-                f"Sent {self.pushed}: {self.accepted} accepted, {self.duplicates} duplicates, "
-                f"{self.rejected} rejected; received {self.pulled} updates."
+                f"Sent {n['pushed']}: {n['accepted']} accepted, {n['duplicates']} duplicates, "
+                f"{n['rejected']} rejected; received {n['pulled']} updates."
             )
         return (
-            f"Đã gửi {self.pushed}: {self.accepted} được nhận, {self.duplicates} trùng, "
-            f"{self.rejected} bị từ chối; nhận {self.pulled} cập nhật."
+            f"Đã gửi {n['pushed']}: {n['accepted']} được nhận, {n['duplicates']} trùng, "
+            f"{n['rejected']} bị từ chối; nhận {n['pulled']} cập nhật."
         )

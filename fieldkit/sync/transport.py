@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -56,6 +56,7 @@ class Attempts:
 
     attempts: int = 0
     retries: int = 0
+    reasons: list[str] = field(default_factory=list)
 
 
 def error_body(response: httpx.Response) -> tuple[str, str]:
@@ -123,5 +124,6 @@ def send(
         if attempt == policy.max_attempts:
             raise SyncError("unreachable" if unreachable else "server_error", detail=last_error)
         counts.retries += 1
+        counts.reasons.append(f"{method} {url}: {last_error}")
         policy.wait(attempt, retry_after)
     raise SyncError("unreachable", detail=last_error)  # pragma: no cover - loop always returns

@@ -35,15 +35,18 @@ class Fault(StrEnum):
     STATUS_503 = "status_503"  # answer 503 without forwarding
     STATUS_429 = "status_429"  # answer 429 without forwarding
     SLOW_REPLY = "slow_reply"  # forward, then hold the answer until the client gives up
+    GARBAGE_200 = "garbage_200"  # answer 200 with a body that is not the expected JSON
+    OLD_PROTOCOL = "old_protocol"  # forward with the protocol header of an old client
 
 
 @dataclass
 class Rule:
-    """Apply `fault` to the next `times` requests whose path contains `path`."""
+    """Apply `fault` to `times` requests whose path contains `path`, after letting `after` by."""
 
     fault: Fault
     path: str
     times: int
+    after: int = 0
 
 
 @dataclass
@@ -111,10 +114,12 @@ class FaultProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def inject(self, fault: Fault, path: str = "/sync/push", times: int = 1) -> None:
-        """Queue a fault for the next matching requests."""
+    def inject(
+        self, fault: Fault, path: str = "/sync/push", times: int = 1, after: int = 0
+    ) -> None:
+        """Queue a fault for matching requests, after letting `after` of them through."""
         with self._lock:
-            self.rules.append(Rule(fault, path, times))
+            self.rules.append(Rule(fault, path, times, after))
 
     def clear(self) -> None:
         """Forget queued faults."""
@@ -140,6 +145,9 @@ class FaultProxy:
     def _take(self, path: str) -> Fault | None:
         with self._lock:
             for rule in self.rules:
+                if rule.path in path and rule.after > 0:
+                    rule.after -= 1
+                    return None
                 if rule.path in path and rule.times > 0:
                     rule.times -= 1
                     fault = rule.fault
@@ -183,6 +191,11 @@ class FaultProxy:
                 kept.append(line)
         kept.append("Connection: close")
         fault = self._take(path)
+        if fault is Fault.OLD_PROTOCOL:
+            kept = [
+                "X-Fieldkit-Protocol: 0.9" if h.lower().startswith("x-fieldkit-protocol:") else h
+                for h in kept
+            ]
         new_head = ("\r\n".join([head[0], *kept]) + "\r\n\r\n").encode("latin-1")
         if fault is Fault.DROP_MID_BODY:
             want = end + 4 + max(1, length // 2)
@@ -200,9 +213,15 @@ class FaultProxy:
         if fault is Fault.RESET_BEFORE:
             _reset(conn)
             return
-        if fault in (Fault.STATUS_503, Fault.STATUS_429):
-            status = "503 Service Unavailable" if fault is Fault.STATUS_503 else "429 Too Many"
+        if fault in (Fault.STATUS_503, Fault.STATUS_429, Fault.GARBAGE_200):
+            status = {
+                Fault.STATUS_503: "503 Service Unavailable",
+                Fault.STATUS_429: "429 Too Many Requests",
+                Fault.GARBAGE_200: "200 OK",
+            }[fault]
             payload = b'{"error": {"code": "busy", "message": "try later"}}'
+            if fault is Fault.GARBAGE_200:
+                payload = b'{"last_mutation_id": "lots", "results": "<html>captive portal"}'
             conn.sendall(
                 f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nRetry-After: 0\r\n"
                 f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode()
