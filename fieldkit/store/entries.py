@@ -87,10 +87,17 @@ def _outbox(session: Session, entry: Entry, base_rev: int | None, now: datetime)
 def save_entries(session: Session, entries: list[Entry], local_key: str) -> list[SavedEntry]:
     """Add new entries and one outbox row each, in the caller's transaction."""
     now = datetime.now(UTC)
+    ids = [str(e.id) for e in entries]
+    seen: set[str] = set()
+    for chunk in range(0, len(ids), 500):
+        stmt = select(EntryRecord.id).where(EntryRecord.id.in_(ids[chunk : chunk + 500]))
+        seen.update(session.scalars(stmt))
+    state = sync_state(session)
     saved: list[SavedEntry] = []
     for entry in entries:
-        if session.get(EntryRecord, str(entry.id)) is not None:
+        if str(entry.id) in seen:
             raise StoreError("entry.exists", entry_id=str(entry.id))
+        seen.add(str(entry.id))
         record = EntryRecord(
             id=str(entry.id),
             status=EntryStatus.PENDING.value,
@@ -98,9 +105,18 @@ def save_entries(session: Session, entries: list[Entry], local_key: str) -> list
             created_at=now,
         )
         _fill(record, entry, local_key, now)
+        mutation_id = state.next_mutation_id
+        state.next_mutation_id = mutation_id + 1
         session.add(record)
-        session.flush()
-        mutation_id = _outbox(session, entry, None, now)
+        session.add(
+            OutboxRow(
+                mutation_id=mutation_id,
+                entry_id=record.id,
+                payload=entry.model_dump(mode="json"),
+                base_rev=None,
+                created_at=now,
+            )
+        )
         saved.append(SavedEntry(entry_id=entry.id, mutation_id=mutation_id, rev=entry.rev))
     session.flush()
     return saved

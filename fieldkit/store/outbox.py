@@ -30,35 +30,27 @@ def pending_count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(OutboxRow)) or 0)
 
 
-def _still_queued(session: Session, entry_id: str) -> bool:
-    stmt = select(OutboxRow.mutation_id).where(OutboxRow.entry_id == entry_id).limit(1)
-    return session.scalar(stmt) is not None
-
-
-def _acknowledge(session: Session, row: OutboxRow, item: PushItemResult | None) -> None:
-    """Apply one item's status to its entry and drop the outbox row."""
-    record = session.get(EntryRecord, row.entry_id)
-    session.delete(row)
-    session.flush()
-    if record is None:
-        return
+def _acknowledge(
+    record: EntryRecord,
+    mutation_id: int,
+    item: PushItemResult | None,
+    still_queued: bool,
+    rejected: list[RejectedRow],
+    now: datetime,
+) -> None:
+    """Apply one item's status to its entry (its outbox row is already gone)."""
     status = item.status if item is not None else ItemStatus.ACCEPTED
-    now = datetime.now(UTC)
     if status is ItemStatus.REJECTED:
-        code = (item.code if item else None) or "rejected"
+        code = ((item.code if item else None) or "rejected")[:60]
         message = ((item.message if item else None) or code)[:MESSAGE_MAX]
-        session.add(
+        rejected.append(
             RejectedRow(
-                entry_id=record.id,
-                mutation_id=row.mutation_id,
-                code=code[:60],
-                message=message,
-                at=now,
+                entry_id=record.id, mutation_id=mutation_id, code=code, message=message, at=now
             )
         )
-        if not _still_queued(session, record.id):
+        if not still_queued:
             record.status = EntryStatus.REJECTED.value
-            record.reject_code = code[:60]
+            record.reject_code = code
             record.reject_message = message
             record.updated_at = now
         return
@@ -69,7 +61,7 @@ def _acknowledge(session: Session, row: OutboxRow, item: PushItemResult | None) 
         record.duplicate_village_name = item.duplicate_of.village_name[:200]
         at = item.duplicate_of.assisted_at
         record.duplicate_at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-    if _still_queued(session, record.id):
+    if still_queued:
         return
     record.status = (
         EntryStatus.DUPLICATE.value if status is ItemStatus.DUPLICATE else EntryStatus.ACKED.value
@@ -84,21 +76,48 @@ def _acknowledge(session: Session, row: OutboxRow, item: PushItemResult | None) 
 def apply_push_response(session: Session, response: PushResponse) -> int:
     """Ack every outbox row the server has durably applied; returns how many were acked."""
     items = {item.mutation_id: item for item in response.results}
-    stmt = (
-        select(OutboxRow)
-        .where(OutboxRow.mutation_id <= response.last_mutation_id)
-        .order_by(OutboxRow.mutation_id)
-    )
-    acked = 0
-    for row in list(session.scalars(stmt)):
-        _acknowledge(session, row, items.get(row.mutation_id))
-        acked += 1
+    acked_rows = [
+        (int(mutation_id), str(entry_id))
+        for mutation_id, entry_id in session.execute(
+            select(OutboxRow.mutation_id, OutboxRow.entry_id)
+            .where(OutboxRow.mutation_id <= response.last_mutation_id)
+            .order_by(OutboxRow.mutation_id)
+        )
+    ]
+    if acked_rows:
+        session.execute(
+            delete(OutboxRow)
+            .where(OutboxRow.mutation_id <= response.last_mutation_id)
+            .execution_options(synchronize_session=False)
+        )
+        entry_ids = list({entry_id for _, entry_id in acked_rows})
+        records: dict[str, EntryRecord] = {}
+        queued: set[str] = set()
+        for start in range(0, len(entry_ids), 500):
+            chunk = entry_ids[start : start + 500]
+            records.update(
+                (r.id, r)
+                for r in session.scalars(select(EntryRecord).where(EntryRecord.id.in_(chunk)))
+            )
+            queued.update(
+                session.scalars(select(OutboxRow.entry_id).where(OutboxRow.entry_id.in_(chunk)))
+            )
+        now = datetime.now(UTC)
+        rejected: list[RejectedRow] = []
+        last_row_of = {entry_id: mutation_id for mutation_id, entry_id in acked_rows}
+        for mutation_id, entry_id in acked_rows:
+            record = records.get(entry_id)
+            if record is None:
+                continue
+            later = entry_id in queued or last_row_of[entry_id] != mutation_id
+            _acknowledge(record, mutation_id, items.get(mutation_id), later, rejected, now)
+        session.add_all(rejected)
     state = sync_state(session)
     state.last_mutation_id = max(state.last_mutation_id, response.last_mutation_id)
     if state.next_mutation_id <= response.last_mutation_id:
         state.next_mutation_id = response.last_mutation_id + 1
     session.flush()
-    return acked
+    return len(acked_rows)
 
 
 def renumber_outbox(session: Session, first_id: int) -> int:

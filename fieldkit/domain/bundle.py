@@ -1,0 +1,202 @@
+"""Sneakernet bundles: the outbox as signed, gzip'd JSON lines a coordinator imports.
+
+Line 1 is a header `{"format": "fieldkit-bundle", "version": 1, "device_id", "created_at",
+"count"}`, then one `wire.Mutation` per line, and last `{"signature": hex}`: HMAC-SHA256 over
+every preceding (uncompressed) byte, keyed by the raw SHA-256 digest of the device token (the
+server keeps that digest as hex, `Device.token_hash`, so it can verify without the token).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import hmac
+import json
+import zlib
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fieldkit.domain.wire import Mutation
+
+FORMAT = "fieldkit-bundle"
+VERSION = 1
+# A bundle holds at most this many decompressed bytes (a gzip bomb stops here).
+MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
+MAX_MUTATIONS = 200_000
+_CHUNK = 64 * 1024
+
+BUNDLE_MESSAGES: dict[str, tuple[str, str]] = {
+    "gzip": ("Tệp không phải gói gzip hợp lệ.", "The file is not a valid gzip bundle."),
+    "too_large": (
+        "Gói quá lớn khi giải nén (tối đa {limit} byte).",
+        "The bundle is too large once decompressed (at most {limit} bytes).",
+    ),
+    "truncated": ("Gói bị cắt cụt hoặc thiếu chữ ký.", "The bundle is truncated or unsigned."),
+    "json": ("Dòng {line} của gói không phải JSON hợp lệ.", "Line {line} is not valid JSON."),
+    "format": ("Tệp không phải gói dữ liệu fieldkit.", "The file is not a fieldkit bundle."),
+    "version": (
+        "Phiên bản gói {version} không được hỗ trợ.",
+        "Bundle version {version} is not supported.",
+    ),
+    "unknown_device": (
+        "Máy gửi gói không được biết hoặc đã bị thu hồi.",
+        "The bundle's device is unknown or revoked.",
+    ),
+    "signature": (
+        "Chữ ký của gói không đúng: gói đã bị sửa hoặc không phải của máy này.",
+        "The bundle's signature is wrong: it was altered or is not from this device.",
+    ),
+    "mutation": (
+        "Dòng {line} của gói không phải một thay đổi hợp lệ.",
+        "Line {line} is not a valid change.",
+    ),
+    "count": (
+        "Gói khai {declared} thay đổi nhưng có {actual}.",
+        "The bundle declares {declared} changes but holds {actual}.",
+    ),
+}
+
+
+class BundleError(Exception):
+    """A bundle that cannot be imported; `code` is stable, `message` is English."""
+
+    def __init__(self, code: str, message: str | None = None, **params: Any) -> None:
+        vi, en = BUNDLE_MESSAGES.get(code, (code, code))
+        self.code = code
+        self.message = message or en.format(**params)
+        self.message_vi = vi.format(**params) if code in BUNDLE_MESSAGES else self.message
+        super().__init__(self.message)
+
+
+class BundleHeader(BaseModel):
+    """The first line of a bundle."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    format: Literal["fieldkit-bundle"]
+    version: int
+    device_id: str = Field(min_length=1, max_length=64)
+    created_at: datetime
+    count: int = Field(ge=0, le=MAX_MUTATIONS)
+
+
+class Bundle(BaseModel):
+    """A verified bundle: who made it, when, and its mutations in order."""
+
+    device_id: str
+    created_at: datetime
+    mutations: list[Mutation]
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 hex of a device token: what the server stores and the bundle's key."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _key(token_hash_hex: str) -> bytes:
+    try:
+        key = bytes.fromhex(token_hash_hex)
+    except ValueError as exc:
+        raise BundleError("signature") from exc
+    if len(key) != hashlib.sha256().digest_size:
+        raise BundleError("signature")
+    return key
+
+
+def _line(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def write_bundle(device_id: str, token_hash_hex: str, mutations: Sequence[Mutation]) -> bytes:
+    """The signed, gzip'd JSON-lines bundle of these mutations."""
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "device_id": device_id,
+        "created_at": datetime.now(UTC).isoformat(),
+        "count": len(mutations),
+    }
+    body = _line(header) + b"".join(m.model_dump_json().encode() + b"\n" for m in mutations)
+    signature = hmac.new(_key(token_hash_hex), body, hashlib.sha256).hexdigest()
+    return gzip.compress(body + _line({"signature": signature}), mtime=0)
+
+
+def _decompress(data: bytes, limit: int) -> bytes:
+    """Gunzip (every member) without ever holding more than limit bytes."""
+    out = bytearray()
+    rest = data
+    if not rest:
+        raise BundleError("gzip")
+    while rest:
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            while True:
+                chunk = inflater.decompress(rest, _CHUNK)
+                out += chunk
+                if len(out) > limit:
+                    raise BundleError("too_large", limit=limit)
+                rest = inflater.unconsumed_tail
+                if inflater.eof or (not chunk and not rest):
+                    break
+        except zlib.error as exc:
+            raise BundleError("gzip") from exc
+        if not inflater.eof:
+            raise BundleError("truncated")
+        rest = inflater.unused_data.lstrip(b"\x00")  # some tools pad members with zeros
+    return bytes(out)
+
+
+def _json(raw: bytes, line: int) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BundleError("json", line=line) from exc
+    if not isinstance(value, dict):
+        raise BundleError("json", line=line)
+    return value
+
+
+def read_bundle(
+    data: bytes,
+    key_lookup: Callable[[str], str | None],
+    max_bytes: int = MAX_DECOMPRESSED_BYTES,
+) -> Bundle:
+    """Verify and parse a bundle; key_lookup maps a device id to its token hash (hex) or None."""
+    text = _decompress(data, max_bytes)
+    if not text.endswith(b"\n"):
+        raise BundleError("truncated")
+    lines = text[:-1].split(b"\n")
+    if len(lines) < 2:
+        raise BundleError("truncated")
+    head = _json(lines[0], 1)
+    if head.get("format") != FORMAT:
+        raise BundleError("format")
+    if head.get("version") != VERSION:
+        raise BundleError("version", version=str(head.get("version"))[:20])
+    try:
+        header = BundleHeader.model_validate(head)
+    except ValidationError as exc:
+        raise BundleError("format") from exc
+    trailer = _json(lines[-1], len(lines))
+    signature = trailer.get("signature")
+    if set(trailer) != {"signature"} or not isinstance(signature, str):
+        raise BundleError("truncated")
+    token_hash_hex = key_lookup(header.device_id)
+    if token_hash_hex is None:
+        raise BundleError("unknown_device")
+    body = text[: len(text) - len(lines[-1]) - 1]
+    expected = hmac.new(_key(token_hash_hex), body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature.lower()):
+        raise BundleError("signature")
+    mutations: list[Mutation] = []
+    for number, raw in enumerate(lines[1:-1], start=2):
+        try:
+            mutations.append(Mutation.model_validate(_json(raw, number)))
+        except ValidationError as exc:
+            raise BundleError("mutation", line=number) from exc
+    if len(mutations) != header.count:
+        raise BundleError("count", declared=header.count, actual=len(mutations))
+    return Bundle(device_id=header.device_id, created_at=header.created_at, mutations=mutations)
