@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Static
+from textual.worker import WorkerFailed
 
 from fieldkit.domain import Entry, Outcome, Reason, Sex, wire
 from fieldkit.settings import ClientSettings
@@ -105,7 +108,10 @@ async def settle(pilot: Pilot[None]) -> None:
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
             break
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass  # the app explains failures itself (Worker.StateChanged)
     await pilot.pause()
 
 
@@ -125,3 +131,12 @@ def anyio_backend() -> str:
 async def type_text(pilot: Pilot[None], text: str) -> None:
     """Type text key by key, as a volunteer would."""
     await pilot.press(*["space" if c == " " else c for c in text])
+
+
+def static_text(widget: Static) -> str:
+    """The plain text a Static shows (strings, Text or Rich renderables such as tables)."""
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=io.StringIO(), color_system=None)
+    console.print(widget.content)
+    return console.export_text()

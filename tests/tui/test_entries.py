@@ -1,0 +1,183 @@
+"""Entries: search without diacritics, filters, paging, detail and fixing a rejected entry."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Static, Tabs
+
+from fieldkit.domain import Sex, wire
+from fieldkit.store import EntryFilter, EntryStatus, Store
+from fieldkit.tui.screens.detail import DetailScreen
+from fieldkit.tui.screens.entries import PAGE_SIZE, EntriesScreen
+from fieldkit.tui.screens.entry_form import EntryFormScreen
+from fieldkit.tui.widgets.entry_table import EntryTable
+from tests.tui.conftest import AppFactory, make_entry, settle, static_text, type_text
+
+pytestmark = pytest.mark.anyio
+
+
+def names(screen: EntriesScreen) -> list[str]:
+    """The names on the shown page."""
+    return [row.full_name for row in screen.rows]
+
+
+def seed(store: Store) -> None:
+    """Three citizens, one of them with a long Vietnamese name."""
+    store.save_entries(
+        [
+            make_entry("Nguyễn Văn A", "052090001234"),
+            make_entry("Đặng Thị Hoa", "052195004321", birth_year=1995, sex=Sex.FEMALE),
+            make_entry("Lê Minh", "064088007777", birth_year=1988),
+        ]
+    )
+
+
+async def test_search_ignores_diacritics_and_case(store: Store, make_app: AppFactory) -> None:
+    seed(store)
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntriesScreen)
+        assert sorted(names(screen)) == ["Lê Minh", "Nguyễn Văn A", "Đặng Thị Hoa"]
+        await pilot.press("ctrl+f")
+        await type_text(pilot, "nguyen van a")
+        await settle(pilot)
+        assert names(screen) == ["Nguyễn Văn A"]
+        assert screen.query_one(EntryTable).row_count == 1
+        screen.query_one("#search", Input).value = "dang thi"
+        await settle(pilot)
+        assert names(screen) == ["Đặng Thị Hoa"]
+        screen.query_one("#search", Input).value = "khong co ai"
+        await settle(pilot)
+        assert names(screen) == []
+        assert str(screen.query_one("#page", Static).render()) == "Không có bản ghi nào."
+
+
+async def test_paging_shows_one_page_at_a_time(store: Store, make_app: AppFactory) -> None:
+    store.save_entries(
+        [
+            make_entry(f"Người Số {chr(65 + i // 26)}{chr(65 + i % 26)}", "052090001234")
+            for i in range(PAGE_SIZE + 7)
+        ]
+    )
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntriesScreen)
+        assert screen.query_one(EntryTable).row_count == PAGE_SIZE
+        assert str(screen.query_one("#page", Static).render()) == f"1–{PAGE_SIZE} / {PAGE_SIZE + 7}"
+        await pilot.press("f8")
+        await settle(pilot)
+        assert screen.query_one(EntryTable).row_count == 7
+        assert str(screen.query_one("#page", Static).render()) == "51–57 / 57"
+        await pilot.press("f8")  # no page after the last
+        await settle(pilot)
+        assert screen.query_state.offset == PAGE_SIZE
+        await pilot.press("f7")
+        await settle(pilot)
+        assert screen.query_one(EntryTable).row_count == PAGE_SIZE
+
+
+def reject_first(store: Store, code: str, message: str) -> None:
+    """The server refused the oldest pending entry (what a sync would apply)."""
+    batch = store.pending_batch(10)
+    results = [
+        wire.PushItemResult(
+            mutation_id=m.mutation_id,
+            entry_id=str(m.entry["id"]),
+            status=wire.ItemStatus.REJECTED if i == 0 else wire.ItemStatus.ACCEPTED,
+            code=code if i == 0 else None,
+            message=message if i == 0 else None,
+            rev=1,
+        )
+        for i, m in enumerate(batch)
+    ]
+    store.apply_push_response(
+        wire.PushResponse(
+            last_mutation_id=batch[-1].mutation_id, results=results, server_epoch="epoch-1"
+        )
+    )
+
+
+async def test_fix_a_rejected_entry_puts_it_back_in_the_outbox(
+    store: Store, make_app: AppFactory
+) -> None:
+    seed(store)
+    reject_first(store, "village.not_yours", "Thôn/ấp 52001-1 không thuộc tổ của bạn.")
+    assert store.status().rejected == 1 and store.status().pending == 0
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.status is not None and app.status.rejected == 1
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntriesScreen)
+        await pilot.press("f4", "f4", "f4")  # all → today → pending → rejected
+        await settle(pilot)
+        assert screen.query_one(Tabs).active == "filter-rejected"
+        assert screen.query_state.filter is EntryFilter.REJECTED
+        assert names(screen) == ["Nguyễn Văn A"]
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, DetailScreen)
+        shown = static_text(detail.query_one("#detail", Static))
+        assert "không thuộc tổ của bạn" in shown
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, EntryFormScreen)
+        assert "không thuộc tổ của bạn" in static_text(form.query_one("#form-info", Static))
+        assert form.query_one("#full_name", Input).value == "Nguyễn Văn A"
+        form.query_one("#phone", Input).value = "0901234567"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # Back on the list; the entry waits to sync again with its fix.
+        assert isinstance(app.screen, EntriesScreen)
+        row = store.query_entries(store_query(EntryFilter.PENDING))[0]
+        assert (row.full_name, row.phone, row.status) == (
+            "Nguyễn Văn A",
+            "0901234567",
+            EntryStatus.PENDING,
+        )
+        assert row.rev == 2
+        assert names(app.screen) == []  # the rejected filter is empty now
+        assert app.status is not None and app.status.rejected == 0 and app.status.pending == 1
+
+
+def store_query(filter_: EntryFilter) -> object:
+    """A query for one filter."""
+    from fieldkit.store import EntryQuery
+
+    return EntryQuery(filter=filter_)
+
+
+async def test_acknowledged_entries_show_masked_and_cannot_be_edited(
+    store: Store, make_app: AppFactory
+) -> None:
+    seed(store)
+    reject_first(store, "x", "y")
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntriesScreen)
+        screen.query_one("#search", Input).value = "le minh"
+        await settle(pilot)
+        assert [r.id_number for r in screen.rows] == ["064••••••777"]
+        screen.query_one(EntryTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
