@@ -458,3 +458,36 @@ def province_achieved(url: str, service: str = "vneid_level1") -> int:
             return sum(r.achieved for r in rows if r.service == service)
     finally:
         engine.dispose()
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a sqlite:/// URL."""
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def backup_sqlite(url: str, target: Path) -> None:
+    """A consistent copy of a live SQLite server database (the online backup API)."""
+    import sqlite3
+
+    src = sqlite3.connect(sqlite_path(url))
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+def restore_sqlite(url: str, source: Path, new_epoch: str) -> None:
+    """Roll a live server database back to a copy and give it a new epoch, as a restore does."""
+    import sqlite3
+
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(sqlite_path(url))
+    try:
+        src.backup(dst)
+        dst.execute("UPDATE server_meta SET value = ? WHERE key = 'epoch'", (new_epoch,))
+        dst.commit()
+    finally:
+        dst.close()
+        src.close()
