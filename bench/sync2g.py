@@ -30,8 +30,8 @@ def run(quick: bool) -> Report:
         },
     )
     with tempfile.TemporaryDirectory(prefix="bench-sync2g-") as tmp:
-        server_db = prepare(Path(tmp) / "server.sqlite3", volunteers=1)
-        village, code = next(iter(server_db.codes.items()))
+        server_db = prepare(Path(tmp) / "server.sqlite3", volunteers=2)
+        (village, code), (village2, code2) = list(server_db.codes.items())[:2]
         with (
             running_server(server_db.url, Path(tmp) / "server.log") as base,
             throttled(int(base.rsplit(":", 1)[1]), BITS_PER_S, ONE_WAY_DELAY_S) as proxy,
@@ -56,6 +56,17 @@ def run(quick: bool) -> Report:
             finally:
                 store.close()
             up, down = proxy.up.carried - up0, proxy.down.carried - down0
+            # The same sync on loopback with no throttle: what client + server compute costs.
+            enrolled2 = enroll(base, code2, "bench laptop 2")
+            store2 = create_profile(Path(tmp) / "home2", enrolled2, base, name="bench2")
+            try:
+                sync_once(store2)
+                store2.save_entries(EntryMaker(seed=3, villages=[village2]).entries(ENTRIES))
+                t0 = time.perf_counter()
+                sync_once(store2)
+                loopback = time.perf_counter() - t0
+            finally:
+                store2.close()
     report.add(
         f"sync_once, {ENTRIES} entries over 2G",
         elapsed,
@@ -64,6 +75,7 @@ def run(quick: bool) -> Report:
         f"{elapsed / TARGET_S:.2f}× target",
         elapsed <= TARGET_S and pending == 0,
     )
+    report.add("same sync on loopback, no throttle (compute)", loopback, "s")
     report.add("bytes up (request bodies + headers)", up, "B")
     report.add("bytes down", down, "B")
     report.add("link floor: (up + down) / rate + 1 RTT", (up + down) * 8 / BITS_PER_S + 0.4, "s")
