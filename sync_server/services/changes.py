@@ -28,12 +28,15 @@ class NewChange:
 
 
 def lock_writers(session: Session) -> int:
-    """Take the change-sequence row lock (serialises writers on PostgreSQL); the current value."""
+    """Take the writers' lock (the change-sequence row) and forget possibly stale loaded rows."""
     value = session.scalar(
         select(Counter.value).where(Counter.name == CHANGE_SEQ).with_for_update()
     )
     if value is None:
         raise RuntimeError("the database is not initialised (run sync-server init)")
+    # Rows loaded before the lock (or in earlier transactions) may be stale now; the select
+    # above autoflushed pending changes, so forgetting loaded state loses nothing.
+    session.expire_all()
     return value
 
 
