@@ -11,22 +11,15 @@ from starlette.middleware.gzip import GZipMiddleware
 from fieldkit.domain import wire
 from sync_server.api.errors import install_error_handlers
 from sync_server.api.middleware import BodyMiddleware, ProtocolMiddleware
-from sync_server.api.routes import health
+from sync_server.api.routes import bundles, enroll, entries, health, quotas, reports, sync
 from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.settings import ServerSettings, get_settings
 
 
 def api_router() -> APIRouter:
     """Every /api/v1 route."""
-    import importlib  # TEMPORARY while H1/H4 services land
-
     router = APIRouter(prefix=wire.API_PREFIX)
-    for name in ("health", "enroll", "sync", "reports", "entries", "quotas", "bundles"):
-        try:
-            area = importlib.import_module(f"sync_server.api.routes.{name}")
-        except ImportError as exc:
-            print("SKIPPING", name, exc)
-            continue
+    for area in (health, enroll, sync, reports, entries, quotas, bundles):
         router.include_router(area.router)
     return router
 
