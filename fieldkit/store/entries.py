@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from typing import cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import (
@@ -84,42 +85,83 @@ def _outbox(session: Session, entry: Entry, base_rev: int | None, now: datetime)
     return mutation_id
 
 
+def _values(entry: Entry, local_key: str, now: datetime) -> dict[str, object]:
+    """The entries-table row of a new entry."""
+    return {
+        "id": str(entry.id),
+        "visit_id": str(entry.visit_id) if entry.visit_id else None,
+        "village": entry.village,
+        "service": entry.service,
+        "outcome": entry.outcome.value,
+        "reasons": [r.value for r in entry.reasons],
+        "assisted_at": entry.assisted_at,
+        "full_name": entry.full_name,
+        "search": fold(entry.full_name),
+        "id_number": entry.id_number,
+        "id_key": id_key(local_key, entry.id_number),
+        "birth_year": entry.birth_year,
+        "sex": entry.sex.value,
+        "phone": entry.phone,
+        "consent": entry.consent,
+        "consent_method": entry.consent_method.value,
+        "device_owner": entry.device_owner.value,
+        "note": entry.note,
+        "rev": entry.rev,
+        "status": EntryStatus.PENDING.value,
+        "erased": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def save_entries(session: Session, entries: list[Entry], local_key: str) -> list[SavedEntry]:
-    """Add new entries and one outbox row each, in the caller's transaction."""
+    """Add new entries and one outbox row each, in the caller's transaction.
+
+    This is the hot path of every save, so it uses plain Core statements: a few inserts and
+    one counter update, no unit-of-work bookkeeping.
+    """
+    if not entries:
+        return []
     now = datetime.now(UTC)
     ids = [str(e.id) for e in entries]
     seen: set[str] = set()
     for chunk in range(0, len(ids), 500):
         stmt = select(EntryRecord.id).where(EntryRecord.id.in_(ids[chunk : chunk + 500]))
         seen.update(session.scalars(stmt))
-    state = sync_state(session)
-    saved: list[SavedEntry] = []
-    for entry in entries:
-        if str(entry.id) in seen:
-            raise StoreError("entry.exists", entry_id=str(entry.id))
-        seen.add(str(entry.id))
-        record = EntryRecord(
-            id=str(entry.id),
-            status=EntryStatus.PENDING.value,
-            erased=False,
-            created_at=now,
-        )
-        _fill(record, entry, local_key, now)
-        mutation_id = state.next_mutation_id
-        state.next_mutation_id = mutation_id + 1
-        session.add(record)
-        session.add(
-            OutboxRow(
-                mutation_id=mutation_id,
-                entry_id=record.id,
-                payload=entry.model_dump(mode="json"),
-                base_rev=None,
-                created_at=now,
-            )
-        )
-        saved.append(SavedEntry(entry_id=entry.id, mutation_id=mutation_id, rev=entry.rev))
-    session.flush()
-    return saved
+    for entry_id in ids:
+        if entry_id in seen:
+            raise StoreError("entry.exists", entry_id=entry_id)
+        seen.add(entry_id)
+    state = cast(Table, SyncStateRow.__table__)
+    bump = (
+        update(state)
+        .where(state.c.id == 1)
+        .values(next_mutation_id=state.c.next_mutation_id + len(entries))
+        .returning(state.c.next_mutation_id)
+    )
+    after = session.execute(bump).scalar()
+    if after is None:  # the row is made with the database; recreate it if it went missing
+        sync_state(session)
+        after = session.execute(bump).scalar_one()
+    first = int(after) - len(entries)
+    rows = [_values(e, local_key, now) for e in entries]
+    session.execute(insert(cast(Table, EntryRecord.__table__)), rows)
+    session.execute(
+        insert(cast(Table, OutboxRow.__table__)),
+        [
+            {
+                "mutation_id": first + i,
+                "entry_id": str(e.id),
+                "payload": e.model_dump(mode="json"),
+                "base_rev": None,
+                "created_at": now,
+            }
+            for i, e in enumerate(entries)
+        ],
+    )
+    return [
+        SavedEntry(entry_id=e.id, mutation_id=first + i, rev=e.rev) for i, e in enumerate(entries)
+    ]
 
 
 def update_entry(session: Session, entry: Entry, local_key: str) -> SavedEntry:
