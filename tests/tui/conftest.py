@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import uuid
 from collections.abc import Callable
@@ -108,10 +109,8 @@ async def settle(pilot: Pilot[None]) -> None:
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
             break
-        try:
+        with contextlib.suppress(WorkerFailed):  # the app explains failures itself
             await app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass  # the app explains failures itself (Worker.StateChanged)
     await pilot.pause()
 
 

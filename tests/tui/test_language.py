@@ -1,0 +1,77 @@
+"""Vietnamese by default; F2 switches every label, message and key to English and back."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Checkbox, Input, Label, Static
+
+from fieldkit.store import Store
+from fieldkit.tui.i18n import LABELS, tr
+from fieldkit.tui.screens.entry_form import EntryFormScreen
+from fieldkit.tui.screens.home import HomeScreen
+from fieldkit.tui.widgets.problem_list import ProblemList
+from fieldkit.tui.widgets.service_line import ServiceLine
+from tests.tui.conftest import AppFactory, settle, static_text
+
+pytestmark = pytest.mark.anyio
+
+
+def footer_descriptions(app: object) -> set[str]:
+    """The descriptions of the bindings the footer shows now."""
+    bindings = app.active_bindings  # type: ignore[attr-defined]
+    return {b.binding.description for b in bindings.values() if b.binding.show}
+
+
+async def test_f2_switches_the_whole_app_to_english_and_back(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        assert "Hôm nay: 0" in static_text(home.query_one("#counts", Static))
+        assert {"Nhập mới", "Danh sách", "Đồng bộ", "English"} <= footer_descriptions(app)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.ui_lang == "en"
+        assert "Today: 0" in static_text(home.query_one("#counts", Static))
+        assert "Last sync: never" in static_text(home.query_one("#last-sync", Static))
+        assert {"New entry", "Entries", "Sync", "Tiếng Việt"} <= footer_descriptions(app)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, EntryFormScreen)
+        assert str(form.query_one("#lbl-full_name", Label).content) == "Full name"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        shown = static_text(form.query_one(ProblemList))
+        assert "The name is empty." in shown and "Chưa nhập" not in shown
+        # Switching while the form holds data keeps the data and relabels everything.
+        form.query_one("#full_name", Input).value = "Hồ Văn Tú"
+        line = form.query_one("#svc-vneid_level1", ServiceLine)
+        line.query_one(Checkbox).value = True
+        await pilot.press("f2")
+        await pilot.pause()
+        assert str(form.query_one("#lbl-full_name", Label).content) == "Họ và tên"
+        assert form.query_one("#full_name", Input).value == "Hồ Văn Tú"
+        assert str(line.query_one(Checkbox).label).startswith("Cài đặt VNeID")
+        assert line.query_one(Checkbox).value
+        assert "Chưa nhập họ tên." not in static_text(form.query_one(ProblemList))
+        assert "Cần có sự đồng ý" in static_text(form.query_one(ProblemList))
+        assert {"Lưu", "Cùng hộ", "Quay lại"} <= footer_descriptions(app)
+
+
+def test_catalogue_has_both_languages_and_no_empty_labels() -> None:
+    for key, (vi, en) in LABELS.items():
+        assert vi.strip() and en.strip(), key
+    assert tr("home.online", "vi") != tr("home.online", "en")
+    assert tr("no.such.key", "vi") == "no.such.key"
+    assert tr("consent.required", "en").startswith("The citizen's consent")
+
+
+async def test_english_by_setting(store: Store, make_app: AppFactory) -> None:
+    app = make_app(store=store, lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "Today: 0" in static_text(app.screen.query_one("#counts", Static))

@@ -1,0 +1,114 @@
+"""Snapshots of the main screens at 80×24 and 120×36 (fixed data, offline, no cursor blink)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from fieldkit.domain import Outcome, Sex, period_of, wire
+from fieldkit.store import Store
+from tests.tui.conftest import VILLAGE, AppFactory, make_entry, settle
+
+PAST = datetime(2025, 12, 14, 2, 30, tzinfo=UTC)  # last year: never "today", never this period
+SIZES = [(80, 24), (120, 36)]
+SnapCompare = Any
+
+
+def fill(store: Store) -> None:
+    """Fixed entries and a pulled tally with quotas for this period."""
+    names = ["Nguyễn Văn An", "Đặng Thị Hoa", "Lê Minh Tuấn", "Trần Thị Bích", "Phạm Văn Cường"]
+    store.save_entries(
+        [
+            make_entry(
+                name,
+                f"05209{i}001234" if i % 2 == 0 else f"05219{i}004321",
+                birth_year=1990 + i,
+                sex=Sex.MALE if i % 2 == 0 else Sex.FEMALE,
+                at=PAST.replace(hour=2 + i),
+                outcome=Outcome.SUCCESS if i != 3 else Outcome.FAILED,
+            )
+            for i, name in enumerate(names)
+        ]
+    )
+    period = period_of(datetime.now(UTC))
+    targets = {"vneid_level1": (40, 12), "vneid_level2": (30, 33), "dvc_account": (25, 5)}
+    changes = [
+        wire.Change(
+            seq=i + 1,
+            kind=wire.ChangeKind.TALLY,
+            key=f"{VILLAGE}|{service}|{period}",
+            data=wire.TallyRow(
+                unit_code=VILLAGE, service=service, period=period, quota=quota, achieved=done
+            ).model_dump(mode="json"),
+        )
+        for i, (service, (quota, done)) in enumerate(targets.items())
+    ]
+    store.apply_pull_page(
+        wire.PullResponse(
+            changes=changes, next_cursor=3, has_more=False, server_epoch="e", last_mutation_id=0
+        )
+    )
+
+
+async def steady(pilot: Pilot[None]) -> None:
+    """Wait for workers and stop cursors from blinking."""
+    await settle(pilot)
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
+def test_home(
+    store: Store, make_app: AppFactory, snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    fill(store)
+    assert snap_compare(make_app(store=store), terminal_size=size, run_before=steady)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
+def test_entries(
+    store: Store, make_app: AppFactory, snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    fill(store)
+
+    async def open_list(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("l")
+        await steady(pilot)
+
+    assert snap_compare(make_app(store=store), terminal_size=size, run_before=open_list)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
+def test_entry_form_with_problems(
+    store: Store, make_app: AppFactory, snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    async def half_filled(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("n")
+        await steady(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#full_name", Input).value = "Nguyễn Văn An"
+        screen.query_one("#id_number", Input).value = "052 090"
+        screen.query_one("#birth_year", Input).value = "1990"
+        await pilot.press("ctrl+s")
+        await steady(pilot)
+        pilot.app.clear_notifications()
+        screen.query_one("#full_name", Input).focus()
+        await steady(pilot)
+
+    assert snap_compare(make_app(store=store), terminal_size=size, run_before=half_filled)
+
+
+def test_unlock(store: Store, make_app: AppFactory, snap_compare: SnapCompare) -> None:
+    store.close()
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steady)
+
+
+def test_welcome(make_app: AppFactory, snap_compare: SnapCompare) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steady)
