@@ -58,11 +58,18 @@ def proxy_to() -> Iterator[Callable[[int], sync_chaos.FaultProxy]]:
         proxy.close()
 
 
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated server database with units, made once and copied by each test."""
+    path = tmp_path_factory.mktemp("template") / "world.sqlite3"
+    sync_chaos.migrate_world(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[sync_chaos.Served]:
+def served(tmp_path: Path, world_template: Path) -> Iterator[sync_chaos.Served]:
     """A fresh server (SQLite file) with units, running in-process on a free port."""
-    db_url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
-    sync_chaos.migrate_world(db_url)
+    db_url = sync_chaos.world_from_template(world_template, tmp_path / "server.sqlite3")
     settings = get_settings(database_url=db_url, data_dir=tmp_path)
     server = sync_chaos.ServerThread(create_app(settings)).start()
     world = sync_chaos.Served(db_url, server.url, tmp_path)

@@ -318,6 +318,15 @@ def migrate_world(url: str) -> None:
         engine.dispose()
 
 
+def world_from_template(template: Path, target: Path) -> str:
+    """A server database at `target` copied from a migrated world (migrating is slow)."""
+    if not template.exists():
+        migrate_world(f"sqlite:///{template}")
+    backup_sqlite(f"sqlite:///{template}", target)
+    target.chmod(0o600)
+    return f"sqlite:///{target}"
+
+
 def add_volunteer(url: str, village: str, name: str) -> str:
     """A volunteer of a village (H2's users service); returns the one-time enrollment code."""
     from sqlalchemy.orm import Session
@@ -408,8 +417,8 @@ class Served:
 # -- what the server holds ------------------------------------------------------------------------
 
 
-def server_entries(url: str) -> dict[str, tuple[str, int, bool]]:
-    """Every stored entry id -> (device id, rev, counted)."""
+def server_entries(url: str, device_id: str | None = None) -> dict[str, tuple[str, int, bool]]:
+    """Every stored entry id (of one device, if given) -> (device id, rev, counted)."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
@@ -419,10 +428,10 @@ def server_entries(url: str) -> dict[str, tuple[str, int, bool]]:
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            rows = session.execute(
-                select(EntryRow.id, EntryRow.device_id, EntryRow.rev, EntryRow.counted)
-            )
-            return {r[0]: (r[1], r[2], r[3]) for r in rows}
+            query = select(EntryRow.id, EntryRow.device_id, EntryRow.rev, EntryRow.counted)
+            if device_id is not None:
+                query = query.where(EntryRow.device_id == device_id)
+            return {r[0]: (r[1], r[2], r[3]) for r in session.execute(query)}
     finally:
         engine.dispose()
 
