@@ -210,8 +210,6 @@ def login(session: Session, login_name: str, password: str, client: str = "") ->
         raise AuthError("login_failed", "Wrong user or password.")
     if user.role not in STAFF_ROLES:
         raise AuthError("login_failed", "Volunteers sign in by enrolling a laptop, not here.")
-    if _hasher.check_needs_rehash(stored):
-        user.password_hash = _hasher.hash(password)
     token = secrets.token_urlsafe(32)
     now = _now()
     session.add(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,16 +41,56 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _prepare(url: str, template: Path) -> None:
-    """Give the test a migrated database: a copy of the template for SQLite, else migrate."""
-    if url.startswith("sqlite:///"):
-        shutil.copyfile(template, url.removeprefix("sqlite:///"))
-    else:
-        migrate(url)
+PG_ADMIN = os.environ.get(
+    "FIELDKIT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
-def _client(url: str, tmp_path: Path, template: Path) -> Iterator[tuple[TestClient, World]]:
-    _prepare(url, template)
+def _pg(sql: str) -> None:
+    import psycopg
+
+    admin = PG_ADMIN.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """One migrated PostgreSQL database per session; tests get copies (CREATE … TEMPLATE)."""
+    name = f"fk_tmpl_{uuid.uuid4().hex[:10]}"
+    try:
+        _pg(f'CREATE DATABASE "{name}"')
+    except Exception:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL on 127.0.0.1:5432 is required in CI")
+        pytest.skip("PostgreSQL is not running")
+    try:
+        migrate(f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}")
+        yield name
+    finally:
+        _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path
+) -> Iterator[str]:
+    """A migrated database: a copy of the SQLite template, or a PostgreSQL one from its template."""
+    if request.param == "sqlite":
+        path = tmp_path / "server.sqlite3"
+        shutil.copyfile(migrated_sqlite, path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"fk_{uuid.uuid4().hex[:12]}"
+    _pg(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+    finally:
+        _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _client(url: str, tmp_path: Path) -> Iterator[tuple[TestClient, World]]:
     settings = get_settings(database_url=url, data_dir=tmp_path, max_body_bytes=MAX_BODY)
     engine = make_engine(url)
     world = World(make_sessionmaker(engine))
@@ -63,15 +105,14 @@ def served(
     sqlite_url: str, tmp_path: Path, migrated_sqlite: Path
 ) -> Iterator[tuple[TestClient, World]]:
     """The app on a fresh SQLite file, with the standard units."""
-    yield from _client(sqlite_url, tmp_path, migrated_sqlite)
+    shutil.copyfile(migrated_sqlite, sqlite_url.removeprefix("sqlite:///"))
+    yield from _client(sqlite_url, tmp_path)
 
 
 @pytest.fixture
-def served_any(
-    db_url: str, tmp_path: Path, migrated_sqlite: Path
-) -> Iterator[tuple[TestClient, World]]:
+def served_any(any_db_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, World]]:
     """The app on SQLite and on PostgreSQL."""
-    yield from _client(db_url, tmp_path, migrated_sqlite)
+    yield from _client(any_db_url, tmp_path)
 
 
 @pytest.fixture
