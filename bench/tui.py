@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -62,6 +63,26 @@ def measure_launch(report: Report, home: Path, quick: bool, stored: int) -> None
     report.params["launch_runs"] = runs
 
 
+def commit_floor_ms(directory: Path, commits: int) -> list[float]:
+    """One-row BEGIN IMMEDIATE/COMMIT latencies of bare sqlite3 with WAL + synchronous=FULL."""
+    path = directory / "floor.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)")
+        out: list[float] = []
+        for _ in range(commits):
+            t0 = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO t (payload) VALUES (?)", ("x" * 600,))
+            conn.execute("COMMIT")
+            out.append((time.perf_counter() - t0) * 1000)
+        return out
+    finally:
+        conn.close()
+
+
 def run(quick: bool) -> Report:
     """Fill a store in bulk, time app launches on it, then time single-entry saves."""
     report = Report("tui", quick)
@@ -96,6 +117,7 @@ def run(quick: bool) -> Report:
                 times.append((time.perf_counter() - t0) * 1000)
         finally:
             store.close()
+        floor = commit_floor_ms(home, saves)
     p99 = percentile(times, 99)
     report.add(
         f"Store.save_entries([entry]) p99 ({stored:,} stored)",
@@ -107,4 +129,13 @@ def run(quick: bool) -> Report:
     )
     report.add("Store.save_entries([entry]) p50", median(times), "ms")
     report.add("Store.save_entries([entry]) max", max(times), "ms")
+    floor_p99 = percentile(floor, 99)
+    report.add(
+        "disk floor: bare sqlite3 1-row commit p99 (WAL, FULL)",
+        floor_p99,
+        "ms",
+        "",
+        f"save p99 = {p99 / floor_p99:.1f}× this floor" if floor_p99 else "",
+    )
+    report.add("disk floor: bare sqlite3 1-row commit p50", median(floor), "ms")
     return report
