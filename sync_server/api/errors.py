@@ -108,6 +108,16 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(
             400, "invalid_json", f"The body is not valid JSON: {reason} (at character {position})."
         )
+    if any(
+        tuple(item.get("loc", ())) == ("body",) and isinstance(item.get("input"), bytes)
+        for item in errors
+    ):
+        sent = request.headers.get("content-type", "none")[:60]
+        return error_response(
+            415,
+            "unsupported_media_type",
+            f"Send the body as JSON with Content-Type: application/json (got {sent}).",
+        )
     message, details = describe_validation(errors)
     return JSONResponse(
         {"error": {"code": "invalid_request", "message": message, "details": details}},

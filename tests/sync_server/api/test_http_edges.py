@@ -194,3 +194,29 @@ def test_last_resort_handler_is_a_500_envelope(sqlite_url: str, tmp_path: Any) -
         response = c.get("/api/v1/boom")
     body = assert_error(response, 500, "internal_error")
     assert "a real bug" not in body["error"]["message"]
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_json_routes_want_json(client: TestClient, world: World, content_type: str | None) -> None:
+    volunteer = world.volunteer(VILLAGE_A)
+    headers = volunteer.auth | ({"Content-Type": content_type} if content_type else {})
+    response = client.post(PUSH, content=b'{"mutations": []}', headers=headers)
+    assert_error(response, 415, "unsupported_media_type")
+    assert "application/json" in response.json()["error"]["message"]
+
+
+def test_healthz_on_an_unmigrated_database_is_503(tmp_path: Any) -> None:
+    settings = get_settings(database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    with TestClient(create_app(settings), headers={wire.PROTOCOL_HEADER: "1.0"}) as c:
+        assert_error(c.get("/api/v1/healthz"), 503, "database_unavailable")
+
+
+def test_openapi_lists_every_route(client: TestClient) -> None:
+    paths = set(client.get("/openapi.json").json()["paths"])
+    assert paths >= {
+        f"/api/v1/{p}"
+        for p in (
+            "enroll", "login", "logout", "sync/push", "sync/pull", "tally", "units", "healthz",
+            "entries", "entries/{entry_id}/review", "quotas", "bundles",
+        )
+    }  # fmt: skip
