@@ -51,7 +51,7 @@ def _pg(sql: str) -> None:
 
     admin = PG_ADMIN.replace("postgresql+psycopg", "postgresql")
     with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 @pytest.fixture(scope="session")
