@@ -38,6 +38,9 @@ class ClientSettings(BaseSettings):
     sync_batch_size: int = Field(default=500, ge=1, le=1000)
     """How many outbox rows one push request carries."""
 
+    sync_max_attempts: int = Field(default=6, ge=1, le=20)
+    """How many times one sync request is sent when its outcome stays unknown (timeouts, 5xx)."""
+
     http_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     """Timeout of one HTTP request to the sync server."""
 

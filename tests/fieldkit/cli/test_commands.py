@@ -1,0 +1,132 @@
+"""list, status, export-bundle, sync and profiles through the CLI; failures never a traceback."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from fieldkit_cli_helpers import Run
+from fieldkit_store_helpers import fake_enrollment
+
+from fieldkit.domain.bundle import read_bundle, token_hash
+from fieldkit.domain.wire import PushItemResult, PushResponse
+from fieldkit.store import create_profile, open_store
+
+ADD = (
+    "add", "--name", "Nguyễn Văn A", "--id-number", "052090001234", "--birth-year", "1990",
+    "--sex", "male", "--service", "vneid_level2", "--outcome", "success", "--consent",
+)  # fmt: skip
+
+
+def test_list_json_masks_numbers_and_filters_pending(cli: Run, home: Path) -> None:
+    assert cli(*ADD).code == 0
+    other = [a if a != "052090001234" else "052090004444" for a in ADD]
+    assert cli(*other).code == 0
+    with open_store(home) as store:
+        store.apply_push_response(
+            PushResponse(
+                last_mutation_id=1,
+                results=[PushItemResult(mutation_id=1, status="accepted")],
+                server_epoch="epoch-1",
+            )
+        )
+    data = cli("list", "--json").json()
+    assert data["total"] == 2
+    numbers = {e["id_number"] for e in data["entries"]}
+    assert numbers == {"052••••••234", "052••••••444"}
+    pending = cli("list", "--json", "--pending").json()
+    assert [e["status"] for e in pending["entries"]] == ["pending"]
+    assert pending["entries"][0]["assisted_at"].endswith("+00:00")
+    text = cli("list", "--search", "nguyen van a")
+    assert text.code == 0 and "2/2 bản ghi" in text.stdout and "052090004444" not in text.stdout
+
+
+def test_list_of_an_empty_store(cli: Run) -> None:
+    assert "Chưa có bản ghi" in cli("list").stdout
+    assert cli("list", "--json").json() == {"total": 0, "entries": []}
+
+
+def test_status_json_and_text(cli: Run) -> None:
+    assert cli(*ADD).code == 0
+    data = cli("status", "--json").json()
+    assert (data["pending"], data["rejected"], data["duplicates"]) == (1, 0, 0)
+    assert data["profile"]["user_name"] == "Lê Thị Đào"
+    level2 = next(v for v in data["villages"] if v["service"] == "vneid_level2")
+    assert level2["achieved"] == 1 and level2["percentage"] is None
+    text = cli("status")
+    assert "Chưa gửi: 1" in text.stdout and "chưa bao giờ" in text.stdout
+    assert "Pending: 1" in cli("status", lang="en").stdout
+
+
+def test_export_bundle_writes_a_private_signed_file(cli: Run, home: Path, tmp_path: Path) -> None:
+    assert cli(*ADD).code == 0
+    target = tmp_path / "outbox.fkb"
+    out = cli("export-bundle", str(target))
+    assert out.code == 0 and "1" in out.stdout
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    with open_store(home) as store:
+        profile = store.profile
+        bundle = read_bundle(target.read_bytes(), lambda _: token_hash(profile.token))
+        assert len(bundle.mutations) == 1 and len(store.pending_batch(10)) == 1  # still queued
+    bad = cli("export-bundle", str(tmp_path / "no" / "such" / "dir" / "x.fkb"))
+    assert bad.code == 1 and "Traceback" not in bad.stderr
+
+
+def test_profiles_are_chosen_with_profile(cli: Run, home: Path) -> None:
+    create_profile(home, fake_enrollment("Trần Văn Bình"), "http://127.0.0.1:9").close()
+    out = cli("--profile", "le-thi-dao", "status", "--json")
+    assert out.json()["profile"]["name"] == "le-thi-dao"
+    bad = cli("--profile", "../../etc", "status")
+    assert bad.code == 1 and "Tên hồ sơ" in bad.stderr
+    unknown = cli("--profile", "nobody", "list")
+    assert unknown.code == 1 and "le-thi-dao" in unknown.stderr
+
+
+def test_no_profile_says_how_to_enroll(cli: Run, home: Path) -> None:
+    import shutil
+
+    shutil.rmtree(home / "profiles")
+    out = cli("status")
+    assert out.code == 1 and "fieldkit enroll" in out.stderr
+
+
+def test_enroll_rejects_a_non_http_url(cli: Run) -> None:
+    out = cli("enroll", "ftp://server", "ABCD-1234")
+    assert out.code == 2 and "http://" in out.stderr
+
+
+@pytest.mark.slow
+def test_sync_with_no_server_fails_cleanly_and_keeps_data(
+    cli: Run, fieldkit: Run, home: Path
+) -> None:
+    assert cli(*ADD).code == 0
+    out = fieldkit("sync", env={"FIELDKIT_SYNC_MAX_ATTEMPTS": "1"})
+    assert out.code == 1 and "Traceback" not in out.stderr
+    assert "an toàn" in out.stderr  # "your data is safe"
+    with open_store(home) as store:
+        status = store.status()
+        assert status.pending == 1 and status.last_error
+
+
+@pytest.mark.slow
+def test_subprocess_add_then_list(fieldkit: Run) -> None:
+    out = fieldkit(*ADD, "--json")
+    assert out.code == 0, out.stderr
+    listed = fieldkit("list", "--json")
+    assert listed.json()["entries"][0]["id"] == out.json()["entries"][0]["id"]
+
+
+@pytest.mark.slow
+def test_subprocess_errors_never_show_a_traceback(fieldkit: Run, home: Path) -> None:
+    bad_year = fieldkit("add", "--name", "A", "--id-number", "1", "--birth-year", "abc",
+                        "--sex", "male", "--service", "x", "--outcome", "success")  # fmt: skip
+    assert bad_year.code == 2 and "Traceback" not in bad_year.stderr
+    db = home / "profiles" / "le-thi-dao" / "fieldkit.sqlite3"
+    for suffix in ("-wal", "-shm"):
+        db.with_name(db.name + suffix).unlink(missing_ok=True)
+    db.write_bytes(b"this is not a database" * 100)
+    broken = fieldkit("status")
+    assert broken.code == 1 and "Traceback" not in broken.stderr and broken.stderr.strip()
+    settings = fieldkit("status", env={"FIELDKIT_RETENTION_DAYS": "many"})
+    assert settings.code == 2 and "Traceback" not in settings.stderr
