@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -22,6 +23,8 @@ from fieldkit.sync import enroll
 
 PROVINCE = "52"
 DEMO_ENTRIES = 2000
+# FIELDKIT_DEMO_ENTRIES overrides how many demo entries the server is seeded with (tests: few).
+DEMO_ENTRIES_ENV = "FIELDKIT_DEMO_ENTRIES"
 HEALTH_TIMEOUT = 90.0
 DEMO_NAME = "Tình nguyện viên Demo"
 
@@ -63,6 +66,12 @@ def parse_json_output(text: str) -> Any:
     if start < 0:
         raise DemoError("sync-server printed no JSON")
     return json.loads(text[start:])
+
+
+def demo_entries() -> int:
+    """How many demo entries to seed (FIELDKIT_DEMO_ENTRIES, else 2,000)."""
+    raw = os.environ.get(DEMO_ENTRIES_ENV, "")
+    return int(raw) if raw.isdigit() else DEMO_ENTRIES
 
 
 @dataclass
@@ -183,14 +192,14 @@ def start_demo(home: Path, say: Callable[[str], None] | None = None) -> Demo:
     db_url = f"sqlite:///{workdir / 'server.sqlite3'}"
     marker = workdir / "seeded"
     if not marker.exists():
-        tell("Đang tạo dữ liệu mẫu (tỉnh Gia Lai, 2.000 bản ghi)…")
+        tell(f"Đang tạo dữ liệu mẫu (tỉnh Gia Lai, {demo_entries()} bản ghi; lần đầu hơi lâu)…")
         run_server_cli(
             db_url,
             "seed",
             "--province",
             PROVINCE,
             "--demo-entries",
-            str(DEMO_ENTRIES),
+            str(demo_entries()),
             "--seed",
             "1",
         )

@@ -238,8 +238,9 @@ class FieldkitApp(App[None]):
     def _connection_checked(self, message: ConnectionChecked) -> None:
         was = self.online
         self.online = message.online
-        if message.online and not was and self.status is not None and self.status.pending:
-            self.action_sync()
+        pending = self.status is not None and self.status.pending > 0
+        if message.online and (not was or pending):
+            self.action_sync()  # back online (pull news) or something waits to be sent
 
     def action_sync(self) -> None:
         """Sync now (F5), unless a sync is already running."""

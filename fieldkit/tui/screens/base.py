@@ -69,6 +69,14 @@ class FieldkitModal(LanguageMixin, ModalScreen[bool]):
         self.follow_language()
 
 
+# Tab moves focus before the next typed character lands (a non-priority binding would only
+# run after the keys already queued for the focused input, so fast typists lose fields).
+FOCUS_KEYS: list[Binding] = [
+    Binding("tab", "app.focus_next", show=False, priority=True),
+    Binding("shift+tab", "app.focus_previous", show=False, priority=True),
+]
+
+
 def key(keys: str, action: str, binding_id: str, *, show: bool = True) -> Binding:
     """A binding whose footer text comes from the catalogue ('key.<id>')."""
     return Binding(

@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState
 from fieldkit.store import Store, create_profile
 from fieldkit.sync import enroll
 from fieldkit.tui.i18n import tr
-from fieldkit.tui.screens.base import FieldkitScreen, key
+from fieldkit.tui.screens.base import FOCUS_KEYS, FieldkitScreen, key
 
 _URL = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+(:[0-9]{1,5})?(/.*)?$")
 _PIN = re.compile(r"^[0-9]{4,8}$")
@@ -52,6 +52,7 @@ class EnrollScreen(FieldkitScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         key("ctrl+s", "submit", "submit"),
+        *FOCUS_KEYS,
         key("escape", "back", "back"),
     ]
 

@@ -31,7 +31,7 @@ from fieldkit.store import EntryRow
 from fieldkit.tui.draft import DraftCheck, EntryDraft, check_draft
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.messages import EntriesChanged
-from fieldkit.tui.screens.base import FieldkitScreen, key
+from fieldkit.tui.screens.base import FOCUS_KEYS, FieldkitScreen, key
 from fieldkit.tui.screens.warnings import WarningsScreen
 from fieldkit.tui.widgets.problem_list import ProblemList
 from fieldkit.tui.widgets.service_line import ServiceLine
@@ -48,6 +48,7 @@ class EntryFormScreen(FieldkitScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         key("ctrl+s", "save", "save"),
+        *FOCUS_KEYS,
         key("f3", "household", "household"),
         key("escape", "back", "back"),
     ]

@@ -87,10 +87,7 @@ class HomeScreen(FieldkitScreen):
         if store is not None:
             profile = store.profile
             villages = ", ".join(v.name or v.code for v in profile.villages[:2])
-            self.query_one("#who", Static).update(
-                f"{tr('home.volunteer', lang)}: {profile.user_name}  ·  "
-                f"{tr('home.village', lang)}: {villages}"
-            )
+            self.query_one("#who", Static).update(f"{profile.user_name}  ·  {villages}")
         self.query_one("#counts", Static).update(counts_line(status, app.today, lang))
         self.query_one("#last-sync", Static).update(last_sync_line(status, lang))
         self._show_quotas(status, lang)

@@ -1,0 +1,82 @@
+"""`fieldkit demo` in a real terminal (tmux): server up, home screen shown, Ctrl+Q stops all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+# Seeding a whole province happens once per run; under a loaded CI machine it takes a while.
+READY_TIMEOUT = 420.0
+
+
+def fieldkit_command() -> list[str]:
+    """The installed `fieldkit` console script (next to this interpreter)."""
+    script = Path(sys.executable).with_name("fieldkit")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "fieldkit.cli"]
+
+
+def capture(session: str) -> str:
+    """What the terminal shows now."""
+    return subprocess.run(
+        ["tmux", "capture-pane", "-p", "-t", session],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+
+
+def wait_for_screen(session: str, predicate: str, timeout: float) -> str:
+    """Poll the pane until it shows the text (a real terminal has no event to wait on)."""
+    deadline = time.monotonic() + timeout
+    shown = ""
+    while time.monotonic() < deadline:
+        shown = capture(session)
+        if predicate in shown:
+            return shown
+        time.sleep(0.5)
+    raise AssertionError(f"{predicate!r} never appeared; the terminal showed:\n{shown}")
+
+
+def server_pids(home: Path) -> list[int]:
+    """Processes serving the demo database under this home."""
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    marker = str(home / "demo" / "server.sqlite3")
+    return [int(line.split()[0]) for line in out.splitlines() if marker in line and "serve" in line]
+
+
+def test_fieldkit_demo_shows_the_home_screen_in_a_terminal(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    session = f"fk-demo-{os.getpid()}"
+    env = {**os.environ, "FIELDKIT_HOME": str(home), "FIELDKIT_DEMO_ENTRIES": "50"}
+    env.pop("TMUX", None)
+    command = " ".join([*fieldkit_command(), "demo"])
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
+        env=env,
+        check=True,
+    )
+    try:
+        shown = wait_for_screen(session, "Nhập mới", READY_TIMEOUT)
+        assert "Traceback" not in shown
+        assert "Tình nguyện viên Demo" in shown
+        assert "Chờ đồng bộ" in shown and "Chỉ tiêu của thôn" in shown
+        shown = wait_for_screen(session, "TRỰC TUYẾN", 60)
+        assert server_pids(home), "the demo server runs while the app is open"
+        subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
+        deadline = time.monotonic() + 30
+        while server_pids(home) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not server_pids(home), "quitting the app stops the demo server"
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
