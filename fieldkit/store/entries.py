@@ -6,7 +6,18 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import (
@@ -28,6 +39,7 @@ from fieldkit.store.models import EntryRecord, OutboxRow, SyncStateRow
 from fieldkit.store.records import EntryFilter, EntryQuery, EntryRow, EntryStatus, SavedEntry
 
 MAX_PAGE = 1000
+PHONE_COUNT_CAP = 1000
 
 
 def sync_state(session: Session) -> SyncStateRow:
@@ -114,11 +126,11 @@ def _values(entry: Entry, local_key: str, now: datetime) -> dict[str, object]:
     }
 
 
-def save_entries(session: Session, entries: list[Entry], local_key: str) -> list[SavedEntry]:
+def save_entries(conn: Connection, entries: list[Entry], local_key: str) -> list[SavedEntry]:
     """Add new entries and one outbox row each, in the caller's transaction.
 
-    This is the hot path of every save, so it uses plain Core statements: a few inserts and
-    one counter update, no unit-of-work bookkeeping.
+    This is the hot path of every save, so it runs plain Core statements on a connection: one
+    duplicate check, one counter update and two inserts, no unit-of-work bookkeeping.
     """
     if not entries:
         return []
@@ -127,7 +139,7 @@ def save_entries(session: Session, entries: list[Entry], local_key: str) -> list
     seen: set[str] = set()
     for chunk in range(0, len(ids), 500):
         stmt = select(EntryRecord.id).where(EntryRecord.id.in_(ids[chunk : chunk + 500]))
-        seen.update(session.scalars(stmt))
+        seen.update(conn.scalars(stmt))
     for entry_id in ids:
         if entry_id in seen:
             raise StoreError("entry.exists", entry_id=entry_id)
@@ -139,14 +151,15 @@ def save_entries(session: Session, entries: list[Entry], local_key: str) -> list
         .values(next_mutation_id=state.c.next_mutation_id + len(entries))
         .returning(state.c.next_mutation_id)
     )
-    after = session.execute(bump).scalar()
+    after = conn.execute(bump).scalar()
     if after is None:  # the row is made with the database; recreate it if it went missing
-        sync_state(session)
-        after = session.execute(bump).scalar_one()
+        conn.execute(insert(state).values(id=1, cursor=0, next_mutation_id=1, last_mutation_id=0))
+        after = conn.execute(bump).scalar_one()
     first = int(after) - len(entries)
-    rows = [_values(e, local_key, now) for e in entries]
-    session.execute(insert(cast(Table, EntryRecord.__table__)), rows)
-    session.execute(
+    conn.execute(
+        insert(cast(Table, EntryRecord.__table__)), [_values(e, local_key, now) for e in entries]
+    )
+    conn.execute(
         insert(cast(Table, OutboxRow.__table__)),
         [
             {
@@ -269,17 +282,21 @@ def _conditions(query: EntryQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def query_entries(session: Session, query: EntryQuery) -> list[EntryRow]:
-    """One page of entries, newest first."""
+def page_statement(query: EntryQuery) -> Select[EntryRecord]:
+    """The SELECT of one page: newest first, offset/limit paging."""
     limit = max(1, min(query.limit, MAX_PAGE))
-    stmt = (
+    return (
         select(EntryRecord)
         .where(*_conditions(query))
         .order_by(EntryRecord.assisted_at.desc(), EntryRecord.id.desc())
         .offset(max(0, query.offset))
         .limit(limit)
     )
-    return [to_row(r) for r in session.scalars(stmt)]
+
+
+def query_entries(session: Session, query: EntryQuery) -> list[EntryRow]:
+    """One page of entries, newest first."""
+    return [to_row(r) for r in session.scalars(page_statement(query))]
 
 
 def count_entries(session: Session, query: EntryQuery) -> int:
@@ -317,16 +334,20 @@ def phone_use_count(
         number = normalise_phone(phone)
     except DomainError:
         return 0
-    stmt = select(func.count(func.distinct(EntryRecord.id_key))).where(
-        EntryRecord.phone == number, EntryRecord.id_key.is_not(None)
+    citizens = (
+        select(EntryRecord.id_key)
+        .where(EntryRecord.phone == number, EntryRecord.id_key.is_not(None))
+        .distinct()
     )
     if exclude_id_number:
         try:
             own = id_key(local_key, normalise_id_number(exclude_id_number))
-            stmt = stmt.where(EntryRecord.id_key != own)
+            citizens = citizens.where(EntryRecord.id_key != own)
         except DomainError:
             pass
-    return int(session.scalar(stmt) or 0)
+    # Only "how many, roughly" matters for the warning: stop counting at PHONE_COUNT_CAP.
+    capped = citizens.limit(PHONE_COUNT_CAP).subquery()
+    return int(session.scalar(select(func.count()).select_from(capped)) or 0)
 
 
 def erase_expired(session: Session, retention_days: int, now: datetime | None = None) -> int:

@@ -84,10 +84,10 @@ class EntryRecord(Base):
     __tablename__ = "entries"
     __table_args__ = (
         Index("ix_entries_assisted", "assisted_at", "id"),
-        Index("ix_entries_status_assisted", "status", "assisted_at"),
+        Index("ix_entries_status_assisted", "status", "assisted_at", "id"),
         Index("ix_entries_search", "search"),
         Index("ix_entries_id_key_service", "id_key", "service"),
-        Index("ix_entries_phone", "phone"),
+        Index("ix_entries_phone", "phone", "id_key"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -176,8 +176,8 @@ class Store:
     def save_entries(self, entries: list[Entry]) -> list[SavedEntry]:
         """Save new entries and their outbox rows in one transaction; returns after COMMIT."""
         key = self.local_key
-        with self._write() as session:
-            return entries_.save_entries(session, entries, key)
+        with self.engine.begin() as conn:
+            return entries_.save_entries(conn, entries, key)
 
     def save_entry(self, entry: Entry) -> SavedEntry:
         """Save one new entry (see save_entries)."""
