@@ -34,8 +34,11 @@ def test_concurrent_pushes_count_each_citizen_once(served_any: tuple[TestClient,
     with ThreadPoolExecutor(max_workers=4) as pool:
         all_results = [r for rs in pool.map(work, range(4)) for r in rs]
     statuses = [r["status"] for r in all_results]
-    assert statuses.count("accepted") == 4 * 15 + 10
-    assert statuses.count("duplicate") == 3 * 10
+    assert set(statuses) <= {"accepted", "duplicate"}
+    # A success recorded earlier but pushed later takes the count over (DOMAIN.md), so the
+    # push-time statuses depend on the interleaving; the final tally must not.
+    assert statuses.count("accepted") >= 4 * 15 + 10
+    assert len(statuses) == 4 * 25
     world.staff("admin", None, "Quản Trị")
     tally = client.get("/api/v1/tally", params={"unit": "52"}, headers=login(client, "Quản Trị"))
     province = [r for r in tally.json() if r["unit_code"] == "52"]
