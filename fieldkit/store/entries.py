@@ -12,6 +12,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    delete,
     func,
     insert,
     or_,
@@ -35,7 +36,7 @@ from fieldkit.domain import (
 )
 from fieldkit.store.errors import StoreError
 from fieldkit.store.keys import id_key
-from fieldkit.store.models import EntryRecord, OutboxRow, SyncStateRow
+from fieldkit.store.models import ConflictRow, EntryRecord, OutboxRow, SyncStateRow
 from fieldkit.store.records import EntryFilter, EntryQuery, EntryRow, EntryStatus, SavedEntry
 
 MAX_PAGE = 1000
@@ -353,24 +354,32 @@ def phone_use_count(
 def erase_expired(session: Session, retention_days: int, now: datetime | None = None) -> int:
     """Erase personal data of acknowledged entries older than the retention period."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
-    stmt = (
-        update(EntryRecord)
-        .where(
-            EntryRecord.status.in_([EntryStatus.ACKED.value, EntryStatus.DUPLICATE.value]),
-            EntryRecord.assisted_at < cutoff,
-            EntryRecord.erased.is_(False),
-        )
-        .values(
-            full_name="",
-            search="",
-            id_number="•" * 12,
-            id_key=None,
-            phone=None,
-            note="",
-            erased=True,
-            updated_at=datetime.now(UTC),
-        )
-        .execution_options(synchronize_session=False)
+    expired = select(EntryRecord.id).where(
+        EntryRecord.status.in_([EntryStatus.ACKED.value, EntryStatus.DUPLICATE.value]),
+        EntryRecord.assisted_at < cutoff,
+        EntryRecord.erased.is_(False),
     )
-    result = session.execute(stmt)
-    return int(getattr(result, "rowcount", 0) or 0)
+    ids = list(session.scalars(expired))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        session.execute(
+            update(EntryRecord)
+            .where(EntryRecord.id.in_(chunk))
+            .values(
+                full_name="",
+                search="",
+                id_number="•" * 12,
+                id_key=None,
+                phone=None,
+                note="",
+                erased=True,
+                updated_at=datetime.now(UTC),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            delete(ConflictRow)
+            .where(ConflictRow.entry_id.in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from fieldkit.domain import DEFAULT_SERVICES, ServiceInfo
 from fieldkit.domain.wire import Change, ChangeKind, PullResponse, TallyRow, VillageInfo
-from fieldkit.store.entries import sync_state, to_row
+from fieldkit.store.entries import sync_state
 from fieldkit.store.models import (
     ConflictRow,
     EntryRecord,
@@ -101,21 +101,14 @@ def _apply_entry_change(session: Session, change: Change) -> None:
         _apply_review(record, change.data)  # a review never touches what the volunteer edits
         return
     if _has_pending(session, record.id):
-        local = to_row(record)
-        data: dict[str, Any] = {"server": change.data}
-        if local.editable:
-            data["local"] = local.to_entry().model_dump(mode="json")
+        # The local edit wins; the server's version is the loser and is kept, never dropped.
+        # The local side is in the entries table already, so only its revision is noted here.
         session.add(
             ConflictRow(
                 entry_id=record.id,
                 seq=change.seq,
                 kind=str(change.kind),
-                data={
-                    "server": change.data,
-                    "local": to_row(record).to_entry().model_dump(mode="json"),
-                }
-                if to_row(record).editable
-                else {"server": change.data},
+                data={"server": change.data, "local_rev": record.rev},
                 at=datetime.now(UTC),
             )
         )

@@ -196,7 +196,7 @@ def test_a_pull_never_overwrites_an_entry_with_a_pending_mutation(store: Store) 
     with store._read() as session:
         conflicts = list(session.scalars(select(ConflictRow)))
     assert len(conflicts) == 1 and conflicts[0].data["server"]["status"] == "rejected"
-    assert conflicts[0].data["local"]["id_number"] == "052090001234"  # both versions kept
+    assert conflicts[0].data["local_rev"] == 1  # the loser is kept, the local edit wins
     assert len(store.pending_batch(10)) == 1
 
 
@@ -296,3 +296,16 @@ def _period() -> str:
     from fieldkit.domain import period_of
 
     return period_of(datetime.now(UTC))
+
+
+def test_retention_also_drops_conflicts_of_erased_entries(store: Store) -> None:
+    entry = make_entry(assisted_at=datetime.now(UTC) - timedelta(days=200))
+    store.save_entry(entry)
+    change = Change(seq=2, kind="entry_status", key=str(entry.id), data={"status": "accepted"})
+    store.apply_pull_page(page([change], cursor=2))
+    store.apply_push_response(push(1, item(1, "accepted")))
+    with store._read() as session:
+        assert len(list(session.scalars(select(ConflictRow)))) == 1
+    assert store.erase_expired(30) == 1
+    with store._read() as session:
+        assert list(session.scalars(select(ConflictRow))) == []
