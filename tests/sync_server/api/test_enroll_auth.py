@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from api_factories import COMMUNE_A, VILLAGE_A, World, assert_error, login
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from sync_server.db.models import Device
 from sync_server.services import devices
 
 ENROLL = "/api/v1/enroll"
@@ -99,3 +103,18 @@ def test_a_login_token_cannot_sync(client: TestClient, world: World) -> None:
     world.staff("coordinator", COMMUNE_A, "Phạm Thu Hà")
     auth = login(client, "Phạm Thu Hà")
     assert_error(client.get(PULL, headers=auth), 403, "device_required")
+
+
+def test_a_login_expires_after_a_working_day(client: TestClient, world: World) -> None:
+    world.staff("admin", None, "Quản Trị")
+    auth = login(client, "Quản Trị")
+    assert client.get("/api/v1/units", headers=auth).status_code == 200
+    token = auth["Authorization"].removeprefix("Bearer ")
+    with world.factory() as s:
+        row = s.scalars(select(Device).where(Device.token_hash == devices.token_hash(token))).one()
+        assert row.name.startswith(devices.LOGIN_PREFIX)
+        row.created_at = datetime.now(UTC) - devices.LOGIN_TTL - timedelta(minutes=1)
+        s.commit()
+    response = client.get("/api/v1/units", headers=auth)
+    assert_error(response, 401, "token_revoked")
+    assert "expired" in response.json()["error"]["message"]
