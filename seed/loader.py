@@ -123,9 +123,17 @@ def _devices(session: Session, volunteers: dict[str, list[User]]) -> dict[int, D
     return result
 
 
+@dataclass(frozen=True)
+class SeededTeams:
+    """Village code -> its volunteers' ids, and user id -> their demo device id."""
+
+    volunteers: dict[str, list[int]]
+    devices: dict[int, str]
+
+
 def seed_structure(
     session: Session, province_code: str, seed: int, now: datetime | None = None
-) -> tuple[ProvinceSpec, SeedReport, dict[str, list[User]], dict[int, Device]]:
+) -> tuple[ProvinceSpec, SeedReport, SeededTeams]:
     """Units, teams, volunteers, devices and quotas of a province (no commit)."""
     spec = load_province(province_code)
     report = SeedReport(spec.unit.code, spec.unit.name)
@@ -147,29 +155,38 @@ def seed_structure(
     report.teams = len(teams)
     report.volunteers = sum(len(m) for m in volunteers.values())
     report.quotas = len(plan)
-    return spec, report, volunteers, devices
+    seeded = SeededTeams(
+        volunteers={code: [u.id for u in members] for code, members in volunteers.items()},
+        devices={user_id: device.id for user_id, device in devices.items()},
+    )
+    return spec, report, seeded
 
 
 def seed_entries(
-    session: Session,
-    entries: list[DemoEntry],
-    volunteers: dict[str, list[User]],
-    devices: dict[int, Device],
+    session: Session, entries: list[DemoEntry], teams: SeededTeams, spread: bool = False
 ) -> dict[str, int]:
-    """Push demo entries device by device through ingest; commits every few thousand."""
+    """Push demo entries device by device through ingest; commits every few thousand.
+
+    Teams often share one laptop (DOMAIN.md): by default a village's entries arrive through
+    its first volunteer's device, one batch per village; `spread` uses every member's device
+    (many more, smaller batches: slower).
+
+    The identity map is emptied after each device: ingest expires every loaded row when it
+    takes the writers' lock, so a big map would make each batch slower.
+    """
     from sync_server.services.ingest import ingest_mutations
 
     per_device: dict[str, list[DemoEntry]] = defaultdict(list)
-    device_by_id: dict[str, Device] = {}
     for item in entries:
-        members = volunteers[item.village_code]
-        device = devices[members[item.volunteer_slot % len(members)].id]
-        per_device[device.id].append(item)
-        device_by_id[device.id] = device
+        members = teams.volunteers[item.village_code]
+        slot = item.volunteer_slot % len(members) if spread else 0
+        per_device[teams.devices[members[slot]]].append(item)
     statuses: dict[str, int] = defaultdict(int)
     since_commit = 0
+    session.expunge_all()
     for device_id, items in per_device.items():
-        device = device_by_id[device_id]
+        device = session.get(Device, device_id)
+        assert device is not None
         for start in range(0, len(items), wire.MAX_PUSH_BATCH):
             batch = items[start : start + wire.MAX_PUSH_BATCH]
             first = device.last_mutation_id + 1
@@ -181,9 +198,11 @@ def seed_entries(
             for result in response.results:
                 statuses[result.status.value] += 1
             since_commit += len(batch)
-            if since_commit >= COMMIT_EVERY:
-                session.commit()
-                since_commit = 0
+        session.flush()
+        session.expunge_all()
+        if since_commit >= COMMIT_EVERY:
+            session.commit()
+            since_commit = 0
     session.commit()
     return dict(statuses)
 
@@ -197,10 +216,10 @@ def seed_province(
 ) -> SeedReport:
     """Seed everything for a province and commit (this is a job, not a service)."""
     started = time.perf_counter()
-    spec, report, volunteers, devices = seed_structure(session, province_code, seed, now)
+    spec, report, teams = seed_structure(session, province_code, seed, now)
     session.commit()
     if demo_entries > 0:
         entries = generate_entries(spec, seed, demo_entries, now)
-        report.entries = seed_entries(session, entries, volunteers, devices)
+        report.entries = seed_entries(session, entries, teams)
     report.seconds = time.perf_counter() - started
     return report

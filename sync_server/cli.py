@@ -481,7 +481,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from sync_server.services.units import UnitError
     from sync_server.services.users import UserError
 
-    return (
+    known: list[type[BaseException]] = [
         CliError,
         UnknownProvince,
         ExportError,
@@ -489,7 +489,15 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         QuotaFileError,
         UnitError,
         UserError,
-    )
+    ]
+    try:  # other engineers' modules: bundle refusals are bad input too
+        from sync_server.services.bundles import BundleError, BundleRefused
+        from sync_server.services.ingest import MutationGap
+
+        known += [BundleError, BundleRefused, MutationGap]
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(known)
 
 
 def _message(exc: BaseException) -> str:
