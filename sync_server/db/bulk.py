@@ -1,4 +1,4 @@
-"""Bulk writes at driver speed: a bare executemany on SQLite, insertmanyvalues elsewhere."""
+"""Bulk writes at driver speed: a bare executemany on SQLite, COPY and unnest() on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Boolean, Integer, Table, insert
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -40,15 +40,38 @@ def _sqlite_rows(table: Table, columns: Sequence[str], rows: list[dict[str, Any]
     ]
 
 
+def _pg_array_type(table: Table, column: str) -> str:
+    """The PostgreSQL array type unnest() needs for a column."""
+    kind = table.c[column].type
+    if isinstance(kind, UTCDateTime):
+        return "timestamptz[]"
+    if isinstance(kind, Boolean):
+        return "boolean[]"
+    if isinstance(kind, Integer):
+        return "bigint[]"
+    return "text[]"
+
+
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT every row (all with the same keys) as one executemany."""
+    """INSERT every row (all with the same keys) as one executemany (COPY on PostgreSQL)."""
     if not rows:
         return
     connection = session.connection()
+    columns = list(rows[0])
+    if connection.dialect.name == "postgresql":
+        names = ", ".join(f'"{c}"' for c in columns)
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+        ):
+            for r in rows:
+                copy.write_row(tuple(r[c] for c in columns))
+        return
     if connection.dialect.name != "sqlite":
         connection.execute(insert(table), rows)
         return
-    columns = list(rows[0])
     names = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
@@ -62,14 +85,22 @@ def claim_rows(
     if not rows:
         return []
     connection = session.connection()
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    back = ", ".join(f'"{c}"' for c in returning)
+    if connection.dialect.name == "postgresql":
+        arrays = ", ".join(f"%({c})s::{_pg_array_type(table, c)}" for c in columns)
+        sql = (
+            f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({arrays}) '
+            f"ON CONFLICT DO NOTHING RETURNING {back}"
+        )
+        arrays_in = {c: [r[c] for r in rows] for c in columns}
+        return [tuple(r) for r in connection.exec_driver_sql(sql, arrays_in)]
     if connection.dialect.name != "sqlite":
         stmt = postgresql.insert(table).on_conflict_do_nothing()
         result = connection.execute(stmt.returning(*(table.c[n] for n in returning)), rows)
         return [tuple(r) for r in result]
-    columns = list(rows[0])
-    names = ", ".join(f'"{c}"' for c in columns)
     one = "(" + ", ".join("?" for _ in columns) + ")"
-    back = ", ".join(f'"{c}"' for c in returning)
     claimed: list[tuple[Any, ...]] = []
     tuples = _sqlite_rows(table, columns, rows)
     per_statement = max(1, 30_000 // len(columns))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select, tuple_
@@ -46,14 +47,24 @@ class CountingEntry:
     village_name: str
     assisted_at: datetime
 
-    def duplicate_of(self) -> wire.DuplicateOf:
-        """The wire form."""
+    @cached_property
+    def wire_form(self) -> wire.DuplicateOf:
+        """The wire form (made once per holder, however many duplicates point at it)."""
         return wire.DuplicateOf(
             entry_id=uuid.UUID(self.entry_id),
             village=self.village_code,
             village_name=self.village_name,
             assisted_at=self.assisted_at,
         )
+
+    def duplicate_of(self) -> wire.DuplicateOf:
+        """The wire form."""
+        return self.wire_form
+
+    @cached_property
+    def message_vi(self) -> str:
+        """The Vietnamese message, made once."""
+        return self.message("vi")
 
     def message(self, lang: str = "vi") -> str:
         """'Already counted in <village> on <date>' in the user's language."""
@@ -89,21 +100,27 @@ def counting_entries(session: Session, keys: set[GroupKey]) -> dict[GroupKey, Co
     return found
 
 
-def entry_status_change(
-    entry: Entry, counting: CountingEntry | None, scope: str | None = None
+def status_change(
+    entry_id: str, device_id: str, counted: bool, counting: CountingEntry | None
 ) -> NewChange:
-    """Tell the entry's device whether it counts or which entry does."""
+    """Tell an entry's device whether it counts, or which entry does."""
+    duplicate = not counted and counting is not None and counting.entry_id != entry_id
     data: dict[str, Any] = {
-        "entry_id": entry.id,
-        "status": "accepted" if entry.counted or counting is None else "duplicate",
-        "counted": entry.counted,
+        "entry_id": entry_id,
+        "status": "duplicate" if duplicate else "accepted",
+        "counted": counted,
         "duplicate_of": None,
         "message": None,
     }
-    if not entry.counted and counting is not None:
+    if duplicate and counting is not None:
         data["duplicate_of"] = counting.duplicate_of().model_dump(mode="json")
-        data["message"] = counting.message()
-    return NewChange("entry_status", entry.id, scope or entry.device_id, data)
+        data["message"] = counting.message_vi
+    return NewChange("entry_status", entry_id, device_id, data)
+
+
+def entry_status_change(entry: Entry, counting: CountingEntry | None) -> NewChange:
+    """status_change() for a loaded entry."""
+    return status_change(entry.id, entry.device_id, entry.counted, counting)
 
 
 @dataclass
@@ -114,59 +131,72 @@ class Settlement:
     lost: list[Entry]
 
 
+def _first_eligible(session: Session, key: GroupKey) -> Entry | None:
+    """The group's earliest non-rejected success (tie: smaller id)."""
+    citizen, service, period = key
+    return session.scalars(
+        select(Entry)
+        .where(
+            Entry.citizen_key == citizen,
+            Entry.service == service,
+            Entry.period == period,
+            Entry.outcome == Outcome.SUCCESS.value,
+            Entry.review_status != "rejected",
+        )
+        .order_by(Entry.assisted_at, Entry.id)
+        .limit(1)
+    ).first()
+
+
+def _count(entry: Entry, counted: bool, deltas: TallyDeltas) -> None:
+    """Set an entry's counted flag, moving its tally contribution along."""
+    deltas.move(EntryState.of(entry), None)
+    entry.counted = counted
+    deltas.move(None, EntryState.of(entry))
+
+
 def settle(session: Session, keys: set[GroupKey], deltas: TallyDeltas) -> Settlement:
-    """Make each group's earliest eligible success the counting one; tallies follow."""
+    """Make each group's earliest eligible success the counting one; tallies follow.
+
+    Losses are applied before gains, so an entry that moved from one group to another
+    (an edit) ends up counted if it wins its new group.
+    """
     settlement = Settlement([], [])
+    decisions: list[tuple[GroupKey, Counted | None, Entry | None]] = []
     for key in sorted(keys):
         citizen, service, period = key
         row = session.get(Counted, {"citizen_key": citizen, "service": service, "period": period})
-        winner = session.scalars(
-            select(Entry)
-            .where(
-                Entry.citizen_key == citizen,
-                Entry.service == service,
-                Entry.period == period,
-                Entry.outcome == Outcome.SUCCESS.value,
-                Entry.review_status != "rejected",
-            )
-            .order_by(Entry.assisted_at, Entry.id)
-            .limit(1)
-        ).first()
-        old_id = row.entry_id if row is not None else None
-        new_id = winner.id if winner is not None else None
-        if old_id == new_id:
-            if winner is not None and not winner.counted:  # repair a stray flag
-                deltas.move(EntryState.of(winner), None)
-                winner.counted = True
-                deltas.move(None, EntryState.of(winner))
+        decisions.append((key, row, _first_eligible(session, key)))
+    winners = {winner.id for _, _, winner in decisions if winner is not None}
+    for _, row, winner in decisions:
+        if row is None or (winner is not None and row.entry_id == winner.id):
             continue
-        if old_id is not None:
-            old = session.get(Entry, old_id)
-            if old is not None and old.counted:
-                deltas.move(EntryState.of(old), None)
-                old.counted = False
-                deltas.move(None, EntryState.of(old))
-                settlement.lost.append(old)
+        old = session.get(Entry, row.entry_id)
+        if old is not None and old.counted and old.id not in winners:
+            _count(old, False, deltas)
+            settlement.lost.append(old)
+    for key, row, winner in decisions:
         if winner is None:
-            assert row is not None
-            session.delete(row)
-        else:
-            deltas.move(EntryState.of(winner), None)
-            winner.counted = True
-            deltas.move(None, EntryState.of(winner))
-            settlement.gained.append(winner)
-            if row is None:
-                session.add(
-                    Counted(
-                        citizen_key=citizen,
-                        service=service,
-                        period=period,
-                        entry_id=winner.id,
-                        assisted_at=winner.assisted_at,
-                    )
+            if row is not None:
+                session.delete(row)
+            continue
+        if not winner.counted:
+            _count(winner, True, deltas)
+            if row is None or row.entry_id != winner.id:
+                settlement.gained.append(winner)
+        if row is None:
+            citizen, service, period = key
+            session.add(
+                Counted(
+                    citizen_key=citizen,
+                    service=service,
+                    period=period,
+                    entry_id=winner.id,
+                    assisted_at=winner.assisted_at,
                 )
-            else:
-                row.entry_id = winner.id
-                row.assisted_at = winner.assisted_at
+            )
+        elif row.entry_id != winner.id:
+            row.entry_id = winner.id
+            row.assisted_at = winner.assisted_at
     session.flush()
     return settlement

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, attributes
 
 from fieldkit.domain import VIETNAM_TZ, Entry, age_group, mask_id_number, parse_entry, wire
 from fieldkit.domain.problems import Problem, error
 from sync_server.db.bulk import claim_rows, insert_rows
-from sync_server.db.models import Base, Conflict, Counted, Device, Service, Team, Unit, User
+from sync_server.db.models import Base, Conflict, Device, Service, Team, Unit, User
 from sync_server.db.models import Entry as EntryRow
 from sync_server.services.changes import NewChange, lock_writers, record_changes
 from sync_server.services.dedupe import (
@@ -27,6 +27,7 @@ from sync_server.services.dedupe import (
     entry_status_change,
     group_of,
     settle,
+    status_change,
 )
 from sync_server.services.secrets import server_epoch, server_secret
 from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas
@@ -231,31 +232,42 @@ def _contest(
             batch.holders[key] = holder
     if not takers:
         return
-    for old in session.scalars(select(EntryRow).where(EntryRow.id.in_(list(takers)))):
-        row = takers[old.id]
-        batch.deltas.move(EntryState.of(old), EntryState.of(old).uncounted())
-        old.counted = False
+    c = EntryRow.__table__.c
+    losers = session.execute(
+        select(c.id, c.device_id, c.village_code, c.commune_code, c.province_code)
+        .add_columns(c.service, c.period, c.outcome, c.review_status, c.counted, c.age_group)
+        .add_columns(c.citizen_key)
+        .where(c.id.in_(list(takers)))
+    ).all()
+    moves: list[dict[str, Any]] = []
+    for old in losers:
+        row = takers[old[0]]
+        before = EntryState(*old[2:11])
+        batch.deltas.move(before, before.uncounted())
         row["counted"] = True
-        session.execute(
-            update(Counted)
-            .where(
-                Counted.citizen_key == old.citizen_key,
-                Counted.service == old.service,
-                Counted.period == old.period,
-            )
-            .values(entry_id=row["id"], assisted_at=row["assisted_at"])
+        moves.append(
+            {"k": old[11], "s": old[5], "p": old[6], "e": row["id"], "a": row["assisted_at"]}
         )
-        batch.changes.append(entry_status_change(old, batch.holders[group_of(old)]))
-        status = {"entry_id": row["id"], "status": "accepted", "counted": True}
         batch.changes.append(
-            NewChange(
-                "entry_status",
-                row["id"],
-                row["device_id"],
-                status | {"duplicate_of": None, "message": None},
-            )
+            status_change(old[0], old[1], False, batch.holders[(old[11], old[5], old[6])])
         )
-    session.flush()
+        batch.changes.append(status_change(row["id"], row["device_id"], True, None))
+    session.execute(
+        update(EntryRow)
+        .where(EntryRow.id.in_([old[0] for old in losers]))
+        .values(counted=False)
+        .execution_options(synchronize_session=False)
+    )
+    session.connection().execute(
+        update(COUNTED)
+        .where(
+            COUNTED.c.citizen_key == bindparam("k"),
+            COUNTED.c.service == bindparam("s"),
+            COUNTED.c.period == bindparam("p"),
+        )
+        .values(entry_id=bindparam("e"), assisted_at=bindparam("a")),
+        moves,
+    )
 
 
 def _new_results(rows: list[dict[str, Any]], ids: dict[str, int], batch: Batch) -> None:
@@ -276,7 +288,7 @@ def _new_results(rows: list[dict[str, Any]], ids: dict[str, int], batch: Batch) 
             if holder is not None:
                 item.status = wire.ItemStatus.DUPLICATE
                 item.code = "entry.duplicate"
-                item.message = holder.message()
+                item.message = holder.message_vi
                 item.duplicate_of = holder.duplicate_of()
         batch.results[mutation_id] = item
 

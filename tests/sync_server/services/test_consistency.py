@@ -51,11 +51,15 @@ resends = st.tuples(st.just("resend"), st.integers(0, 2))
 operations = st.lists(st.one_of(pushes, reviews, edits, resends), min_size=1, max_size=10)
 
 
-def _world(session: Session) -> tuple[list[Device], list[str], User]:
+def _reset(session: Session) -> None:
+    """Forget the previous example's entries (the database is shared by all examples)."""
     for table in (Review, ChangeLog, Conflict, Counted, Tally, Entry):
         session.execute(delete(table))
     session.execute(update(Device).values(last_mutation_id=0))
     session.commit()
+
+
+def _world(session: Session) -> tuple[list[Device], list[str], User]:
     devices = list(session.scalars(select(Device).order_by(Device.created_at)))
     if not devices:
         geo = make_geography(session, communes=2, villages_per_commune=2)
@@ -130,5 +134,6 @@ def _check_invariants(session: Session) -> None:
 )
 @given(ops=operations)
 def test_tallies_always_agree_with_a_recount(session: Session, ops: list[tuple[Any, ...]]) -> None:
+    _reset(session)
     _run(session, ops, {})
     _check_invariants(session)
