@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
 from textual.app import App
@@ -16,10 +16,6 @@ from textual.worker import Worker, WorkerState
 
 from fieldkit.domain.catalogue import ServiceInfo
 from fieldkit.settings import ClientSettings
-from fieldkit.store import Store
-from fieldkit.store.errors import StoreError
-from fieldkit.store.records import EntryFilter, EntryQuery, StoreStatus
-from fieldkit.sync import SyncError, reachable, sync_once
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.messages import (
     ConnectionChecked,
@@ -32,13 +28,18 @@ from fieldkit.tui.messages import (
 from fieldkit.tui.screens.base import key, localise_bindings
 from fieldkit.tui.screens.unlock import ProfileChoice
 
+# The store (SQLAlchemy) and sync (httpx) load in worker threads, so the first screen shows fast.
+if TYPE_CHECKING:
+    from fieldkit.store import Store, StoreStatus
+
 Clock = Callable[[], datetime]
 
 
 def explain(error: BaseException, lang: str) -> str:
     """A worker's failure in plain words (never a traceback)."""
-    if isinstance(error, SyncError | StoreError):
-        return error.message(lang)
+    message = getattr(error, "message", None)
+    if type(error).__name__ in ("SyncError", "StoreError") and callable(message):
+        return str(message(lang))
     return tr("error.unexpected", lang)
 
 
@@ -108,21 +109,36 @@ class FieldkitApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="profiles")
     def find_profiles(self) -> None:
         """List the profiles on this laptop, then ask for a PIN or offer enrolment."""
-        from fieldkit.store.profiles import list_profiles
-        from fieldkit.tui.screens.unlock import ProfileChoice
+        names = profile_names(self.home)
+        last = self._last_used()
+        names = [n for n in names if n == last] + [n for n in names if n != last]
+        self.call_from_thread(self._show_first_screen, [ProfileChoice(n, n) for n in names])
+        if names:
+            self.find_user_names(names)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="profile-names")
+    def find_user_names(self, names: list[str]) -> None:
+        """Replace directory names by the volunteers' names (opens each profile's store)."""
+        from fieldkit.store import Store, StoreError
+        from fieldkit.store.profiles import profile_path
 
         choices: list[ProfileChoice] = []
-        for info in list_profiles(self.home):
-            store = Store(info.path)
+        for name in names:
+            store = Store(profile_path(self.home, name))
             try:
-                choices.append(ProfileChoice(info.name, store.profile.user_name))
+                choices.append(ProfileChoice(name, store.profile.user_name))
             except StoreError:
-                continue
+                choices.append(ProfileChoice(name, name))
             finally:
                 store.close()
-        last = [c for c in choices if c.name == self._last_used()]
-        choices = last + [c for c in choices if c not in last]
-        self.call_from_thread(self._show_first_screen, choices)
+        self.call_from_thread(self._name_profiles, choices)
+
+    def _name_profiles(self, choices: list[ProfileChoice]) -> None:
+        from fieldkit.tui.screens.unlock import UnlockScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, UnlockScreen):
+                screen.show_names(choices)
 
     def _last_used(self) -> str | None:
         try:
@@ -204,6 +220,8 @@ class FieldkitApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="status")
     def refresh_status(self) -> None:
         """Read counts and quota progress off the UI thread."""
+        from fieldkit.store import EntryFilter, EntryQuery
+
         store = self.store
         if store is None:
             return
@@ -229,6 +247,8 @@ class FieldkitApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="connection")
     def check_connection(self) -> None:
         """Ask the server's health check whether it is reachable."""
+        from fieldkit.sync import reachable
+
         store = self.store
         if store is None:
             return
@@ -253,6 +273,8 @@ class FieldkitApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def run_sync(self) -> None:
         """Push the outbox and pull changes; report progress and the outcome as messages."""
+        from fieldkit.sync import SyncError, sync_once
+
         store = self.store
         if store is None:
             return
@@ -301,7 +323,7 @@ class FieldkitApp(App[None]):
         self.log.error(f"worker {event.worker.name} failed: {error!r}")
         text = explain(error, self.ui_lang)
         if event.worker.group == "sync":
-            if isinstance(error, SyncError) and error.code == "unreachable":
+            if getattr(error, "code", None) == "unreachable":
                 self.online = False
             self.post_message(SyncFinished(SyncOutcome(ok=False, text=text)))
         elif event.worker.group == "connection":
@@ -335,6 +357,16 @@ class FieldkitApp(App[None]):
             self.store.close()
         if self._on_exit is not None:
             self._on_exit()
+
+
+def profile_names(home: Path) -> list[str]:
+    """Profile directories holding a database (a directory scan; the store loads later)."""
+    root = home / "profiles"
+    if not root.is_dir():
+        return []
+    return sorted(
+        d.name for d in root.iterdir() if d.is_dir() and (d / "fieldkit.sqlite3").is_file()
+    )
 
 
 def run_app(settings: ClientSettings | None = None) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from fieldkit.domain.catalogue import ServiceInfo
-from fieldkit.store.records import StoreStatus
+
+if TYPE_CHECKING:
+    from fieldkit.store import StoreStatus
 
 
 class StatusLoaded(Message):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -50,7 +51,7 @@ def wait_for_screen(session: str, predicate: str, timeout: float) -> str:
 
 def server_pids(home: Path) -> list[int]:
     """Processes serving the demo database under this home."""
-    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    out = subprocess.run(["ps", "-eww", "-o", "pid,args"], capture_output=True, text=True).stdout
     marker = str(home / "demo" / "server.sqlite3")
     return [int(line.split()[0]) for line in out.splitlines() if marker in line and "serve" in line]
 
@@ -58,9 +59,19 @@ def server_pids(home: Path) -> list[int]:
 def test_fieldkit_demo_shows_the_home_screen_in_a_terminal(tmp_path: Path) -> None:
     home = tmp_path / "home"
     session = f"fk-demo-{os.getpid()}"
-    env = {**os.environ, "FIELDKIT_HOME": str(home), "FIELDKIT_DEMO_ENTRIES": "50"}
+    env = {**os.environ}
     env.pop("TMUX", None)
-    command = " ".join([*fieldkit_command(), "demo"])
+    # A running tmux server gives new sessions its own environment: pass ours explicitly.
+    command = shlex.join(
+        [
+            "env",
+            f"FIELDKIT_HOME={home}",
+            "FIELDKIT_DEMO_ENTRIES=50",
+            "FIELDKIT_LANG=vi",
+            *fieldkit_command(),
+            "demo",
+        ]
+    )
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
         env=env,
@@ -72,7 +83,12 @@ def test_fieldkit_demo_shows_the_home_screen_in_a_terminal(tmp_path: Path) -> No
         assert "Tình nguyện viên Demo" in shown
         assert "Chờ đồng bộ" in shown and "Chỉ tiêu của thôn" in shown
         shown = wait_for_screen(session, "TRỰC TUYẾN", 60)
-        assert server_pids(home), "the demo server runs while the app is open"
+        assert server_pids(home), (
+            "no demo server running: "
+            + subprocess.run(
+                ["ps", "-eww", "-o", "pid,args"], capture_output=True, text=True
+            ).stdout[-3000:]
+        )
         subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
         deadline = time.monotonic() + 30
         while server_pids(home) and time.monotonic() < deadline:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -12,10 +12,12 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from fieldkit.domain.formatting import format_date, format_datetime
-from fieldkit.store import EntryRow
 from fieldkit.tui.i18n import outcome_text, reason_text, service_label, tr
 from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.widgets.entry_table import status_text
+
+if TYPE_CHECKING:
+    from fieldkit.store import EntryRow
 
 
 def detail_table(row: EntryRow, lang: str) -> Table:

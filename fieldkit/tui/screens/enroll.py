@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import socket
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,10 +15,11 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from fieldkit.store import Store, create_profile
-from fieldkit.sync import enroll
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.screens.base import FOCUS_KEYS, FieldkitScreen, key
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 _URL = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+(:[0-9]{1,5})?(/.*)?$")
 _PIN = re.compile(r"^[0-9]{4,8}$")
@@ -131,6 +132,9 @@ class EnrollScreen(FieldkitScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
     def run_enroll(self, form: EnrollForm) -> None:
         """Enroll over HTTP and create the profile's database (both are I/O)."""
+        from fieldkit.store import create_profile
+        from fieldkit.sync import enroll
+
         url = form.server_url.strip().rstrip("/")
         response = enroll(url, form.code.strip(), socket.gethostname())
         store = create_profile(self.fk().home, response, url, form.pin)

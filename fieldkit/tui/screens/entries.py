@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,13 +13,26 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 
 from fieldkit.domain.formatting import format_number
-from fieldkit.store import EntryFilter, EntryQuery, EntryRow
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.widgets.entry_table import EntryTable
 
+if TYPE_CHECKING:
+    from fieldkit.store import EntryRow
+
 PAGE_SIZE = 50
-FILTERS = tuple(EntryFilter)
+# fieldkit.store.EntryFilter values; plain strings so this screen loads without the store.
+FILTERS = ("all", "today", "pending", "rejected", "duplicate")
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the list shows: search text, filter, page."""
+
+    search: str = ""
+    filter: str = "all"
+    offset: int = 0
+    limit: int = PAGE_SIZE
 
 
 class EntriesScreen(FieldkitScreen):
@@ -41,9 +55,9 @@ class EntriesScreen(FieldkitScreen):
             self.total = total
             super().__init__()
 
-    def __init__(self, initial_filter: EntryFilter = EntryFilter.ALL) -> None:
+    def __init__(self, initial_filter: str = "all") -> None:
         super().__init__()
-        self.query_state = EntryQuery(filter=initial_filter, limit=PAGE_SIZE)
+        self.query_state = ListQuery(filter=initial_filter)
         self.rows: list[EntryRow] = []
         self.total = 0
         self.generation = 0
@@ -52,7 +66,7 @@ class EntriesScreen(FieldkitScreen):
         """Search, filters, the table and a paging line."""
         yield Header()
         yield Input(id="search", compact=True)
-        yield Tabs(*[Tab("", id=f"filter-{f.value}") for f in FILTERS], id="filters")
+        yield Tabs(*[Tab("", id=f"filter-{f}") for f in FILTERS], id="filters")
         yield EntryTable(lang=self.fk().ui_lang, id="table")
         with Horizontal(id="page-line"):
             yield Static(id="page")
@@ -60,7 +74,7 @@ class EntriesScreen(FieldkitScreen):
 
     def on_mount(self) -> None:
         """Select the initial filter and load the first page."""
-        self.query_one(Tabs).active = f"filter-{self.query_state.filter.value}"
+        self.query_one(Tabs).active = f"filter-{self.query_state.filter}"
         self.query_one("#table", EntryTable).focus()
         self.load()
 
@@ -69,7 +83,7 @@ class EntriesScreen(FieldkitScreen):
         self.title = tr("list.title", lang)
         self.query_one("#search", Input).placeholder = tr("list.search", lang)
         for f in FILTERS:
-            self.query_one(f"#filter-{f.value}", Tab).label = tr(f"list.filter.{f.value}", lang)
+            self.query_one(f"#filter-{f}", Tab).label = tr(f"list.filter.{f}", lang)
         table = self.query_one("#table", EntryTable)
         if table.lang != lang:
             table.relabel(lang, self.rows)
@@ -83,11 +97,19 @@ class EntriesScreen(FieldkitScreen):
         self.fetch(self.generation, self.query_state)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="entries")
-    def fetch(self, generation: int, query: EntryQuery) -> None:
+    def fetch(self, generation: int, wanted: ListQuery) -> None:
         """One page and the count (both read the store, off the UI thread)."""
+        from fieldkit.store import EntryFilter, EntryQuery
+
         store = self.fk().store
         if store is None:
             return
+        query = EntryQuery(
+            search=wanted.search,
+            filter=EntryFilter(wanted.filter),
+            offset=wanted.offset,
+            limit=wanted.limit,
+        )
         rows = store.query_entries(query)
         total = store.count_entries(query)
         self.post_message(self.PageLoaded(generation, rows, total))
@@ -117,16 +139,8 @@ class EntriesScreen(FieldkitScreen):
             )
         self.query_one("#page", Static).update(text)
 
-    def _requery(self, **changes: object) -> None:
-        q = self.query_state
-        values: dict[str, object] = {
-            "search": q.search,
-            "filter": q.filter,
-            "offset": q.offset,
-            "limit": q.limit,
-        }
-        values.update(changes)
-        self.query_state = EntryQuery(**values)  # type: ignore[arg-type]
+    def _requery(self, **changes: str | int) -> None:
+        self.query_state = replace(self.query_state, **changes)  # type: ignore[arg-type]
         self.load()
 
     @on(Input.Changed, "#search")
@@ -140,8 +154,8 @@ class EntriesScreen(FieldkitScreen):
     @on(Tabs.TabActivated)
     def _filter(self, event: Tabs.TabActivated) -> None:
         value = (event.tab.id or "filter-all").removeprefix("filter-")
-        if value != self.query_state.filter.value:
-            self._requery(filter=EntryFilter(value), offset=0)
+        if value != self.query_state.filter:
+            self._requery(filter=value, offset=0)
 
     def action_focus_search(self) -> None:
         """Type to search."""
@@ -150,7 +164,7 @@ class EntriesScreen(FieldkitScreen):
     def action_next_filter(self) -> None:
         """Cycle through the filters."""
         index = FILTERS.index(self.query_state.filter)
-        self.query_one(Tabs).active = f"filter-{FILTERS[(index + 1) % len(FILTERS)].value}"
+        self.query_one(Tabs).active = f"filter-{FILTERS[(index + 1) % len(FILTERS)]}"
 
     def action_next_page(self) -> None:
         """The next page, if any."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,14 +27,18 @@ from fieldkit.domain import DeviceOwner, Entry, Problem, Sex
 from fieldkit.domain.catalogue import DEFAULT_SERVICES
 from fieldkit.domain.formatting import format_date
 from fieldkit.domain.problems import warning
-from fieldkit.store import EntryRow
 from fieldkit.tui.draft import DraftCheck, EntryDraft, check_draft
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.messages import EntriesChanged
 from fieldkit.tui.screens.base import FOCUS_KEYS, FieldkitScreen, key
 from fieldkit.tui.screens.warnings import WarningsScreen
+from fieldkit.tui.widgets.form_checkbox import FormCheckbox
+from fieldkit.tui.widgets.form_radio_set import FormRadioSet
 from fieldkit.tui.widgets.problem_list import ProblemList
 from fieldkit.tui.widgets.service_line import ServiceLine
+
+if TYPE_CHECKING:
+    from fieldkit.store import EntryRow
 
 # A phone recorded for this many other citizens is worth a warning.
 SHARED_PHONE_WARNING = 3
@@ -97,7 +101,7 @@ class EntryFormScreen(FieldkitScreen):
                 yield Label(id="lbl-birth_year")
                 yield Input(id="birth_year", compact=True, max_length=4, restrict=r"[0-9]*")
                 yield Label(id="lbl-sex")
-                with RadioSet(id="sex", compact=True):
+                with FormRadioSet(id="sex", compact=True):
                     yield RadioButton(id="sex-male", compact=True)
                     yield RadioButton(id="sex-female", compact=True)
                 yield Label(id="lbl-phone")
@@ -107,10 +111,10 @@ class EntryFormScreen(FieldkitScreen):
             yield Static(id="lbl-services", classes="section")
             for code in self._service_codes():
                 yield ServiceLine(code, lang=self.fk().ui_lang, id=f"svc-{code}")
-            yield Checkbox(id="consent", compact=True)
+            yield FormCheckbox(id="consent", compact=True)
             with Horizontal(id="owner-row"):
                 yield Label(id="lbl-device_owner")
-                with RadioSet(id="device_owner", compact=True):
+                with FormRadioSet(id="device_owner", compact=True):
                     for owner in OWNERS:
                         yield RadioButton(id=f"owner-{owner.value}", compact=True)
             with Grid(classes="form-grid", id="note-grid"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -10,11 +10,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from fieldkit.domain.formatting import format_datetime, format_number
-from fieldkit.store import StoreStatus
 from fieldkit.tui.i18n import service_label, tr
 from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.widgets.connection_badge import ConnectionBadge
 from fieldkit.tui.widgets.quota_bar import QuotaBar
+
+if TYPE_CHECKING:
+    from fieldkit.store import StoreStatus
 
 
 def counts_line(status: StoreStatus | None, today: int, lang: str) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -11,12 +12,14 @@ from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.worker import Worker, WorkerState
 
-from fieldkit.store import Store, open_store
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.screens.base import FieldkitScreen, key
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,15 @@ class UnlockScreen(FieldkitScreen):
         self.query_one("#unlock-title", Static).update(title)
         self.query_one("#lbl-pin", Label).update(tr("unlock.pin", lang))
 
+    def show_names(self, choices: list[ProfileChoice]) -> None:
+        """Show the volunteers' names instead of the profile directory names."""
+        if self.locked_store is not None:
+            return
+        options = self.query_one("#profiles", OptionList)
+        for choice in choices:
+            with contextlib.suppress(OptionDoesNotExist):
+                options.replace_option_prompt(choice.name, choice.user_name)
+
     def chosen(self) -> str | None:
         """The highlighted profile's name."""
         if self.locked_store is not None:
@@ -99,6 +111,8 @@ class UnlockScreen(FieldkitScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
     def check_pin(self, name: str | None, pin: str) -> None:
         """Open the store if needed and verify the PIN (argon2 is slow on purpose)."""
+        from fieldkit.store import open_store
+
         store = self.locked_store or open_store(self.fk().home, name)
         if store.check_pin(pin):
             self.post_message(self.Unlocked(store))

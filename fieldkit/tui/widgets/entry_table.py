@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual.widgets import DataTable
 
 from fieldkit.domain.formatting import format_datetime
-from fieldkit.store.records import EntryRow
 from fieldkit.tui.i18n import outcome_text, service_label, tr
+
+if TYPE_CHECKING:
+    from fieldkit.store import EntryRow
 
 COLUMNS = ("col.when", "col.name", "col.id_number", "col.service", "col.outcome", "col.status")
 

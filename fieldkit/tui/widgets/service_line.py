@@ -12,6 +12,7 @@ from textual.widgets import Checkbox, Select, SelectionList
 from fieldkit.domain import Outcome, Reason
 from fieldkit.tui.draft import ServiceChoice
 from fieldkit.tui.i18n import outcome_text, reason_text, service_label
+from fieldkit.tui.widgets.form_checkbox import FormCheckbox
 
 
 class ServiceLine(Vertical):
@@ -52,7 +53,7 @@ class ServiceLine(Vertical):
     def compose(self) -> ComposeResult:
         """A checkbox and outcome on one row, the reasons under them."""
         with Horizontal():
-            yield Checkbox(service_label(self.code, self.lang), id="tick")
+            yield FormCheckbox(service_label(self.code, self.lang), id="tick", compact=True)
             yield Select(
                 self._outcome_options(),
                 value=Outcome.SUCCESS.value,

@@ -1,0 +1,44 @@
+"""A radio set that handles its keys in its own queue, so fast typing picks the right choice."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import RadioSet
+
+
+class FormRadioSet(RadioSet):
+    """RadioSet whose arrows and Space/Enter are handled by the set that received them.
+
+    See FormCheckbox for why: bindings resolve against the focus at bubbling time.
+    """
+
+    def _handled(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+
+    def key_space(self, event: events.Key) -> None:
+        """Choose the highlighted button."""
+        self._handled(event)
+        self.action_toggle_button()
+
+    def key_enter(self, event: events.Key) -> None:
+        """Choose the highlighted button."""
+        self.key_space(event)
+
+    def key_right(self, event: events.Key) -> None:
+        """Highlight the next button."""
+        self._handled(event)
+        self.action_next_button()
+
+    def key_down(self, event: events.Key) -> None:
+        """Highlight the next button."""
+        self.key_right(event)
+
+    def key_left(self, event: events.Key) -> None:
+        """Highlight the previous button."""
+        self._handled(event)
+        self.action_previous_button()
+
+    def key_up(self, event: events.Key) -> None:
+        """Highlight the previous button."""
+        self.key_left(event)
