@@ -191,44 +191,48 @@ def import_csv(store: Store, data: bytes, confirm_warnings: bool = False) -> Imp
         )
     report = ImportReport()
     ready: list[Entry] = []
-    row_number = 1
-    while True:
-        row_number += 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            report.rows += 1
-            detail = str(exc)[:100]
-            report.bad_rows.append(
-                RowProblems(row_number, [error("csv.row", "row", detail=detail)])
-            )
-            continue
-        if not any(c.strip() for c in cells):
-            continue  # blank lines are not rows
-        report.rows += 1
-        if report.rows > MAX_ROWS:
-            raise CsvFileError("csv.too_many_rows", limit=str(MAX_ROWS))
-        if len(cells) > len(header):
-            report.bad_rows.append(RowProblems(row_number, [error("csv.extra_cells", "row")]))
-            continue
-        form, problems = row_form(dict(zip(header, cells, strict=False)))
-        if form is None:
-            report.bad_rows.append(RowProblems(row_number, problems))
-            continue
-        checked = check_visit(store, form)
-        if checked.errors:
-            report.bad_rows.append(RowProblems(row_number, checked.errors))
-            continue
-        if checked.warnings:
-            report.warned_rows.append(
-                RowProblems(row_number, checked.warnings, needs_confirmation=not confirm_warnings)
-            )
-            if not confirm_warnings:
+    active = {s.code for s in store.services() if s.active}
+    with store.lookups() as lookups:
+        row_number = 1
+        while True:
+            row_number += 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                report.rows += 1
+                detail = str(exc)[:100]
+                report.bad_rows.append(
+                    RowProblems(row_number, [error("csv.row", "row", detail=detail)])
+                )
                 continue
-        ready.extend(checked.entries)
-        report.saved_rows += 1
+            if not any(c.strip() for c in cells):
+                continue  # blank lines are not rows
+            report.rows += 1
+            if report.rows > MAX_ROWS:
+                raise CsvFileError("csv.too_many_rows", limit=str(MAX_ROWS))
+            if len(cells) > len(header):
+                report.bad_rows.append(RowProblems(row_number, [error("csv.extra_cells", "row")]))
+                continue
+            form, problems = row_form(dict(zip(header, cells, strict=False)))
+            if form is None:
+                report.bad_rows.append(RowProblems(row_number, problems))
+                continue
+            checked = check_visit(store, form, active_services=active, lookups=lookups)
+            if checked.errors:
+                report.bad_rows.append(RowProblems(row_number, checked.errors))
+                continue
+            if checked.warnings:
+                report.warned_rows.append(
+                    RowProblems(
+                        row_number, checked.warnings, needs_confirmation=not confirm_warnings
+                    )
+                )
+                if not confirm_warnings:
+                    continue
+            ready.extend(checked.entries)
+            report.saved_rows += 1
     if ready:
         report.saved = store.save_entries(ready)
     return report

@@ -42,8 +42,17 @@ def _on_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(path: Path) -> Engine:
-    """An engine on a private SQLite file with the PRAGMAs of DESIGN.md."""
+def _on_begin_read(connection: Connection) -> None:
+    """A read snapshot that never waits for, nor blocks, a writer (WAL)."""
+    connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(path: Path, *, read_only: bool = False) -> Engine:
+    """An engine on a private SQLite file with the PRAGMAs of DESIGN.md.
+
+    The writing engine starts every transaction with BEGIN IMMEDIATE; a read-only engine
+    (for lists, counts and lookups) starts plain snapshots so reading never takes the lock.
+    """
     if not path.exists():
         create_private_file(path)
     engine = create_engine(
@@ -52,5 +61,5 @@ def make_engine(path: Path) -> Engine:
         pool_pre_ping=False,
     )
     event.listen(engine, "connect", _on_connect)
-    event.listen(engine, "begin", _on_begin)
+    event.listen(engine, "begin", _on_begin_read if read_only else _on_begin)
     return engine

@@ -383,3 +383,19 @@ def erase_expired(session: Session, retention_days: int, now: datetime | None = 
             .execution_options(synchronize_session=False)
         )
     return len(ids)
+
+
+class SessionLookups:
+    """already_helped and phone_use_count bound to one read snapshot (for bulk imports)."""
+
+    def __init__(self, session: Session, local_key: str) -> None:
+        self.session = session
+        self.local_key = local_key
+
+    def already_helped(self, id_number: str, service: str) -> datetime | None:
+        """See Store.already_helped."""
+        return already_helped(self.session, self.local_key, id_number, service)
+
+    def phone_use_count(self, phone: str, exclude_id_number: str | None = None) -> int:
+        """See Store.phone_use_count."""
+        return phone_use_count(self.session, self.local_key, phone, exclude_id_number)

@@ -46,7 +46,9 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.engine = make_engine(path)
+        self.reader = make_engine(path, read_only=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reading = sessionmaker(self.reader, expire_on_commit=False)
         Base.metadata.create_all(self.engine)
         with self.engine.connect() as conn:
             conn.exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -63,11 +65,16 @@ class Store:
         with self._sessions() as session, session.begin():
             yield session
 
-    _read = _write
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """One read snapshot (plain BEGIN): never waits for a writer, never blocks one."""
+        with self._reading() as session, session.begin():
+            yield session
 
     def close(self) -> None:
         """Release the database file."""
         self.engine.dispose()
+        self.reader.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -215,6 +222,13 @@ class Store:
         key = self.local_key
         with self._read() as session:
             return entries_.phone_use_count(session, key, phone, exclude_id_number)
+
+    @contextmanager
+    def lookups(self) -> Iterator[entries_.SessionLookups]:
+        """One read snapshot for many already-helped / shared-phone checks (bulk imports)."""
+        key = self.local_key
+        with self._read() as session:
+            yield entries_.SessionLookups(session, key)
 
     def rejected_items(self, entry_id: uuid.UUID | str | None = None) -> list[RejectedItem]:
         """The never-deleted list of refusals, newest first."""

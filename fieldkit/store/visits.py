@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fieldkit.domain import (
     Entry,
@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 # A phone already recorded for this many other citizens earns a warning.
 SHARED_PHONE_THRESHOLD = 2
 _SEX_ALIASES = {"nam": "male", "m": "male", "nữ": "female", "nu": "female", "f": "female"}
+
+
+class VisitLookups(Protocol):
+    """This laptop's history a visit is checked against (a Store, or one read snapshot)."""
+
+    def already_helped(self, id_number: str, service: str) -> datetime | None: ...
+
+    def phone_use_count(self, phone: str, exclude_id_number: str | None = None) -> int: ...
 
 
 @dataclass
@@ -87,14 +95,22 @@ def _data(
     return data
 
 
-def check_visit(store: Store, form: VisitForm, now: datetime | None = None) -> VisitCheck:
+def check_visit(
+    store: Store,
+    form: VisitForm,
+    now: datetime | None = None,
+    active_services: set[str] | None = None,
+    lookups: VisitLookups | None = None,
+) -> VisitCheck:
     """Validate a visit against the domain rules, the catalogue and this laptop's history."""
     now = now or datetime.now(UTC)
     errors: list[Problem] = []
     services = [s.strip() for s in form.services if s.strip()]
     if not services:
         errors.append(error("service.required", "service"))
-    active = {s.code for s in store.services() if s.active}
+    active = active_services
+    if active is None:
+        active = {s.code for s in store.services() if s.active}
     for code in services:
         if code not in active:
             errors.append(error("service.unknown", "service", service=code[:40]))
@@ -112,17 +128,18 @@ def check_visit(store: Store, form: VisitForm, now: datetime | None = None) -> V
     errors = _unique(errors)
     if errors:
         return VisitCheck(entries=[], errors=errors, warnings=[])
+    history: VisitLookups = lookups if lookups is not None else store
     warnings: list[Problem] = []
     for entry in entries:
         warnings.extend(entry_warnings(entry))
-        when = store.already_helped(entry.id_number, entry.service)
+        when = history.already_helped(entry.id_number, entry.service)
         if when is not None and entry.outcome.value == "success":
             warnings.append(
                 warning("id_number.already_helped", "id_number", when=format_date(when))
             )
     first = entries[0]
     if first.phone:
-        others = store.phone_use_count(first.phone, exclude_id_number=first.id_number)
+        others = history.phone_use_count(first.phone, exclude_id_number=first.id_number)
         if others >= SHARED_PHONE_THRESHOLD:
             warnings.append(warning("phone.shared", "phone", count=str(others)))
     return VisitCheck(entries=entries, errors=[], warnings=_unique(warnings))
