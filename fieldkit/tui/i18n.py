@@ -180,6 +180,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.status": ("Trạng thái", "Status"),
     "status.pending": ("chờ gửi", "to send"),
     "status.accepted": ("đã nhận", "accepted"),
+    "status.acked": ("đã nhận", "accepted"),
     "status.synced": ("đã nhận", "accepted"),
     "status.rejected": ("bị trả lại", "rejected"),
     "status.duplicate": ("trùng", "duplicate"),

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from fieldkit.store import EntryRow
 
 
-def detail_table(row: EntryRow, lang: str) -> Table:
+def detail_table(row: EntryRow, lang: str, village_name: str = "") -> Table:
     """Label/value pairs of one entry."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
@@ -33,7 +33,7 @@ def detail_table(row: EntryRow, lang: str) -> Table:
         ("form.birth_year", str(row.birth_year)),
         ("form.sex", sex),
         ("form.phone", row.phone or "—"),
-        ("form.village", row.village),
+        ("form.village", f"{village_name} ({row.village})" if village_name else row.village),
         ("col.service", service_label(row.service, lang)),
         ("col.outcome", outcome_text(row.outcome, lang)),
         ("form.reasons", ", ".join(reason_text(r, lang) for r in row.reasons) or "—"),
@@ -75,7 +75,10 @@ class DetailScreen(FieldkitScreen):
     def apply_language(self, lang: str) -> None:
         """Relabel."""
         self.title = tr("detail.title", lang)
-        self.query_one("#detail", Static).update(detail_table(self.row, lang))
+        store = self.fk().store
+        names = {v.code: v.name for v in store.profile.villages} if store is not None else {}
+        table = detail_table(self.row, lang, names.get(self.row.village, ""))
+        self.query_one("#detail", Static).update(table)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer edit only while the entry can be edited."""

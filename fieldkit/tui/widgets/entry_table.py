@@ -7,11 +7,22 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import DataTable
 
-from fieldkit.domain.formatting import format_datetime
+from fieldkit.domain import VIETNAM_TZ
 from fieldkit.tui.i18n import outcome_text, service_label, tr
 
 if TYPE_CHECKING:
     from fieldkit.store import EntryRow
+
+# Cell widths that keep all six columns inside 80 columns.
+NAME_WIDTH = 20
+SERVICE_WIDTH = 16
+OUTCOME_WIDTH = 12
+
+
+def clip(text: str, width: int) -> str:
+    """Text cut to width with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
 
 COLUMNS = ("col.when", "col.name", "col.id_number", "col.service", "col.outcome", "col.status")
 
@@ -49,11 +60,11 @@ class EntryTable(DataTable[str]):
         self.clear()
         for row in rows:
             self.add_row(
-                format_datetime(row.assisted_at),
-                row.full_name,
+                row.assisted_at.astimezone(VIETNAM_TZ).strftime("%d/%m %H:%M"),
+                clip(row.full_name, NAME_WIDTH),
                 row.id_number,
-                service_label(row.service, self.lang)[:28],
-                outcome_text(row.outcome, self.lang),
+                clip(service_label(row.service, self.lang), SERVICE_WIDTH),
+                clip(outcome_text(row.outcome, self.lang), OUTCOME_WIDTH),
                 status_text(row, self.lang),
                 key=str(row.id),
             )
