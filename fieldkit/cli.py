@@ -92,6 +92,8 @@ def failures(ctx: Context) -> Iterator[None]:
     except KeyboardInterrupt:
         typer.echo(ctx.t("Đã dừng.", "Stopped."), err=True)
         raise typer.Exit(130) from None
+    except BrokenPipeError:  # `fieldkit list | head`: the reader went away, nothing to say
+        raise typer.Exit(EXIT_FAILURE) from None
     except sqlite3.Error as exc:
         typer.echo(ctx.t(f"Lỗi cơ sở dữ liệu: {exc}", f"Database error: {exc}"), err=True)
         raise typer.Exit(EXIT_FAILURE) from None
@@ -542,5 +544,8 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_FAILURE)
     except Exception as exc:  # commands already handle theirs; this is the last net
         _last_resort(exc)

@@ -100,3 +100,33 @@ def test_a_date_for_paper_forms(cli: Run, home: Path) -> None:
     with open_store(home) as store:
         (row,) = store.query_entries(EntryQuery())
     assert row.assisted_at.isoformat() == "2026-01-03T01:15:00+00:00"
+
+
+def test_hostile_values_are_refused_cleanly(cli: Run, home: Path) -> None:
+    def with_value(option: str, value: str) -> list[str]:
+        args = list(GOOD)
+        if option in args:
+            args[args.index(option) + 1] = value
+            return args
+        return [*args, option, value]
+
+    cases = [
+        ("--name", "A" * 100_000),
+        ("--name", "Nguyễn\x00Văn"),
+        ("--name", '=HYPERLINK("http://x")'),
+        ("--note", "x" * 5_000),
+        ("--note", "bell\x07"),
+        ("--phone", "0912345678; DROP TABLE entries"),
+        ("--id-number", "０５２０９０００１２３４５"),  # 13 full-width digits
+        ("--village", "../../etc"),
+        ("--sex", "other"),
+        ("--outcome", "maybe"),
+        ("--reason", "because"),
+        ("--device-owner", "neighbour"),
+    ]
+    for option, value in cases:
+        out = cli(*with_value(option, value))
+        assert out.code == 2, (option, out.stdout, out.stderr)
+        assert "Traceback" not in out.stderr and out.stderr.strip()
+    with open_store(home) as store:
+        assert store.count_entries(EntryQuery()) == 0
