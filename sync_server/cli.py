@@ -56,6 +56,9 @@ SERVICE_SHORT = {
 LEVEL_VI = {"province": "tỉnh", "commune": "xã/phường", "village": "thôn/tổ"}
 
 
+_OPENED: list[Context] = []
+
+
 class CliError(Exception):
     """A clear one-line refusal (bad input): printed without a traceback, exit code 2."""
 
@@ -66,6 +69,15 @@ class Context:
 
     url: str
     _engine: Engine | None = None
+
+    def __post_init__(self) -> None:
+        _OPENED.append(self)
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
     def engine(self) -> Engine:
         """The migrated engine for the URL."""
@@ -336,6 +348,8 @@ def tally(
 
 
 def _describe(item: Any) -> str:
+    if callable(getattr(item, "describe", None)):
+        return str(item.describe())
     if is_dataclass(item) and not isinstance(item, type):
         return ", ".join(f"{k}={v}" for k, v in asdict(item).items())
     return str(item)
@@ -510,6 +524,14 @@ def run(argv: Sequence[str] | None = None, echo: Callable[[str], None] | None = 
     say = echo or (lambda text: typer.echo(text, err=True))
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        return _run(args, say)
+    finally:
+        while _OPENED:
+            _OPENED.pop().close()
+
+
+def _run(args: list[str], say: Callable[[str], None]) -> int:
+    try:
         result = app(args=args, prog_name="sync-server", standalone_mode=False)
     except (click.exceptions.Abort, typer.Abort):
         say("Đã hủy / aborted")
@@ -522,7 +544,7 @@ def run(argv: Sequence[str] | None = None, echo: Callable[[str], None] | None = 
     except _known_errors() as exc:
         say(f"Lỗi / error: {_message(exc)}")
         return EXIT_BAD_INPUT
-    except (ArgumentError, NoSuchModuleError) as exc:
+    except NoSuchModuleError as exc:
         say(f"Lỗi / error: Địa chỉ cơ sở dữ liệu không hợp lệ / Invalid database URL ({exc})")
         return EXIT_BAD_INPUT
     except OperationalError as exc:

@@ -43,8 +43,10 @@ def _label(enum: Any, value: str, labeller: Any) -> str:
 
 
 def _rows(session: Session, unit: Unit) -> Iterator[list[Any]]:
-    names = dict(session.execute(select(Unit.code, Unit.name)).tuples().all())
-    services = dict(session.execute(select(Service.code, Service.label_vi)).tuples().all())
+    names: dict[str, str] = {c: n for c, n in session.execute(select(Unit.code, Unit.name))}
+    services: dict[str, str] = {
+        c: label for c, label in session.execute(select(Service.code, Service.label_vi))
+    }
     query = select(Entry).order_by(Entry.assisted_at, Entry.id)
     if unit.level == wire.UnitLevel.PROVINCE:
         query = query.where(Entry.province_code == unit.code)

@@ -1,0 +1,100 @@
+"""`sync-server user add` for every role, and `device revoke`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from sync_server.db.models import Device, User
+from sync_server.services.devices import enroll
+
+CliRunner = Callable[..., Any]
+
+
+def _first(url: str, level: str) -> str:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        code = conn.execute(
+            text("select code from units where level = :l order by code limit 1"), {"l": level}
+        ).scalar_one()
+    engine.dispose()
+    return str(code)
+
+
+@pytest.mark.parametrize("role", ["volunteer", "coordinator", "province", "admin"])
+def test_user_add_json_for_each_role(cli: CliRunner, seeded_url: str, role: str) -> None:
+    level = {"volunteer": "village", "coordinator": "commune"}.get(role, "province")
+    unit = _first(seeded_url, level)
+    result = cli("--db", seeded_url, "user", "add", "--role", role, "--unit", unit,
+                 "--name", "Lò Thị Mai", "--json")  # fmt: skip
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    secret_key = "code" if role == "volunteer" else "password"
+    assert set(data) == {"user_id", secret_key}
+    engine = create_engine(seeded_url)
+    with Session(engine) as session:
+        user = session.get(User, data["user_id"])
+        assert user is not None and user.role == role and user.unit_code == unit
+        if role == "volunteer":
+            assert len(data["code"]) == 8 and data["code"].isalnum()
+            assert user.team_id is not None
+            enrolled = enroll(session, data["code"], "laptop")  # H3's enrollment accepts it
+            assert enrolled.user_id == user.id
+        else:
+            assert user.password_hash and user.password_hash.startswith("$argon2")
+            assert data["password"] not in user.password_hash
+    engine.dispose()
+
+
+def test_human_output_prints_the_secret_once(cli: CliRunner, seeded_url: str) -> None:
+    unit = _first(seeded_url, "village")
+    result = cli("--db", seeded_url, "user", "add", "--role", "volunteer", "--unit", unit,
+                 "--name", "Giàng A Páo")  # fmt: skip
+    assert result.code == 0
+    assert result.out.startswith("Mã đăng ký")
+
+
+@pytest.mark.parametrize(
+    ("role", "unit", "needle"),
+    [
+        ("volunteer", "12", "village"),
+        ("coordinator", "12", "commune"),
+        ("province", "UNIT-NOPE", "Unknown unit"),
+        ("chief", "12", "Invalid role"),
+    ],
+)
+def test_user_add_refusals(
+    cli: CliRunner, seeded_url: str, role: str, unit: str, needle: str
+) -> None:
+    result = cli("--db", seeded_url, "user", "add", "--role", role, "--unit", unit,
+                 "--name", "Ai Đó")  # fmt: skip
+    assert result.code == 2
+    assert needle in result.err
+    assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("name", ["", "   ", "a\x00b", "x" * 300])
+def test_user_add_refuses_bad_names(cli: CliRunner, seeded_url: str, name: str) -> None:
+    result = cli("--db", seeded_url, "user", "add", "--role", "province", "--unit", "12",
+                 "--name", name)  # fmt: skip
+    assert result.code == 2
+
+
+def test_device_revoke(cli: CliRunner, seeded_url: str) -> None:
+    engine = create_engine(seeded_url)
+    with Session(engine) as session:
+        device_id = session.scalars(select(Device.id).limit(1)).one()
+    assert cli("--db", seeded_url, "device", "revoke", device_id).code == 0
+    with Session(engine) as session:
+        device = session.get(Device, device_id)
+        assert device is not None and device.revoked_at is not None
+    engine.dispose()
+    missing = cli("--db", seeded_url, "device", "revoke", "no-such-device")
+    assert missing.code == 2 and "Unknown device" in missing.err
