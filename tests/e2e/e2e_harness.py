@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,11 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ServerProcess:
-        """Start (on the same port as before, if any) and wait for `listening on`."""
+        """Start (on the same port as before, if any) and wait until it listens."""
+        return self.launch().wait_ready()
+
+    def launch(self) -> ServerProcess:
+        """Start the process without waiting (it imports and migrates for a few seconds)."""
         env = os.environ | {
             "SYNC_SERVER_DATABASE_URL": self.db_url,
             "SYNC_SERVER_DATA_DIR": str(self.data_dir),
@@ -48,7 +53,11 @@ class ServerProcess:
             text=True,
             env=env,
         )
-        assert self.proc.stdout is not None
+        return self
+
+    def wait_ready(self) -> ServerProcess:
+        """Wait for its `listening on http://HOST:PORT` line."""
+        assert self.proc is not None and self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line.startswith("listening on"):
             self.proc.kill()
@@ -79,6 +88,7 @@ class Worker:
 
     proc: subprocess.Popen[str]
     lines: list[str] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def __post_init__(self) -> None:
@@ -89,6 +99,7 @@ class Worker:
         for line in self.proc.stdout:
             with self.changed:
                 self.lines.append(line.strip())
+                self.times.append(time.monotonic())
                 self.changed.notify_all()
         with self.changed:
             self.lines.append("<eof>")

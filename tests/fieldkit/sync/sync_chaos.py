@@ -37,6 +37,7 @@ class Fault(StrEnum):
     SLOW_REPLY = "slow_reply"  # forward, then hold the answer until the client gives up
     GARBAGE_200 = "garbage_200"  # answer 200 with a body that is not the expected JSON
     OLD_PROTOCOL = "old_protocol"  # forward with the protocol header of an old client
+    HOLD_REPLY = "hold_reply"  # forward, signal `holding`, wait for `release`, then reset
 
 
 @dataclass
@@ -92,6 +93,8 @@ class FaultProxy:
     rules: deque[Rule] = field(default_factory=deque)
     seen: list[Seen] = field(default_factory=list)
     hold_seconds: float = 3.0
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     _sock: socket.socket | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -240,6 +243,11 @@ class FaultProxy:
             return
         if fault is Fault.SLOW_REPLY:
             self._stop.wait(self.hold_seconds)
+            _reset(conn)
+            return
+        if fault is Fault.HOLD_REPLY:
+            self.holding.set()
+            self.release.wait(60)
             _reset(conn)
             return
         conn.sendall(bytes(reply))
