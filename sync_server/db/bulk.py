@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Boolean, Integer, Table, insert
@@ -26,18 +27,27 @@ def _datetime_columns(table: Table) -> frozenset[str]:
 
 
 def _sqlite_rows(table: Table, columns: Sequence[str], rows: list[dict[str, Any]]) -> list[Any]:
-    """Rows as tuples in column order, datetimes as SQLite text."""
+    """Rows as parameter sequences in column order, datetimes as SQLite text."""
+    getter = itemgetter(*columns)
+    if len(columns) == 1:
+        return [(getter(r),) for r in rows]
     stamps = _datetime_columns(table)
-    if not stamps.intersection(columns):
-        return [tuple(r[c] for c in columns) for r in rows]
-    convert = [c in stamps for c in columns]
-    return [
-        tuple(
-            sqlite_datetime(r[c]) if flag and r[c] is not None else r[c]
-            for c, flag in zip(columns, convert, strict=True)
-        )
-        for r in rows
-    ]
+    where = [i for i, c in enumerate(columns) if c in stamps]
+    if not where:
+        return [getter(r) for r in rows]
+    texts: dict[datetime, str] = {}
+    out: list[Any] = []
+    for r in rows:
+        values = list(getter(r))
+        for i in where:
+            value = values[i]
+            if value is not None:
+                text = texts.get(value)
+                if text is None:
+                    text = texts[value] = sqlite_datetime(value)
+                values[i] = text
+        out.append(tuple(values))
+    return out
 
 
 def _pg_array_type(table: Table, column: str) -> str:

@@ -139,16 +139,38 @@ def _check(
     return Checked(mutation, entry=entry, village=village)
 
 
-def entry_row(entry: Entry, village: Unit, device: Device, batch: Batch) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Owner:
+    """The writing device and where one of its entries lives, read once per batch."""
+
+    device_id: str
+    user_id: int
+    village_code: str
+    commune_code: str
+    province_code: str
+
+    @classmethod
+    def of(cls, device: Device, village: Unit) -> Owner:
+        """From the ORM rows."""
+        return cls(
+            device.id,
+            device.user_id,
+            village.code,
+            village.commune_code or "",
+            village.province_code or "",
+        )
+
+
+def entry_row(entry: Entry, owner: Owner, batch: Batch, entry_id: str = "") -> dict[str, Any]:
     """The entries row of a validated entry: the full identity number becomes key + mask."""
     local = entry.assisted_at.astimezone(VIETNAM_TZ)
     return {
-        "id": str(entry.id),
-        "device_id": device.id,
-        "user_id": device.user_id,
-        "village_code": village.code,
-        "commune_code": village.commune_code or "",
-        "province_code": village.province_code or "",
+        "id": entry_id or str(entry.id),
+        "device_id": owner.device_id,
+        "user_id": owner.user_id,
+        "village_code": owner.village_code,
+        "commune_code": owner.commune_code,
+        "province_code": owner.province_code,
         "service": entry.service,
         "outcome": entry.outcome.value,
         "reasons": ",".join(entry.reasons),
@@ -329,7 +351,7 @@ def _apply_again(session: Session, device: Device, checked: Checked, batch: Batc
     old_key = group_of(stored)
     batch.deltas.move(EntryState.of(stored), None)
     stored.counted = False
-    row = entry_row(entry, village, device, batch)
+    row = entry_row(entry, Owner.of(device, village), batch)
     for name in EDITABLE:
         setattr(stored, name, row[name])
     stored.rev += 1
@@ -452,6 +474,7 @@ def ingest_mutations(
     rows: list[dict[str, Any]] = []
     names: dict[str, str] = {}
     mutation_ids: dict[str, int] = {}
+    owners: dict[str, Owner] = {}
     again: list[Checked] = []
     for c in fresh:
         assert c.entry is not None and c.village is not None
@@ -460,7 +483,10 @@ def ingest_mutations(
             again.append(c)
             continue
         known.add(entry_id)
-        rows.append(entry_row(c.entry, c.village, device, batch))
+        owner = owners.get(c.village.code)
+        if owner is None:
+            owner = owners[c.village.code] = Owner.of(device, c.village)
+        rows.append(entry_row(c.entry, owner, batch, entry_id))
         names[entry_id] = c.village.name
         mutation_ids[entry_id] = c.mutation.mutation_id
     if rows:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import json
 import random
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from server_factories import BASE_TIME, entry_data, make_device, make_geography, mutations
@@ -12,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
-from sync_server.db.engine import make_engine, make_sessionmaker
+from sync_server.db.engine import make_engine, make_sessionmaker, migrate
 from sync_server.db.models import Counted, Device, Entry, Tally
 from sync_server.services.ingest import ingest_mutations
 from sync_server.services.recount import recount
@@ -65,42 +68,50 @@ def test_fifty_thousand_entries_recount_clean(session: Session) -> None:
     assert province is not None and 0 < province.achieved <= 9_000
 
 
-def _writer(url: str, device_id: str, village: str, seed: int) -> None:
-    """One server process pushing its device's entries."""
-    engine = make_engine(url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            device = session.get(Device, device_id)
-            assert device is not None
-            _push_all(session, device, _payloads(village, 3_000, seed=seed, citizens=1_500))
-    finally:
-        engine.dispose()
+WRITER = """
+import json, sys
+from fieldkit.domain import wire
+from sync_server.db.engine import make_engine, make_sessionmaker, migrate
+from sync_server.db.models import Device
+from sync_server.services.ingest import ingest_mutations
+
+url, device_id, path = sys.argv[1:]
+with open(path) as f:
+    payloads = json.load(f)
+engine = make_engine(url)
+with make_sessionmaker(engine)() as session:
+    for start in range(0, len(payloads), 500):
+        device = session.get(Device, device_id)
+        batch = [
+            wire.Mutation(mutation_id=start + i + 1, entry=p)
+            for i, p in enumerate(payloads[start : start + 500])
+        ]
+        ingest_mutations(session, device, batch)
+        session.commit()
+engine.dispose()
+"""
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_two_processes_count_each_citizen_once(pg_url: str) -> None:
-    from sync_server.db.engine import migrate
-
+def test_two_processes_count_each_citizen_once(pg_url: str, tmp_path: Path) -> None:
     migrate(pg_url)
     engine = make_engine(pg_url)
     try:
         with make_sessionmaker(engine)() as session:
             geo = make_geography(session)
-            a_village, b_village = (
-                geo.villages[geo.communes[0]][0],
-                geo.villages[geo.communes[1]][0],
-            )
-            a, b = make_device(session, a_village), make_device(session, b_village)
+            villages = [geo.villages[geo.communes[0]][0], geo.villages[geo.communes[1]][0]]
+            devices = [make_device(session, v) for v in villages]
             session.commit()
-            jobs = [(pg_url, a.id, a_village, 1), (pg_url, b.id, b_village, 2)]
-        context = multiprocessing.get_context("spawn")
-        processes = [context.Process(target=_writer, args=job) for job in jobs]
-        for p in processes:
-            p.start()
-        for p in processes:
-            p.join(timeout=300)
-        assert [p.exitcode for p in processes] == [0, 0]
+            commands = []
+            for i, (device, village) in enumerate(zip(devices, villages, strict=True)):
+                path = tmp_path / f"writer{i}.json"
+                path.write_text(json.dumps(_payloads(village, 3_000, seed=i, citizens=1_500)))
+                commands.append([sys.executable, "-c", WRITER, pg_url, device.id, str(path)])
+        writers = [subprocess.Popen(c, stderr=subprocess.PIPE, text=True) for c in commands]
+        for w in writers:
+            _, err = w.communicate(timeout=300)
+            assert w.returncode == 0, err[-2000:]
         with make_sessionmaker(engine)() as session:
             assert session.scalar(select(func.count()).select_from(Entry)) == 6_000
             eligible = (
