@@ -1,0 +1,54 @@
+"""`sync-server import-bundle`: a signed bundle goes through ingest, importing twice is harmless."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from fieldkit.domain import new_entry_id, wire
+from fieldkit.domain.bundle import write_bundle
+from sync_server.db.models import Device, Entry, Team, User
+
+CliRunner = Callable[..., Any]
+
+
+def test_import_bundle_twice(cli: CliRunner, seeded_url: str, tmp_path: Path) -> None:
+    engine = create_engine(seeded_url)
+    with Session(engine) as session:
+        device = session.scalars(select(Device).order_by(Device.id).limit(1)).one()
+        user = session.get(User, device.user_id)
+        assert user is not None and user.team_id is not None
+        team = session.get(Team, user.team_id)
+        assert team is not None
+        village, start = team.village_code, device.last_mutation_id + 1
+        before = session.scalar(select(func.count()).select_from(Entry))
+        device_id, key = device.id, device.token_hash
+    when = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    mutations = [
+        wire.Mutation(
+            mutation_id=start + i,
+            entry={
+                "id": str(new_entry_id()), "village": village, "service": "vneid_level2",
+                "outcome": "success", "assisted_at": when, "full_name": "Lò Văn Minh",
+                "id_number": f"01219{i}012345"[:12], "birth_year": 1990 + i, "sex": "male",
+                "consent": True,
+            },
+        )
+        for i in range(3)
+    ]  # fmt: skip
+    bundle = tmp_path / "laptop.bundle"
+    bundle.write_bytes(write_bundle(device_id, key, mutations))
+    first = cli("--db", seeded_url, "import-bundle", str(bundle))
+    assert first.code == 0, first.err
+    assert "accepted: 3" in first.out
+    second = cli("--db", seeded_url, "import-bundle", str(bundle))
+    assert second.code == 0, second.err
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Entry)) == (before or 0) + 3
+    engine.dispose()
+    assert cli("--db", seeded_url, "recount", "--check").code == 0
