@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sync_chaos
 from e2e_harness import ServerProcess, Worker, integrity, new_laptop, start_worker
-from sync_chaos import VILLAGE_A, VILLAGE_B, make_entry, server_entries
+from sync_chaos import VILLAGE_A, VILLAGE_B, Fault, FaultProxy, make_entry, server_entries
 
 from fieldkit.store import Store
 from fieldkit.sync import sync_once
@@ -99,4 +99,33 @@ def test_kill9_at_random_moments_of_save_and_sync(
         sync_once(store)
         assert store.pending_count() == 0
     assert set(server_entries(server_process.db_url, _device(path))) == local
+    assert sync_chaos.recount_mismatches(server_process.db_url) == []
+
+
+def test_lost_ack_and_cut_batch_between_real_processes(
+    server_process: ServerProcess, tmp_path: Path, workers: list[Worker]
+) -> None:
+    path = new_laptop(server_process.url, server_process.db_url, tmp_path, VILLAGE_A, "Mai Lan")
+    proxy = FaultProxy(upstream_port=server_process.port).start()
+    try:
+        proxy.inject(Fault.LOST_ACK)  # the server commits, the answer never arrives
+        proxy.inject(Fault.DROP_MID_BODY, after=1)  # a later batch is cut in half once
+        args = f"--village {VILLAGE_A} --worker 9 --rounds 2 --per-round 8 --url {proxy.url}"
+        w = start_worker("work", "--db", str(path), *args.split())
+        workers.append(w)
+        assert w.finish() == 0, w.stderr()
+        assert w.lines[-2] == "drained"
+        faults = [s.fault for s in proxy.requests() if s.fault is not None]
+        assert faults == [Fault.LOST_ACK, Fault.DROP_MID_BODY]
+        pushes = proxy.requests()
+        assert pushes[0].body == pushes[1].body  # the lost batch went again, unchanged
+    finally:
+        proxy.close()
+    with Store(path) as store:
+        local = _all_ids(store)
+        assert store.pending_count() == 0
+    assert local == w.saved()
+    on_server = server_entries(server_process.db_url, _device(path))
+    assert set(on_server) == local
+    assert all(rev == 1 for _, rev, _ in on_server.values())
     assert sync_chaos.recount_mismatches(server_process.db_url) == []
