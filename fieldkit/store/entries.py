@@ -131,17 +131,14 @@ def save_entries(conn: Connection, entries: list[Entry], local_key: str) -> list
     """Add new entries and one outbox row each, in the caller's transaction.
 
     This is the hot path of every save, so it runs plain Core statements on a connection: one
-    duplicate check, one counter update and two inserts, no unit-of-work bookkeeping.
+    counter update and two inserts, no unit-of-work bookkeeping. An id that is already stored
+    fails the primary key (IntegrityError); Store.save_entries turns that into a StoreError.
     """
     if not entries:
         return []
     now = datetime.now(UTC)
-    ids = [str(e.id) for e in entries]
     seen: set[str] = set()
-    for chunk in range(0, len(ids), 500):
-        stmt = select(EntryRecord.id).where(EntryRecord.id.in_(ids[chunk : chunk + 500]))
-        seen.update(conn.scalars(stmt))
-    for entry_id in ids:
+    for entry_id in (str(e.id) for e in entries):  # the primary key refuses stored ones
         if entry_id in seen:
             raise StoreError("entry.exists", entry_id=entry_id)
         seen.add(entry_id)
@@ -399,3 +396,13 @@ class SessionLookups:
     def phone_use_count(self, phone: str, exclude_id_number: str | None = None) -> int:
         """See Store.phone_use_count."""
         return phone_use_count(self.session, self.local_key, phone, exclude_id_number)
+
+
+def first_stored(session: Session, entry_ids: list[str]) -> str | None:
+    """The first of these entry ids that is already stored, if any."""
+    for start in range(0, len(entry_ids), 500):
+        chunk = entry_ids[start : start + 500]
+        found = session.scalar(select(EntryRecord.id).where(EntryRecord.id.in_(chunk)).limit(1))
+        if found is not None:
+            return str(found)
+    return None

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldkit.domain import Entry, ServiceInfo
@@ -183,8 +184,15 @@ class Store:
     def save_entries(self, entries: list[Entry]) -> list[SavedEntry]:
         """Save new entries and their outbox rows in one transaction; returns after COMMIT."""
         key = self.local_key
-        with self.engine.begin() as conn:
-            return entries_.save_entries(conn, entries, key)
+        try:
+            with self.engine.begin() as conn:
+                return entries_.save_entries(conn, entries, key)
+        except IntegrityError:
+            with self._read() as session:
+                stored = entries_.first_stored(session, [str(e.id) for e in entries])
+            if stored is None:
+                raise
+            raise StoreError("entry.exists", entry_id=stored) from None
 
     def save_entry(self, entry: Entry) -> SavedEntry:
         """Save one new entry (see save_entries)."""
