@@ -408,6 +408,14 @@ def list_entries(
                 f"{format_datetime(r.assisted_at)}  {r.full_name or '—':<28} {number}  "
                 f"{r.service:<16} {r.outcome.value:<9} {r.status.value}"
             )
+            if r.reject_message:
+                typer.echo(f"    ↳ {r.reject_message}")
+            if r.duplicate_village:
+                when = format_datetime(r.duplicate_at) if r.duplicate_at else "—"
+                place = r.duplicate_village_name or r.duplicate_village
+                typer.echo(
+                    ctx.t(f"    ↳ đã tính tại {place}, {when}", f"    ↳ counted in {place}, {when}")
+                )
         typer.echo(ctx.t(f"{len(rows)}/{total} bản ghi", f"{len(rows)}/{total} entries"))
 
 
@@ -472,6 +480,13 @@ def status(
     typer.echo(ctx.t(f"Đồng bộ lần cuối: {last}", f"Last sync: {last}"))
     if st.last_error:
         typer.echo(ctx.t(f"Lỗi lần trước: {st.last_error}", f"Last error: {st.last_error}"))
+    if st.rejected:
+        typer.echo(
+            ctx.t(
+                "Xem và sửa bản ghi bị từ chối: fieldkit list --rejected",
+                "See and fix rejected entries: fieldkit list --rejected",
+            )
+        )
     for p in st.villages:
         if p.quota is None and p.achieved == 0:
             continue

@@ -130,3 +130,26 @@ def test_subprocess_errors_never_show_a_traceback(fieldkit: Run, home: Path) -> 
     assert broken.code == 1 and "Traceback" not in broken.stderr and broken.stderr.strip()
     settings = fieldkit("status", env={"FIELDKIT_RETENTION_DAYS": "many"})
     assert settings.code == 2 and "Traceback" not in settings.stderr
+
+
+def test_rejected_entries_are_listed_with_the_servers_reason(cli: Run, home: Path) -> None:
+    assert cli(*ADD).code == 0
+    with open_store(home) as store:
+        store.apply_push_response(
+            PushResponse(
+                last_mutation_id=1,
+                results=[
+                    PushItemResult(
+                        mutation_id=1,
+                        status="rejected",
+                        code="village.not_yours",
+                        message="Thôn/ấp 21001-1 không thuộc tổ của bạn.",
+                    )
+                ],
+                server_epoch="epoch-1",
+            )
+        )
+    out = cli("list", "--rejected")
+    assert "rejected" in out.stdout and "không thuộc tổ của bạn" in out.stdout
+    assert "052••••••234" in out.stdout and "052090001234" not in out.stdout
+    assert "fieldkit list --rejected" in cli("status").stdout
