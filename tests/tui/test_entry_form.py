@@ -197,6 +197,7 @@ async def test_reasons_are_saved_for_a_failed_service(store: Store, make_app: Ap
         screen = app.screen
         assert isinstance(screen, EntryFormScreen)
         await fill_valid(screen)
+        await pilot.pause()
         line = screen.query_one("#svc-vneid_level2", ServiceLine)
         line.query_one(Select).value = Outcome.FAILED.value
         await pilot.pause()

@@ -16,7 +16,11 @@ from fieldkit.tui.widgets.form_checkbox import FormCheckbox
 
 
 class ServiceLine(Vertical):
-    """A checkbox, an outcome choice and a reasons list shown only for non-success outcomes."""
+    """A checkbox; its outcome choice and reasons list are built only when first needed.
+
+    Seven services with 17 reasons each would be ~150 widgets to build before the form can
+    take a key; most citizens need one or two services, most of them successful.
+    """
 
     DEFAULT_CSS = """
     ServiceLine {
@@ -49,74 +53,110 @@ class ServiceLine(Vertical):
         super().__init__(id=id)
         self.code = code
         self.set_reactive(ServiceLine.lang, lang)
+        self.ticked = False
+        self.outcome = Outcome.SUCCESS
+        self.reasons: list[Reason] = []
+        self._outcome_select: Select[str] | None = None
+        self._reason_list: SelectionList[str] | None = None
 
     def compose(self) -> ComposeResult:
-        """A checkbox and outcome on one row, the reasons under them."""
+        """Only the checkbox at first."""
         with Horizontal():
             yield FormCheckbox(service_label(self.code, self.lang), id="tick", compact=True)
-            yield Select(
-                self._outcome_options(),
-                value=Outcome.SUCCESS.value,
-                allow_blank=False,
-                id="outcome",
-                compact=True,
-            )
-        yield SelectionList[str](*self._reason_options(set()), id="reasons", compact=True)
+
+    # -- building on demand ---------------------------------------------------------------
 
     def _outcome_options(self) -> list[tuple[str, str]]:
         return [(outcome_text(o, self.lang), o.value) for o in Outcome]
 
-    def _reason_options(self, selected: set[str]) -> list[tuple[str, str, bool]]:
-        return [(reason_text(r, self.lang), r.value, r.value in selected) for r in Reason]
+    def _reason_options(self) -> list[tuple[str, str, bool]]:
+        chosen = set(self.reasons)
+        return [(reason_text(r, self.lang), r.value, r in chosen) for r in Reason]
+
+    def _ensure_outcome(self) -> None:
+        if self._outcome_select is None:
+            self._outcome_select = Select(
+                self._outcome_options(),
+                value=self.outcome.value,
+                allow_blank=False,
+                id="outcome",
+                compact=True,
+            )
+            self.query_one(Horizontal).mount(self._outcome_select)
+
+    def _ensure_reasons(self) -> None:
+        if self._reason_list is None:
+            self._reason_list = SelectionList[str](
+                *self._reason_options(), id="reasons", compact=True
+            )
+            self.mount(self._reason_list)
+
+    def _sync(self) -> None:
+        if self.ticked:
+            self._ensure_outcome()
+        if self.ticked and self.outcome is not Outcome.SUCCESS:
+            self._ensure_reasons()
+        self.set_class(self.ticked, "-ticked")
+        self.set_class(self.outcome is not Outcome.SUCCESS, "-needs-reasons")
+
+    # -- events ---------------------------------------------------------------------------
+
+    @on(Checkbox.Changed)
+    def _ticked(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self.ticked = event.value
+        self._sync()
+        self.post_message(self.Changed(self))
+
+    @on(Select.Changed)
+    def _outcome_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.outcome = Outcome(str(event.value))
+        self._sync()
+        self.post_message(self.Changed(self))
+
+    @on(SelectionList.SelectedChanged)
+    def _reasons_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
+        event.stop()
+        self.reasons = [Reason(str(v)) for v in event.selection_list.selected]
+        self.post_message(self.Changed(self))
 
     def watch_lang(self) -> None:
         """Relabel everything, keeping the choices."""
         if not self.is_mounted:
             return
         self.query_one("#tick", Checkbox).label = service_label(self.code, self.lang)
-        outcome = self.query_one("#outcome", Select)
-        value = outcome.value
-        outcome.set_options(self._outcome_options())
-        outcome.value = value
-        reasons = self.query_one("#reasons", SelectionList)
-        selected = {str(v) for v in reasons.selected}
-        highlighted = reasons.highlighted
-        reasons.clear_options()
-        reasons.add_options(self._reason_options(selected))
-        reasons.highlighted = highlighted
+        if self._outcome_select is not None:
+            with self.prevent(Select.Changed):
+                self._outcome_select.set_options(self._outcome_options())
+                self._outcome_select.value = self.outcome.value
+        if self._reason_list is not None:
+            highlighted = self._reason_list.highlighted
+            with self.prevent(SelectionList.SelectedChanged):
+                self._reason_list.clear_options()
+                self._reason_list.add_options(self._reason_options())
+            self._reason_list.highlighted = highlighted
 
-    def _sync_classes(self) -> None:
-        ticked = self.query_one("#tick", Checkbox).value
-        outcome = self.query_one("#outcome", Select).value
-        self.set_class(ticked, "-ticked")
-        self.set_class(outcome != Outcome.SUCCESS.value, "-needs-reasons")
-
-    @on(Checkbox.Changed)
-    @on(Select.Changed)
-    @on(SelectionList.SelectedChanged)
-    def _changed(self, event: Message) -> None:
-        event.stop()
-        self._sync_classes()
-        self.post_message(self.Changed(self))
+    # -- model ----------------------------------------------------------------------------
 
     def to_model(self) -> ServiceChoice | None:
         """The choice, or None when the service is not ticked."""
-        if not self.query_one("#tick", Checkbox).value:
+        if not self.ticked:
             return None
-        outcome = Outcome(str(self.query_one("#outcome", Select).value))
-        reasons: list[Reason] = []
-        if outcome is not Outcome.SUCCESS:
-            reasons = [Reason(str(v)) for v in self.query_one("#reasons", SelectionList).selected]
-        return ServiceChoice(self.code, outcome, reasons)
+        reasons = list(self.reasons) if self.outcome is not Outcome.SUCCESS else []
+        return ServiceChoice(self.code, self.outcome, reasons)
 
     def load_model(self, choice: ServiceChoice | None) -> None:
         """Show a choice (None clears the line)."""
+        self.ticked = choice is not None
+        self.outcome = choice.outcome if choice is not None else Outcome.SUCCESS
+        self.reasons = list(choice.reasons) if choice is not None else []
         with self.prevent(Checkbox.Changed, Select.Changed, SelectionList.SelectedChanged):
-            self.query_one("#tick", Checkbox).value = choice is not None
-            outcome = choice.outcome if choice is not None else Outcome.SUCCESS
-            self.query_one("#outcome", Select).value = outcome.value
-            reasons = self.query_one("#reasons", SelectionList)
-            reasons.deselect_all()
-            for reason in choice.reasons if choice is not None else []:
-                reasons.select(reason.value)
-        self._sync_classes()
+            self.query_one("#tick", Checkbox).value = self.ticked
+            if self._outcome_select is not None:
+                self._outcome_select.value = self.outcome.value
+            if self._reason_list is not None:
+                self._reason_list.deselect_all()
+                for reason in self.reasons:
+                    self._reason_list.select(reason.value)
+        self._sync()
