@@ -193,8 +193,6 @@ def _move_quotas(session: Session, old: str, new: str) -> None:
 
 def _recount_if_available(session: Session) -> None:
     """Re-attributed entries change village tallies: rebuild them from the entries."""
-    try:
-        from sync_server.services import recount
-    except ImportError:  # pragma: no cover - H1's module not installed
-        return
-    recount.recount(session, fix=True)
+    from sync_server.services.recount import recount
+
+    recount(session, fix=True)

@@ -37,7 +37,7 @@ def test_every_entry_is_valid(entries: list[DemoEntry]) -> None:
 
 
 def test_identity_numbers_agree_with_birth_year_and_sex(entries: list[DemoEntry]) -> None:
-    prefixes = Counter()
+    prefixes: Counter[str] = Counter()
     for item in entries:
         data = item.data
         decoded = decode_id_number(data["id_number"])
