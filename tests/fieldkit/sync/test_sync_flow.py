@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 import sync_chaos
 from sync_chaos import VILLAGE_A, VILLAGE_B, Served, make_entry, server_entries
@@ -12,6 +14,8 @@ from fieldkit.domain import is_masked
 from fieldkit.store import EntryFilter, EntryQuery, EntryStatus
 from fieldkit.sync import RetryPolicy, SyncError, reachable, sync_once
 from fieldkit.sync.transport import make_client
+from sync_server.api.app import create_app
+from sync_server.settings import get_settings
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05)
 
@@ -150,3 +154,17 @@ def test_unreachable_server_keeps_everything(served: Served) -> None:
     assert len(sleeps) == 2
     assert store.pending_count() == 1
     assert reachable(served.url) and not reachable("http://127.0.0.1:9", timeout=0.5)
+
+
+def test_batch_too_large_for_the_server_is_split(served: Served, tmp_path: Path) -> None:
+    small = get_settings(database_url=served.db_url, data_dir=tmp_path, max_body_bytes=3000)
+    strict = sync_chaos.ServerThread(create_app(small)).start()
+    try:
+        store = served.laptop(VILLAGE_A)
+        saved = store.save_entries([make_entry(VILLAGE_A) for _ in range(20)])
+        with httpx.Client(base_url=strict.url) as client:
+            report = sync_once(store, client=client, batch_size=20)
+    finally:
+        strict.stop()
+    assert report.accepted == 20 and report.batches > 1
+    assert set(server_entries(served.db_url)) == {str(s.entry_id) for s in saved}
