@@ -95,7 +95,7 @@ def make_app(home: Path) -> AppFactory:
     """Build an app on the temp home with injected settings and a fixed clock."""
 
     def factory(**kwargs: object) -> FieldkitApp:
-        settings = ClientSettings(home=home, lang=str(kwargs.pop("lang", "vi")))  # type: ignore[arg-type]
+        settings = ClientSettings(home=home, lang=str(kwargs.pop("lang", "vi")))
         kwargs.setdefault("clock", lambda: datetime.now(UTC))
         return FieldkitApp(settings, check_seconds=3600, **kwargs)  # type: ignore[arg-type]
 
@@ -125,6 +125,16 @@ async def unlock(pilot: Pilot[None], pin: str = PIN) -> None:
 def anyio_backend() -> str:
     """Run the async tests on asyncio (Textual's loop)."""
     return "asyncio"
+
+
+def focused_id(app: FieldkitApp) -> str | None:
+    """The id of the focused widget (a function, so mypy does not narrow app.focused)."""
+    return app.focused.id if app.focused is not None else None
+
+
+def top_screen(app: FieldkitApp) -> object:
+    """The active screen (a function, so mypy does not narrow app.screen)."""
+    return app.screen
 
 
 async def type_text(pilot: Pilot[None], text: str) -> None:

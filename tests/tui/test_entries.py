@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import Input, Static, Tabs
 
 from fieldkit.domain import Sex, wire
-from fieldkit.store import EntryFilter, EntryStatus, Store
+from fieldkit.store import EntryFilter, EntryQuery, EntryStatus, Store
 from fieldkit.tui.screens.detail import DetailScreen
 from fieldkit.tui.screens.entries import PAGE_SIZE, EntriesScreen
 from fieldkit.tui.screens.entry_form import EntryFormScreen
@@ -152,10 +152,8 @@ async def test_fix_a_rejected_entry_puts_it_back_in_the_outbox(
         assert app.status is not None and app.status.rejected == 0 and app.status.pending == 1
 
 
-def store_query(filter_: EntryFilter) -> object:
+def store_query(filter_: EntryFilter) -> EntryQuery:
     """A query for one filter."""
-    from fieldkit.store import EntryQuery
-
     return EntryQuery(filter=filter_)
 
 

@@ -12,7 +12,7 @@ from fieldkit.tui.screens.home import HomeScreen
 from fieldkit.tui.screens.warnings import WarningsScreen
 from fieldkit.tui.widgets.problem_list import ProblemList
 from fieldkit.tui.widgets.service_line import ServiceLine
-from tests.tui.conftest import VILLAGE, AppFactory, settle, type_text
+from tests.tui.conftest import VILLAGE, AppFactory, focused_id, settle, top_screen, type_text
 
 pytestmark = pytest.mark.anyio
 
@@ -49,7 +49,7 @@ async def test_keyboard_only_fast_path_saves_after_commit(
         await pilot.press("tab", "tab", "space")  # its outcome stays "success"; tick the 2nd
         for _ in range(5 + 2):  # the 2nd's outcome, the other five services
             await pilot.press("tab")
-        assert app.focused is screen.query_one("#consent", Checkbox)
+        assert focused_id(app) == "consent"
         await pilot.press("space", "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, EntryFormScreen), "no warnings: saved without a dialog"
@@ -63,7 +63,7 @@ async def test_keyboard_only_fast_path_saves_after_commit(
         assert rows[0].visit_id is not None and rows[0].visit_id == rows[1].visit_id
         # The form is clear for the next citizen, the cursor back in the name.
         assert screen.query_one("#full_name", Input).value == ""
-        assert app.focused is screen.query_one("#full_name", Input)
+        assert focused_id(app) == "full_name"
         assert screen.query_one(ProblemList).problems == []
 
 
@@ -98,7 +98,7 @@ async def test_errors_block_saving_and_are_explained(store: Store, make_app: App
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert all_entries(store) == []
-        assert app.focused is screen.query_one("#full_name", Input)
+        assert focused_id(app) == "full_name"
 
 
 async def fill_valid(screen: EntryFormScreen, pilot_pause: object = None) -> None:
@@ -133,13 +133,13 @@ async def test_warnings_must_be_confirmed(store: Store, make_app: AppFactory) ->
         assert isinstance(app.screen, WarningsScreen)
         await pilot.press("escape")  # go back and fix
         await settle(pilot)
-        assert app.screen is screen and all_entries(store) == []
+        assert top_screen(app) is screen and all_entries(store) == []
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, WarningsScreen)
         await pilot.press("enter")  # save anyway
         await settle(pilot)
-        assert app.screen is screen
+        assert top_screen(app) is screen
         assert all_entries(store) == ["Trần Thị Bích"]
         # Same citizen and service again: "already helped on this laptop".
         await fill_valid(screen)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Static
 
+from fieldkit.domain import Sex
 from fieldkit.settings import ClientSettings
 from fieldkit.store import Store, create_profile
 from fieldkit.sync import enroll
@@ -93,13 +95,10 @@ def enrolled_store(tmp_path: Path, db_url: str, port: int) -> Store:
 async def test_offline_then_online_sync(tmp_path: Path, world: tuple[str, int]) -> None:
     db_url, port = world
     store = enrolled_store(tmp_path, db_url, port)
-    store.save_entries(
-        [
-            make_entry(
-                "Võ Thị Mai", "052195001234", birth_year=1995, sex="female", at=now()
-            ).model_copy(update={"village": VILLAGE})  # type: ignore[arg-type]
-        ]
+    entry = make_entry(
+        "Võ Thị Mai", "052195001234", birth_year=1995, sex=Sex.FEMALE, at=datetime.now(UTC)
     )
+    store.save_entries([entry.model_copy(update={"village": VILLAGE})])
     app = FieldkitApp(ClientSettings(home=tmp_path / "home"), store=store, check_seconds=3600)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -135,10 +134,3 @@ async def test_offline_then_online_sync(tmp_path: Path, world: tuple[str, int]) 
             assert "1/40" in str(bar.render()) and "2,5 %" in str(bar.render())
         finally:
             server.stop()
-
-
-def now():  # type: ignore[no-untyped-def]
-    """The real current time (the server refuses entries from the future)."""
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
