@@ -233,7 +233,7 @@ class Tally(Base):
     youth: Mapped[int] = mapped_column(Integer, default=0)
     non_youth: Mapped[int] = mapped_column(Integer, default=0)
 
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class Counted(Base):
@@ -247,7 +247,7 @@ class Counted(Base):
     entry_id: Mapped[str] = mapped_column(String(36))
     assisted_at: Mapped[datetime]
 
-    __table_args__ = {"sqlite_with_rowid": False}  # one B-tree: the claim is the key
+    __table_args__ = ({"sqlite_with_rowid": False},)  # one B-tree: the claim is the key
 
 
 class Conflict(Base):

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select, true, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -146,78 +146,91 @@ def apply_deltas(session: Session, deltas: TallyDeltas) -> list[NewChange]:
     return out
 
 
-def _units(session: Session, unit_code: str | None, subtree: bool) -> dict[str, Unit]:
-    """The units a tally read covers, by code."""
-    query = select(Unit)
+def _unit_filter(unit_code: str | None, subtree: bool) -> ColumnElement[bool]:
+    """Which units a tally read covers."""
     if unit_code is None:
-        if not subtree:
-            query = query.where(Unit.level == "province")
-    elif subtree:
-        query = query.where(
-            or_(
-                Unit.code == unit_code,
-                Unit.province_code == unit_code,
-                Unit.commune_code == unit_code,
-            )
+        return true() if subtree else Unit.level == "province"
+    if not subtree:
+        return Unit.code == unit_code
+    return or_(
+        Unit.code == unit_code, Unit.province_code == unit_code, Unit.commune_code == unit_code
+    )
+
+
+def _tally_query(unit_code: str | None, period: str | None, subtree: bool) -> Select[Any]:
+    """One query: every (unit, service, period) with a tally or a quota, joined to both."""
+    covered = _unit_filter(unit_code, subtree)
+    keys = union(
+        select(Tally.unit_code, Tally.service, Tally.period)
+        .join(Unit, Unit.code == Tally.unit_code)
+        .where(covered, *([Tally.period == period] if period is not None else [])),
+        select(Quota.unit_code, Quota.service, Quota.period)
+        .join(Unit, Unit.code == Quota.unit_code)
+        .where(covered, *([Quota.period == period] if period is not None else [])),
+    ).subquery("keys")
+    k = keys.c
+    t = Tally.__table__.c
+    rank = case(*((Unit.level == level, n) for level, n in LEVEL_ORDER.items()), else_=9)
+    return (
+        select(k.unit_code, Unit.name, Unit.level, k.service, k.period, Quota.target)
+        .add_columns(*(t[name] for name in COUNTS))
+        .select_from(keys)
+        .join(Unit, Unit.code == k.unit_code)
+        .outerjoin(
+            Tally,
+            and_(Tally.unit_code == k.unit_code, Tally.service == k.service)
+            & (Tally.period == k.period),
         )
-    else:
-        query = query.where(Unit.code == unit_code)
-    return {u.code: u for u in session.scalars(query)}
+        .outerjoin(
+            Quota,
+            and_(Quota.unit_code == k.unit_code, Quota.service == k.service)
+            & (Quota.period == k.period),
+        )
+        .order_by(rank, k.unit_code, k.service, k.period)
+    )
+
+
+_ROW_FIELDS = frozenset(wire.TallyRow.model_fields)
+
+
+def _trusted_row(values: dict[str, Any]) -> wire.TallyRow:
+    """A TallyRow from database values, built the way model_construct does but ~3× faster."""
+    row = wire.TallyRow.__new__(wire.TallyRow)
+    object.__setattr__(row, "__dict__", values)
+    object.__setattr__(row, "__pydantic_fields_set__", set(_ROW_FIELDS))
+    object.__setattr__(row, "__pydantic_extra__", None)
+    object.__setattr__(row, "__pydantic_private__", None)
+    return row
 
 
 def read_tally(
     session: Session, unit_code: str | None, period: str | None, subtree: bool = True
 ) -> list[wire.TallyRow]:
     """Tallies with quotas and percentages for a unit (and its subtree), never scanning entries."""
-    units = _units(session, unit_code, subtree)
-    if not units:
-        return []
-    codes = list(units)
-    filters_t: list[ColumnElement[bool]] = [Tally.unit_code.in_(codes)]
-    filters_q: list[ColumnElement[bool]] = [Quota.unit_code.in_(codes)]
-    if period is not None:
-        filters_t.append(Tally.period == period)
-        filters_q.append(Quota.period == period)
-    t = Tally.__table__.c
-    counts: dict[TallyKey, tuple[int, ...]] = {
-        (r[0], r[1], r[2]): tuple(r[3:])
-        for r in session.execute(
-            select(t.unit_code, t.service, t.period, *(t[name] for name in COUNTS)).where(
-                *filters_t
-            )
-        )
-    }
-    quotas: dict[TallyKey, int] = {
-        (r[0], r[1], r[2]): r[3]
-        for r in session.execute(
-            select(Quota.unit_code, Quota.service, Quota.period, Quota.target).where(*filters_q)
-        )
-    }
+    levels = {level.value: level for level in wire.UnitLevel}
     rows: list[wire.TallyRow] = []
-    zero = (0,) * len(COUNTS)
-    for key in set(counts) | set(quotas):
-        unit = units[key[0]]
-        values = counts.get(key, zero)
-        quota = quotas.get(key)
-        achieved = values[0]
+    for r in session.execute(_tally_query(unit_code, period, subtree)):
+        quota = r[5]
+        achieved = r[6] or 0
         rows.append(
-            wire.TallyRow.model_construct(
-                unit_code=key[0],
-                unit_name=unit.name,
-                level=wire.UnitLevel(unit.level),
-                service=key[1],
-                period=key[2],
-                quota=quota,
-                achieved=achieved,
-                percentage=round(100.0 * achieved / quota, 1) if quota else None,
-                pending=values[1],
-                approved=values[2],
-                rejected=values[3],
-                youth=values[4],
-                non_youth=values[5],
+            _trusted_row(
+                {
+                    "unit_code": r[0],
+                    "unit_name": r[1],
+                    "level": levels.get(r[2]),
+                    "service": r[3],
+                    "period": r[4],
+                    "quota": quota,
+                    "achieved": achieved,
+                    "percentage": round(100.0 * achieved / quota, 1) if quota else None,
+                    "pending": r[7] or 0,
+                    "approved": r[8] or 0,
+                    "rejected": r[9] or 0,
+                    "youth": r[10] or 0,
+                    "non_youth": r[11] or 0,
+                }
             )
         )
-    rows.sort(key=lambda r: (LEVEL_ORDER.get(str(r.level), 9), r.unit_code, r.service, r.period))
     return rows
 
 
