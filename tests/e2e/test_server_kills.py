@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,19 +97,58 @@ def test_server_kill9_under_four_concurrent_clients(
         spare.log = spare.data_dir / "server.log"
         spare.launch()
     proxy = FaultProxy(upstream_port=server.port).start()
+    serving = [server]
+
+    def fail_over() -> None:
+        spare = spares[len(serving) - 1]
+        spare.wait_ready()
+        serving[-1].kill9()  # other requests die mid-flight with the process
+        proxy.upstream_port = spare.port
+        serving.append(spare)
+
     try:
-        _run_and_kill(server, spares, proxy, tmp_path)
+        _exercise(server.db_url, proxy, tmp_path, [fail_over, fail_over])
+        assert integrity(sync_chaos.sqlite_path(server.db_url)) == "ok"
     finally:
         proxy.close()
         for spare in spares:
             spare.stop()
+    _recount_check(server.db_url)
 
 
-def _run_and_kill(
-    server: ServerProcess, spares: list[ServerProcess], proxy: FaultProxy, tmp_path: Path
+@pytest.mark.postgres
+def test_two_servers_on_postgresql_one_killed(pg_url: str, tmp_path: Path) -> None:
+    sync_chaos.migrate_world(pg_url)
+    servers = [ServerProcess(pg_url, tmp_path / f"server{n}") for n in (1, 2)]
+    for server in servers:
+        server.data_dir.mkdir()
+        server.log = server.data_dir / "server.log"
+        server.launch()
+    for server in servers:
+        server.wait_ready()
+    proxy = FaultProxy(upstream_port=servers[0].port)
+    proxy.upstream_ports = [s.port for s in servers]  # a load balancer in front of both
+    proxy.start()
+
+    def kill_one() -> None:
+        servers[0].kill9()
+        proxy.upstream_ports = [servers[1].port]
+
+    try:
+        _exercise(pg_url, proxy, tmp_path, [kill_one])
+    finally:
+        proxy.close()
+        for server in servers:
+            server.stop()
+    _recount_check(pg_url)
+
+
+def _exercise(
+    db_url: str, proxy: FaultProxy, tmp_path: Path, kills: list[Callable[[], None]]
 ) -> None:
+    """Four laptops save and sync through the proxy while `kills` strike; then check all."""
     laptops = [
-        Laptop(new_laptop(proxy.url, server.db_url, tmp_path, village, name), village)
+        Laptop(new_laptop(proxy.url, db_url, tmp_path, village, name), village)
         for village, name in LAPTOPS
     ]
     restarted = threading.Event()
@@ -116,23 +156,19 @@ def _run_and_kill(
     for thread in threads:
         thread.start()
     laptops[0].wait_syncs(1)
-    serving = server
-    for spare in spares:
-        spare.wait_ready()
+    for kill in kills:
         # Catch a request the server has answered (a push: committed), kill it, drop the answer.
         proxy.holding.clear()
         proxy.release.clear()
         proxy.inject(Fault.HOLD_REPLY, path="/sync/")
         assert proxy.holding.wait(60)
-        serving.kill9()  # other requests die mid-flight with the process
-        proxy.upstream_port = spare.port
+        kill()
         proxy.release.set()
-        serving = spare
     restarted.set()
     for thread in threads:
         thread.join(timeout=120)
         assert not thread.is_alive()
-    assert sum(lap.retries for lap in laptops) >= len(spares)  # the kills were felt
+    assert sum(lap.retries for lap in laptops) >= len(kills)  # the kills were felt
 
     total = 0
     for lap in laptops:
@@ -144,18 +180,20 @@ def _run_and_kill(
             rows = store.query_entries(EntryQuery(limit=1000))
             local = {str(r.id) for r in rows}
             assert lap.saved == local
-            on_server = server_entries(server.db_url, store.profile.device_id)
+            on_server = server_entries(db_url, store.profile.device_id)
             assert set(on_server) == local  # every entry, and nothing else
             for row in rows:  # the laptop's view agrees with the server's
                 counted = on_server[str(row.id)][2]
                 expected = EntryStatus.ACKED if counted else EntryStatus.DUPLICATE
                 assert row.status is expected, (row.id, row.status, counted)
             total += len(local)
-    assert len(server_entries(server.db_url)) == total
-    assert integrity(sync_chaos.sqlite_path(server.db_url)) == "ok"
-    serving.stop()
+    assert len(server_entries(db_url)) == total
+
+
+def _recount_check(db_url: str) -> None:
+    """`sync-server recount --check` exits 0: tallies agree with a recount from raw entries."""
     check = subprocess.run(
-        [sys.executable, "-m", "sync_server.cli", "--db", server.db_url, "recount", "--check"],
+        [sys.executable, "-m", "sync_server.cli", "--db", db_url, "recount", "--check"],
         capture_output=True,
         text=True,
         timeout=60,

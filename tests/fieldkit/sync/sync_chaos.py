@@ -93,6 +93,9 @@ class FaultProxy:
     rules: deque[Rule] = field(default_factory=deque)
     seen: list[Seen] = field(default_factory=list)
     hold_seconds: float = 3.0
+    upstream_ports: list[int] = field(default_factory=list)
+    """When set, connections go round-robin to these ports (several servers, one database)."""
+    _turn: int = 0
     holding: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     _sock: socket.socket | None = None
@@ -159,6 +162,14 @@ class FaultProxy:
                     return fault
         return None
 
+    def _upstream(self) -> socket.socket:
+        """A connection to the upstream server (round-robin when several are set)."""
+        with self._lock:
+            ports = list(self.upstream_ports) or [self.upstream_port]
+            port = ports[self._turn % len(ports)]
+            self._turn += 1
+        return socket.create_connection((self.upstream_host, port))
+
     def _accept(self) -> None:
         assert self._sock is not None
         while not self._stop.is_set():
@@ -205,7 +216,7 @@ class FaultProxy:
             _recv_exact(conn, buf, min(want, end + 4 + length))
             part = bytes(buf[end + 4 : want])
             self._record(method, path, b"", fault)
-            up = socket.create_connection((self.upstream_host, self.upstream_port))
+            up = self._upstream()
             up.sendall(new_head + part)
             _reset(up)
             _reset(conn)
@@ -232,7 +243,7 @@ class FaultProxy:
             )
             conn.close()
             return
-        up = socket.create_connection((self.upstream_host, self.upstream_port))
+        up = self._upstream()
         up.sendall(new_head + body)
         reply = bytearray()
         while chunk := up.recv(65536):
