@@ -1,0 +1,166 @@
+"""Setting up: init, seed, units, users, devices and quotas."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import make_url
+
+from fieldkit.domain import period_of
+from fieldkit.domain.formatting import format_number
+from sync_server.cli.app import (
+    LEVEL_VI,
+    CliError,
+    app,
+    context_of,
+    device_app,
+    print_json,
+    quota_app,
+    read_file,
+    render_table,
+    user_app,
+)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Tạo / nâng cấp cơ sở dữ liệu / create or upgrade the database."""
+    context = context_of(ctx)
+    context.engine()
+    shown = make_url(context.url).render_as_string(hide_password=True)
+    typer.echo(f"Cơ sở dữ liệu đã sẵn sàng / Database ready: {shown}")
+
+
+@app.command()
+def seed(
+    ctx: typer.Context,
+    province: Annotated[str, typer.Option("--province", help="Mã tỉnh, ví dụ 52 (Gia Lai)")],
+    demo_entries: Annotated[int, typer.Option("--demo-entries", min=0, max=5_000_000)] = 0,
+    seed_value: Annotated[int, typer.Option("--seed", min=0, max=2**31)] = 1,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Gieo dữ liệu mẫu một tỉnh / seed a province (units, teams, quotas, demo entries)."""
+    from seed.geography import load_province
+    from seed.loader import seed_province
+
+    load_province(province)  # unknown codes fail before the database is touched
+    with context_of(ctx).session() as session:
+        report = seed_province(session, province, seed_value, demo_entries)
+    if as_json:
+        print_json(asdict(report))
+        return
+    n = format_number
+    typer.echo(
+        f"Đã gieo dữ liệu {report.province_name} ({report.province_code}): "
+        f"{n(report.communes)} xã/phường, {n(report.villages)} thôn/tổ, {n(report.teams)} tổ "
+        f"công nghệ số, {n(report.volunteers)} tình nguyện viên, {n(report.quotas)} chỉ tiêu."
+    )
+    if report.entries:
+        parts = ", ".join(f"{k}: {n(v)}" for k, v in sorted(report.entries.items()))
+        typer.echo(f"Mục mẫu / demo entries: {parts}.")
+    typer.echo(f"Thời gian / took {report.seconds:.1f} s".replace(".", ","))
+
+
+@app.command()
+def units(
+    ctx: typer.Context,
+    parent: Annotated[str | None, typer.Option("--parent", help="Mã đơn vị cha")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Liệt kê đơn vị / list units (provinces, or the children of --parent)."""
+    from sync_server.services.units import list_units
+
+    with context_of(ctx).session() as session:
+        rows = list_units(session, parent)
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    table = [
+        [r.code, r.name, LEVEL_VI.get(r.level.value, r.level.value), "đã giải thể" * r.retired]
+        for r in rows
+    ]
+    typer.echo(render_table(["Mã", "Tên", "Cấp", ""], table, set()))
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Option("--role", help="volunteer|coordinator|province|admin")],
+    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị")],
+    name: Annotated[str, typer.Option("--name", help="Họ tên")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Thêm người dùng / add a user; prints an enrollment code or an initial password."""
+    from sync_server.services.users import add_user
+
+    with context_of(ctx).session() as session:
+        added = add_user(session, role, unit, name)
+    if as_json:
+        key, value = ("code", added.code) if added.code else ("password", added.password)
+        print_json({"user_id": added.user_id, key: value})
+    elif added.code:
+        typer.echo(f"Mã đăng ký (dùng một lần) / enrollment code: {added.code}")
+    else:
+        typer.echo(f"Mật khẩu ban đầu / initial password: {added.password}")
+
+
+@device_app.command("revoke")
+def device_revoke(ctx: typer.Context, device_id: Annotated[str, typer.Argument()]) -> None:
+    """Thu hồi thiết bị / revoke a device so its token stops working."""
+    from sync_server.db.models import Device
+
+    with context_of(ctx).session() as session:
+        device = session.get(Device, device_id)
+        if device is None:
+            raise CliError(f"Không có thiết bị {device_id!r} / Unknown device {device_id!r}")
+        try:
+            from sync_server.services.devices import revoke
+        except ImportError:  # pragma: no cover - H3's module is optional
+            device.revoked_at = device.revoked_at or datetime.now(UTC)
+        else:
+            revoke(session, device_id)
+    typer.echo(f"Đã thu hồi thiết bị / device revoked: {device_id}")
+
+
+@quota_app.command("set")
+def quota_set(
+    ctx: typer.Context,
+    unit: Annotated[str, typer.Option("--unit")],
+    service: Annotated[str, typer.Option("--service")],
+    target: Annotated[str, typer.Option("--target")],
+    period: Annotated[str | None, typer.Option("--period", help="Năm, mặc định năm nay")] = None,
+) -> None:
+    """Đặt chỉ tiêu / set one quota."""
+    from sync_server.services.quotas import set_quota
+
+    text = target.strip().replace(".", "")
+    if not text.isascii() or not text.isdigit() or len(text) > 12:
+        raise CliError(
+            f"Chỉ tiêu phải là số nguyên ≥ 0 / target must be a whole number: {target!r}"
+        )
+    chosen = period or period_of(datetime.now(UTC))
+    with context_of(ctx).session() as session:
+        row = set_quota(session, unit, service, chosen, int(text))
+    typer.echo(
+        f"Chỉ tiêu / quota {row.unit_code} {row.service} {row.period}: {format_number(row.target)}"
+    )
+
+
+@quota_app.command("import")
+def quota_import(ctx: typer.Context, file: Annotated[Path, typer.Argument()]) -> None:
+    """Nhập chỉ tiêu từ CSV / import quotas (columns unit_code,service,period,target)."""
+    from sync_server.services.quotas import import_quotas, read_quota_csv
+
+    rows = read_quota_csv(read_file(file))
+    with context_of(ctx).session() as session:
+        errors = import_quotas(session, rows)
+    saved = len(rows) - len(errors)
+    typer.echo(f"Đã lưu {format_number(saved)} dòng / saved {saved} rows.")
+    for error in errors:
+        typer.echo(str(error), err=True)
+    if errors:
+        raise CliError(f"{len(errors)} dòng bị từ chối / {len(errors)} rows refused")

