@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import Subquery, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import Counted, Entry, Tally
-from sync_server.services.changes import lock_writers
-from sync_server.services.tally import COUNTS, TallyKey
+from sync_server.db.models import Counted, Entry, Tally, Unit
+from sync_server.services.changes import NewChange, lock_writers, record_changes
+from sync_server.services.tally import COUNTS, PUBLISHED_LEVELS, TallyKey
 
 ELIGIBLE = and_(Entry.outcome == "success", Entry.review_status != "rejected")
 
@@ -215,4 +215,32 @@ def recount(session: Session, fix: bool = False) -> list[Mismatch]:
             )
     if fix and mismatches:
         _fix(session, ranked, expected)
+        changed = {
+            key for key in set(expected) | set(stored) if expected.get(key) != stored.get(key)
+        }
+        _publish(session, changed, expected)
     return mismatches
+
+
+def _publish(
+    session: Session, changed: set[TallyKey], expected: dict[TallyKey, tuple[int, ...]]
+) -> None:
+    """Tell devices about village and commune tallies the fix rewrote."""
+    if not changed:
+        return
+    codes = sorted({key[0] for key in changed})
+    query = select(Unit.code, Unit.level).where(Unit.code.in_(codes))
+    levels = {code: level for code, level in session.execute(query)}
+    zero = (0,) * len(COUNTS)
+    out = [
+        NewChange(
+            "tally",
+            "|".join(key),
+            key[0],
+            {"unit_code": key[0], "service": key[1], "period": key[2]}
+            | dict(zip(COUNTS, expected.get(key, zero), strict=True)),
+        )
+        for key in sorted(changed)
+        if levels.get(key[0]) in PUBLISHED_LEVELS
+    ]
+    record_changes(session, out)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from server_factories import entry_data, make_device, make_geography, minutes, mutations
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
-from sync_server.db.models import Entry, Quota, Tally
+from sync_server.db.models import ChangeLog, Entry, Quota, Tally
 from sync_server.services.ingest import ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.tally import read_tally
@@ -66,5 +66,10 @@ def test_recount_finds_and_fixes_drift(session: Session, damage: str) -> None:
     recount(session, fix=True)
     session.commit()
     assert recount(session) == []
+    if damage == "tally":  # devices hear about the repaired village tally
+        latest = session.scalars(
+            select(ChangeLog).where(ChangeLog.kind == "tally").order_by(ChangeLog.seq.desc())
+        ).first()
+        assert latest is not None and latest.scope == village and latest.data["achieved"] == 3
     row = read_tally(session, village, "2026", subtree=False)[0]
     assert row.achieved == 3
