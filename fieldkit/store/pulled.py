@@ -10,7 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import DEFAULT_SERVICES, ServiceInfo
-from fieldkit.domain.wire import Change, ChangeKind, PullResponse, TallyRow, VillageInfo
+from fieldkit.domain.wire import (
+    Change,
+    ChangeKind,
+    PullResponse,
+    QuotaRead,
+    TallyRow,
+    VillageInfo,
+)
 from fieldkit.store.entries import sync_state
 from fieldkit.store.models import (
     ConflictRow,
@@ -155,6 +162,17 @@ def tallies(session: Session) -> list[TallyRow]:
     for data in pulled_data(session, ChangeKind.TALLY.value):
         try:
             rows.append(TallyRow.model_validate(data))
+        except ValidationError:
+            continue
+    return rows
+
+
+def quotas(session: Session) -> list[QuotaRead]:
+    """The last synced quotas of the volunteer's village and commune."""
+    rows: list[QuotaRead] = []
+    for data in pulled_data(session, ChangeKind.QUOTA.value):
+        try:
+            rows.append(QuotaRead.model_validate(data))
         except ValidationError:
             continue
     return rows

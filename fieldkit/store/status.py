@@ -11,7 +11,7 @@ from fieldkit.domain import VIETNAM_TZ, Outcome, period_of
 from fieldkit.domain.wire import VillageInfo
 from fieldkit.store.entries import sync_state
 from fieldkit.store.models import EntryRecord
-from fieldkit.store.pulled import services, tallies
+from fieldkit.store.pulled import quotas, services, tallies
 from fieldkit.store.records import EntryStatus, StoreStatus, VillageProgress
 
 
@@ -50,19 +50,23 @@ def village_progress(
     """One row per team village and quota-counting service for the current period."""
     period = period_of(now or datetime.now(UTC))
     synced = {(t.unit_code, t.service, t.period): t for t in tallies(session)}
+    # A quota change carries the current target; a tally row only the target of its time.
+    targets = {(q.unit_code, q.service, q.period): q.target for q in quotas(session)}
     local = _local_unsynced(session, period)
     rows: list[VillageProgress] = []
     counted = [s for s in services(session) if s.counts_toward_quota and s.active]
     for village in villages:
         for service in counted:
-            tally = synced.get((village.code, service.code, period))
+            key = (village.code, service.code, period)
+            tally = synced.get(key)
+            quota = targets.get(key, tally.quota if tally else None)
             rows.append(
                 VillageProgress(
                     village=village.code,
                     village_name=village.name,
                     service=service.code,
                     period=period,
-                    quota=tally.quota if tally else None,
+                    quota=quota,
                     achieved_synced=tally.achieved if tally else 0,
                     local_unsynced=local.get((village.code, service.code), 0),
                 )

@@ -19,6 +19,7 @@ from fieldkit.domain.wire import (
     Mutation,
     PullResponse,
     PushResponse,
+    QuotaRead,
     TallyRow,
     VillageInfo,
 )
@@ -326,6 +327,11 @@ class Store:
         """The last synced tallies of the volunteer's village and commune."""
         with self._read() as session:
             return pulled.tallies(session)
+
+    def quotas(self) -> list[QuotaRead]:
+        """The last synced quotas of the volunteer's village and commune."""
+        with self._read() as session:
+            return pulled.quotas(session)
 
     def villages(self) -> list[VillageInfo]:
         """The team's villages, with names updated from pulled villages."""

@@ -309,3 +309,22 @@ def test_retention_also_drops_conflicts_of_erased_entries(store: Store) -> None:
     assert store.erase_expired(30) == 1
     with store._read() as session:
         assert list(session.scalars(select(ConflictRow))) == []
+
+
+def test_pulled_quotas_set_the_village_target(store: Store) -> None:
+    period = _period()
+    quota = {"unit_code": VILLAGE, "service": "vneid_level2", "period": period, "target": 40}
+    store.save_entry(make_entry())
+    store.apply_pull_page(
+        page([Change(seq=1, kind="quota", key=f"{VILLAGE}:vneid_level2:{period}", data=quota)], 1)
+    )
+    level2 = {(p.village, p.service): p for p in store.status().villages}[(VILLAGE, "vneid_level2")]
+    assert (level2.quota, level2.achieved) == (40, 1)
+    assert level2.percentage == pytest.approx(2.5)
+    assert [q.target for q in store.quotas()] == [40]
+    newer = {**quota, "target": 50}
+    store.apply_pull_page(
+        page([Change(seq=2, kind="quota", key=f"{VILLAGE}:vneid_level2:{period}", data=newer)], 2)
+    )
+    level2 = {(p.village, p.service): p for p in store.status().villages}[(VILLAGE, "vneid_level2")]
+    assert level2.quota == 50
