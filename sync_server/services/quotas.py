@@ -147,7 +147,7 @@ def set_quotas(session: Session, rows: Iterable[tuple[str, str, str, int]]) -> i
     return len(changes)
 
 
-def import_quotas(session: Session, rows: Iterable[Mapping[str, str]]) -> list[RowError]:
+def import_quotas(session: Session, rows: Iterable[Mapping[str, str | None]]) -> list[RowError]:
     """Save every good row; report every bad one (row numbers count the header as 1)."""
     errors: list[RowError] = []
     good: dict[tuple[str, str, str], wire.QuotaWrite] = {}
@@ -177,7 +177,7 @@ def import_quotas(session: Session, rows: Iterable[Mapping[str, str]]) -> list[R
     return errors
 
 
-def read_quota_csv(data: bytes) -> list[dict[str, str]]:
+def read_quota_csv(data: bytes) -> list[dict[str, str | None]]:
     """Rows of a quota CSV (UTF-8, optional BOM, comma or semicolon); QuotaFileError if unusable."""
     if len(data) > MAX_CSV_BYTES:
         raise QuotaFileError("Tệp quá lớn / File too large")
