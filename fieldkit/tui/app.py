@@ -35,6 +35,11 @@ if TYPE_CHECKING:
 Clock = Callable[[], datetime]
 
 
+def both(key: str, **params: object) -> tuple[str, str]:
+    """A catalogue label in Vietnamese and English, to show in whichever is chosen later."""
+    return tr(key, "vi", **params), tr(key, "en", **params)
+
+
 def explain(error: BaseException, lang: str) -> str:
     """A worker's failure in plain words (never a traceback)."""
     message = getattr(error, "message", None)
@@ -64,8 +69,8 @@ class FieldkitApp(App[None]):
     """The open profile's counts and quota progress."""
     today: reactive[int] = reactive(0)
     """Entries recorded today."""
-    sync_text: reactive[str] = reactive("")
-    """What the running or last sync said."""
+    sync_note: reactive[tuple[str, str]] = reactive(("", ""))
+    """What the running or last sync said, in Vietnamese and English."""
     syncing: reactive[bool] = reactive(False)
     """Whether a sync is running."""
 
@@ -186,16 +191,16 @@ class FieldkitApp(App[None]):
         """Lock when nobody touched the laptop for the configured minutes."""
         idle = self.monotonic() - self.last_activity
         if self.store is not None and idle >= self.settings.idle_lock_minutes * 60:
-            self.action_lock()
+            self.action_lock(idle=True)
 
-    def action_lock(self) -> None:
-        """Hide everything behind the PIN screen of the open profile."""
+    def action_lock(self, idle: bool = False) -> None:
+        """Hide everything behind the PIN screen of the open profile (F9, or when idle)."""
         from fieldkit.tui.screens.unlock import UnlockScreen
 
         if self.store is None or self.locked:
             return
         self.locked = True
-        self.push_screen(UnlockScreen([], locked=self.store))
+        self.push_screen(UnlockScreen([], locked=self.store, idle=idle))
 
     def unlocked(self) -> None:
         """The PIN was right: back to where the volunteer was."""
@@ -267,7 +272,7 @@ class FieldkitApp(App[None]):
         if self.store is None or self.locked or self.syncing:
             return
         self.syncing = True
-        self.sync_text = tr("sync.running", self.ui_lang)
+        self.sync_note = both("sync.running")
         self.run_sync()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
@@ -288,25 +293,26 @@ class FieldkitApp(App[None]):
             store.record_sync(error=exc.message("vi"))
             raise
         store.record_sync()
-        text = tr("sync.done", self.ui_lang, pushed=report.pushed, pulled=report.pulled)
+        texts = both("sync.done", pushed=report.pushed, pulled=report.pulled)
         if report.rejected or report.duplicates:
-            text = report.summary(self.ui_lang)
-        self.post_message(SyncFinished(SyncOutcome(ok=True, text=text)))
+            texts = (report.summary("vi"), report.summary("en"))
+        self.post_message(SyncFinished(SyncOutcome(ok=True, texts=texts)))
 
     @on(SyncProgressed)
     def _sync_progressed(self, message: SyncProgressed) -> None:
-        self.sync_text = tr("sync.progress", self.ui_lang, done=message.done, total=message.total)
+        self.sync_note = both("sync.progress", done=message.done, total=message.total)
 
     @on(SyncFinished)
     def _sync_finished(self, message: SyncFinished) -> None:
         self.syncing = False
-        self.sync_text = message.outcome.text
+        self.sync_note = message.outcome.texts
+        text = message.outcome.text(self.ui_lang)
         if message.outcome.ok:
             self.online = True
-            self.notify(message.outcome.text, timeout=4, markup=False)
+            self.notify(text, timeout=4, markup=False)
         else:
             self.notify(
-                message.outcome.text,
+                text,
                 title=tr("sync.failed", self.ui_lang),
                 severity="error",
                 timeout=8,
@@ -325,7 +331,8 @@ class FieldkitApp(App[None]):
         if event.worker.group == "sync":
             if getattr(error, "code", None) == "unreachable":
                 self.online = False
-            self.post_message(SyncFinished(SyncOutcome(ok=False, text=text)))
+            texts = (explain(error, "vi"), explain(error, "en"))
+            self.post_message(SyncFinished(SyncOutcome(ok=False, texts=texts)))
         elif event.worker.group == "connection":
             self.online = False
         elif event.worker.group == "demo":

@@ -71,6 +71,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "unlock.pin": ("Mã PIN", "PIN"),
     "unlock.wrong": ("Mã PIN không đúng.", "Wrong PIN."),
     "unlock.checking": ("Đang kiểm tra…", "Checking…"),
+    "unlock.locked_now": (
+        "Máy đã khóa. Nhập mã PIN để mở.",
+        "Locked. Enter the PIN to open.",
+    ),
     "unlock.locked": (
         "Máy đã tự khóa sau {minutes} phút không dùng.",
         "Locked after {minutes} idle minutes.",

@@ -45,7 +45,11 @@ class SyncOutcome:
     """What one sync did, in words the volunteer can read."""
 
     ok: bool
-    text: str
+    texts: tuple[str, str]
+
+    def text(self, lang: str) -> str:
+        """The text in the user's language."""
+        return self.texts[1] if lang == "en" else self.texts[0]
 
 
 class SyncFinished(Message):

@@ -148,4 +148,4 @@ def static_text(widget: Static) -> str:
 
     console = Console(width=200, record=True, file=io.StringIO(), color_system=None)
     console.print(widget.content)
-    return console.export_text()
+    return console.export_text().rstrip("\n")

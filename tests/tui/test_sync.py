@@ -124,6 +124,12 @@ async def test_offline_then_online_sync(tmp_path: Path, world: tuple[str, int]) 
             assert app.status.last_sync_at is not None
             said = static_text(screen.query_one("#sync-text", Static))
             assert said.startswith("Đồng bộ xong: gửi 1")
+            await pilot.press("f2")  # what the last sync said follows the language
+            await pilot.pause()
+            said = static_text(screen.query_one("#sync-text", Static))
+            assert said.startswith("Sync done: sent 1")
+            await pilot.press("f2")
+            await pilot.pause()
             bar = level2_bar(screen)
             assert bar.achieved == 1
             if bar.quota is None:

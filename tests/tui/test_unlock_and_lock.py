@@ -11,7 +11,14 @@ from fieldkit.store import Store, create_profile
 from fieldkit.tui.screens.home import HomeScreen
 from fieldkit.tui.screens.unlock import UnlockScreen
 from fieldkit.tui.screens.welcome import WelcomeScreen
-from tests.tui.conftest import CLOSED_SERVER, AppFactory, enroll_response, settle, unlock
+from tests.tui.conftest import (
+    CLOSED_SERVER,
+    AppFactory,
+    enroll_response,
+    settle,
+    static_text,
+    unlock,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -82,6 +89,8 @@ async def test_locks_after_idle_minutes_and_unlocks_with_pin(
         assert isinstance(app.screen, UnlockScreen)
         # Nothing personal behind the lock: the locked screen has no profile list.
         assert not app.screen.query("#profiles")
+        title = static_text(app.screen.query_one("#unlock-title", Static))
+        assert title == "Máy đã tự khóa sau 10 phút không dùng."
         await pilot.press("n")  # home's "new entry" key does nothing while locked
         await pilot.press("backspace")
         await unlock(pilot, "1111")

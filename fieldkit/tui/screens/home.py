@@ -68,18 +68,20 @@ class HomeScreen(FieldkitScreen):
         self.watch(app, "status", self._show_status)
         self.watch(app, "today", self._show_status)
         self.watch(app, "online", self._show_online)
-        self.watch(app, "sync_text", self._show_sync_text)
+        self.watch(app, "sync_note", self._show_sync_text)
 
     def apply_language(self, lang: str) -> None:
         """Relabel everything."""
         self.query_one(ConnectionBadge).lang = lang
         self._show_status()
+        self._show_sync_text()
 
     def _show_online(self) -> None:
         self.query_one(ConnectionBadge).online = self.fk().online
 
     def _show_sync_text(self) -> None:
-        self.query_one("#sync-text", Static).update(self.fk().sync_text)
+        vi, en = self.fk().sync_note
+        self.query_one("#sync-text", Static).update(en if self.fk().ui_lang == "en" else vi)
 
     def _show_status(self) -> None:
         app = self.fk()

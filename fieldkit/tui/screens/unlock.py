@@ -45,10 +45,13 @@ class UnlockScreen(FieldkitScreen):
     class WrongPin(Message):
         """The PIN was wrong."""
 
-    def __init__(self, profiles: list[ProfileChoice], *, locked: Store | None = None) -> None:
+    def __init__(
+        self, profiles: list[ProfileChoice], *, locked: Store | None = None, idle: bool = False
+    ) -> None:
         super().__init__()
         self.profiles = profiles
         self.locked_store = locked
+        self.idle = idle
 
     def compose(self) -> ComposeResult:
         """The profile list (unless locked to one) and the PIN input."""
@@ -77,7 +80,7 @@ class UnlockScreen(FieldkitScreen):
         title = tr("unlock.title", lang)
         if self.locked_store is not None:
             minutes = self.fk().settings.idle_lock_minutes
-            title = tr("unlock.locked", lang, minutes=minutes)
+            title = tr("unlock.locked" if self.idle else "unlock.locked_now", lang, minutes=minutes)
         self.query_one("#unlock-title", Static).update(title)
         self.query_one("#lbl-pin", Label).update(tr("unlock.pin", lang))
 
