@@ -132,10 +132,6 @@ async def test_offline_then_online_sync(tmp_path: Path, world: tuple[str, int]) 
             await pilot.pause()
             bar = level2_bar(screen)
             assert bar.achieved == 1
-            if bar.quota is None:
-                # The server sends quotas as "quota" changes; fieldkit.store's progress reads
-                # only tally.quota (reported to H4).
-                pytest.xfail("store: pulled quota changes are not merged into village progress")
             assert bar.quota == 40
             assert "1/40" in str(bar.render()) and "2,5 %" in str(bar.render())
         finally:
