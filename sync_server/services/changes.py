@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
-from sync_server.db.models import CHANGE_SEQ, ChangeLog, Counter, Device, Team, Unit, User
+from sync_server.db.models import CHANGE_SEQ, Base, ChangeLog, Counter, Device, Team, Unit, User
 from sync_server.services.secrets import server_epoch
 
 EVERYONE = "*"
@@ -54,8 +54,8 @@ def record_changes(session: Session, changes: list[NewChange]) -> list[int]:
         raise RuntimeError("the database is not initialised (run sync-server init)")
     first = last - len(changes) + 1
     seqs = list(range(first, last + 1))
-    session.execute(
-        insert(ChangeLog),
+    session.connection().execute(
+        insert(Base.metadata.tables["change_log"]),
         [
             {"seq": seq, "kind": c.kind, "key": c.key, "scope": c.scope, "data": c.data}
             for seq, c in zip(seqs, changes, strict=True)

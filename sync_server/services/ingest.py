@@ -454,8 +454,8 @@ def ingest_mutations(
         raise LookupError(f"unknown device {device.id}")
     ordered, new_last = _sequence(mutations, last)
     batch = Batch(secret=server_secret(session), now=datetime.now(UTC))
-    codes = {m.entry.get("village") for m in ordered}
-    village_codes = [c for c in codes if isinstance(c, str) and len(c) <= 20]
+    raw = (m.entry.get("village") for m in ordered)
+    village_codes = list({c for c in raw if isinstance(c, str) and len(c) <= 20})
     villages = {
         u.code: u
         for u in session.scalars(

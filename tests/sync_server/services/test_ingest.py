@@ -82,6 +82,9 @@ def test_invalid_and_foreign_items_are_rejected_per_item(session: Session) -> No
         {"id": "not-a-uuid", "hostile": "<script>"},
         entry_data(mine, 6, id_number="12345"),
         entry_data(mine, 7),
+        entry_data(mine, 8) | {"village": ["21000-1"], "id": 12},
+        entry_data(mine, 9, note="OTP 123456"),
+        entry_data(mine, 10, full_name="x" * 5000, assisted_at="yesterday"),
     ]
     resp = ingest_mutations(session, device, mutations(payloads))
     session.commit()
@@ -94,7 +97,10 @@ def test_invalid_and_foreign_items_are_rejected_per_item(session: Session) -> No
     assert statuses[5][0] == "rejected"
     assert statuses[6] == ("rejected", "id_number.length")
     assert statuses[7] == ("accepted", None)
-    assert resp.last_mutation_id == 8  # rejections never block the queue
+    assert statuses[8][0] == statuses[10][0] == "rejected"
+    assert statuses[9] == ("rejected", "note.otp")
+    assert resp.last_mutation_id == 11  # rejections never block the queue
+    assert session.scalar(select(func.count()).select_from(Entry)) == 2
     assert all(r.message for r in resp.results if r.status == "rejected")
     assert "Thôn/ấp" in (resp.results[2].message or "")
     # a resend after a lost response still reports the rejections
