@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -196,8 +197,9 @@ def test_devices_converge_with_the_server(rig: Rig) -> None:
     run_state_machine_as_test(
         make_machine(rig),
         settings=settings(
-            max_examples=5,
-            stateful_step_count=15,
+            # FIELDKIT_SM_EXAMPLES=200 for a deep run; the suite keeps it small.
+            max_examples=int(os.environ.get("FIELDKIT_SM_EXAMPLES", "5")),
+            stateful_step_count=int(os.environ.get("FIELDKIT_SM_STEPS", "15")),
             deadline=None,
             database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
