@@ -30,7 +30,7 @@ from sync_server.services.dedupe import (
     status_change,
 )
 from sync_server.services.secrets import server_epoch, server_secret
-from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas
+from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas, trusted
 
 EDITABLE = (
     "village_code", "commune_code", "province_code", "service", "outcome", "reasons",
@@ -296,23 +296,23 @@ def _new_results(rows: list[dict[str, Any]], ids: dict[str, int], batch: Batch) 
     """Statuses of the entries inserted by this batch, without reading them back."""
     for row in rows:
         mutation_id = ids[row["id"]]
-        item = wire.PushItemResult.model_construct(
-            mutation_id=mutation_id,
-            entry_id=row["id"],
-            status=wire.ItemStatus.ACCEPTED,
-            code=None,
-            message=None,
-            duplicate_of=None,
-            rev=row["rev"],
-        )
+        values: dict[str, Any] = {
+            "mutation_id": mutation_id,
+            "entry_id": row["id"],
+            "status": wire.ItemStatus.ACCEPTED,
+            "code": None,
+            "message": None,
+            "duplicate_of": None,
+            "rev": row["rev"],
+        }
         if not row["counted"] and row["outcome"] == "success":
             holder = batch.holders.get((row["citizen_key"], row["service"], row["period"]))
             if holder is not None:
-                item.status = wire.ItemStatus.DUPLICATE
-                item.code = "entry.duplicate"
-                item.message = holder.message_vi
-                item.duplicate_of = holder.duplicate_of()
-        batch.results[mutation_id] = item
+                values["status"] = wire.ItemStatus.DUPLICATE
+                values["code"] = "entry.duplicate"
+                values["message"] = holder.message_vi
+                values["duplicate_of"] = holder.duplicate_of()
+        batch.results[mutation_id] = trusted(wire.PushItemResult, values)
 
 
 def _apply_again(session: Session, device: Device, checked: Checked, batch: Batch) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, case, or_, select, true, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ PUBLISHED_LEVELS = ("village", "commune")
 
 TallyKey = tuple[str, str, str]
 """(unit code, service, period)."""
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -190,17 +192,18 @@ def _tally_query(unit_code: str | None, period: str | None, subtree: bool) -> Se
     )
 
 
-_ROW_FIELDS = frozenset(wire.TallyRow.model_fields)
+def trusted(model: type[M], values: dict[str, Any]) -> M:
+    """A model from values the server made itself (all fields given), skipping validation.
 
-
-def _trusted_row(values: dict[str, Any]) -> wire.TallyRow:
-    """A TallyRow from database values, built the way model_construct does but ~3× faster."""
-    row = wire.TallyRow.__new__(wire.TallyRow)
-    object.__setattr__(row, "__dict__", values)
-    object.__setattr__(row, "__pydantic_fields_set__", set(_ROW_FIELDS))
-    object.__setattr__(row, "__pydantic_extra__", None)
-    object.__setattr__(row, "__pydantic_private__", None)
-    return row
+    The same as model_construct, about three times faster, for the thousands of rows a
+    province's tally or a push response holds.
+    """
+    item = model.__new__(model)
+    object.__setattr__(item, "__dict__", values)
+    object.__setattr__(item, "__pydantic_fields_set__", set(values))
+    object.__setattr__(item, "__pydantic_extra__", None)
+    object.__setattr__(item, "__pydantic_private__", None)
+    return item
 
 
 def read_tally(
@@ -213,7 +216,8 @@ def read_tally(
         quota = r[5]
         achieved = r[6] or 0
         rows.append(
-            _trusted_row(
+            trusted(
+                wire.TallyRow,
                 {
                     "unit_code": r[0],
                     "unit_name": r[1],
@@ -228,7 +232,7 @@ def read_tally(
                     "rejected": r[9] or 0,
                     "youth": r[10] or 0,
                     "non_youth": r[11] or 0,
-                }
+                },
             )
         )
     return rows
