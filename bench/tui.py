@@ -57,6 +57,9 @@ def measure_launch(report: Report, home: Path, quick: bool, stored: int) -> None
         "unlock_to_home_s": "  PIN + Enter → home screen (argon2)",
         "n_to_form_s": "  'n' → form, name field focused",
         "cpu_to_form_s": "  CPU time of the app process until the form (less load-sensitive)",
+        "cpu_imported_s": "    CPU: python + imports",
+        "cpu_unlock_ready_s": "    CPU: … until the PIN field is ready",
+        "cpu_home_s": "    CPU: … until home (after PIN)",
     }
     for part, label in parts.items():
         report.add(f"{label} (median)", median([r[part] for r in results]), "s")

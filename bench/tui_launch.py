@@ -17,6 +17,12 @@ from pathlib import Path
 SPAWNED = float(sys.argv[2])
 
 
+def cpu() -> float:
+    """CPU seconds this process (all threads) has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def since_spawn() -> float:
     """Seconds since the parent started this process (wall clock, same machine)."""
     return time.time() - SPAWNED
@@ -42,7 +48,7 @@ async def main() -> dict[str, float]:
     from fieldkit.tui.screens.entry_form import EntryFormScreen
     from fieldkit.tui.screens.home import HomeScreen
 
-    timings = {"imported_s": since_spawn()}
+    timings = {"imported_s": since_spawn(), "cpu_imported_s": cpu()}
     app = FieldkitApp(ClientSettings(home=Path(sys.argv[1])))
 
     def focused_id() -> str | None:
@@ -51,10 +57,12 @@ async def main() -> dict[str, float]:
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: focused_id() == "pin", "the PIN field")
         timings["unlock_ready_s"] = since_spawn()
+        timings["cpu_unlock_ready_s"] = cpu()
         typed = time.monotonic()
         await pilot.press(*sys.argv[3], "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "the home screen")
         timings["unlock_to_home_s"] = time.monotonic() - typed
+        timings["cpu_home_s"] = cpu()
         pressed = time.monotonic()
         await pilot.press("n")
         await wait_for(
@@ -72,8 +80,7 @@ async def main() -> dict[str, float]:
             timings["unlock_ready_s"] + timings["unlock_to_home_s"] + timings["n_to_form_s"]
         )
         timings["wall_to_form_s"] = since_spawn()
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        timings["cpu_to_form_s"] = usage.ru_utime + usage.ru_stime
+        timings["cpu_to_form_s"] = cpu()
     return timings
 
 
