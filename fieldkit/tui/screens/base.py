@@ -77,13 +77,16 @@ FOCUS_KEYS: list[Binding] = [
 ]
 
 
-def key(keys: str, action: str, binding_id: str, *, show: bool = True) -> Binding:
+def key(
+    keys: str, action: str, binding_id: str, *, show: bool = True, priority: bool = False
+) -> Binding:
     """A binding whose footer text comes from the catalogue ('key.<id>')."""
     return Binding(
         keys,
         action,
         tr(f"key.{binding_id}", "vi"),
         show=show,
+        priority=priority,
         id=binding_id,
         tooltip=tr(f"key.{binding_id}", "vi"),
     )

@@ -39,7 +39,7 @@ class EntriesScreen(FieldkitScreen):
     """A search box, filter tabs and one page of entries; Enter opens an entry."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        key("ctrl+f", "focus_search", "search"),
+        key("ctrl+f", "focus_search", "search", priority=True),
         key("f4", "next_filter", "filter"),
         key("f7", "prev_page", "prev_page"),
         key("f8", "next_page", "next_page"),
@@ -61,6 +61,7 @@ class EntriesScreen(FieldkitScreen):
         self.rows: list[EntryRow] = []
         self.total = 0
         self.generation = 0
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         """Search, filters, the table and a paging line."""
@@ -120,12 +121,15 @@ class EntriesScreen(FieldkitScreen):
             return
         self.rows = message.rows
         self.total = message.total
+        self.loaded = True
         self.query_one("#table", EntryTable).show_rows(message.rows)
         self._show_page_line()
 
     def _show_page_line(self) -> None:
         lang = self.fk().ui_lang
-        if not self.total:
+        if not self.loaded:
+            text = tr("home.loading", lang)
+        elif not self.total:
             text = tr("list.empty", lang)
         else:
             first = self.query_state.offset + 1

@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from fieldkit.store import EntryRow
 
 # Cell widths that keep all six columns inside 80 columns.
-NAME_WIDTH = 20
-SERVICE_WIDTH = 16
-OUTCOME_WIDTH = 12
+NAME_WIDTH = 16
+SERVICE_WIDTH = 12
+OUTCOME_WIDTH = 10
 
 
 def clip(text: str, width: int) -> str:
@@ -44,7 +44,7 @@ class EntryTable(DataTable[str]):
     """
 
     def __init__(self, *, lang: str = "vi", id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True, cell_padding=0)
         self.lang = lang
 
     def on_mount(self) -> None:
@@ -53,21 +53,21 @@ class EntryTable(DataTable[str]):
 
     def _add_columns(self) -> None:
         for key in COLUMNS:
-            self.add_column(tr(key, self.lang), key=key)
+            self.add_column(" " + tr(key, self.lang), key=key)
 
     def show_rows(self, rows: Sequence[EntryRow]) -> None:
         """Replace the shown page (at most a page of rows, so this stays cheap)."""
         self.clear()
         for row in rows:
-            self.add_row(
+            cells = (
                 row.assisted_at.astimezone(VIETNAM_TZ).strftime("%d/%m %H:%M"),
                 clip(row.full_name, NAME_WIDTH),
                 row.id_number,
                 clip(service_label(row.service, self.lang), SERVICE_WIDTH),
                 clip(outcome_text(row.outcome, self.lang), OUTCOME_WIDTH),
                 status_text(row, self.lang),
-                key=str(row.id),
             )
+            self.add_row(*(" " + cell for cell in cells), key=str(row.id))
 
     def relabel(self, lang: str, rows: Sequence[EntryRow]) -> None:
         """Rebuild the headers and the page in another language."""
