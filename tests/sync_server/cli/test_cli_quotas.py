@@ -108,12 +108,3 @@ def test_quota_set_and_its_refusals(cli: CliRunner, seeded_url: str) -> None:
         result = cli("--db", seeded_url, "quota", "set", *args)
         assert result.code == 2, args
         assert "Traceback" not in result.err
-
-
-def test_the_shipped_sample_imports_cleanly(cli: CliRunner, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
-    assert cli("--db", url, "seed", "--province", "52").code == 0
-    sample = Path(__file__).parents[3] / "seed" / "samples" / "quotas-gia-lai-2026.csv"
-    result = cli("--db", url, "quota", "import", str(sample))
-    assert result.code == 0, result.err
-    assert result.out.startswith("Đã lưu")

@@ -45,6 +45,10 @@ def test_seed_gia_lai_by_subprocess_and_again_duplicates_nothing(
     assert again.code == 0, again.err
     assert _rows(url, count_sql) == before
     assert proc("--db", url, "recount", "--check").code == 0
+    sample = Path(__file__).parents[3] / "seed" / "samples" / "quotas-gia-lai-2026.csv"
+    imported = proc("--db", url, "quota", "import", str(sample))
+    assert imported.code == 0, imported.err
+    assert imported.out.startswith("Đã lưu")
 
 
 def test_another_province_and_its_villages(cli: CliRunner, tmp_path: Path) -> None:
