@@ -162,8 +162,8 @@ class EntriesScreen(FieldkitScreen):
             self._requery(filter=value, offset=0)
 
     def action_focus_search(self) -> None:
-        """Type to search."""
-        self.query_one("#search", Input).focus()
+        """Type to search (focus moves now, before the next typed key is routed)."""
+        self.set_focus(self.query_one("#search", Input))
 
     def action_next_filter(self) -> None:
         """Cycle through the filters."""
