@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from fieldkit.domain import VIETNAM_TZ, Problem, mask_id_number
 from fieldkit.domain.formatting import format_datetime, format_number, format_percent
@@ -94,8 +95,9 @@ def failures(ctx: Context) -> Iterator[None]:
         raise typer.Exit(130) from None
     except BrokenPipeError:  # `fieldkit list | head`: the reader went away, nothing to say
         raise typer.Exit(EXIT_FAILURE) from None
-    except sqlite3.Error as exc:
-        typer.echo(ctx.t(f"Lỗi cơ sở dữ liệu: {exc}", f"Database error: {exc}"), err=True)
+    except (sqlite3.Error, SQLAlchemyError) as exc:
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        typer.echo(ctx.t(f"Lỗi cơ sở dữ liệu: {detail}", f"Database error: {detail}"), err=True)
         raise typer.Exit(EXIT_FAILURE) from None
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""

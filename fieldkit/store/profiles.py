@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from fieldkit.domain import fold
 from fieldkit.domain.wire import EnrollResponse
@@ -121,7 +124,23 @@ def open_store(home: Path, profile: str | None = None) -> Store:
         chosen = check_profile_name(profile)
         if chosen not in {p.name for p in profiles}:
             raise StoreError("profile.unknown", name=chosen, names=names or "—")
-    store = Store(profile_path(home, chosen))
-    _ = store.profile  # fail now, not later, if the profile row is missing
+    try:
+        store = Store(profile_path(home, chosen))
+    except (SQLAlchemyError, sqlite3.Error) as exc:
+        raise StoreError("profile.unreadable", name=chosen, detail=_detail(exc)) from exc
+    try:
+        _ = store.profile  # fail now, not later, if the profile row is missing
+    except (SQLAlchemyError, sqlite3.Error) as exc:
+        store.close()
+        raise StoreError("profile.unreadable", name=chosen, detail=_detail(exc)) from exc
+    except StoreError:
+        store.close()
+        raise
     _mark_used(home, chosen)
     return store
+
+
+def _detail(exc: BaseException) -> str:
+    """The database's own words, without SQLAlchemy's framing."""
+    original = getattr(exc, "orig", None) or exc
+    return str(original).splitlines()[0][:200]

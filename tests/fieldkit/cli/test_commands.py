@@ -153,3 +153,14 @@ def test_rejected_entries_are_listed_with_the_servers_reason(cli: Run, home: Pat
     assert "rejected" in out.stdout and "không thuộc tổ của bạn" in out.stdout
     assert "052••••••234" in out.stdout and "052090001234" not in out.stdout
     assert "fieldkit list --rejected" in cli("status").stdout
+
+
+def test_a_corrupt_database_is_named_not_dumped(cli: Run, home: Path) -> None:
+    db = home / "profiles" / "le-thi-dao" / "fieldkit.sqlite3"
+    for suffix in ("-wal", "-shm"):
+        db.with_name(db.name + suffix).unlink(missing_ok=True)
+    db.write_bytes(b"\x00garbage" * 1000)
+    out = cli("list")
+    assert out.code == 1
+    assert "le-thi-dao" in out.stderr and "not a database" in out.stderr
+    assert "sqlalche.me" not in out.stderr and "Traceback" not in out.stderr
