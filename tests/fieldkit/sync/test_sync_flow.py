@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import sync_chaos
 from sync_chaos import VILLAGE_A, VILLAGE_B, Served, make_entry, server_entries
 
 from fieldkit.domain import is_masked
-from fieldkit.store import EntryFilter, EntryQuery, EntryStatus
+from fieldkit.store import EntryFilter, EntryQuery, EntryStatus, Store
 from fieldkit.sync import RetryPolicy, SyncError, reachable, sync_once
 from fieldkit.sync.transport import make_client
 from sync_server.api.app import create_app
@@ -168,3 +169,34 @@ def test_batch_too_large_for_the_server_is_split(served: Served, tmp_path: Path)
         strict.stop()
     assert report.accepted == 20 and report.batches > 1
     assert set(server_entries(served.db_url)) == {str(s.entry_id) for s in saved}
+
+
+def test_two_syncs_of_one_laptop_at_once_and_saving_meanwhile(served: Served) -> None:
+    first = served.laptop(VILLAGE_A)
+    second = Store(first.path)  # the TUI's background sync and `fieldkit sync` in a terminal
+    saved = first.save_entries([make_entry(VILLAGE_A) for _ in range(40)])
+    errors: list[BaseException] = []
+    go = threading.Barrier(3)
+
+    def run(store: Store) -> None:
+        go.wait()
+        try:
+            sync_once(store, batch_size=4)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in (first, second)]
+    for thread in threads:
+        thread.start()
+    go.wait()
+    more = [first.save_entries([make_entry(VILLAGE_A)])[0] for _ in range(10)]
+    for thread in threads:
+        thread.join()
+    second.close()
+    assert errors == []
+    sync_once(first)
+    assert first.pending_count() == 0
+    on_server = server_entries(served.db_url)
+    assert set(on_server) == {str(s.entry_id) for s in saved + more}
+    assert all(rev == 1 for _, rev, _ in on_server.values())
+    assert sync_chaos.recount_mismatches(served.db_url) == []
