@@ -131,16 +131,24 @@ class _Generator:
         self.seen_ids: set[str] = set()
         self.citizens: list[_Citizen] = []
 
-    def moment(self) -> datetime:
+    def moment(self) -> tuple[datetime, datetime]:
+        """When a visit happened, and the stable moment its ids are made from.
+
+        The same number of random draws whatever today is, and ids from a position in the
+        whole year: re-seeding on a later day makes the same ids, so ingest skips them.
+        """
         rng = self.rng
-        # Until yesterday, so the same seed gives the same entries all day long.
-        day = self.first_day + timedelta(days=rng.randint(0, max(0, self.days - 1)))
+        share = rng.random()
         clock = time(rng.randint(7, 19), rng.randint(0, 59), rng.randint(0, 59))
+        back = timedelta(minutes=rng.randint(0, 300))
+        # Until yesterday, so the same seed gives the same entries all day long.
+        day = self.first_day + timedelta(days=int(share * max(1, self.days)))
         local = datetime.combine(day, clock, tzinfo=VIETNAM_TZ)
         latest = self.now - timedelta(minutes=30)
         if local > latest:
-            local = latest - timedelta(minutes=rng.randint(0, 300))
-        return local
+            local = latest - back
+        stable_day = self.first_day + timedelta(days=int(share * 365))
+        return local, datetime.combine(stable_day, clock, tzinfo=VIETNAM_TZ)
 
     def citizen(self, village: UnitSpec) -> _Citizen:
         rng = self.rng
@@ -182,14 +190,15 @@ class _Generator:
         rng = self.rng
         person, village = self.visit()
         services = _weighted(rng, _VISITS)
-        start = self.moment()
-        visit_id = _uuid7_at(start, rng)
+        start, stable = self.moment()
+        visit_id = _uuid7_at(stable, rng)
         slot = rng.randrange(5)
         older = self.year - person.birth_year > 60
         owner = _weighted(rng, (("citizen", 85), ("relative", 13), ("volunteer", 2)))
         out: list[DemoEntry] = []
         for i, service in enumerate(services):
-            at = start + timedelta(minutes=4 * i, seconds=rng.randint(0, 59))
+            step = timedelta(minutes=4 * i, seconds=rng.randint(0, 59))
+            at = start + step
             outcome = _weighted(rng, _OUTCOMES_OLDER if older else _OUTCOMES)
             reasons: list[str] = []
             if outcome is not Outcome.SUCCESS:
@@ -200,7 +209,7 @@ class _Generator:
                     reasons.append(_weighted(rng, _REASONS[Outcome.FAILED]).value)
                 reasons = list(dict.fromkeys(reasons))
             data: dict[str, Any] = {
-                "id": str(_uuid7_at(at, rng)),
+                "id": str(_uuid7_at(stable + step, rng)),
                 "visit_id": str(visit_id) if len(services) > 1 else None,
                 "village": village.code,
                 "service": service,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -88,3 +88,11 @@ def test_on_new_year_morning_entries_stay_in_the_past() -> None:
     early = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
     items = generate_entries(load_province("12"), seed=1, count=200, now=early)
     assert all(datetime.fromisoformat(e.data["assisted_at"]) <= early for e in items)
+
+
+def test_reseeding_on_a_later_day_makes_the_same_ids() -> None:
+    spec = load_province("12")
+    today = generate_entries(spec, seed=2, count=300, now=NOW)
+    later = generate_entries(spec, seed=2, count=300, now=NOW + timedelta(days=9))
+    assert [e.data["id"] for e in today] == [e.data["id"] for e in later]
+    assert [e.village_code for e in today] == [e.village_code for e in later]
