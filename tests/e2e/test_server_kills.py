@@ -152,7 +152,7 @@ def _exercise(
         for village, name in LAPTOPS
     ]
     restarted = threading.Event()
-    threads = [threading.Thread(target=lap.run, args=(5, restarted)) for lap in laptops]
+    threads = [threading.Thread(target=lap.run, args=(4, restarted)) for lap in laptops]
     for thread in threads:
         thread.start()
     laptops[0].wait_syncs(1)

@@ -198,8 +198,8 @@ def test_devices_converge_with_the_server(rig: Rig) -> None:
         make_machine(rig),
         settings=settings(
             # FIELDKIT_SM_EXAMPLES=200 for a deep run; the suite keeps it small.
-            max_examples=int(os.environ.get("FIELDKIT_SM_EXAMPLES", "5")),
-            stateful_step_count=int(os.environ.get("FIELDKIT_SM_STEPS", "15")),
+            max_examples=int(os.environ.get("FIELDKIT_SM_EXAMPLES", "4")),
+            stateful_step_count=int(os.environ.get("FIELDKIT_SM_STEPS", "12")),
             deadline=None,
             database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
