@@ -52,7 +52,7 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._reading = sessionmaker(self.reader, expire_on_commit=False)
         Base.metadata.create_all(self.engine)
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:  # committed, so later versions can migrate from it
             conn.exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
         with self._write() as session:
             entries_.sync_state(session)
