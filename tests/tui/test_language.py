@@ -37,7 +37,7 @@ async def test_f2_switches_the_whole_app_to_english_and_back(
         assert app.ui_lang == "en"
         assert "Today: 0" in static_text(home.query_one("#counts", Static))
         assert "Last sync: never" in static_text(home.query_one("#last-sync", Static))
-        assert {"New entry", "Entries", "Sync", "Tiếng Việt"} <= footer_descriptions(app)
+        assert {"New entry", "Entries", "Sync", "Việt ngữ"} <= footer_descriptions(app)
         await pilot.press("n")
         await settle(pilot)
         form = app.screen
@@ -59,7 +59,7 @@ async def test_f2_switches_the_whole_app_to_english_and_back(
         assert line.query_one(Checkbox).value
         assert "Chưa nhập họ tên." not in static_text(form.query_one(ProblemList))
         assert "Cần có sự đồng ý" in static_text(form.query_one(ProblemList))
-        assert {"Lưu", "Cùng hộ", "Quay lại"} <= footer_descriptions(app)
+        assert {"Lưu", "Cùng hộ", "Về"} <= footer_descriptions(app)
 
 
 def test_catalogue_has_both_languages_and_no_empty_labels() -> None:

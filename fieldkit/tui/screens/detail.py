@@ -70,7 +70,7 @@ class DetailScreen(FieldkitScreen):
         yield Header()
         with VerticalScroll():
             yield Static(id="detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def apply_language(self, lang: str) -> None:
         """Relabel."""

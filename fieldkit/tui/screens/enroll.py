@@ -83,7 +83,7 @@ class EnrollScreen(FieldkitScreen):
                 yield Label(id="lbl-pin2")
                 yield Input(id="pin2", password=True, restrict=r"[0-9]*", max_length=8)
             yield Static(id="enroll-problems", classes="problems")
-        yield Footer()
+        yield Footer(compact=True)
 
     def apply_language(self, lang: str) -> None:
         """Relabel."""

@@ -43,6 +43,7 @@ class EntriesScreen(FieldkitScreen):
         key("f4", "next_filter", "filter"),
         key("f7", "prev_page", "prev_page"),
         key("f8", "next_page", "next_page"),
+        key("o", "open", "open"),
         key("escape", "back", "back"),
     ]
 
@@ -71,7 +72,7 @@ class EntriesScreen(FieldkitScreen):
         yield EntryTable(lang=self.fk().ui_lang, id="table")
         with Horizontal(id="page-line"):
             yield Static(id="page")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Select the initial filter and load the first page."""
@@ -183,9 +184,19 @@ class EntriesScreen(FieldkitScreen):
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
+        self.open_entry(event.row_key.value)
+
+    def action_open(self) -> None:
+        """Open the entry under the cursor (Enter does the same in the table)."""
+        table = self.query_one("#table", EntryTable)
+        if table.row_count:
+            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+            self.open_entry(row_key.value)
+
+    def open_entry(self, entry_id: str | None) -> None:
+        """Show one entry of the page; the list reloads when it closes (it may have changed)."""
         from fieldkit.tui.screens.detail import DetailScreen
 
-        entry_id = event.row_key.value
         row = next((r for r in self.rows if str(r.id) == entry_id), None)
         if row is not None:
             self.app.push_screen(DetailScreen(row), lambda _: self.load())

@@ -121,7 +121,7 @@ class EntryFormScreen(FieldkitScreen):
                 yield Label(id="lbl-note")
                 yield Input(id="note", compact=True, max_length=500)
             yield ProblemList(id="problems")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Fill the village list and the fields (edit mode) and focus the name."""

@@ -60,7 +60,7 @@ class HomeScreen(FieldkitScreen):
             yield Static(id="sync-text")
         yield Static(id="quota-title", classes="title")
         yield VerticalScroll(id="quota-bars")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Follow the app's state (attributes down)."""

@@ -67,7 +67,7 @@ class UnlockScreen(FieldkitScreen):
             yield Label(id="lbl-pin")
             yield Input(id="pin", password=True, restrict=r"[0-9]*", max_length=12)
             yield Static(id="unlock-message", classes="problems")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Preselect the only or the last used profile and put the cursor in the PIN."""

@@ -34,7 +34,7 @@ class WarningsScreen(FieldkitModal):
             yield Static(id="warnings-title", classes="title")
             yield Static(id="warnings-list")
             yield Static(id="warnings-body", classes="muted")
-        yield Footer()
+        yield Footer(compact=True)
 
     def apply_language(self, lang: str) -> None:
         """Relabel."""

@@ -25,7 +25,7 @@ class WelcomeScreen(FieldkitScreen):
             yield Static(id="welcome-title", classes="title")
             yield Static(id="welcome-body")
             yield Static(id="welcome-busy", classes="busy")
-        yield Footer()
+        yield Footer(compact=True)
 
     def apply_language(self, lang: str) -> None:
         """Relabel."""
