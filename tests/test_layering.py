@@ -38,7 +38,7 @@ def _packages(root: str) -> list[str]:
         if parts[-1] == "__init__":
             parts.pop()
         name = ".".join(parts)
-        if "migrations" in parts or name == root:
+        if "migrations" in parts or parts[-1] == "__main__" or name == root:
             continue
         found.append(name)
     return found

@@ -1,0 +1,1 @@
+"""The volunteers' Textual app: screens, widgets and the one message catalogue."""
