@@ -16,17 +16,16 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
-from fieldkit.domain import VIETNAM_TZ, Problem, mask_id_number
-from fieldkit.domain.formatting import format_datetime, format_number, format_percent
-from fieldkit.settings import ClientSettings
-from fieldkit.store import EntryFilter, EntryQuery, EntryRow, Store, open_store
-from fieldkit.store.csv_import import CsvFileError, describe, import_csv
-from fieldkit.store.visits import VisitForm, check_visit
+# The domain (pydantic), settings, store (SQLAlchemy), CSV import and sync load inside the
+# commands that use them, so `fieldkit --help` and opening the app do not wait for them.
+if TYPE_CHECKING:
+    from fieldkit.domain import Problem
+    from fieldkit.settings import ClientSettings
+    from fieldkit.store import EntryRow, Store
 
 app = typer.Typer(
     add_completion=False,
@@ -55,6 +54,8 @@ class Context:
 
     def store(self) -> Store:
         """Open the chosen (or only, or last used) profile."""
+        from fieldkit.store import open_store
+
         return open_store(self.settings.home, self.settings.profile)
 
 
@@ -95,23 +96,34 @@ def failures(ctx: Context) -> Iterator[None]:
         raise typer.Exit(130) from None
     except BrokenPipeError:  # `fieldkit list | head`: the reader went away, nothing to say
         raise typer.Exit(EXIT_FAILURE) from None
-    except (sqlite3.Error, SQLAlchemyError) as exc:
-        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-        typer.echo(ctx.t(f"Lỗi cơ sở dữ liệu: {detail}", f"Database error: {detail}"), err=True)
+    except Exception as exc:
+        typer.echo(_failure_text(exc, ctx), err=True)
         raise typer.Exit(EXIT_FAILURE) from None
-    except OSError as exc:
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    """Whether SQLite or SQLAlchemy raised it (SQLAlchemy is only loaded if a command used it)."""
+    if isinstance(exc, sqlite3.Error):
+        return True
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    return sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError)
+
+
+def _failure_text(exc: Exception, ctx: Context) -> str:
+    """The clean message of a database, file or any other failure."""
+    if _is_database_error(exc):
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        return ctx.t(f"Lỗi cơ sở dữ liệu: {detail}", f"Database error: {detail}")
+    if isinstance(exc, OSError):
         where = f" ({exc.filename})" if exc.filename else ""
         text = exc.strerror or str(exc)
-        typer.echo(ctx.t(f"Lỗi tệp{where}: {text}", f"File error{where}: {text}"), err=True)
-        raise typer.Exit(EXIT_FAILURE) from None
-    except Exception as exc:
-        message = _message_of(exc, ctx.lang)
-        if message is None:
-            message = ctx.t("Lỗi không mong muốn: ", "Unexpected error: ") + (
-                f"{type(exc).__name__}: {exc}"
-            )
-        typer.echo(message, err=True)
-        raise typer.Exit(EXIT_FAILURE) from None
+        return ctx.t(f"Lỗi tệp{where}: {text}", f"File error{where}: {text}")
+    message = _message_of(exc, ctx.lang)
+    if message is None:
+        message = ctx.t("Lỗi không mong muốn: ", "Unexpected error: ") + (
+            f"{type(exc).__name__}: {exc}"
+        )
+    return message
 
 
 def _ctx(typer_ctx: typer.Context) -> Context:
@@ -122,10 +134,14 @@ def _ctx(typer_ctx: typer.Context) -> Context:
 
 def _problem_lines(problems: list[Problem]) -> list[str]:
     """Each problem in Vietnamese and English (what scripts and people both can read)."""
+    from fieldkit.store.csv_import import describe
+
     return [f"- {describe(p, 'vi')} / {describe(p, 'en')}" for p in problems]
 
 
 def _problem_json(problems: list[Problem], lang: str) -> list[dict[str, Any]]:
+    from fieldkit.store.csv_import import describe
+
     return [
         {
             "code": p.code,
@@ -151,6 +167,8 @@ def _parse_when(text: str | None, ctx: Context) -> datetime | None:
     """dd/mm/yyyy or dd/mm/yyyy HH:MM in Vietnam's time; None means now."""
     if not text:
         return None
+    from fieldkit.domain import VIETNAM_TZ
+
     for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y"):
         try:
             moment = datetime.strptime(text.strip(), fmt).replace(tzinfo=VIETNAM_TZ)
@@ -174,6 +192,8 @@ def root(
     ] = None,
 ) -> None:
     """Không có lệnh con: mở giao diện / no subcommand: open the app."""
+    from fieldkit.settings import ClientSettings
+
     try:
         settings = ClientSettings()
     except Exception as exc:  # a malformed FIELDKIT_* variable
@@ -257,6 +277,8 @@ def add(
     """Ghi một lần hỗ trợ (mỗi dịch vụ một bản ghi) / record one visit."""
     ctx = _ctx(typer_ctx)
     with failures(ctx):
+        from fieldkit.store.visits import VisitForm, check_visit
+
         form = VisitForm(
             full_name=name,
             id_number=id_number,
@@ -327,6 +349,8 @@ def import_file(
     """Nhập phiếu giấy từ tệp CSV / import paper forms from a CSV file."""
     ctx = _ctx(typer_ctx)
     with failures(ctx):
+        from fieldkit.store.csv_import import CsvFileError, describe, import_csv
+
         if not file.is_file():
             raise Failure(ctx.t(f"Không thấy tệp {file}", f"No such file: {file}"), EXIT_BAD_INPUT)
         data = file.read_bytes()
@@ -374,6 +398,8 @@ def import_file(
 
 
 def _entry_json(row: EntryRow) -> dict[str, Any]:
+    from fieldkit.domain import mask_id_number
+
     data = asdict(row)
     data["id_number"] = mask_id_number(row.id_number) if row.editable else row.id_number
     return data
@@ -392,6 +418,10 @@ def list_entries(
     """Liệt kê bản ghi, mới nhất trước / list entries, newest first."""
     ctx = _ctx(typer_ctx)
     with failures(ctx):
+        from fieldkit.domain import mask_id_number
+        from fieldkit.domain.formatting import format_datetime
+        from fieldkit.store import EntryFilter, EntryQuery
+
         chosen = EntryFilter.PENDING if pending else EntryFilter.ALL
         chosen = EntryFilter.REJECTED if rejected else chosen
         query = EntryQuery(search=search, filter=chosen, offset=offset, limit=limit)
@@ -453,6 +483,8 @@ def status(
 ) -> None:
     """Tình trạng: chưa gửi, bị từ chối, chỉ tiêu / pending, rejected, quota progress."""
     ctx = _ctx(typer_ctx)
+    from fieldkit.domain.formatting import format_datetime, format_number, format_percent
+
     with failures(ctx), ctx.store() as store:
         st = store.status()
         profile = store.profile
