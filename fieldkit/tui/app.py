@@ -118,8 +118,6 @@ class FieldkitApp(App[None]):
         last = self._last_used()
         names = [n for n in names if n == last] + [n for n in names if n != last]
         self.call_from_thread(self._show_first_screen, [ProfileChoice(n, n) for n in names])
-        if names:
-            self.find_user_names(names)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="profile-names")
     def find_user_names(self, names: list[str]) -> None:
@@ -137,6 +135,7 @@ class FieldkitApp(App[None]):
             finally:
                 store.close()
         self.call_from_thread(self._name_profiles, choices)
+        preload()
 
     def _name_profiles(self, choices: list[ProfileChoice]) -> None:
         from fieldkit.tui.screens.unlock import UnlockScreen
@@ -156,6 +155,8 @@ class FieldkitApp(App[None]):
         from fieldkit.tui.screens.welcome import WelcomeScreen
 
         if profiles:
+            # The unlock screen starts find_user_names once its PIN field shows: loading
+            # SQLAlchemy holds the interpreter a while and must not delay the first screen.
             self.push_screen(UnlockScreen(profiles))
         else:
             self.push_screen(WelcomeScreen())
@@ -374,6 +375,13 @@ def profile_names(home: Path) -> list[str]:
     return sorted(
         d.name for d in root.iterdir() if d.is_dir() and (d / "fieldkit.sqlite3").is_file()
     )
+
+
+def preload() -> None:
+    """Import what comes after the PIN (home, entry form, sync) while the volunteer types it."""
+    import fieldkit.sync
+    import fieldkit.tui.screens.entry_form
+    import fieldkit.tui.screens.home  # noqa: F401
 
 
 def run_app(settings: ClientSettings | None = None) -> None:

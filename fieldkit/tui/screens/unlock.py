@@ -74,6 +74,9 @@ class UnlockScreen(FieldkitScreen):
         if self.locked_store is None and self.profiles:
             self.query_one("#profiles", OptionList).highlighted = 0
         self.query_one("#pin", Input).focus()
+        if self.locked_store is None and self.profiles:
+            names = [p.name for p in self.profiles]
+            self.call_after_refresh(self.fk().find_user_names, names)
 
     def apply_language(self, lang: str) -> None:
         """Relabel."""
