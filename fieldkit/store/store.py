@@ -341,6 +341,7 @@ class Store:
 
     def status(self) -> StoreStatus:
         """Pending, rejected, duplicates, last sync and the villages' quota progress."""
-        villages = self.villages()
-        with self._read() as session:
-            return store_status(session, villages)
+        team = self.profile.villages
+        with self._read() as session:  # one snapshot: names, counts and progress agree
+            names = {v.code: v for v in pulled.pulled_villages(session)}
+            return store_status(session, [names.get(v.code, v) for v in team])
