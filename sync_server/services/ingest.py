@@ -121,7 +121,7 @@ class Batch:
 
 
 def _check(
-    mutation: wire.Mutation, villages: dict[str, Unit], services: set[str], territory: Territory
+    mutation: wire.Mutation, villages: dict[str, Unit], services: set[str], allowed: set[str]
 ) -> Checked:
     """Validate one mutation: the entry itself, its service, its village, the team's right."""
     entry, problems = parse_entry(mutation.entry)
@@ -132,7 +132,7 @@ def _check(
     village = villages.get(entry.village)
     if village is None:
         return Checked(mutation, problem=error("village.unknown", "village", village=entry.village))
-    if not territory.allows(village):
+    if entry.village not in allowed:
         return Checked(
             mutation, problem=error("village.not_yours", "village", village=entry.village)
         )
@@ -148,6 +148,7 @@ class Owner:
     village_code: str
     commune_code: str
     province_code: str
+    village_name: str = ""
 
     @classmethod
     def of(cls, device: Device, village: Unit) -> Owner:
@@ -158,12 +159,14 @@ class Owner:
             village.code,
             village.commune_code or "",
             village.province_code or "",
+            village.name,
         )
 
 
 def entry_row(entry: Entry, owner: Owner, batch: Batch, entry_id: str = "") -> dict[str, Any]:
     """The entries row of a validated entry: the full identity number becomes key + mask."""
     local = entry.assisted_at.astimezone(VIETNAM_TZ)
+    # Enum members' _value_ is the plain attribute behind .value (a descriptor call per use).
     return {
         "id": entry_id or str(entry.id),
         "device_id": owner.device_id,
@@ -172,7 +175,7 @@ def entry_row(entry: Entry, owner: Owner, batch: Batch, entry_id: str = "") -> d
         "commune_code": owner.commune_code,
         "province_code": owner.province_code,
         "service": entry.service,
-        "outcome": entry.outcome.value,
+        "outcome": entry.outcome._value_,
         "reasons": ",".join(entry.reasons),
         "assisted_at": entry.assisted_at,
         "period": str(local.year),
@@ -180,15 +183,15 @@ def entry_row(entry: Entry, owner: Owner, batch: Batch, entry_id: str = "") -> d
         "id_masked": mask_id_number(entry.id_number),
         "full_name": entry.full_name,
         "birth_year": entry.birth_year,
-        "sex": entry.sex.value,
+        "sex": entry.sex._value_,
         "phone": entry.phone,
         "consent": entry.consent,
-        "consent_method": entry.consent_method.value,
-        "device_owner": entry.device_owner.value,
+        "consent_method": entry.consent_method._value_,
+        "device_owner": entry.device_owner._value_,
         "note": entry.note,
         "visit_id": str(entry.visit_id) if entry.visit_id else None,
         "rev": entry.rev,
-        "age_group": age_group(entry.birth_year, local.year).value,
+        "age_group": age_group(entry.birth_year, local.year)._value_,
         "counted": False,
         "review_status": "pending",
         "received_at": batch.now,
@@ -464,9 +467,14 @@ def ingest_mutations(
     }
     services = set(session.scalars(select(Service.code).where(Service.active.is_(True))))
     territory = territory_of(session, device)
-    checked = [_check(m, villages, services, territory) for m in ordered]
-    fresh = [c for c in checked if c.entry is not None and c.mutation.mutation_id > last]
-    fresh_ids = [str(c.entry.id) for c in fresh if c.entry is not None]
+    allowed = {code for code, unit in villages.items() if territory.allows(unit)}
+    checked = [_check(m, villages, services, allowed) for m in ordered]
+    fresh = [
+        (c, str(c.entry.id))
+        for c in checked
+        if c.entry is not None and c.mutation.mutation_id > last
+    ]
+    fresh_ids = [entry_id for _, entry_id in fresh]
     known: set[str] = set()
     for start in range(0, len(fresh_ids), CHUNK):
         chunk = fresh_ids[start : start + CHUNK]
@@ -476,9 +484,8 @@ def ingest_mutations(
     mutation_ids: dict[str, int] = {}
     owners: dict[str, Owner] = {}
     again: list[Checked] = []
-    for c in fresh:
+    for c, entry_id in fresh:
         assert c.entry is not None and c.village is not None
-        entry_id = str(c.entry.id)
         if entry_id in known:
             again.append(c)
             continue
@@ -487,7 +494,7 @@ def ingest_mutations(
         if owner is None:
             owner = owners[c.village.code] = Owner.of(device, c.village)
         rows.append(entry_row(c.entry, owner, batch, entry_id))
-        names[entry_id] = c.village.name
+        names[entry_id] = owner.village_name
         mutation_ids[entry_id] = c.mutation.mutation_id
     if rows:
         _insert_new(session, rows, names, batch)
