@@ -7,7 +7,18 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, and_, case, or_, select, true, union
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -160,35 +171,35 @@ def _unit_filter(unit_code: str | None, subtree: bool) -> ColumnElement[bool]:
 
 
 def _tally_query(unit_code: str | None, period: str | None, subtree: bool) -> Select[Any]:
-    """One query: every (unit, service, period) with a tally or a quota, joined to both."""
+    """One query: tallies (with their quota) plus quotas without a tally, units joined, in order.
+
+    Both halves start from the covered units (by index) and reach tallies and quotas by their
+    primary keys, so no entry and no other province's row is read.
+    """
     covered = _unit_filter(unit_code, subtree)
-    keys = union(
-        select(Tally.unit_code, Tally.service, Tally.period)
-        .join(Unit, Unit.code == Tally.unit_code)
-        .where(covered, *([Tally.period == period] if period is not None else [])),
-        select(Quota.unit_code, Quota.service, Quota.period)
-        .join(Unit, Unit.code == Quota.unit_code)
-        .where(covered, *([Quota.period == period] if period is not None else [])),
-    ).subquery("keys")
-    k = keys.c
     t = Tally.__table__.c
+    q = Quota.__table__.c
     rank = case(*((Unit.level == level, n) for level, n in LEVEL_ORDER.items()), else_=9)
-    return (
-        select(k.unit_code, Unit.name, Unit.level, k.service, k.period, Quota.target)
-        .add_columns(*(t[name] for name in COUNTS))
-        .select_from(keys)
-        .join(Unit, Unit.code == k.unit_code)
-        .outerjoin(
-            Tally,
-            and_(Tally.unit_code == k.unit_code, Tally.service == k.service)
-            & (Tally.period == k.period),
-        )
-        .outerjoin(
-            Quota,
-            and_(Quota.unit_code == k.unit_code, Quota.service == k.service)
-            & (Quota.period == k.period),
-        )
-        .order_by(rank, k.unit_code, k.service, k.period)
+    tally_on = [t.unit_code == Unit.code] + ([t.period == period] if period is not None else [])
+    quota_on = [q.unit_code == Unit.code] + ([q.period == period] if period is not None else [])
+    same_quota = and_(q.unit_code == t.unit_code, q.service == t.service, q.period == t.period)
+    with_tally = (
+        select(Unit.code, Unit.name, Unit.level, t.service, t.period, q.target)
+        .add_columns(*(t[name] for name in COUNTS), rank.label("rank"))
+        .join_from(Unit, Tally, and_(*tally_on))
+        .outerjoin(Quota, same_quota)
+        .where(covered)
+    )
+    no_tally = (
+        select(Unit.code, Unit.name, Unit.level, q.service, q.period, q.target)
+        .add_columns(*(literal(0).label(name) for name in COUNTS), rank.label("rank"))
+        .join_from(Unit, Quota, and_(*quota_on))
+        .where(covered, ~exists().where(same_quota.self_group()).correlate(Quota))
+    )
+    both = union_all(with_tally, no_tally).subquery("rows")
+    c = both.c
+    return select(*(col for col in c if col.name != "rank")).order_by(
+        c.rank, c.code, c.service, c.period
     )
 
 
@@ -206,35 +217,64 @@ def trusted(model: type[M], values: dict[str, Any]) -> M:
     return item
 
 
+_SLOTS = BaseModel.__dict__
+_set_fields_set = _SLOTS["__pydantic_fields_set__"].__set__
+_set_extra = _SLOTS["__pydantic_extra__"].__set__
+_set_private = _SLOTS["__pydantic_private__"].__set__
+_LEVELS = {level.value: level for level in wire.UnitLevel}
+
+
 def read_tally(
     session: Session, unit_code: str | None, period: str | None, subtree: bool = True
 ) -> list[wire.TallyRow]:
-    """Tallies with quotas and percentages for a unit (and its subtree), never scanning entries."""
-    levels = {level.value: level for level in wire.UnitLevel}
+    """Tallies with quotas and percentages for a unit (and its subtree), never scanning entries.
+
+    Rows are built as `trusted` builds them, inlined: a province holds thousands of them.
+    """
+    model = wire.TallyRow
+    new, set_dict, levels = model.__new__, object.__setattr__, _LEVELS
+    fields_set = set(model.model_fields)  # shared by the rows: every row sets every field
     rows: list[wire.TallyRow] = []
-    for r in session.execute(_tally_query(unit_code, period, subtree)):
-        quota = r[5]
-        achieved = r[6] or 0
-        rows.append(
-            trusted(
-                wire.TallyRow,
-                {
-                    "unit_code": r[0],
-                    "unit_name": r[1],
-                    "level": levels.get(r[2]),
-                    "service": r[3],
-                    "period": r[4],
-                    "quota": quota,
-                    "achieved": achieved,
-                    "percentage": round(100.0 * achieved / quota, 1) if quota else None,
-                    "pending": r[7] or 0,
-                    "approved": r[8] or 0,
-                    "rejected": r[9] or 0,
-                    "youth": r[10] or 0,
-                    "non_youth": r[11] or 0,
-                },
-            )
+    append = rows.append
+    result = session.connection().execute(_tally_query(unit_code, period, subtree))
+    for (
+        code,
+        name,
+        level,
+        service,
+        period_,
+        quota,
+        achieved,
+        pending,
+        approved,
+        rejected,
+        youth,
+        non_youth,
+    ) in result:
+        item = new(model)
+        set_dict(
+            item,
+            "__dict__",
+            {
+                "unit_code": code,
+                "unit_name": name,
+                "level": levels.get(level),
+                "service": service,
+                "period": period_,
+                "quota": quota,
+                "achieved": achieved,
+                "percentage": round(100.0 * achieved / quota, 1) if quota else None,
+                "pending": pending,
+                "approved": approved,
+                "rejected": rejected,
+                "youth": youth,
+                "non_youth": non_youth,
+            },
         )
+        _set_fields_set(item, fields_set)
+        _set_extra(item, None)
+        _set_private(item, None)
+        append(item)
     return rows
 
 
