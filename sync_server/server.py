@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import socket
 import sys
 
@@ -36,8 +37,11 @@ def serve(host: str, port: int, settings: ServerSettings | None = None) -> None:
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     print(f"listening on http://{shown}:{bound_port}", flush=True)
+    app = create_app(settings)
+    # Long-lived objects built at start-up need no cyclic GC scans on every batch.
+    gc.freeze()
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=10,
