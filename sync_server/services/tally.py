@@ -250,7 +250,7 @@ def read_tally(
         rejected,
         youth,
         non_youth,
-    ) in result:
+    ) in result.all():
         item = new(model)
         set_dict(
             item,
