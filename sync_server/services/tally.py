@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
@@ -236,45 +237,52 @@ def read_tally(
     fields_set = set(model.model_fields)  # shared by the rows: every row sets every field
     rows: list[wire.TallyRow] = []
     append = rows.append
-    result = session.connection().execute(_tally_query(unit_code, period, subtree))
-    for (
-        code,
-        name,
-        level,
-        service,
-        period_,
-        quota,
-        achieved,
-        pending,
-        approved,
-        rejected,
-        youth,
-        non_youth,
-    ) in result.all():
-        item = new(model)
-        set_dict(
-            item,
-            "__dict__",
-            {
-                "unit_code": code,
-                "unit_name": name,
-                "level": levels.get(level),
-                "service": service,
-                "period": period_,
-                "quota": quota,
-                "achieved": achieved,
-                "percentage": round(100.0 * achieved / quota, 1) if quota else None,
-                "pending": pending,
-                "approved": approved,
-                "rejected": rejected,
-                "youth": youth,
-                "non_youth": non_youth,
-            },
-        )
-        _set_fields_set(item, fields_set)
-        _set_extra(item, None)
-        _set_private(item, None)
-        append(item)
+    query = _tally_query(unit_code, period, subtree)
+    collecting = gc.isenabled()
+    gc.disable()  # thousands of fresh objects, none of them garbage: skip the scans
+    try:
+        result = session.connection().execute(query).all()
+        for (
+            code,
+            name,
+            level,
+            service,
+            period_,
+            quota,
+            achieved,
+            pending,
+            approved,
+            rejected,
+            youth,
+            non_youth,
+        ) in result:
+            item = new(model)
+            set_dict(
+                item,
+                "__dict__",
+                {
+                    "unit_code": code,
+                    "unit_name": name,
+                    "level": levels.get(level),
+                    "service": service,
+                    "period": period_,
+                    "quota": quota,
+                    "achieved": achieved,
+                    "percentage": round(100.0 * achieved / quota, 1) if quota else None,
+                    "pending": pending,
+                    "approved": approved,
+                    "rejected": rejected,
+                    "youth": youth,
+                    "non_youth": non_youth,
+                },
+            )
+            _set_fields_set(item, fields_set)
+            _set_extra(item, None)
+            _set_private(item, None)
+            append(item)
+    finally:
+        if collecting:
+            gc.enable()
     return rows
 
 
