@@ -81,6 +81,9 @@ async def test_errors_block_saving_and_are_explained(store: Store, make_app: App
         assert {"full_name.empty", "id_number.length", "form.invalid.sex"} <= set(codes)
         assert {"service.required", "consent.required", "birth_year.range"} <= set(codes)
         assert screen.query_one("#full_name", Input).has_class("-problem")
+        # The toast says how many errors there are and what the first one is.
+        toasts = [n.message for n in app._notifications]
+        assert any("lỗi cần sửa" in t and "Chưa nhập họ tên." in t for t in toasts), toasts
         # Live: typing a 3-digit id number says how many digits it has.
         screen.query_one("#id_number", Input).focus()
         await type_text(pilot, "052")

@@ -280,7 +280,12 @@ class EntryFormScreen(FieldkitScreen):
         check = self.check()
         lang = self.fk().ui_lang
         if not check.ok:
-            self.notify(tr("form.has_errors", lang, count=len(check.errors)), severity="error")
+            order = [*FOCUS_ORDER[:6], "services", *FOCUS_ORDER[6:]]
+            rank = {name: i for i, name in enumerate(order)}
+            errors = sorted(check.errors, key=lambda p: rank.get(p.field.split(":")[0], len(order)))
+            first = errors[0].message(lang) if errors else ""  # the first one on the form
+            text = tr("form.has_errors", lang, count=len(check.errors))
+            self.notify(f"{text} {first}".strip(), severity="error")
             fields = [p.field.split(":", 1)[0] for p in check.errors]
             for name in FOCUS_ORDER:
                 if name in fields:
