@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import insert, update
 
 from bench.entries import EntryMaker
-from fieldkit.domain import Entry, fold, mask_id_number, wire
+from fieldkit.domain import Entry, mask_id_number, wire
 from fieldkit.store import Store, create_profile
-from fieldkit.store.keys import id_key
+from fieldkit.store.entries import entry_row
 from fieldkit.store.models import EntryRecord, SyncStateRow
 from fieldkit.store.records import EntryStatus
 from seed.geography import load_province
@@ -52,8 +52,8 @@ def offline_store(home: Path, villages: list[wire.VillageInfo]) -> Store:
 def bulk_fill(store: Store, maker: EntryMaker, count: int, chunk: int = 20_000) -> None:
     """Insert `count` acknowledged (synced, masked) entries straight into the store's tables.
 
-    Mirrors fieldkit.store.entries._fill for the columns and the outbox acknowledgement for
-    the state, without the ORM's per-row work: a laptop after a season of synced visits.
+    Rows come from the store's own fieldkit.store.entries.entry_row, marked acknowledged, in
+    big transactions: a laptop after a season of synced visits.
     """
     key = store.local_key
     now = datetime.now(UTC)
@@ -63,34 +63,14 @@ def bulk_fill(store: Store, maker: EntryMaker, count: int, chunk: int = 20_000) 
             rows: list[dict[str, Any]] = []
             for data in maker.data(min(chunk, count - done)):
                 entry = Entry.model_validate(data)
-                rows.append(
-                    {
-                        "id": str(entry.id),
-                        "visit_id": str(entry.visit_id) if entry.visit_id else None,
-                        "village": entry.village,
-                        "service": entry.service,
-                        "outcome": entry.outcome.value,
-                        "reasons": [r.value for r in entry.reasons],
-                        "assisted_at": entry.assisted_at,
-                        "full_name": entry.full_name,
-                        "search": fold(entry.full_name),
-                        "id_number": mask_id_number(entry.id_number),
-                        "id_key": id_key(key, entry.id_number),
-                        "birth_year": entry.birth_year,
-                        "sex": entry.sex.value,
-                        "phone": entry.phone,
-                        "consent": entry.consent,
-                        "consent_method": entry.consent_method.value,
-                        "device_owner": entry.device_owner.value,
-                        "note": entry.note,
-                        "rev": entry.rev,
-                        "status": EntryStatus.ACKED.value,
-                        "server_rev": 1,
-                        "erased": False,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
+                row = entry_row(entry, key, now)
+                # Filled as if every entry had been acknowledged: masked number, server rev.
+                row.update(
+                    id_number=mask_id_number(entry.id_number),
+                    status=EntryStatus.ACKED.value,
+                    server_rev=1,
                 )
+                rows.append(row)
             conn.execute(insert(EntryRecord), rows)
             done += len(rows)
         conn.execute(

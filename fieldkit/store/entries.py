@@ -98,7 +98,7 @@ def _outbox(session: Session, entry: Entry, base_rev: int | None, now: datetime)
     return mutation_id
 
 
-def _values(entry: Entry, local_key: str, now: datetime) -> dict[str, object]:
+def entry_row(entry: Entry, local_key: str, now: datetime) -> dict[str, object]:
     """The entries-table row of a new entry."""
     return {
         "id": str(entry.id),
@@ -155,7 +155,7 @@ def save_entries(conn: Connection, entries: list[Entry], local_key: str) -> list
         after = conn.execute(bump).scalar_one()
     first = int(after) - len(entries)
     conn.execute(
-        insert(cast(Table, EntryRecord.__table__)), [_values(e, local_key, now) for e in entries]
+        insert(cast(Table, EntryRecord.__table__)), [entry_row(e, local_key, now) for e in entries]
     )
     conn.execute(
         insert(cast(Table, OutboxRow.__table__)),
