@@ -1,0 +1,157 @@
+"""The laptop and the server: `enroll`, `sync`, `status` and `export-bundle` for a USB stick."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fieldkit.cli.context import context_of
+from fieldkit.cli.failures import EXIT_BAD_INPUT, Failure, failures
+from fieldkit.cli.output import emit_json
+
+
+def enroll(
+    typer_ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="Địa chỉ máy chủ / server URL.")],
+    code: Annotated[str, typer.Argument(help="Mã đăng ký / enrollment code.")],
+    name: Annotated[str | None, typer.Option(help="Tên máy / device name.")] = None,
+) -> None:
+    """Đăng ký máy này với máy chủ / enroll this laptop with a server."""
+    ctx = context_of(typer_ctx)
+    with failures(ctx):
+        if not url.startswith(("http://", "https://")):
+            raise Failure(
+                ctx.t(
+                    "Địa chỉ phải bắt đầu bằng http:// hoặc https://",
+                    "The URL must start with http:// or https://",
+                ),
+                EXIT_BAD_INPUT,
+            )
+        from fieldkit.store import create_profile
+        from fieldkit.sync import enroll as enroll_device
+
+        response = enroll_device(url, code, name or socket.gethostname()[:100])
+        store = create_profile(ctx.settings.home, response, url, name=ctx.settings.profile)
+        with store:
+            typer.echo(
+                ctx.t(
+                    f"Đã đăng ký máy cho {response.user_name} (hồ sơ {store.profile.name}).",
+                    f"Enrolled for {response.user_name} (profile {store.profile.name}).",
+                )
+            )
+
+
+def sync(
+    typer_ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Gửi dữ liệu chưa gửi rồi nhận cập nhật / push, then pull."""
+    ctx = context_of(typer_ctx)
+    with failures(ctx), ctx.store() as store:
+        from fieldkit.sync import RetryPolicy, SyncError, sync_once
+
+        policy = RetryPolicy(max_attempts=ctx.settings.sync_max_attempts)
+        try:
+            report = sync_once(store, policy=policy, batch_size=ctx.settings.sync_batch_size)
+        except SyncError as exc:
+            store.record_sync(error=exc.message(ctx.lang))
+            raise Failure(exc.message(ctx.lang)) from None
+        store.record_sync()
+        erased = store.erase_expired(ctx.settings.retention_days)
+        if as_json:
+            data = asdict(report)
+            data["erased"] = erased
+            data["items"] = [i.model_dump(mode="json") for i in report.items]
+            emit_json(data)
+            return
+        typer.echo(report.summary(ctx.lang))
+
+
+def status(
+    typer_ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Tình trạng: chưa gửi, bị từ chối, chỉ tiêu / pending, rejected, quota progress."""
+    ctx = context_of(typer_ctx)
+    from fieldkit.domain.formatting import format_datetime, format_number, format_percent
+
+    with failures(ctx), ctx.store() as store:
+        st = store.status()
+        profile = store.profile
+    if as_json:
+        data = asdict(st)
+        data["profile"] = {
+            "name": profile.name,
+            "user_name": profile.user_name,
+            "server_url": profile.server_url,
+            "device_id": profile.device_id,
+        }
+        for row, progress in zip(data["villages"], st.villages, strict=True):
+            row["achieved"], row["percentage"] = progress.achieved, progress.percentage
+        emit_json(data)
+        return
+    last = format_datetime(st.last_sync_at) if st.last_sync_at else ctx.t("chưa bao giờ", "never")
+    n = format_number
+    typer.echo(f"{profile.user_name} ({profile.name}) — {profile.server_url}")
+    typer.echo(
+        ctx.t(
+            f"Chưa gửi: {n(st.pending)}  Bị từ chối: {n(st.rejected)}  "
+            f"Trùng: {n(st.duplicates)}  Tổng: {n(st.total)}",
+            f"Pending: {n(st.pending, 'en')}  Rejected: {n(st.rejected, 'en')}  "
+            f"Duplicates: {n(st.duplicates, 'en')}  Total: {n(st.total, 'en')}",
+        )
+    )
+    typer.echo(ctx.t(f"Đồng bộ lần cuối: {last}", f"Last sync: {last}"))
+    if st.last_error:
+        typer.echo(ctx.t(f"Lỗi lần trước: {st.last_error}", f"Last error: {st.last_error}"))
+    if st.rejected:
+        typer.echo(
+            ctx.t(
+                "Xem và sửa bản ghi bị từ chối: fieldkit list --rejected",
+                "See and fix rejected entries: fieldkit list --rejected",
+            )
+        )
+    for p in st.villages:
+        if p.quota is None and p.achieved == 0:
+            continue
+        quota = n(p.quota, ctx.lang) if p.quota is not None else "—"
+        typer.echo(
+            f"  {p.village_name} · {p.service}: {n(p.achieved, ctx.lang)}/{quota} "
+            f"({format_percent(p.percentage, ctx.lang)})"
+        )
+
+
+def export_bundle(
+    typer_ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Tệp gói (.fkb) / bundle file to write.")],
+) -> None:
+    """Ghi dữ liệu chưa gửi ra tệp có chữ ký để mang đi / write the outbox to a signed file."""
+    ctx = context_of(typer_ctx)
+    with failures(ctx), ctx.store() as store:
+        from fieldkit.domain.bundle import token_hash, write_bundle
+
+        mutations = store.pending_batch(10_000_000)
+        profile = store.profile
+        data = write_bundle(profile.device_id, token_hash(profile.token), mutations)
+        temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+        fd = os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, file)
+        finally:
+            if temporary.exists():
+                temporary.unlink()
+        typer.echo(
+            ctx.t(
+                f"Đã ghi {len(mutations)} thay đổi vào {file}. Dữ liệu vẫn giữ trên máy đến khi "
+                "máy chủ xác nhận.",
+                f"Wrote {len(mutations)} changes to {file}. They stay on this laptop until the "
+                "server acknowledges them.",
+            )
+        )
