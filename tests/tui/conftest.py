@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.worker import WorkerFailed
@@ -135,6 +136,20 @@ def focused_id(app: FieldkitApp) -> str | None:
 def top_screen(app: FieldkitApp) -> object:
     """The active screen (a function, so mypy does not narrow app.screen)."""
     return app.screen
+
+
+async def burst(pilot: Pilot[None], *keys: str) -> None:
+    """Queue keys all at once, as a terminal delivers a fast burst, then let the app settle.
+
+    pilot.press lets the app go idle between keys, so the focused widget has handled each key
+    before the next arrives; a real burst reaches the app's queue before any of it is handled.
+    """
+    app = pilot.app
+    for name in keys:
+        event = events.Key(name, " " if name == "space" else (name if len(name) == 1 else None))
+        event.set_sender(app)
+        app.post_message(event)
+    await settle(pilot)
 
 
 async def type_text(pilot: Pilot[None], text: str) -> None:

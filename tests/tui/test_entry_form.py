@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 
 from fieldkit.domain import Outcome, Reason
 from fieldkit.store import EntryFilter, EntryQuery, Store
+from fieldkit.tui.app import FieldkitApp
 from fieldkit.tui.screens.entry_form import EntryFormScreen
 from fieldkit.tui.screens.home import HomeScreen
 from fieldkit.tui.screens.warnings import WarningsScreen
 from fieldkit.tui.widgets.problem_list import ProblemList
 from fieldkit.tui.widgets.service_line import ServiceLine
-from tests.tui.conftest import VILLAGE, AppFactory, focused_id, settle, top_screen, type_text
+from tests.tui.conftest import (
+    VILLAGE,
+    AppFactory,
+    burst,
+    focused_id,
+    settle,
+    top_screen,
+    type_text,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -65,6 +75,96 @@ async def test_keyboard_only_fast_path_saves_after_commit(
         assert screen.query_one("#full_name", Input).value == ""
         assert focused_id(app) == "full_name"
         assert screen.query_one(ProblemList).problems == []
+
+
+def focus_path(app: FieldkitApp) -> str:
+    """Where the cursor is: 'svc-<code>/<widget id>' inside a service line, else the id."""
+    widget = app.focused
+    if widget is None:
+        return ""
+    for node in widget.ancestors:
+        if isinstance(node, ServiceLine):
+            return f"{node.id}/{widget.id}"
+    return str(widget.id)
+
+
+async def open_form_at_first_service(app: FieldkitApp, pilot: Pilot[None]) -> EntryFormScreen:
+    """The new-entry form with the cursor on the first service's checkbox."""
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, EntryFormScreen)
+    screen.query_one("#svc-vneid_level1 #tick", Checkbox).focus()
+    await pilot.pause()
+    assert focus_path(app) == "svc-vneid_level1/tick"
+    return screen
+
+
+async def test_tab_right_after_ticking_lands_on_the_outcome_at_burst_speed(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_form_at_first_service(app, pilot)
+        # Space and Tab reach the app together, before the checkbox has handled Space.
+        await burst(pilot, "space", "tab")
+        assert screen.query_one("#svc-vneid_level1 #tick", Checkbox).value
+        assert focus_path(app) == "svc-vneid_level1/outcome"
+        # A longer burst: on to the 2nd service, tick it, straight into its outcome; then
+        # clear the 1st again with Shift+Tab and Tab past where its outcome was.
+        await burst(pilot, "tab", "space", "tab")
+        assert focus_path(app) == "svc-vneid_level2/outcome"
+        await burst(pilot, "shift+tab", "shift+tab", "shift+tab", "space", "tab")
+        assert not screen.query_one("#svc-vneid_level1 #tick", Checkbox).value
+        assert focus_path(app) == "svc-vneid_level2/tick"
+        assert [c.code for c in screen.to_draft().services] == ["vneid_level2"]
+        # The same with Pilot's own key presses.
+        await pilot.press("shift+tab", "space", "tab")
+        assert focus_path(app) == "svc-vneid_level1/outcome"
+
+
+async def test_whole_form_typed_in_one_burst_saves_both_services(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryFormScreen)
+
+        def text(value: str) -> list[str]:
+            return ["space" if c == " " else c for c in value]
+
+        await burst(
+            pilot,
+            *text("trần thị bích"),
+            "tab",
+            *text("052190001234"),
+            "tab",
+            *text("1990"),
+            "tab",
+            "right",  # sex: Nữ
+            "enter",
+            "tab",
+            *text("0987654321"),
+            "tab",
+            "tab",  # village kept
+            "space",  # the 1st service ...
+            "tab",  # ... its outcome stays "success"
+            "tab",
+            "space",  # the 2nd service
+            "tab",  # its outcome
+            *["tab"] * 6,  # past the other five services to the consent box
+            "space",
+            "ctrl+s",
+        )
+        rows = store.query_entries(EntryQuery(limit=10))
+        assert sorted((r.full_name, r.service, r.outcome) for r in rows) == [
+            ("Trần Thị Bích", "vneid_level1", Outcome.SUCCESS),
+            ("Trần Thị Bích", "vneid_level2", Outcome.SUCCESS),
+        ]
 
 
 async def test_errors_block_saving_and_are_explained(store: Store, make_app: AppFactory) -> None:

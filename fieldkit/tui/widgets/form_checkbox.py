@@ -1,25 +1,24 @@
-"""A checkbox that toggles on Space/Enter in its own queue, so fast typing hits the right box."""
+"""A checkbox that toggles in key order with Tab, so fast typing hits the right box."""
 
 from __future__ import annotations
 
-from textual import events
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 from textual.widgets import Checkbox
 
 
 class FormCheckbox(Checkbox):
-    """Checkbox whose Space/Enter are handled by the box that received them.
+    """Checkbox whose Space/Enter are priority bindings, handled in the app's key queue.
 
-    Textual resolves non-priority bindings when a key bubbles back to the app, against whatever
-    is focused then; with Tab moving focus first (a priority binding), a quick "space, Tab"
-    would otherwise toggle the next box.
+    Tab moves focus as a priority binding (screens/base.py), i.e. in the app's queue, as soon
+    as the key arrives. A non-priority Space would be forwarded to the box's own queue and
+    handled later: with a quick "space, Tab" the toggle (and whatever it shows, such as a
+    service's outcome box) would happen after focus had already moved on. As a priority
+    binding the toggle runs before the next key is even looked at, on the box focused when
+    Space was pressed, and anything that watches the value synchronously is in place for Tab.
     """
 
-    def key_space(self, event: events.Key) -> None:
-        """Toggle."""
-        event.stop()
-        event.prevent_default()
-        self.toggle()
-
-    def key_enter(self, event: events.Key) -> None:
-        """Toggle."""
-        self.key_space(event)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,space", "toggle_button", show=False, priority=True),
+    ]

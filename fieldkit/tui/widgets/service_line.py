@@ -20,6 +20,11 @@ class ServiceLine(Vertical):
 
     Seven services with 17 reasons each would be ~150 widgets to build before the form can
     take a key; most citizens need one or two services, most of them successful.
+
+    The outcome box is built and shown in the same call that ticks the box (a synchronous
+    watch on the checkbox's value, and an inline `display` rather than a CSS class, which
+    would only apply on the next style update), so a Tab pressed right after Space, however
+    fast, finds it in the focus chain.
     """
 
     DEFAULT_CSS = """
@@ -27,10 +32,8 @@ class ServiceLine(Vertical):
         height: auto;
         & > Horizontal { height: auto; }
         & Checkbox { width: 1fr; border: none; padding: 0; }
-        & Select { width: 30; display: none; }
-        & SelectionList { height: auto; max-height: 8; display: none; margin: 0 0 0 4; }
-        &.-ticked Select { display: block; }
-        &.-ticked.-needs-reasons SelectionList { display: block; }
+        & Select { width: 30; }
+        & SelectionList { height: auto; max-height: 8; margin: 0 0 0 4; }
     }
     """
 
@@ -64,6 +67,10 @@ class ServiceLine(Vertical):
         with Horizontal():
             yield FormCheckbox(service_label(self.code, self.lang), id="tick", compact=True)
 
+    def on_mount(self) -> None:
+        """Follow the checkbox synchronously (the Changed message would come too late)."""
+        self.watch(self.query_one("#tick", Checkbox), "value", self._tick_value, init=False)
+
     # -- building on demand ---------------------------------------------------------------
 
     def _outcome_options(self) -> list[tuple[str, str]]:
@@ -92,20 +99,30 @@ class ServiceLine(Vertical):
             self.mount(self._reason_list)
 
     def _sync(self) -> None:
+        """Build and show (or hide) the outcome and reasons now, not on a later refresh."""
+        needs_reasons = self.ticked and self.outcome is not Outcome.SUCCESS
         if self.ticked:
             self._ensure_outcome()
-        if self.ticked and self.outcome is not Outcome.SUCCESS:
+        if needs_reasons:
             self._ensure_reasons()
+        if self._outcome_select is not None:
+            self._outcome_select.display = self.ticked
+        if self._reason_list is not None:
+            self._reason_list.display = needs_reasons
         self.set_class(self.ticked, "-ticked")
         self.set_class(self.outcome is not Outcome.SUCCESS, "-needs-reasons")
 
     # -- events ---------------------------------------------------------------------------
 
+    def _tick_value(self, value: bool) -> None:
+        """The box was ticked or cleared: in the same call, so before the next key."""
+        self.ticked = value
+        self._sync()
+
     @on(Checkbox.Changed)
     def _ticked(self, event: Checkbox.Changed) -> None:
         event.stop()
-        self.ticked = event.value
-        self._sync()
+        self._tick_value(event.value)
         self.post_message(self.Changed(self))
 
     @on(Select.Changed)
