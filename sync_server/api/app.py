@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,6 +33,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # What start-up built lives until shutdown: keep it out of every cyclic GC scan.
+        gc.freeze()
         yield
         engine.dispose()
 
@@ -43,6 +47,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    # One writer at a time in this process: a waiting push wakes the moment the lock is free
+    # instead of sleeping in SQLite's busy handler (other processes still meet that handler).
+    app.state.writers = threading.Lock()
     install_error_handlers(app)
     app.include_router(api_router())
     # Added innermost first: the gzip response wrapper sits outside everything else.

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.api.access import require_staff
 from sync_server.api.errors import ApiError
+from sync_server.db.engine import reading
 from sync_server.db.models import Device, User
 from sync_server.services import devices
 from sync_server.settings import ServerSettings
@@ -91,6 +92,20 @@ def get_staff_user(caller: CurrentCaller) -> User:
     return caller.user
 
 
+def get_pushing_device(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Device:
+    """The laptop behind the token, checked in a read-only transaction that ends at once.
+
+    A push checks its entries before it takes the writers' lock; the token check must not wait
+    for that lock either, or one push's checks could never overlap another push's writes.
+    """
+    with reading(session):
+        return get_current_device(get_caller(session, credentials))
+
+
 CurrentDevice = Annotated[Device, Depends(get_current_device)]
+PushingDevice = Annotated[Device, Depends(get_pushing_device)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 StaffUser = Annotated[User, Depends(get_staff_user)]

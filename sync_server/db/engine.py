@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +74,28 @@ def _on_sqlite_connect(dbapi_connection: Any, connection_record: ConnectionPoolE
         cursor.close()
 
 
+READ_ONLY = "fieldkit_read_only"
+"""Execution option for a transaction that only reads: a plain BEGIN, so it never waits for
+the writers' lock (WAL readers see the last commit). It must not write; everything else takes
+BEGIN IMMEDIATE."""
+
+
 def _on_sqlite_begin(conn: Any) -> None:
     """Take the write lock at BEGIN so two writers never deadlock on lock upgrades."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[Session]:
+    """A read-only transaction (plain BEGIN on SQLite) that ends when the block does."""
+    session.connection(execution_options={READ_ONLY: True})
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()  # a read commits nothing; loaded rows stay usable (expire_on_commit=False)
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -13,10 +11,10 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, attributes
 
-from fieldkit.domain import VIETNAM_TZ, Entry, age_group, mask_id_number, parse_entry, wire
+from fieldkit.domain import Entry, mask_id_number, parse_entry, wire
 from fieldkit.domain.problems import Problem, error
 from sync_server.db.bulk import claim_rows, insert_rows
-from sync_server.db.models import Base, Conflict, Device, Service, Team, Unit, User
+from sync_server.db.models import Base, Conflict, Device, Service, Unit
 from sync_server.db.models import Entry as EntryRow
 from sync_server.services.changes import NewChange, lock_writers, record_changes
 from sync_server.services.dedupe import (
@@ -29,15 +27,11 @@ from sync_server.services.dedupe import (
     settle,
     status_change,
 )
+from sync_server.services.entry_rows import EDITABLE, Owner, citizen_hasher, entry_row, territory_of
 from sync_server.services.secrets import server_epoch, server_secret
 from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas, trusted
+from sync_server.services.well_formed import RowMaker
 
-EDITABLE = (
-    "village_code", "commune_code", "province_code", "service", "outcome", "reasons",
-    "assisted_at", "period", "citizen_key", "id_masked", "full_name", "birth_year", "sex",
-    "phone", "consent", "consent_method", "device_owner", "note", "visit_id", "age_group",
-)  # fmt: skip
-"""Entry columns an edit may change (id, owner, review and counting are the server's)."""
 ENTRIES = Base.metadata.tables["entries"]
 COUNTED = Base.metadata.tables["counted"]
 
@@ -50,152 +44,83 @@ class MutationGap(Exception):
         super().__init__(f"mutation gap: expected mutation_id {expected}")
 
 
-@dataclass(frozen=True)
-class Territory:
-    """The villages a device's user may record entries for."""
+@dataclass
+class Checked:
+    """One mutation after validation: its entry (or fast-path row) and village, or the problem."""
 
-    villages: frozenset[str] = frozenset()
-    communes: frozenset[str] = frozenset()
-    provinces: frozenset[str] = frozenset()
-    everywhere: bool = False
+    mutation: wire.Mutation
+    entry_id: str = ""
+    entry: Entry | None = None
+    row: dict[str, Any] | None = None
+    """Row values from the well-formed fast path (then `entry` is only parsed if needed)."""
+    village: Unit | None = None
+    problem: Problem | None = None
 
-    def allows(self, village: Unit) -> bool:
-        """Whether entries for this village are this user's to write."""
-        return (
-            self.everywhere
-            or village.code in self.villages
-            or village.commune_code in self.communes
-            or village.province_code in self.provinces
-        )
-
-
-def territory_of(session: Session, device: Device) -> Territory:
-    """A volunteer writes for their team's village; officers for their unit's villages."""
-    user = session.get(User, device.user_id)
-    if user is None:
-        return Territory()
-    if user.role == "admin":
-        return Territory(everywhere=True)
-    if user.team_id is not None:
-        village = session.scalar(select(Team.village_code).where(Team.id == user.team_id))
-        return Territory(villages=frozenset([village] if village else []))
-    if user.unit_code is None:
-        return Territory()
-    if user.role == "province":
-        return Territory(provinces=frozenset([user.unit_code]))
-    if user.role == "coordinator":
-        return Territory(communes=frozenset([user.unit_code]))
-    return Territory(villages=frozenset([user.unit_code]))
+    def parsed(self) -> Entry:
+        """The domain entry (the fast path skipped building it)."""
+        if self.entry is None:
+            self.entry, problems = parse_entry(self.mutation.entry)
+            assert self.entry is not None, f"well-formed path disagrees: {problems}"
+        return self.entry
 
 
 @dataclass
-class Checked:
-    """One mutation after validation: the entry and its village, or the rejecting problem."""
+class Prepared:
+    """A batch after the checks that need no database, done before taking the writers' lock."""
 
-    mutation: wire.Mutation
-    entry: Entry | None = None
-    village: Unit | None = None
-    problem: Problem | None = None
+    items: list[tuple[wire.Mutation, dict[str, Any] | None]]
+    citizen_key: Callable[[str], str]
+    now: datetime
+
+
+def prepare(mutations: Sequence[wire.Mutation], secret: str) -> Prepared:
+    """Turn well-formed entries into row values; the rest wait for the full validation."""
+    now = datetime.now(UTC)
+    key = citizen_hasher(secret)
+    maker = RowMaker(key, now)
+    return Prepared([(m, maker.values(m.entry)) for m in mutations], key, now)
 
 
 @dataclass
 class Batch:
     """What one ingest call accumulates before its few bulk writes."""
 
-    secret: str
+    citizen_key: Callable[[str], str]
     now: datetime
     deltas: TallyDeltas = field(default_factory=TallyDeltas)
     changes: list[NewChange] = field(default_factory=list)
     results: dict[int, wire.PushItemResult] = field(default_factory=dict)
     holders: dict[GroupKey, CountingEntry] = field(default_factory=dict)
     """Who counts each group touched by this batch's new successes."""
-    hasher: Any = None
-
-    def citizen_key(self, id_number: str) -> str:
-        """citizen_key() with the HMAC key schedule computed once per batch."""
-        if self.hasher is None:
-            self.hasher = hmac.new(self.secret.encode(), digestmod=hashlib.sha256)
-        h = self.hasher.copy()
-        h.update(id_number.encode())
-        return str(h.hexdigest())
 
 
 def _check(
-    mutation: wire.Mutation, villages: dict[str, Unit], services: set[str], allowed: set[str]
+    mutation: wire.Mutation,
+    row: dict[str, Any] | None,
+    villages: dict[str, Unit],
+    services: set[str],
+    allowed: set[str],
 ) -> Checked:
     """Validate one mutation: the entry itself, its service, its village, the team's right."""
-    entry, problems = parse_entry(mutation.entry)
-    if entry is None:
-        return Checked(mutation, problem=problems[0] if problems else None)
-    if entry.service not in services:
-        return Checked(mutation, problem=error("service.unknown", "service", service=entry.service))
-    village = villages.get(entry.village)
+    if row is not None:
+        checked = Checked(mutation, row["id"], row=row)
+        service, village_code = row["service"], row["village"]
+    else:
+        entry, problems = parse_entry(mutation.entry)
+        if entry is None:
+            return Checked(mutation, problem=problems[0] if problems else None)
+        checked = Checked(mutation, str(entry.id), entry=entry)
+        service, village_code = entry.service, entry.village
+    if service not in services:
+        return Checked(mutation, problem=error("service.unknown", "service", service=service))
+    village = villages.get(village_code)
     if village is None:
-        return Checked(mutation, problem=error("village.unknown", "village", village=entry.village))
-    if entry.village not in allowed:
-        return Checked(
-            mutation, problem=error("village.not_yours", "village", village=entry.village)
-        )
-    return Checked(mutation, entry=entry, village=village)
-
-
-@dataclass(frozen=True)
-class Owner:
-    """The writing device and where one of its entries lives, read once per batch."""
-
-    device_id: str
-    user_id: int
-    village_code: str
-    commune_code: str
-    province_code: str
-    village_name: str = ""
-
-    @classmethod
-    def of(cls, device: Device, village: Unit) -> Owner:
-        """From the ORM rows."""
-        return cls(
-            device.id,
-            device.user_id,
-            village.code,
-            village.commune_code or "",
-            village.province_code or "",
-            village.name,
-        )
-
-
-def entry_row(entry: Entry, owner: Owner, batch: Batch, entry_id: str = "") -> dict[str, Any]:
-    """The entries row of a validated entry: the full identity number becomes key + mask."""
-    local = entry.assisted_at.astimezone(VIETNAM_TZ)
-    # Enum members' _value_ is the plain attribute behind .value (a descriptor call per use).
-    return {
-        "id": entry_id or str(entry.id),
-        "device_id": owner.device_id,
-        "user_id": owner.user_id,
-        "village_code": owner.village_code,
-        "commune_code": owner.commune_code,
-        "province_code": owner.province_code,
-        "service": entry.service,
-        "outcome": entry.outcome._value_,
-        "reasons": ",".join(entry.reasons),
-        "assisted_at": entry.assisted_at,
-        "period": str(local.year),
-        "citizen_key": batch.citizen_key(entry.id_number),
-        "id_masked": mask_id_number(entry.id_number),
-        "full_name": entry.full_name,
-        "birth_year": entry.birth_year,
-        "sex": entry.sex._value_,
-        "phone": entry.phone,
-        "consent": entry.consent,
-        "consent_method": entry.consent_method._value_,
-        "device_owner": entry.device_owner._value_,
-        "note": entry.note,
-        "visit_id": str(entry.visit_id) if entry.visit_id else None,
-        "rev": entry.rev,
-        "age_group": age_group(entry.birth_year, local.year)._value_,
-        "counted": False,
-        "review_status": "pending",
-        "received_at": batch.now,
-    }
+        return Checked(mutation, problem=error("village.unknown", "village", village=village_code))
+    if village_code not in allowed:
+        problem = error("village.not_yours", "village", village=village_code)
+        return Checked(mutation, problem=problem)
+    checked.village = village
+    return checked
 
 
 def _insert_new(
@@ -320,9 +245,9 @@ def _new_results(rows: list[dict[str, Any]], ids: dict[str, int], batch: Batch) 
 
 def _apply_again(session: Session, device: Device, checked: Checked, batch: Batch) -> None:
     """A mutation for an entry the server has: resend, edit at base_rev, or a kept conflict."""
-    entry, village, m = checked.entry, checked.village, checked.mutation
-    assert entry is not None and village is not None
-    stored = session.get(EntryRow, str(entry.id))
+    entry, village, m = checked.parsed(), checked.village, checked.mutation
+    assert village is not None
+    stored = session.get(EntryRow, checked.entry_id)
     assert stored is not None
     if stored.device_id != device.id:
         batch.results[m.mutation_id] = _rejected(m, error("entry.other_device", "id"))
@@ -354,7 +279,7 @@ def _apply_again(session: Session, device: Device, checked: Checked, batch: Batc
     old_key = group_of(stored)
     batch.deltas.move(EntryState.of(stored), None)
     stored.counted = False
-    row = entry_row(entry, Owner.of(device, village), batch)
+    row = entry_row(entry, Owner.of(device, village), batch.citizen_key, batch.now)
     for name in EDITABLE:
         setattr(stored, name, row[name])
     stored.rev += 1
@@ -393,9 +318,7 @@ def _rejected(mutation: wire.Mutation, problem: Problem | None) -> wire.PushItem
 def _results(session: Session, checked: list[Checked], batch: Batch) -> list[wire.PushItemResult]:
     """Per-item statuses, read from the entries' final state in this transaction."""
     ids = [
-        str(c.entry.id)
-        for c in checked
-        if c.entry is not None and c.mutation.mutation_id not in batch.results
+        c.entry_id for c in checked if c.entry_id and c.mutation.mutation_id not in batch.results
     ]
     stored: dict[str, Any] = {}
     columns = (EntryRow.id, EntryRow.counted, EntryRow.outcome, EntryRow.citizen_key)
@@ -411,16 +334,16 @@ def _results(session: Session, checked: list[Checked], batch: Batch) -> list[wir
         if m.mutation_id in batch.results:
             out.append(batch.results[m.mutation_id])
             continue
-        if c.entry is None:
+        if not c.entry_id:
             out.append(_rejected(m, c.problem))
             continue
-        found = stored.get(str(c.entry.id))
+        found = stored.get(c.entry_id)
         holder = None
         if found is not None and not found[1] and found[2] == "success":
             holder = counting.get((found[3], found[4], found[5]))
         item = wire.PushItemResult(
             mutation_id=m.mutation_id,
-            entry_id=str(c.entry.id),
+            entry_id=c.entry_id,
             status=wire.ItemStatus.ACCEPTED,
             rev=found[6] if found is not None else None,
         )
@@ -433,11 +356,14 @@ def _results(session: Session, checked: list[Checked], batch: Batch) -> list[wir
     return out
 
 
-def _sequence(mutations: Sequence[wire.Mutation], last: int) -> tuple[list[wire.Mutation], int]:
+Item = tuple[wire.Mutation, dict[str, Any] | None]
+
+
+def _sequence(items: Sequence[Item], last: int) -> tuple[list[Item], int]:
     """Mutations in id order without repeats, and the new last id; raise on a gap."""
-    ordered: dict[int, wire.Mutation] = {}
-    for m in sorted(mutations, key=lambda m: m.mutation_id):
-        ordered.setdefault(m.mutation_id, m)
+    ordered: dict[int, Item] = {}
+    for item in sorted(items, key=lambda item: item[0].mutation_id):
+        ordered.setdefault(item[0].mutation_id, item)
     expected = last + 1
     for mutation_id in ordered:
         if mutation_id > last:
@@ -448,17 +374,22 @@ def _sequence(mutations: Sequence[wire.Mutation], last: int) -> tuple[list[wire.
 
 
 def ingest_mutations(
-    session: Session, device: Device, mutations: list[wire.Mutation]
+    session: Session, device: Device, mutations: Sequence[wire.Mutation]
 ) -> wire.PushResponse:
     """Apply one device's batch (protocol rules 2–4) inside the caller's transaction."""
+    return ingest_prepared(session, device, prepare(mutations, server_secret(session)))
+
+
+def ingest_prepared(session: Session, device: Device, prepared: Prepared) -> wire.PushResponse:
+    """Apply a prepared batch inside the caller's transaction (which this takes the lock for)."""
     lock_writers(session)
     last = session.scalar(select(Device.last_mutation_id).where(Device.id == device.id))
     if last is None:
         raise LookupError(f"unknown device {device.id}")
-    ordered, new_last = _sequence(mutations, last)
-    batch = Batch(secret=server_secret(session), now=datetime.now(UTC))
-    raw = (m.entry.get("village") for m in ordered)
-    village_codes = list({c for c in raw if isinstance(c, str) and len(c) <= 20})
+    ordered, new_last = _sequence(prepared.items, last)
+    batch = Batch(prepared.citizen_key, prepared.now)
+    codes = (r["village"] if r is not None else m.entry.get("village") for m, r in ordered)
+    village_codes = list({c for c in codes if isinstance(c, str) and len(c) <= 20})
     villages = {
         u.code: u
         for u in session.scalars(
@@ -468,13 +399,9 @@ def ingest_mutations(
     services = set(session.scalars(select(Service.code).where(Service.active.is_(True))))
     territory = territory_of(session, device)
     allowed = {code for code, unit in villages.items() if territory.allows(unit)}
-    checked = [_check(m, villages, services, allowed) for m in ordered]
-    fresh = [
-        (c, str(c.entry.id))
-        for c in checked
-        if c.entry is not None and c.mutation.mutation_id > last
-    ]
-    fresh_ids = [entry_id for _, entry_id in fresh]
+    checked = [_check(m, r, villages, services, allowed) for m, r in ordered]
+    fresh = [c for c in checked if c.entry_id and c.mutation.mutation_id > last]
+    fresh_ids = [c.entry_id for c in fresh]
     known: set[str] = set()
     for start in range(0, len(fresh_ids), CHUNK):
         chunk = fresh_ids[start : start + CHUNK]
@@ -482,18 +409,27 @@ def ingest_mutations(
     rows: list[dict[str, Any]] = []
     names: dict[str, str] = {}
     mutation_ids: dict[str, int] = {}
-    owners: dict[str, Owner] = {}
+    owners: dict[str, tuple[Owner, dict[str, Any]]] = {}
     again: list[Checked] = []
-    for c, entry_id in fresh:
-        assert c.entry is not None and c.village is not None
+    for c in fresh:
+        assert c.village is not None
+        entry_id = c.entry_id
         if entry_id in known:
             again.append(c)
             continue
         known.add(entry_id)
-        owner = owners.get(c.village.code)
-        if owner is None:
-            owner = owners[c.village.code] = Owner.of(device, c.village)
-        rows.append(entry_row(c.entry, owner, batch, entry_id))
+        found = owners.get(c.village.code)
+        if found is None:
+            owner = Owner.of(device, c.village)
+            found = owners[c.village.code] = (owner, owner.columns(batch.now))
+        owner, columns = found
+        if c.row is not None:
+            row = c.row
+            del row["village"]
+            row.update(columns)
+        else:
+            row = entry_row(c.parsed(), owner, batch.citizen_key, batch.now, entry_id)
+        rows.append(row)
         names[entry_id] = owner.village_name
         mutation_ids[entry_id] = c.mutation.mutation_id
     if rows:

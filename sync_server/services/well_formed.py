@@ -1,0 +1,219 @@
+"""Entries rows straight from well-formed wire entries, without building an Entry model.
+
+Almost every entry a laptop pushes is exactly what fieldkit's own store wrote: canonical
+UUIDs, ISO timestamps, known enum values, no stray whitespace. For those, `row_values` checks
+every rule of `fieldkit.domain.Entry` with plain Python and returns the server's row values
+directly; it is several times cheaper than validating an Entry and then copying it into a row.
+Anything it does not recognise at a glance (other spellings pydantic would coerce, or any
+problem at all) returns None, and the caller takes the full `parse_entry` path, which is the
+one that accepts lax input and words the rejection. tests/sync_server/services/
+test_well_formed.py checks that both paths agree on valid, coercible and hostile entries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fieldkit.domain import Outcome, Reason, Sex, mask_id_number
+from fieldkit.domain.entry import CLOCK_SKEW, ConsentMethod
+from fieldkit.domain.identity import normalise_id_number
+from fieldkit.domain.notes import check_note
+from fieldkit.domain.people import (
+    MIN_BIRTH_YEAR,
+    YOUTH_MAX_AGE,
+    YOUTH_MIN_AGE,
+    AgeGroup,
+    DeviceOwner,
+    normalise_name,
+)
+from fieldkit.domain.phone import normalise_phone
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_VILLAGE = re.compile(r"[0-9]{2,5}-[0-9]{1,4}")
+_SERVICE = re.compile(r"[a-z0-9_]{1,40}")
+# What both pydantic and datetime.fromisoformat read the same way (and nothing else).
+_STAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_OUTCOMES = frozenset(o.value for o in Outcome)
+_REASONS = frozenset(r.value for r in Reason)
+_SEXES = frozenset(s.value for s in Sex)
+_CONSENT_METHODS = frozenset(c.value for c in ConsentMethod)
+_OWNERS = frozenset(o.value for o in DeviceOwner)
+_KEYS = frozenset(
+    (
+        "id", "visit_id", "village", "service", "outcome", "reasons", "assisted_at",
+        "full_name", "id_number", "birth_year", "sex", "phone", "consent",
+        "consent_method", "device_owner", "note", "rev",
+    )
+)  # fmt: skip
+_SUCCESS = Outcome.SUCCESS.value
+# Vietnam keeps UTC+7 all year since 1975; the fast path only takes moments after 2000.
+_VIETNAM_OFFSET = timedelta(hours=7)
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_MAX_REASONS = 17
+
+
+def _plain(value: Any, limit: int) -> str | None:
+    """A str pydantic would keep unchanged (no edge whitespace) within `limit` characters."""
+    if type(value) is not str or not value or len(value) > limit:
+        return None
+    if value[0].isspace() or value[-1].isspace():
+        return None
+    return value
+
+
+def _stamp(value: Any) -> datetime | None:
+    """An aware ISO timestamp in the one spelling both parsers agree on."""
+    if type(value) is not str or not _STAMP.fullmatch(value):
+        return None
+    return datetime.fromisoformat(value)
+
+
+class RowMaker:
+    """Per-batch maker of entries-row values; remembers each citizen's key, mask and name."""
+
+    def __init__(self, citizen_key: Callable[[str], str], now: datetime) -> None:
+        self.citizen_key = citizen_key
+        self.latest = now + CLOCK_SKEW
+        self._ids: dict[str, tuple[str, str, str]] = {}
+        self._names: dict[str, str] = {}
+        self._phones: dict[str, str] = {}
+        self._notes: dict[str, str] = {}
+
+    def values(self, data: Any) -> dict[str, Any] | None:
+        """The row values the server stores for this entry, or None to take the full path.
+
+        Keys: id, visit_id, service, outcome, reasons, assisted_at, period, citizen_key,
+        id_masked, full_name, birth_year, sex, phone, consent_method, device_owner, note, rev,
+        age_group, and village (the code the entry names, for the territory check).
+        """
+        try:
+            return self._values(data)
+        except Exception:  # any doubt at all: the full path decides and words the problem
+            return None
+
+    def _values(self, data: Any) -> dict[str, Any] | None:
+        if type(data) is not dict or not _KEYS.issuperset(data):
+            return None
+        get = data.get
+        entry_id = get("id")
+        if type(entry_id) is not str or not _UUID.fullmatch(entry_id):
+            return None
+        visit_id = get("visit_id")
+        if visit_id is not None and (type(visit_id) is not str or not _UUID.fullmatch(visit_id)):
+            return None
+        village = get("village")
+        if type(village) is not str or not _VILLAGE.fullmatch(village):
+            return None
+        service = get("service")
+        if type(service) is not str or not _SERVICE.fullmatch(service):
+            return None
+        outcome = get("outcome")
+        if outcome not in _OUTCOMES or type(outcome) is not str:
+            return None
+        reasons = get("reasons", [])
+        if type(reasons) is not list or len(reasons) > _MAX_REASONS:
+            return None
+        for reason in reasons:
+            if type(reason) is not str or reason not in _REASONS:
+                return None
+        if (outcome == _SUCCESS) == bool(reasons):
+            return None  # reasons.not_allowed / reasons.required
+        if get("consent") is not True:
+            return None
+        consent_method = get("consent_method", "verbal")
+        device_owner = get("device_owner", "citizen")
+        sex = get("sex")
+        for value, allowed in (
+            (consent_method, _CONSENT_METHODS),
+            (device_owner, _OWNERS),
+            (sex, _SEXES),
+        ):
+            if type(value) is not str or value not in allowed:
+                return None
+        birth_year = get("birth_year")
+        if type(birth_year) is not int or not MIN_BIRTH_YEAR <= birth_year <= 2100:
+            return None
+        rev = get("rev", 1)
+        if type(rev) is not int or rev < 1:
+            return None
+        assisted_at = _stamp(get("assisted_at"))
+        if assisted_at is None or not _EARLIEST <= assisted_at <= self.latest:
+            return None
+        year = (assisted_at.astimezone(UTC) + _VIETNAM_OFFSET).year
+        if birth_year > year:
+            return None  # birth_year.range
+        key, masked = self._citizen(get("id_number"))
+        phone = get("phone")
+        if phone is not None:
+            phone = self._phone(phone)
+        note = get("note", "")
+        if note != "":
+            note = self._note(note)
+        age = year - birth_year
+        return {
+            "id": entry_id,
+            "visit_id": visit_id,
+            "village": village,
+            "service": service,
+            "outcome": outcome,
+            "reasons": ",".join(dict.fromkeys(reasons)),
+            "assisted_at": assisted_at,
+            "period": str(year),
+            "citizen_key": key,
+            "id_masked": masked,
+            "full_name": self._name(get("full_name")),
+            "birth_year": birth_year,
+            "sex": sex,
+            "phone": phone,
+            "consent_method": consent_method,
+            "device_owner": device_owner,
+            "note": note,
+            "rev": rev,
+            "age_group": (
+                AgeGroup.YOUTH.value
+                if YOUTH_MIN_AGE <= age <= YOUTH_MAX_AGE
+                else AgeGroup.NON_YOUTH.value
+            ),
+        }
+
+    def _citizen(self, raw: Any) -> tuple[str, str]:
+        known = self._ids.get(raw) if type(raw) is str else None
+        if known is None:
+            text = _plain(raw, 40)
+            if text is None:
+                raise ValueError("id_number")
+            number = normalise_id_number(text)
+            known = self._ids[text] = (number, self.citizen_key(number), mask_id_number(number))
+        return known[1], known[2]
+
+    def _name(self, raw: Any) -> str:
+        known = self._names.get(raw) if type(raw) is str else None
+        if known is None:
+            text = _plain(raw, 200)
+            if text is None:
+                raise ValueError("full_name")
+            known = self._names[text] = normalise_name(text)
+        return known
+
+    def _phone(self, raw: Any) -> str:
+        known = self._phones.get(raw) if type(raw) is str else None
+        if known is None:
+            text = _plain(raw, 30)
+            if text is None:
+                raise ValueError("phone")
+            known = self._phones[text] = normalise_phone(text)
+        return known
+
+    def _note(self, raw: Any) -> str:
+        known = self._notes.get(raw) if type(raw) is str else None
+        if known is None:
+            text = _plain(raw, 2000)
+            if text is None:
+                raise ValueError("note")
+            known = self._notes[text] = check_note(text)
+        return known
