@@ -1,4 +1,11 @@
-"""`fieldkit demo`: a seeded local sync server in a subprocess and a demo volunteer enrolled."""
+"""`fieldkit demo`: a seeded local sync server in a subprocess and a demo volunteer enrolled.
+
+Everything lives under $FIELDKIT_HOME/demo: the server's database (`server.sqlite3`, seeded
+once), its log, and the demo volunteer's profile (`client/`). A later run starts the server on
+the same database and opens the same profile, so what was typed in an earlier run is still
+listed; only when the server no longer knows that laptop is a new demo volunteer enrolled (the
+old profile is moved aside, never deleted).
+"""
 
 from __future__ import annotations
 
@@ -11,15 +18,21 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+from pydantic import ValidationError
 
 from fieldkit.domain import wire
 from fieldkit.settings import ClientSettings
-from fieldkit.store import Store, create_profile
+from fieldkit.store import EntryQuery, Store, StoreError, create_profile, open_store
+from fieldkit.store.profiles import list_profiles
 from fieldkit.sync import enroll
+from fieldkit.sync.transport import make_client
+from fieldkit.tui.i18n import tr
 
 PROVINCE = "52"
 DEMO_ENTRIES = 2000
@@ -27,14 +40,26 @@ DEMO_ENTRIES = 2000
 DEMO_ENTRIES_ENV = "FIELDKIT_DEMO_ENTRIES"
 HEALTH_TIMEOUT = 90.0
 DEMO_NAME = "Tình nguyện viên Demo"
+SERVER_DB = "server.sqlite3"
+SEEDED_MARKER = "seeded"
+CLIENT_DIR = "client"
+PULL_PATH = f"{wire.API_PREFIX}/sync/pull"
 
 
 class DemoError(Exception):
     """The demo could not start; the message says why in plain words."""
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
+def free_port(preferred: int | None = None) -> int:
+    """A TCP port nobody listens on right now: the preferred one if it is free."""
+    if preferred:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", preferred))
+            except OSError:
+                pass
+            else:
+                return preferred
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -115,9 +140,9 @@ class DemoServer:
                 self.process.wait(timeout=10)
 
 
-def start_server(workdir: Path, db_url: str) -> DemoServer:
+def start_server(workdir: Path, db_url: str, preferred_port: int | None = None) -> DemoServer:
     """Start `sync-server serve` on a free loopback port and wait until it is healthy."""
-    port = free_port()
+    port = free_port(preferred_port)
     log_path = workdir / "server.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -175,6 +200,10 @@ class Demo:
     server: DemoServer
     store: Store
     home: Path
+    notice: tuple[str, str] | None = None
+    """What happened to an earlier run's profile (Vietnamese, English), if there was one."""
+    reused: bool = False
+    """Whether the earlier run's profile is the one open (else a new enrollment)."""
     stopped: bool = field(default=False)
 
     def stop(self) -> None:
@@ -184,39 +213,143 @@ class Demo:
             self.server.stop()
 
 
+def both(key: str, **params: object) -> tuple[str, str]:
+    """A catalogue text in Vietnamese and English."""
+    return tr(key, "vi", **params), tr(key, "en", **params)
+
+
+def seed_once(workdir: Path, db_url: str, tell: Callable[[str], None]) -> None:
+    """Seed the demo database unless an earlier run did (and the database is still there)."""
+    marker = workdir / SEEDED_MARKER
+    if marker.exists() and (workdir / SERVER_DB).exists():
+        return
+    tell(f"Đang tạo dữ liệu mẫu (tỉnh Gia Lai, {demo_entries()} bản ghi; lần đầu hơi lâu)…")
+    run_server_cli(
+        db_url,
+        "seed",
+        "--province",
+        PROVINCE,
+        "--demo-entries",
+        str(demo_entries()),
+        "--seed",
+        "1",
+    )
+    marker.write_text("1\n", encoding="utf-8")
+
+
+def open_earlier_profile(client_home: Path) -> Store | StoreError | None:
+    """The demo profile an earlier run enrolled, why it cannot be opened, or None (no profile)."""
+    if not list_profiles(client_home):
+        return None
+    try:
+        return open_store(client_home)
+    except StoreError as exc:
+        return exc
+
+
+def port_of(url: str) -> int | None:
+    """The port of a server address (None if it has none)."""
+    try:
+        return urlsplit(url).port
+    except ValueError:
+        return None
+
+
+def profile_problem(server_url: str, store: Store) -> str | None:
+    """Why the profile no longer fits this server: 'unknown_device', 'new_epoch', or None.
+
+    One authenticated pull page (read only; nothing is applied) answers both: a device the
+    server does not know (or revoked) gets 401/403; a rebuilt database has another epoch.
+    """
+    with make_client(server_url, store.profile.token) as client:
+        response = client.get(PULL_PATH, params={"cursor": store.cursor(), "limit": 1})
+    if response.status_code in (401, 403):
+        return "unknown_device"
+    if not response.is_success:
+        raise DemoError(f"sync-server pull: HTTP {response.status_code} {response.text[:200]}")
+    try:
+        page = wire.PullResponse.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise DemoError("sync-server pull: unexpected answer") from exc
+    known = store.server_epoch()
+    if known is not None and page.server_epoch != known:
+        return "new_epoch"
+    return None
+
+
+def move_aside(client_home: Path) -> Path:
+    """Keep an unusable demo profile next to the new one (its entries may not be synced)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = client_home.with_name(f"{CLIENT_DIR}-{stamp}")
+    n = 2
+    while target.exists():
+        target = client_home.with_name(f"{CLIENT_DIR}-{stamp}-{n}")
+        n += 1
+    client_home.rename(target)
+    return target
+
+
+def follow_server(store: Store, server_url: str) -> None:
+    """Point the profile at this run's server (its usual port was taken by something else)."""
+    if store.profile.server_url != server_url:
+        # The store has no public setter for the address: only the demo's server moves.
+        store._update_profile(server_url=server_url)
+
+
+def enroll_fresh(db_url: str, server: DemoServer, client_home: Path) -> Store:
+    """A new demo volunteer on the server, enrolled into a new profile under client_home."""
+    code = add_volunteer(db_url, demo_village(db_url))
+    response = enroll(server.url, code, "fieldkit-demo")
+    shutil.rmtree(client_home, ignore_errors=True)  # holds no profile (or it was moved aside)
+    return create_profile(client_home, response, server.url, pin=None)
+
+
 def start_demo(home: Path, say: Callable[[str], None] | None = None) -> Demo:
-    """Seed (once) and start the demo server under home/demo, enroll a fresh demo volunteer."""
+    """Seed (once) and start the demo server under home/demo; reuse or enroll the volunteer."""
     tell = say or (lambda _text: None)
     workdir = home / "demo"
     workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    db_url = f"sqlite:///{workdir / 'server.sqlite3'}"
-    marker = workdir / "seeded"
-    if not marker.exists():
-        tell(f"Đang tạo dữ liệu mẫu (tỉnh Gia Lai, {demo_entries()} bản ghi; lần đầu hơi lâu)…")
-        run_server_cli(
-            db_url,
-            "seed",
-            "--province",
-            PROVINCE,
-            "--demo-entries",
-            str(demo_entries()),
-            "--seed",
-            "1",
-        )
-        marker.write_text("1\n", encoding="utf-8")
+    db_url = f"sqlite:///{workdir / SERVER_DB}"
+    client_home = workdir / CLIENT_DIR
+    seed_once(workdir, db_url, tell)
+    earlier = open_earlier_profile(client_home)
+    store = earlier if isinstance(earlier, Store) else None
     tell("Đang khởi động máy chủ dùng thử…")
-    server = start_server(workdir, db_url)
     try:
-        code = add_volunteer(db_url, demo_village(db_url))
-        tell("Đang đăng ký máy với tình nguyện viên demo…")
-        response = enroll(server.url, code, "fieldkit-demo")
-        client_home = workdir / "client"
-        shutil.rmtree(client_home, ignore_errors=True)
-        store = create_profile(client_home, response, server.url, pin=None)
+        # The port of last time, so the profile's server address stays right.
+        server = start_server(workdir, db_url, port_of(store.profile.server_url) if store else None)
     except BaseException:
+        if store is not None:
+            store.close()
+        raise
+    try:
+        notice: tuple[str, str] | None = None
+        if store is not None:
+            problem = profile_problem(server.url, store)
+            if problem is None:
+                follow_server(store, server.url)
+                notice = both("demo.reused", count=store.count_entries(EntryQuery()))
+                tell(notice[0])
+                return Demo(server, store, client_home, notice=notice, reused=True)
+            store.close()
+            store = None
+            notice = both(f"demo.re_enroll.{problem}", path=move_aside(client_home))
+        elif isinstance(earlier, StoreError):
+            path = move_aside(client_home)
+            notice = (
+                tr("demo.re_enroll.unreadable", "vi", detail=earlier.message("vi"), path=path),
+                tr("demo.re_enroll.unreadable", "en", detail=earlier.message("en"), path=path),
+            )
+        if notice is not None:
+            tell(notice[0])
+        tell("Đang đăng ký máy với tình nguyện viên demo…")
+        store = enroll_fresh(db_url, server, client_home)
+    except BaseException:
+        if store is not None:
+            store.close()
         server.stop()
         raise
-    return Demo(server=server, store=store, home=client_home)
+    return Demo(server=server, store=store, home=client_home, notice=notice)
 
 
 def run_demo(settings: ClientSettings | None = None) -> int:
@@ -235,7 +368,13 @@ def run_demo(settings: ClientSettings | None = None) -> int:
         return 1
     try:
         app_settings = settings.model_copy(update={"home": demo.home})
-        FieldkitApp(app_settings, store=demo.store, on_exit=demo.stop).run()
+        FieldkitApp(
+            app_settings,
+            store=demo.store,
+            on_exit=demo.stop,
+            notice=demo.notice,
+            notice_warning=not demo.reused,
+        ).run()
     finally:
         demo.stop()
     return 0

@@ -84,6 +84,8 @@ class FieldkitApp(App[None]):
         monotonic: Callable[[], float] = time.monotonic,
         check_seconds: float = 20.0,
         on_exit: Callable[[], None] | None = None,
+        notice: tuple[str, str] | None = None,
+        notice_warning: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings or ClientSettings()
@@ -96,6 +98,8 @@ class FieldkitApp(App[None]):
         self.locked = False
         self.services: list[ServiceInfo] = []
         self._on_exit = on_exit
+        self._notice = notice
+        self._notice_warning = notice_warning
         self.set_reactive(FieldkitApp.ui_lang, self.settings.lang)
 
     # -- start-up -------------------------------------------------------------------------
@@ -106,6 +110,8 @@ class FieldkitApp(App[None]):
         self.title = tr("app.title", self.ui_lang)
         if self.store is not None:
             self.open_home()
+            if self._notice is not None:
+                self.show_notice(self._notice, warning=self._notice_warning)
         else:
             self.find_profiles()
         self.set_interval(self.check_seconds, self.check_connection)
@@ -356,6 +362,17 @@ class FieldkitApp(App[None]):
         demo = start_demo(self.home)
         self._on_exit = demo.stop
         self.call_from_thread(self.use_store, demo.store)
+        if demo.notice is not None:
+            self.call_from_thread(self.show_notice, demo.notice, warning=not demo.reused)
+
+    def show_notice(self, texts: tuple[str, str], *, warning: bool = False) -> None:
+        """A message given in Vietnamese and English, shown in the current language."""
+        vi, en = texts
+        text = en if self.ui_lang == "en" else vi
+        if warning:
+            self.notify(text, severity="warning", timeout=15, markup=False)
+        else:
+            self.notify(text, timeout=8, markup=False)
 
     # -- exit -----------------------------------------------------------------------------
 

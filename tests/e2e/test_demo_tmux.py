@@ -1,4 +1,5 @@
-"""`fieldkit demo` in a real terminal (tmux): server up, home screen shown, Ctrl+Q stops all."""
+"""`fieldkit demo` in a real terminal (tmux): server up, home screen shown, Ctrl+Q stops all;
+a second run reopens the same demo volunteer."""
 
 from __future__ import annotations
 
@@ -56,9 +57,8 @@ def server_pids(home: Path) -> list[int]:
     return [int(line.split()[0]) for line in out.splitlines() if marker in line and "serve" in line]
 
 
-def test_fieldkit_demo_shows_the_home_screen_in_a_terminal(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    session = f"fk-demo-{os.getpid()}"
+def start_demo_session(session: str, home: Path) -> None:
+    """`fieldkit demo` in a detached 80x24 tmux session."""
     env = {**os.environ}
     env.pop("TMUX", None)
     # A running tmux server gives new sessions its own environment: pass ours explicitly.
@@ -77,6 +77,21 @@ def test_fieldkit_demo_shows_the_home_screen_in_a_terminal(tmp_path: Path) -> No
         env=env,
         check=True,
     )
+
+
+def quit_and_wait_for_the_server_to_stop(session: str, home: Path) -> None:
+    """Ctrl+Q in the app; the demo server goes with it."""
+    subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
+    deadline = time.monotonic() + 30
+    while server_pids(home) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not server_pids(home), "quitting the app stops the demo server"
+
+
+def test_fieldkit_demo_shows_the_home_screen_in_a_terminal(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    session = f"fk-demo-{os.getpid()}"
+    start_demo_session(session, home)
     try:
         shown = wait_for_screen(session, "Nhập mới", READY_TIMEOUT)
         assert "Traceback" not in shown
@@ -89,10 +104,16 @@ def test_fieldkit_demo_shows_the_home_screen_in_a_terminal(tmp_path: Path) -> No
                 ["ps", "-eww", "-o", "pid,args"], capture_output=True, text=True
             ).stdout[-3000:]
         )
-        subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
-        deadline = time.monotonic() + 30
-        while server_pids(home) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not server_pids(home), "quitting the app stops the demo server"
+        quit_and_wait_for_the_server_to_stop(session, home)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+    # A second run opens the same demo volunteer (and says so) instead of enrolling anew.
+    session = f"fk-demo-again-{os.getpid()}"
+    start_demo_session(session, home)
+    try:
+        shown = wait_for_screen(session, "Dùng lại tình nguyện viên demo", READY_TIMEOUT)
+        assert "Traceback" not in shown and "Nhập mới" in shown
+        quit_and_wait_for_the_server_to_stop(session, home)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+    assert [p.name for p in (home / "demo").iterdir() if p.name.startswith("client")] == ["client"]

@@ -97,3 +97,18 @@ async def test_locks_after_idle_minutes_and_unlocks_with_pin(
         assert isinstance(app.screen, UnlockScreen)
         await unlock(pilot)
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_a_notice_given_at_start_is_shown_in_the_users_language(
+    store: Store, make_app: AppFactory
+) -> None:
+    notice = ("Dùng lại tình nguyện viên demo của lần trước.", "Using the demo volunteer again.")
+    app = make_app(store=store, notice=notice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert [n.message for n in app._notifications] == [notice[0]]
+        app.action_toggle_language()
+        app.show_notice(notice, warning=True)
+        await pilot.pause()
+        shown = list(app._notifications)
+        assert shown[-1].message == notice[1] and shown[-1].severity == "warning"
