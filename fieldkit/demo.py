@@ -3,8 +3,9 @@
 Everything lives under $FIELDKIT_HOME/demo: the server's database (`server.sqlite3`, seeded
 once), its log, and the demo volunteer's profile (`client/`). A later run starts the server on
 the same database and opens the same profile, so what was typed in an earlier run is still
-listed; only when the server no longer knows that laptop is a new demo volunteer enrolled (the
-old profile is moved aside, never deleted).
+listed. Only when that profile no longer fits the server (device unknown or revoked, database
+rebuilt) or cannot be read is a new demo volunteer enrolled; the old profile is moved aside,
+never deleted.
 """
 
 from __future__ import annotations
@@ -28,9 +29,16 @@ from pydantic import ValidationError
 
 from fieldkit.domain import wire
 from fieldkit.settings import ClientSettings
-from fieldkit.store import EntryQuery, Store, StoreError, create_profile, open_store
-from fieldkit.store.profiles import list_profiles
+from fieldkit.store import (
+    EntryQuery,
+    Store,
+    StoreError,
+    create_profile,
+    list_profiles,
+    open_store,
+)
 from fieldkit.sync import enroll
+from fieldkit.sync.engine import PULL_PATH
 from fieldkit.sync.transport import make_client
 from fieldkit.tui.i18n import tr
 
@@ -43,7 +51,6 @@ DEMO_NAME = "Tình nguyện viên Demo"
 SERVER_DB = "server.sqlite3"
 SEEDED_MARKER = "seeded"
 CLIENT_DIR = "client"
-PULL_PATH = f"{wire.API_PREFIX}/sync/pull"
 
 
 class DemoError(Exception):
