@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +14,7 @@ from sync_server.api.errors import install_error_handlers
 from sync_server.api.middleware import BodyMiddleware, ProtocolMiddleware
 from sync_server.api.routes import bundles, enroll, entries, health, quotas, reports, sync
 from sync_server.db.engine import make_engine, make_sessionmaker
+from sync_server.db.writers import WriterLock
 from sync_server.settings import ServerSettings, get_settings
 
 
@@ -47,9 +47,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    # One writer at a time in this process: a waiting push wakes the moment the lock is free
-    # instead of sleeping in SQLite's busy handler (other processes still meet that handler).
-    app.state.writers = threading.Lock()
+    # One pushing writer at a time, handed over at once (see sync_server.db.writers).
+    app.state.writers = WriterLock(settings.database_url)
     install_error_handlers(app)
     app.include_router(api_router())
     # Added innermost first: the gzip response wrapper sits outside everything else.

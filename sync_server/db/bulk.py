@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 
 from sync_server.db.models import UTCDateTime
 
+SQLITE_IN_CHUNK = 900
+"""Parameters per IN list (old SQLite builds allow 999 per statement)."""
+
 
 def sqlite_datetime(value: datetime) -> str:
     """An aware datetime in the text form UTCDateTime stores on SQLite."""
@@ -110,17 +113,47 @@ def claim_rows(
         stmt = postgresql.insert(table).on_conflict_do_nothing()
         result = connection.execute(stmt.returning(*(table.c[n] for n in returning)), rows)
         return [tuple(r) for r in result]
-    one = "(" + ", ".join("?" for _ in columns) + ")"
-    claimed: list[tuple[Any, ...]] = []
-    tuples = _sqlite_rows(table, columns, rows)
-    per_statement = max(1, 30_000 // len(columns))
-    for start in range(0, len(tuples), per_statement):
-        chunk = tuples[start : start + per_statement]
-        values = ", ".join([one] * len(chunk))
-        sql = (
-            f'INSERT INTO "{table.name}" ({names}) VALUES {values} '
-            f"ON CONFLICT DO NOTHING RETURNING {back}"
-        )
-        params = tuple(v for row in chunk for v in row)
-        claimed.extend(tuple(r) for r in connection.exec_driver_sql(sql, params))
-    return claimed
+    # SQLite has one writer at a time (BEGIN IMMEDIATE), so look, then insert what is free:
+    # a plain executemany is much cheaper than one huge INSERT … RETURNING statement.
+    key = [c.name for c in table.primary_key.columns]
+    taken = set(_existing_keys(connection, table, key, [tuple(r[c] for c in key) for r in rows]))
+    free = [r for r in rows if tuple(r[c] for c in key) not in taken]
+    if free:
+        marks = ", ".join("?" for _ in columns)
+        sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
+        connection.exec_driver_sql(sql, _sqlite_rows(table, columns, free))
+    return [tuple(r[c] for c in returning) for r in free]
+
+
+def _existing_keys(
+    connection: Any, table: Table, key: list[str], wanted: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """Which of these primary keys the table holds (SQLite; looked up by the first column)."""
+    first = sorted({k[0] for k in wanted})
+    wanted_set = set(wanted)
+    names = ", ".join(f'"{c}"' for c in key)
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(first), SQLITE_IN_CHUNK):
+        chunk = first[start : start + SQLITE_IN_CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        sql = f'SELECT {names} FROM "{table.name}" WHERE "{key[0]}" IN ({marks})'
+        found.extend(r for r in map(tuple, connection.exec_driver_sql(sql, tuple(chunk))))
+    return [k for k in found if k in wanted_set]
+
+
+def existing_ids(session: Session, table: Table, column: str, values: list[Any]) -> set[Any]:
+    """Which of `values` the column holds (one indexed IN query per chunk, no ORM compiling)."""
+    connection = session.connection()
+    found: set[Any] = set()
+    if not values:
+        return found
+    if connection.dialect.name == "postgresql":
+        sql = f'SELECT "{column}" FROM "{table.name}" WHERE "{column}" = ANY(%(values)s)'
+        found.update(r[0] for r in connection.exec_driver_sql(sql, {"values": list(values)}))
+        return found
+    for start in range(0, len(values), SQLITE_IN_CHUNK):
+        chunk = values[start : start + SQLITE_IN_CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        sql = f'SELECT "{column}" FROM "{table.name}" WHERE "{column}" IN ({marks})'
+        found.update(r[0] for r in connection.exec_driver_sql(sql, tuple(chunk)))
+    return found

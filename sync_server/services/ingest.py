@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, attributes
 
 from fieldkit.domain import Entry, mask_id_number, parse_entry, wire
 from fieldkit.domain.problems import Problem, error
-from sync_server.db.bulk import claim_rows, insert_rows
+from sync_server.db.bulk import claim_rows, existing_ids, insert_rows
 from sync_server.db.models import Base, Conflict, Device, Service, Unit
 from sync_server.db.models import Entry as EntryRow
 from sync_server.services.changes import NewChange, lock_writers, record_changes
@@ -402,10 +402,7 @@ def ingest_prepared(session: Session, device: Device, prepared: Prepared) -> wir
     checked = [_check(m, r, villages, services, allowed) for m, r in ordered]
     fresh = [c for c in checked if c.entry_id and c.mutation.mutation_id > last]
     fresh_ids = [c.entry_id for c in fresh]
-    known: set[str] = set()
-    for start in range(0, len(fresh_ids), CHUNK):
-        chunk = fresh_ids[start : start + CHUNK]
-        known.update(session.scalars(select(EntryRow.id).where(EntryRow.id.in_(chunk))))
+    known: set[str] = existing_ids(session, ENTRIES, "id", fresh_ids)
     rows: list[dict[str, Any]] = []
     names: dict[str, str] = {}
     mutation_ids: dict[str, int] = {}
