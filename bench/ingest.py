@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections import Counter
@@ -22,6 +23,7 @@ from fieldkit.sync.transport import Attempts, base_headers, encode_json, send
 from sync_server.db.engine import make_engine, migrate
 
 BATCH = 500
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 DEVICES = 4
 FULL_ENTRIES = 200_000
 QUICK_ENTRIES = 20_000
@@ -132,7 +134,7 @@ def run(quick: bool) -> Report:
         maker = EntryMaker(seed=5, villages=list(server_db.codes))
         per_village = {v: device_batches(maker, v, per_device) for v in server_db.codes}
         log = Path(tmp) / "server.log"
-        with running_server(server_db.url, log) as base:
+        with running_server(server_db.url, log, workers=WORKERS) as base:
             streams = []
             for village, code in server_db.codes.items():
                 enrolled = enroll(base, code, f"bench {village}")
