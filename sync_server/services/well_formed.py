@@ -192,28 +192,21 @@ class RowMaker:
         return known[1], known[2]
 
     def _name(self, raw: Any) -> str:
-        known = self._names.get(raw) if type(raw) is str else None
-        if known is None:
-            text = _plain(raw, 200)
-            if text is None:
-                raise ValueError("full_name")
-            known = self._names[text] = normalise_name(text)
-        return known
+        return _remembered(self._names, raw, 200, normalise_name)
 
     def _phone(self, raw: Any) -> str:
-        known = self._phones.get(raw) if type(raw) is str else None
-        if known is None:
-            text = _plain(raw, 30)
-            if text is None:
-                raise ValueError("phone")
-            known = self._phones[text] = normalise_phone(text)
-        return known
+        return _remembered(self._phones, raw, 30, normalise_phone)
 
     def _note(self, raw: Any) -> str:
-        known = self._notes.get(raw) if type(raw) is str else None
-        if known is None:
-            text = _plain(raw, 2000)
-            if text is None:
-                raise ValueError("note")
-            known = self._notes[text] = check_note(text)
-        return known
+        return _remembered(self._notes, raw, 2000, check_note)
+
+
+def _remembered(seen: dict[str, str], raw: Any, limit: int, clean: Callable[[str], str]) -> str:
+    """clean(raw) for a plain string, once per distinct value in the batch; ValueError if odd."""
+    known = seen.get(raw) if type(raw) is str else None
+    if known is None:
+        text = _plain(raw, limit)
+        if text is None:
+            raise ValueError("not a plain string")
+        known = seen[text] = clean(text)
+    return known
