@@ -19,8 +19,8 @@ from fieldkit.domain import VIETNAM_TZ, age_group, mask_id_number, period_of, wi
 from seed.geography import load_province
 from seed.quota_plan import plan_quotas
 from sync_server.db.engine import make_engine, migrate
-from sync_server.db.models import Counted, Tally, Unit
 from sync_server.db.models import Entry as EntryRow
+from sync_server.db.models import Tally, Unit
 from sync_server.services import tally
 from sync_server.services.quotas import set_quotas
 from sync_server.services.secrets import citizen_key, server_secret
@@ -111,24 +111,11 @@ def build(path: Path, entries: int, period: str) -> dict[str, Any]:
         done = 0
         while done < entries:
             rows: list[dict[str, Any]] = []
-            claims: list[dict[str, Any]] = []
             for data in maker.data(min(CHUNK, entries - done)):
                 row = server_row(data, units[data["village"]], device_id, secret, now)
-                if row["counted"]:
-                    # Every made-up citizen is new, so each success holds its count.
-                    claims.append(
-                        {
-                            "citizen_key": row["citizen_key"],
-                            "service": row["service"],
-                            "period": row["period"],
-                            "entry_id": row["id"],
-                            "assisted_at": row["assisted_at"],
-                        }
-                    )
                 rows.append(row)
             with engine.begin() as conn:
                 conn.execute(insert(EntryRow), rows)
-                conn.execute(insert(Counted), claims)
             done += len(rows)
         timings["insert_s"] = round(time.perf_counter() - started, 1)
     finally:

@@ -8,8 +8,7 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, Table, insert
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import UTCDateTime
@@ -53,18 +52,6 @@ def _sqlite_rows(table: Table, columns: Sequence[str], rows: list[dict[str, Any]
     return out
 
 
-def _pg_array_type(table: Table, column: str) -> str:
-    """The PostgreSQL array type unnest() needs for a column."""
-    kind = table.c[column].type
-    if isinstance(kind, UTCDateTime):
-        return "timestamptz[]"
-    if isinstance(kind, Boolean):
-        return "boolean[]"
-    if isinstance(kind, Integer):
-        return "bigint[]"
-    return "text[]"
-
-
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """INSERT every row (all with the same keys) as one executemany (COPY on PostgreSQL)."""
     if not rows:
@@ -89,56 +76,6 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     marks = ", ".join("?" for _ in columns)
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
     connection.exec_driver_sql(sql, _sqlite_rows(table, columns, rows))
-
-
-def claim_rows(
-    session: Session, table: Table, rows: list[dict[str, Any]], returning: Sequence[str]
-) -> list[tuple[Any, ...]]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING: the rows this transaction did insert."""
-    if not rows:
-        return []
-    connection = session.connection()
-    columns = list(rows[0])
-    names = ", ".join(f'"{c}"' for c in columns)
-    back = ", ".join(f'"{c}"' for c in returning)
-    if connection.dialect.name == "postgresql":
-        arrays = ", ".join(f"%({c})s::{_pg_array_type(table, c)}" for c in columns)
-        sql = (
-            f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({arrays}) '
-            f"ON CONFLICT DO NOTHING RETURNING {back}"
-        )
-        arrays_in = {c: [r[c] for r in rows] for c in columns}
-        return [tuple(r) for r in connection.exec_driver_sql(sql, arrays_in)]
-    if connection.dialect.name != "sqlite":
-        stmt = postgresql.insert(table).on_conflict_do_nothing()
-        result = connection.execute(stmt.returning(*(table.c[n] for n in returning)), rows)
-        return [tuple(r) for r in result]
-    # SQLite has one writer at a time (BEGIN IMMEDIATE), so look, then insert what is free:
-    # a plain executemany is much cheaper than one huge INSERT … RETURNING statement.
-    key = [c.name for c in table.primary_key.columns]
-    taken = set(_existing_keys(connection, table, key, [tuple(r[c] for c in key) for r in rows]))
-    free = [r for r in rows if tuple(r[c] for c in key) not in taken]
-    if free:
-        marks = ", ".join("?" for _ in columns)
-        sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
-        connection.exec_driver_sql(sql, _sqlite_rows(table, columns, free))
-    return [tuple(r[c] for c in returning) for r in free]
-
-
-def _existing_keys(
-    connection: Any, table: Table, key: list[str], wanted: list[tuple[Any, ...]]
-) -> list[tuple[Any, ...]]:
-    """Which of these primary keys the table holds (SQLite; looked up by the first column)."""
-    first = sorted({k[0] for k in wanted})
-    wanted_set = set(wanted)
-    names = ", ".join(f'"{c}"' for c in key)
-    found: list[tuple[Any, ...]] = []
-    for start in range(0, len(first), SQLITE_IN_CHUNK):
-        chunk = first[start : start + SQLITE_IN_CHUNK]
-        marks = ", ".join("?" for _ in chunk)
-        sql = f'SELECT {names} FROM "{table.name}" WHERE "{key[0]}" IN ({marks})'
-        found.extend(r for r in map(tuple, connection.exec_driver_sql(sql, tuple(chunk))))
-    return [k for k in found if k in wanted_set]
 
 
 def existing_ids(session: Session, table: Table, column: str, values: list[Any]) -> set[Any]:

@@ -182,12 +182,16 @@ class Entry(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
-        # Dedupe hands a count over to the next success of the same citizen/service/period.
+        # The dedupe rule, kept by the database: at most one counting success per citizen,
+        # service and period (NULLs never collide, so any number may not count). The same
+        # index finds a group's successes when dedupe hands a count over.
         Index(
-            "ix_entries_citizen",
+            "ux_entries_counting",
             "citizen_key",
             "service",
             "period",
+            text("(CASE WHEN counted THEN 1 END)"),
+            unique=True,
             sqlite_where=text("outcome = 'success'"),
             postgresql_where=text("outcome = 'success'"),
         ),
@@ -234,20 +238,6 @@ class Tally(Base):
     non_youth: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = ({"sqlite_with_rowid": False},)
-
-
-class Counted(Base):
-    """The dedupe constraint: which entry counts a citizen for a service in a period."""
-
-    __tablename__ = "counted"
-
-    citizen_key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    service: Mapped[str] = mapped_column(String(40), primary_key=True)
-    period: Mapped[str] = mapped_column(String(10), primary_key=True)
-    entry_id: Mapped[str] = mapped_column(String(36))
-    assisted_at: Mapped[datetime]
-
-    __table_args__ = ({"sqlite_with_rowid": False},)  # one B-tree: the claim is the key
 
 
 class Conflict(Base):

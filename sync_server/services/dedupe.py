@@ -8,13 +8,13 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import Outcome, wire
 from fieldkit.domain.formatting import format_date
 from fieldkit.domain.problems import MESSAGES
-from sync_server.db.models import Counted, Entry, Unit
+from sync_server.db.models import Entry, Unit
 from sync_server.services.changes import NewChange
 from sync_server.services.tally import EntryState, TallyDeltas
 
@@ -80,13 +80,16 @@ def counting_entries(session: Session, keys: set[GroupKey]) -> dict[GroupKey, Co
     found: dict[GroupKey, CountingEntry] = {}
     citizens = sorted({key[0] for key in keys})
     for start in range(0, len(citizens), CHUNK):
-        # One-column IN on the primary key's first column: an index seek on both engines.
+        # The counting index's first column: an index seek on both engines.
         rows = session.execute(
-            select(Counted.citizen_key, Counted.service, Counted.period, Entry.id)
+            select(Entry.citizen_key, Entry.service, Entry.period, Entry.id)
             .add_columns(Entry.village_code, Unit.name, Entry.assisted_at)
-            .join(Entry, Entry.id == Counted.entry_id)
             .outerjoin(Unit, Unit.code == Entry.village_code)
-            .where(Counted.citizen_key.in_(citizens[start : start + CHUNK]))
+            .where(
+                Entry.citizen_key.in_(citizens[start : start + CHUNK]),
+                Entry.outcome == Outcome.SUCCESS.value,
+                Entry.counted.is_(True),
+            )
         ).all()
         for r in rows:
             key = (r[0], r[1], r[2])
@@ -126,21 +129,30 @@ class Settlement:
     lost: list[Entry]
 
 
+def _in_group(key: GroupKey) -> tuple[ColumnElement[bool], ...]:
+    """The successes of one dedupe group (what the counting index covers)."""
+    citizen, service, period = key
+    return (
+        Entry.citizen_key == citizen,
+        Entry.service == service,
+        Entry.period == period,
+        Entry.outcome == Outcome.SUCCESS.value,
+    )
+
+
 def _first_eligible(session: Session, key: GroupKey) -> Entry | None:
     """The group's earliest non-rejected success (tie: smaller id)."""
-    citizen, service, period = key
     return session.scalars(
         select(Entry)
-        .where(
-            Entry.citizen_key == citizen,
-            Entry.service == service,
-            Entry.period == period,
-            Entry.outcome == Outcome.SUCCESS.value,
-            Entry.review_status != "rejected",
-        )
+        .where(*_in_group(key), Entry.review_status != "rejected")
         .order_by(Entry.assisted_at, Entry.id)
         .limit(1)
     ).first()
+
+
+def _holder(session: Session, key: GroupKey) -> Entry | None:
+    """The entry that counts the group now, if one does."""
+    return session.scalars(select(Entry).where(*_in_group(key), Entry.counted.is_(True))).first()
 
 
 def _count(entry: Entry, counted: bool, deltas: TallyDeltas) -> None:
@@ -153,45 +165,21 @@ def _count(entry: Entry, counted: bool, deltas: TallyDeltas) -> None:
 def settle(session: Session, keys: set[GroupKey], deltas: TallyDeltas) -> Settlement:
     """Make each group's earliest eligible success the counting one; tallies follow.
 
-    Losses are applied before gains, so an entry that moved from one group to another
-    (an edit) ends up counted if it wins its new group.
+    Losses are written before gains (the counting index allows one counted success per
+    group at any moment), so an entry that moved from one group to another (an edit) ends
+    up counted if it wins its new group.
     """
     settlement = Settlement([], [])
-    decisions: list[tuple[GroupKey, Counted | None, Entry | None]] = []
-    for key in sorted(keys):
-        citizen, service, period = key
-        row = session.get(Counted, {"citizen_key": citizen, "service": service, "period": period})
-        decisions.append((key, row, _first_eligible(session, key)))
-    winners = {winner.id for _, _, winner in decisions if winner is not None}
-    for _, row, winner in decisions:
-        if row is None or (winner is not None and row.entry_id == winner.id):
-            continue
-        old = session.get(Entry, row.entry_id)
-        if old is not None and old.counted and old.id not in winners:
-            _count(old, False, deltas)
-            settlement.lost.append(old)
-    for key, row, winner in decisions:
-        if winner is None:
-            if row is not None:
-                session.delete(row)
-            continue
-        if not winner.counted:
+    decisions = [(_holder(session, key), _first_eligible(session, key)) for key in sorted(keys)]
+    winners = {winner.id for _, winner in decisions if winner is not None}
+    for holder, _ in decisions:
+        if holder is not None and holder.id not in winners:
+            _count(holder, False, deltas)
+            settlement.lost.append(holder)
+    session.flush()
+    for _, winner in decisions:
+        if winner is not None and not winner.counted:
             _count(winner, True, deltas)
-            if row is None or row.entry_id != winner.id:
-                settlement.gained.append(winner)
-        if row is None:
-            citizen, service, period = key
-            session.add(
-                Counted(
-                    citizen_key=citizen,
-                    service=service,
-                    period=period,
-                    entry_id=winner.id,
-                    assisted_at=winner.assisted_at,
-                )
-            )
-        elif row.entry_id != winner.id:
-            row.entry_id = winner.id
-            row.assisted_at = winner.assisted_at
+            settlement.gained.append(winner)
     session.flush()
     return settlement

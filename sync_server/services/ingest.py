@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, attributes
 
 from fieldkit.domain import Entry, mask_id_number, parse_entry, wire
 from fieldkit.domain.problems import Problem, error
-from sync_server.db.bulk import claim_rows, existing_ids, insert_rows
+from sync_server.db.bulk import existing_ids, insert_rows
 from sync_server.db.models import Base, Conflict, Device, Service, Unit
 from sync_server.db.models import Entry as EntryRow
 from sync_server.services.changes import NewChange, lock_writers, record_changes
@@ -33,7 +33,6 @@ from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas, tr
 from sync_server.services.well_formed import RowMaker
 
 ENTRIES = Base.metadata.tables["entries"]
-COUNTED = Base.metadata.tables["counted"]
 
 
 class MutationGap(Exception):
@@ -126,7 +125,7 @@ def _check(
 def _insert_new(
     session: Session, rows: list[dict[str, Any]], names: dict[str, str], batch: Batch
 ) -> None:
-    """Insert brand-new entries in bulk, claiming counts with INSERT … ON CONFLICT DO NOTHING."""
+    """Insert brand-new entries in bulk; each group's earliest success takes the count."""
     best: dict[GroupKey, dict[str, Any]] = {}
     for row in rows:
         if row["outcome"] != "success":
@@ -135,22 +134,24 @@ def _insert_new(
         held = best.get(key)
         if held is None or (row["assisted_at"], row["id"]) < (held["assisted_at"], held["id"]):
             best[key] = row
-    claims = [
-        {"citizen_key": k[0], "service": k[1], "period": k[2]}
-        | {"entry_id": r["id"], "assisted_at": r["assisted_at"]}
-        for k, r in best.items()
-    ]
-    returning = ("citizen_key", "service", "period")
-    claimed = {(r[0], r[1], r[2]) for r in claim_rows(session, COUNTED, claims, returning)}
-    for key in claimed:
-        row = best[key]
+    holders = counting_entries(session, set(best)) if best else {}
+    takers: dict[str, dict[str, Any]] = {}
+    for key, row in best.items():
+        holder = holders.get(key)
+        if holder is not None and (holder.assisted_at, holder.entry_id) <= (
+            row["assisted_at"],
+            row["id"],
+        ):
+            batch.holders[key] = holder
+            continue
+        if holder is not None:
+            takers[holder.entry_id] = row
         row["counted"] = True
         batch.holders[key] = CountingEntry(
             row["id"], row["village_code"], names[row["id"]], row["assisted_at"]
         )
-    contested = [k for k in best if k not in claimed]
-    if contested:
-        _contest(session, contested, best, names, batch)
+    if takers:
+        _take_over(session, takers, batch)
     insert_rows(session, ENTRIES, rows)
     # New entries await review, so only the counting ones change tallies.
     units = ("village_code", "commune_code", "province_code", "service", "period", "age_group")
@@ -162,26 +163,8 @@ def _insert_new(
         batch.deltas.add(state, n)
 
 
-def _contest(
-    session: Session,
-    keys: list[GroupKey],
-    best: dict[GroupKey, dict[str, Any]],
-    names: dict[str, str],
-    batch: Batch,
-) -> None:
-    """Groups already counted elsewhere: an earlier success here takes the count over."""
-    takers: dict[str, dict[str, Any]] = {}
-    for key, holder in counting_entries(session, set(keys)).items():
-        row = best[key]
-        if (row["assisted_at"], row["id"]) < (holder.assisted_at, holder.entry_id):
-            takers[holder.entry_id] = row
-            batch.holders[key] = CountingEntry(
-                row["id"], row["village_code"], names[row["id"]], row["assisted_at"]
-            )
-        else:
-            batch.holders[key] = holder
-    if not takers:
-        return
+def _take_over(session: Session, takers: dict[str, dict[str, Any]], batch: Batch) -> None:
+    """Earlier successes in this batch take counts from stored entries (uncounted first)."""
     c = EntryRow.__table__.c
     losers = session.execute(
         select(c.id, c.device_id, c.village_code, c.commune_code, c.province_code)
@@ -189,15 +172,10 @@ def _contest(
         .add_columns(c.citizen_key)
         .where(c.id.in_(list(takers)))
     ).all()
-    moves: list[dict[str, Any]] = []
     for old in losers:
         row = takers[old[0]]
         before = EntryState(*old[2:11])
         batch.deltas.move(before, before.uncounted())
-        row["counted"] = True
-        moves.append(
-            {"k": old[11], "s": old[5], "p": old[6], "e": row["id"], "a": row["assisted_at"]}
-        )
         batch.changes.append(
             status_change(old[0], old[1], False, batch.holders[(old[11], old[5], old[6])])
         )
@@ -207,16 +185,6 @@ def _contest(
         .where(EntryRow.id.in_([old[0] for old in losers]))
         .values(counted=False)
         .execution_options(synchronize_session=False)
-    )
-    session.connection().execute(
-        update(COUNTED)
-        .where(
-            COUNTED.c.citizen_key == bindparam("k"),
-            COUNTED.c.service == bindparam("s"),
-            COUNTED.c.period == bindparam("p"),
-        )
-        .values(entry_id=bindparam("e"), assisted_at=bindparam("a")),
-        moves,
     )
 
 

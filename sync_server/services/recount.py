@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Subquery, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import Subquery, and_, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import Counted, Entry, Tally, Unit
+from sync_server.db.models import Entry, Tally, Unit
 from sync_server.services.changes import NewChange, lock_writers, record_changes
 from sync_server.services.tally import COUNTS, PUBLISHED_LEVELS, TallyKey
 
@@ -98,7 +98,7 @@ def _expected_tallies(session: Session, ranked: Subquery) -> dict[TallyKey, tupl
 
 
 def _counting_mismatches(session: Session, ranked: Subquery) -> list[Mismatch]:
-    """Entries whose counted flag or Counted row disagrees with the earliest-success rule."""
+    """Entries whose counted flag disagrees with the earliest-success rule."""
     r = ranked
     out: list[Mismatch] = []
     should_not = (
@@ -115,44 +115,11 @@ def _counting_mismatches(session: Session, ranked: Subquery) -> list[Mismatch]:
     )
     for entry_id in session.scalars(should):
         out.append(Mismatch("counted", entry_id, "counting", "not counting"))
-    c = r.c
-    missing = (
-        select(c.citizen_key, c.service, c.period, c.id, Counted.entry_id)
-        .select_from(r)
-        .outerjoin(
-            Counted,
-            and_(
-                Counted.citizen_key == c.citizen_key,
-                Counted.service == c.service,
-                Counted.period == c.period,
-            ),
-        )
-        .where(c.rn == 1, or_(Counted.entry_id.is_(None), Counted.entry_id != c.id))
-    )
-    for row in session.execute(missing):
-        key = f"{row[0][:12]}…|{row[1]}|{row[2]}"
-        out.append(Mismatch("counted", key, str(row[3]), str(row[4])))
-    extra = (
-        select(Counted.citizen_key, Counted.service, Counted.period, Counted.entry_id)
-        .outerjoin(
-            r,
-            and_(
-                Counted.citizen_key == c.citizen_key,
-                Counted.service == c.service,
-                Counted.period == c.period,
-                c.rn == 1,
-            ),
-        )
-        .where(c.id.is_(None))
-    )
-    for row in session.execute(extra):
-        key = f"{row[0][:12]}…|{row[1]}|{row[2]}"
-        out.append(Mismatch("counted", key, "none", str(row[3])))
     return out
 
 
 def _fix(session: Session, ranked: Subquery, expected: dict[TallyKey, tuple[int, ...]]) -> None:
-    """Rewrite counted flags, the Counted table and every tally from the recount."""
+    """Rewrite counted flags (losses first: one counting success per group) and every tally."""
     r = ranked
     c = r.c
     firsts = select(c.id).where(c.rn == 1)
@@ -167,13 +134,6 @@ def _fix(session: Session, ranked: Subquery, expected: dict[TallyKey, tuple[int,
         .where(Entry.counted.is_(False), Entry.id.in_(firsts))
         .values(counted=True)
         .execution_options(synchronize_session=False)
-    )
-    session.execute(delete(Counted))
-    session.execute(
-        insert(Counted).from_select(
-            ["citizen_key", "service", "period", "entry_id", "assisted_at"],
-            select(c.citizen_key, c.service, c.period, c.id, c.assisted_at).where(c.rn == 1),
-        )
     )
     session.execute(delete(Tally))
     if expected:

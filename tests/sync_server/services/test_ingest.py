@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
-from sync_server.db.models import ChangeLog, Conflict, Counted, Entry
+from sync_server.db.models import ChangeLog, Conflict, Entry
 from sync_server.services.ingest import MutationGap, ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.tally import read_tally
@@ -164,8 +164,10 @@ def test_late_earlier_success_takes_the_count_over(session: Session) -> None:
     )
     session.commit()
     assert resp.results[0].status == wire.ItemStatus.ACCEPTED
-    counted = session.scalars(select(Counted)).one()
-    assert counted.entry_id == resp.results[0].entry_id
+    assert (
+        session.scalars(select(Entry.id).where(Entry.counted.is_(True))).one()
+        == resp.results[0].entry_id
+    )
     assert _tally(session, late_village).achieved == 0  # type: ignore[union-attr]
     assert _tally(session, early_village).achieved == 1  # type: ignore[union-attr]
     assert _tally(session, geo.province).achieved == 1  # type: ignore[union-attr]

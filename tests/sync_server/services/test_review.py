@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
-from sync_server.db.models import ChangeLog, Counted, User
+from sync_server.db.models import ChangeLog, Entry, User
 from sync_server.services.ingest import ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.review import EntryNotFound, apply_review
@@ -44,7 +44,7 @@ def test_rejection_hands_the_count_to_the_next_success_and_back(session: Session
     review = apply_review(session, first_id, "rejected", "Sai số định danh", reviewer)
     session.commit()
     assert review.decision == "rejected"
-    assert session.scalars(select(Counted)).one().entry_id == second_id
+    assert session.scalars(select(Entry.id).where(Entry.counted.is_(True))).one() == second_id
     assert (_row(session, va).achieved, _row(session, va).rejected) == (0, 1)
     assert _row(session, vb).achieved == 1
     assert _row(session, geo.province).achieved == 1
@@ -59,7 +59,7 @@ def test_rejection_hands_the_count_to_the_next_success_and_back(session: Session
 
     apply_review(session, first_id, wire.ReviewDecision.APPROVED, "", reviewer)
     session.commit()
-    assert session.scalars(select(Counted)).one().entry_id == first_id
+    assert session.scalars(select(Entry.id).where(Entry.counted.is_(True))).one() == first_id
     row = _row(session, va)
     assert (row.achieved, row.approved, row.pending, row.rejected) == (1, 1, 0, 0)
     assert _row(session, vb).achieved == 0
@@ -79,7 +79,7 @@ def test_rejecting_the_only_success_removes_the_count(session: Session) -> None:
     assert (_row(session, village).achieved, _row(session, village).pending) == (1, 1)
     apply_review(session, entry_id, "rejected", "", reviewer)
     session.commit()
-    assert session.scalars(select(Counted)).all() == []
+    assert session.scalars(select(Entry.id).where(Entry.counted.is_(True))).all() == []
     assert (_row(session, village).achieved, _row(session, village).rejected) == (0, 1)
     assert recount(session) == []
 
