@@ -188,27 +188,58 @@ def _take_over(session: Session, takers: dict[str, dict[str, Any]], batch: Batch
     )
 
 
-def _new_results(rows: list[dict[str, Any]], ids: dict[str, int], batch: Batch) -> None:
-    """Statuses of the entries inserted by this batch, without reading them back."""
+def _new_results(
+    rows: list[dict[str, Any]], ids: dict[str, int], holders: dict[GroupKey, CountingEntry]
+) -> dict[int, wire.PushItemResult]:
+    """Statuses of the entries inserted by a batch, without reading them back."""
+    out: dict[int, wire.PushItemResult] = {}
+    accepted, duplicate = wire.ItemStatus.ACCEPTED, wire.ItemStatus.DUPLICATE
     for row in rows:
         mutation_id = ids[row["id"]]
         values: dict[str, Any] = {
             "mutation_id": mutation_id,
             "entry_id": row["id"],
-            "status": wire.ItemStatus.ACCEPTED,
+            "status": accepted,
             "code": None,
             "message": None,
             "duplicate_of": None,
             "rev": row["rev"],
         }
         if not row["counted"] and row["outcome"] == "success":
-            holder = batch.holders.get((row["citizen_key"], row["service"], row["period"]))
+            holder = holders.get((row["citizen_key"], row["service"], row["period"]))
             if holder is not None:
-                values["status"] = wire.ItemStatus.DUPLICATE
+                values["status"] = duplicate
                 values["code"] = "entry.duplicate"
                 values["message"] = holder.message_vi
                 values["duplicate_of"] = holder.duplicate_of()
-        batch.results[mutation_id] = trusted(wire.PushItemResult, values)
+        out[mutation_id] = trusted(wire.PushItemResult, values)
+    return out
+
+
+@dataclass
+class Ingested:
+    """A batch applied in the caller's transaction; `response()` words it once committed.
+
+    The statuses of new entries follow from what the batch inserted, so they are built
+    after the commit, outside the writers' lock.
+    """
+
+    last_mutation_id: int
+    server_epoch: str
+    order: list[int]
+    decided: dict[int, wire.PushItemResult]
+    rows: list[dict[str, Any]]
+    mutation_ids: dict[str, int]
+    holders: dict[GroupKey, CountingEntry]
+
+    def response(self) -> wire.PushResponse:
+        """The push response, items in mutation-id order."""
+        results = self.decided | _new_results(self.rows, self.mutation_ids, self.holders)
+        return wire.PushResponse(
+            last_mutation_id=self.last_mutation_id,
+            results=[results[m] for m in self.order],
+            server_epoch=self.server_epoch,
+        )
 
 
 def _apply_again(session: Session, device: Device, checked: Checked, batch: Batch) -> None:
@@ -283,10 +314,17 @@ def _rejected(mutation: wire.Mutation, problem: Problem | None) -> wire.PushItem
     )
 
 
-def _results(session: Session, checked: list[Checked], batch: Batch) -> list[wire.PushItemResult]:
-    """Per-item statuses, read from the entries' final state in this transaction."""
+def _results(
+    session: Session, checked: list[Checked], batch: Batch, new: set[int]
+) -> dict[int, wire.PushItemResult]:
+    """Statuses of all but the new entries, read from their state in this transaction."""
+    decided = batch.results
     ids = [
-        c.entry_id for c in checked if c.entry_id and c.mutation.mutation_id not in batch.results
+        c.entry_id
+        for c in checked
+        if c.entry_id
+        and c.mutation.mutation_id not in decided
+        and c.mutation.mutation_id not in new
     ]
     stored: dict[str, Any] = {}
     columns = (EntryRow.id, EntryRow.counted, EntryRow.outcome, EntryRow.citizen_key)
@@ -296,14 +334,16 @@ def _results(session: Session, checked: list[Checked], batch: Batch) -> list[wir
             stored[r[0]] = r
     dup_keys = {(r[3], r[4], r[5]) for r in stored.values() if not r[1] and r[2] == "success"}
     counting = counting_entries(session, dup_keys) if dup_keys else {}
-    out: list[wire.PushItemResult] = []
+    out: dict[int, wire.PushItemResult] = {}
     for c in checked:
         m = c.mutation
-        if m.mutation_id in batch.results:
-            out.append(batch.results[m.mutation_id])
+        if m.mutation_id in decided:
+            out[m.mutation_id] = decided[m.mutation_id]
+            continue
+        if m.mutation_id in new:
             continue
         if not c.entry_id:
-            out.append(_rejected(m, c.problem))
+            out[m.mutation_id] = _rejected(m, c.problem)
             continue
         found = stored.get(c.entry_id)
         holder = None
@@ -320,7 +360,7 @@ def _results(session: Session, checked: list[Checked], batch: Batch) -> list[wir
             item.code = "entry.duplicate"
             item.message = holder.message()
             item.duplicate_of = holder.duplicate_of()
-        out.append(item)
+        out[m.mutation_id] = item
     return out
 
 
@@ -345,10 +385,10 @@ def ingest_mutations(
     session: Session, device: Device, mutations: Sequence[wire.Mutation]
 ) -> wire.PushResponse:
     """Apply one device's batch (protocol rules 2–4) inside the caller's transaction."""
-    return ingest_prepared(session, device, prepare(mutations, server_secret(session)))
+    return ingest_prepared(session, device, prepare(mutations, server_secret(session))).response()
 
 
-def ingest_prepared(session: Session, device: Device, prepared: Prepared) -> wire.PushResponse:
+def ingest_prepared(session: Session, device: Device, prepared: Prepared) -> Ingested:
     """Apply a prepared batch inside the caller's transaction (which this takes the lock for)."""
     lock_writers(session)
     last = session.scalar(select(Device.last_mutation_id).where(Device.id == device.id))
@@ -399,7 +439,6 @@ def ingest_prepared(session: Session, device: Device, prepared: Prepared) -> wir
         mutation_ids[entry_id] = c.mutation.mutation_id
     if rows:
         _insert_new(session, rows, names, batch)
-        _new_results(rows, mutation_ids, batch)
     for c in again:
         _apply_again(session, device, c, batch)
     batch.changes.extend(apply_deltas(session, batch.deltas))
@@ -409,8 +448,13 @@ def ingest_prepared(session: Session, device: Device, prepared: Prepared) -> wir
             update(Device).where(Device.id == device.id).values(last_mutation_id=new_last)
         )
         attributes.set_committed_value(device, "last_mutation_id", new_last)
-    return wire.PushResponse(
+    new = set(mutation_ids.values())
+    return Ingested(
         last_mutation_id=new_last,
-        results=_results(session, checked, batch),
         server_epoch=server_epoch(session),
+        order=[c.mutation.mutation_id for c in checked],
+        decided=_results(session, checked, batch, new),
+        rows=rows,
+        mutation_ids=mutation_ids,
+        holders=batch.holders,
     )

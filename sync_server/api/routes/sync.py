@@ -49,7 +49,7 @@ def push(
     prepared = ingest.prepare(mutations, secret)
     with request.app.state.writers:
         try:
-            response = ingest.ingest_prepared(session, device, prepared)
+            ingested = ingest.ingest_prepared(session, device, prepared)
         except ingest.MutationGap as gap:
             session.rollback()
             raise ApiError(
@@ -59,7 +59,7 @@ def push(
                 expected=gap.expected,
             ) from gap
         session.commit()
-    return _json(response)
+    return _json(ingested.response())
 
 
 @router.get("/pull", response_model=wire.PullResponse)
