@@ -2,16 +2,20 @@
 
 `python -m sync_server.server --db URL --port 0` binds a free port and prints
 `listening on http://HOST:PORT` on stdout before serving (tests and `fieldkit demo` read it).
+With several workers the socket is bound once here and shared by uvicorn's worker processes.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import socket
 import sys
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from sync_server.api.app import create_app
 from sync_server.db.engine import migrate
@@ -29,7 +33,11 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(host: str, port: int, settings: ServerSettings | None = None) -> None:
+APP_FACTORY = "sync_server.api.app:create_app"
+"""What each worker process imports and calls to build its app (settings from SYNC_SERVER_*)."""
+
+
+def serve(host: str, port: int, settings: ServerSettings | None = None, workers: int = 1) -> None:
     """Migrate the database, bind, announce the address on stdout and serve until stopped."""
     settings = settings or get_settings()
     migrate(settings.database_url)
@@ -37,6 +45,9 @@ def serve(host: str, port: int, settings: ServerSettings | None = None) -> None:
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     print(f"listening on http://{shown}:{bound_port}", flush=True)
+    if workers > 1:
+        _serve_workers(sock, settings, workers)
+        return
     app = create_app(settings)
     # Long-lived objects built at start-up need no cyclic GC scans on every batch.
     gc.freeze()
@@ -49,16 +60,44 @@ def serve(host: str, port: int, settings: ServerSettings | None = None) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def _serve_workers(sock: socket.socket, settings: ServerSettings, workers: int) -> None:
+    """Serve the bound socket from `workers` fresh processes until SIGINT/SIGTERM.
+
+    uvicorn spawns each worker as a new interpreter that builds its own app with
+    create_app(); the settings reach it through the environment it inherits.
+    """
+    for name, value in settings.environ().items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    config = uvicorn.Config(
+        APP_FACTORY,
+        factory=True,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    supervisor = Multiprocess(config, sockets=[sock])
+    supervisor.run()
+    if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes):
+        raise RuntimeError("a worker process failed to start (its error is printed above)")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """`python -m sync_server.server [--db URL] [--host H] [--port P]`."""
+    """`python -m sync_server.server [--db URL] [--host H] [--port P] [--workers N]`."""
     parser = argparse.ArgumentParser(prog="python -m sync_server.server")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: SYNC_SERVER_DATABASE_URL)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     overrides = {"database_url": args.db} if args.db else {}
     try:
-        serve(args.host, args.port, get_settings(**overrides))
+        serve(args.host, args.port, get_settings(**overrides), args.workers)
     except KeyboardInterrupt:  # pragma: no cover - interactive stop
         sys.exit(0)
 

@@ -34,11 +34,25 @@ class ServerSettings(BaseSettings):
     max_body_bytes: int = 5_000_000
     """Largest accepted request body (after gzip decompression)."""
 
+    workers: int = Field(default=1, ge=1)
+    """Server processes `sync-server serve` starts (uvicorn workers sharing one socket)."""
+
     @model_validator(mode="after")
     def _default_database(self) -> ServerSettings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'sync-server.sqlite3'}"
         return self
+
+    def environ(self) -> dict[str, str | None]:
+        """The SYNC_SERVER_* variables that rebuild these settings in another process.
+
+        None means "unset this variable" (the field's default applies there too).
+        """
+        prefix = self.model_config.get("env_prefix", "")
+        return {
+            f"{prefix}{name}".upper(): None if value is None else str(value)
+            for name, value in self.model_dump().items()
+        }
 
 
 def get_settings(**overrides: Any) -> ServerSettings:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 import typer
@@ -15,6 +15,9 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sync_server.settings import ServerSettings
 
 # Typer vendors its own copy of click; usage errors may come from either.
 CLICK_ERRORS: tuple[type[Exception], ...] = (
@@ -125,6 +128,23 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: s
     return "\n".join([line(headers), rule, *(line(r) for r in rows)])
 
 
+def settings_for(**overrides: Any) -> ServerSettings:
+    """The server settings from SYNC_SERVER_* (overrides win); a bad value is a clear refusal."""
+    from pydantic import ValidationError
+
+    from sync_server.settings import ServerSettings, get_settings
+
+    try:
+        return get_settings(**overrides)
+    except ValidationError as exc:
+        prefix = str(ServerSettings.model_config.get("env_prefix", ""))
+        problems = "; ".join(
+            f"{prefix}{error['loc'][0]}".upper() + f" = {error['input']!r}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise CliError(f"Cấu hình không hợp lệ / Invalid setting: {problems}") from None
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -134,9 +154,7 @@ def root(
     ] = None,
 ) -> None:
     """Máy chủ đồng bộ fieldkit / the fieldkit sync server."""
-    from sync_server.settings import get_settings
-
-    url = db.strip() if db else get_settings().database_url
+    url = db.strip() if db else settings_for().database_url
     try:
         make_url(url)
     except ArgumentError:

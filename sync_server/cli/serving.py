@@ -16,6 +16,7 @@ from sync_server.cli.app import (
     Context,
     app,
     context_of,
+    settings_for,
 )
 
 
@@ -27,17 +28,28 @@ def serve(
     replicate: Annotated[
         Path | None, typer.Option("--replicate", help="Sao lưu liên tục bằng Litestream vào DIR")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Số tiến trình máy chủ / server processes (else SYNC_SERVER_WORKERS, else 1)",
+        ),
+    ] = None,
 ) -> None:
     """Chạy máy chủ / run the HTTP server (optionally under Litestream replication)."""
     context = context_of(ctx)
+    overrides: dict[str, Any] = {"database_url": context.url}
+    if workers is not None:
+        overrides["workers"] = workers
+    settings = settings_for(**overrides)
     if replicate is not None:
-        _exec_under_litestream(context, host, port, replicate)
+        _exec_under_litestream(context, host, port, replicate, settings.workers)
         return
     from sync_server.server import serve as run_server
-    from sync_server.settings import get_settings
 
     context.engine()
-    run_server(host, port, get_settings(database_url=context.url))
+    run_server(host, port, settings, settings.workers)
 
 
 def litestream_binary() -> Path:
@@ -69,7 +81,9 @@ def litestream_config(db_path: Path, replica_dir: Path) -> dict[str, Any]:
     }
 
 
-def _exec_under_litestream(context: Context, host: str, port: int, replica_dir: Path) -> None:
+def _exec_under_litestream(
+    context: Context, host: str, port: int, replica_dir: Path, workers: int
+) -> None:
     """Replace this process with `litestream replicate -exec "<this serve>"`."""
     import shlex
 
@@ -86,7 +100,7 @@ def _exec_under_litestream(context: Context, host: str, port: int, replica_dir: 
     config_path.write_text(json.dumps(litestream_config(db_path, replica_dir), indent=2))
     child = shlex.join(
         [sys.executable, "-m", "sync_server.cli", "--db", context.url, "serve",
-         "--host", host, "--port", str(port)]
+         "--host", host, "--port", str(port), "--workers", str(workers)]
     )  # fmt: skip
     binary = litestream_binary()
     args = [str(binary), "replicate", "-no-expand-env", "-config", str(config_path), "-exec", child]
