@@ -1,8 +1,9 @@
-"""A real sync server for benchmarks: a migrated SQLite file, units, volunteers, uvicorn."""
+"""A real sync server for benchmarks: a migrated SQLite file, units, volunteers, and the server."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.orm import Session
 
-from bench.common import ROOT, free_port, wait_until
+from bench.common import ROOT, wait_until
 from fieldkit.domain import wire
 from seed.geography import ProvinceSpec, load_province
 from sync_server.db.engine import make_engine, migrate
@@ -75,47 +76,51 @@ def prepare(path: Path, volunteers: int, province: str = PROVINCE) -> ServerDb:
 
 @contextmanager
 def running_server(url: str, log: Path, workers: int = 1) -> Iterator[str]:
-    """A uvicorn subprocess serving create_app() on a free loopback port; yields its base URL.
+    """`sync-server serve` (the deployment command) on a free loopback port; yields its base URL.
 
-    The server's stderr goes to `log` (read it for the warnings behind any 5xx).
+    The server's stdout and stderr go to `log` (read it for the warnings behind any 5xx).
     """
-    port = free_port()
-    env = os.environ | {"SYNC_SERVER_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
     command = [
         sys.executable,
         "-m",
-        "uvicorn",
-        "--factory",
-        "sync_server.api.app:create_app",
+        "sync_server.cli",
+        "--db",
+        url,
+        "serve",
         "--host",
         "127.0.0.1",
         "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
+        "0",
         "--workers",
         str(workers),
     ]
     log_file = log.open("w", encoding="utf-8")
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=log_file)
-    base = f"http://127.0.0.1:{port}"
+    # A session of its own: the worker processes go down with the server if it must be killed.
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=log_file, stderr=log_file, start_new_session=True
+    )
     try:
-        health = f"{base}{wire.API_PREFIX}/healthz"
+        bases: list[str] = []
 
         def up() -> bool:
             if process.poll() is not None:
                 tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
                 raise RuntimeError(f"server exited: {tail}")
-            return httpx.get(health, timeout=2).status_code == 200
+            if not bases:
+                announced = log_lines(log, "listening on http://")
+                if not announced:
+                    return False
+                bases.append(announced[0].split()[-1])
+            return httpx.get(f"{bases[0]}{wire.API_PREFIX}/healthz", timeout=2).status_code == 200
 
         wait_until(up, 60, "the sync server")
-        yield base
+        yield bases[0]
     finally:
         process.terminate()
         try:
             process.wait(15)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(5)
         log_file.close()
