@@ -1,4 +1,4 @@
-"""Bulk writes at driver speed: a bare executemany on SQLite, COPY and unnest() on PostgreSQL."""
+"""Bulk writes at driver speed: a bare executemany on SQLite, COPY on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -28,8 +28,10 @@ def _datetime_columns(table: Table) -> frozenset[str]:
     return frozenset(c.name for c in table.columns if isinstance(c.type, UTCDateTime))
 
 
-def _sqlite_rows(table: Table, columns: Sequence[str], rows: list[dict[str, Any]]) -> list[Any]:
-    """Rows as parameter sequences in column order, datetimes as SQLite text."""
+def sqlite_params(
+    table: Table, columns: Sequence[str], rows: list[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """Rows as SQLite parameter tuples in column order, datetimes as SQLite text."""
     getter = itemgetter(*columns)
     if len(columns) == 1:
         return [(getter(r),) for r in rows]
@@ -75,7 +77,17 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     names = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
-    connection.exec_driver_sql(sql, _sqlite_rows(table, columns, rows))
+    connection.exec_driver_sql(sql, sqlite_params(table, columns, rows))
+
+
+def insert_params(
+    session: Session, table: Table, columns: Sequence[str], params: list[tuple[Any, ...]]
+) -> None:
+    """INSERT rows already turned into SQLite parameters (see sqlite_params) as one executemany."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
+    session.connection().exec_driver_sql(sql, params)
 
 
 def existing_ids(session: Session, table: Table, column: str, values: list[Any]) -> set[Any]:

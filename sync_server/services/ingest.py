@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, attributes
 
 from fieldkit.domain import Entry, mask_id_number, parse_entry, wire
 from fieldkit.domain.problems import Problem, error
-from sync_server.db.bulk import existing_ids, insert_rows
+from sync_server.db.bulk import existing_ids, insert_params, insert_rows, sqlite_params
 from sync_server.db.models import Base, Conflict, Device, Service, Unit
 from sync_server.db.models import Entry as EntryRow
 from sync_server.services.changes import NewChange, lock_writers, record_changes
@@ -33,6 +33,8 @@ from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas, tr
 from sync_server.services.well_formed import RowMaker
 
 ENTRIES = Base.metadata.tables["entries"]
+ROW_COLUMNS = tuple(c.name for c in ENTRIES.columns if c.name != "counted")
+"""Columns made before the writers' lock; `counted` is decided under it and goes last."""
 
 
 class MutationGap(Exception):
@@ -45,15 +47,17 @@ class MutationGap(Exception):
 
 @dataclass
 class Checked:
-    """One mutation after validation: its entry (or fast-path row) and village, or the problem."""
+    """One mutation after validation: its entry, its row and owner, or the problem."""
 
     mutation: wire.Mutation
     entry_id: str = ""
     entry: Entry | None = None
     row: dict[str, Any] | None = None
-    """Row values from the well-formed fast path (then `entry` is only parsed if needed)."""
-    village: Unit | None = None
+    """The entries row (from the fast path, `entry` is then only parsed if needed)."""
+    owner: Owner | None = None
     problem: Problem | None = None
+    params: tuple[Any, ...] | None = None
+    """The row's ROW_COLUMNS as SQLite parameters (made outside the lock, on SQLite only)."""
 
     def parsed(self) -> Entry:
         """The domain entry (the fast path skipped building it)."""
@@ -81,6 +85,43 @@ def prepare(mutations: Sequence[wire.Mutation], secret: str) -> Prepared:
 
 
 @dataclass
+class Admitted:
+    """A batch checked against the units, services and the device's territory: rows or problems."""
+
+    checked: list[Checked]
+    citizen_key: Callable[[str], str]
+    now: datetime
+
+
+def admit(session: Session, device: Device, prepared: Prepared) -> Admitted:
+    """Check each entry's service, village and the team's right; give each valid one its row.
+
+    This only reads (units, services, the device's team), so the push route runs it in a
+    read transaction before taking the writers' lock.
+    """
+    items = prepared.items
+    codes = (r["village"] if r is not None else m.entry.get("village") for m, r in items)
+    village_codes = list({c for c in codes if isinstance(c, str) and len(c) <= 20})
+    villages = session.scalars(
+        select(Unit).where(Unit.code.in_(village_codes), Unit.level == "village")
+    )
+    services = set(session.scalars(select(Service.code).where(Service.active.is_(True))))
+    territory = territory_of(session, device)
+    owners: dict[str, tuple[Owner | None, dict[str, Any]]] = {}
+    for unit in villages:
+        owner = Owner.of(device, unit) if territory.allows(unit) else None
+        owners[unit.code] = (owner, owner.columns(prepared.now) if owner else {})
+    key, now = prepared.citizen_key, prepared.now
+    checked = [_check(m, r, owners, services, key, now) for m, r in items]
+    if session.get_bind().dialect.name == "sqlite":
+        valid = [c for c in checked if c.row is not None]
+        rows = [c.row for c in valid if c.row is not None]
+        for c, params in zip(valid, sqlite_params(ENTRIES, ROW_COLUMNS, rows), strict=True):
+            c.params = params
+    return Admitted(checked, key, now)
+
+
+@dataclass
 class Batch:
     """What one ingest call accumulates before its few bulk writes."""
 
@@ -96,11 +137,16 @@ class Batch:
 def _check(
     mutation: wire.Mutation,
     row: dict[str, Any] | None,
-    villages: dict[str, Unit],
+    owners: dict[str, tuple[Owner | None, dict[str, Any]]],
     services: set[str],
-    allowed: set[str],
+    key: Callable[[str], str],
+    now: datetime,
 ) -> Checked:
-    """Validate one mutation: the entry itself, its service, its village, the team's right."""
+    """Validate one mutation (the entry, its service, its village, the team's right); make its row.
+
+    `owners` maps each known village to its Owner and owner columns, or to None for the
+    villages that are not this device's to write.
+    """
     if row is not None:
         checked = Checked(mutation, row["id"], row=row)
         service, village_code = row["service"], row["village"]
@@ -112,18 +158,27 @@ def _check(
         service, village_code = entry.service, entry.village
     if service not in services:
         return Checked(mutation, problem=error("service.unknown", "service", service=service))
-    village = villages.get(village_code)
-    if village is None:
+    if village_code not in owners:
         return Checked(mutation, problem=error("village.unknown", "village", village=village_code))
-    if village_code not in allowed:
+    owner, columns = owners[village_code]
+    if owner is None:
         problem = error("village.not_yours", "village", village=village_code)
         return Checked(mutation, problem=problem)
-    checked.village = village
+    checked.owner = owner
+    if row is not None:
+        del row["village"]
+        row.update(columns)
+    else:
+        checked.row = entry_row(checked.parsed(), owner, key, now, checked.entry_id)
     return checked
 
 
 def _insert_new(
-    session: Session, rows: list[dict[str, Any]], names: dict[str, str], batch: Batch
+    session: Session,
+    rows: list[dict[str, Any]],
+    params: list[tuple[Any, ...]] | None,
+    names: dict[str, str],
+    batch: Batch,
 ) -> None:
     """Insert brand-new entries in bulk; each group's earliest success takes the count."""
     best: dict[GroupKey, dict[str, Any]] = {}
@@ -152,7 +207,11 @@ def _insert_new(
         )
     if takers:
         _take_over(session, takers, batch)
-    insert_rows(session, ENTRIES, rows)
+    if params is not None:
+        values = [(*p, r["counted"]) for p, r in zip(params, rows, strict=True)]
+        insert_params(session, ENTRIES, (*ROW_COLUMNS, "counted"), values)
+    else:
+        insert_rows(session, ENTRIES, rows)
     # New entries await review, so only the counting ones change tallies.
     units = ("village_code", "commune_code", "province_code", "service", "period", "age_group")
     shares = Counter(tuple(r[u] for u in units) for r in rows if r["counted"])
@@ -244,8 +303,8 @@ class Ingested:
 
 def _apply_again(session: Session, device: Device, checked: Checked, batch: Batch) -> None:
     """A mutation for an entry the server has: resend, edit at base_rev, or a kept conflict."""
-    entry, village, m = checked.parsed(), checked.village, checked.mutation
-    assert village is not None
+    entry, owner, m = checked.parsed(), checked.owner, checked.mutation
+    assert owner is not None
     stored = session.get(EntryRow, checked.entry_id)
     assert stored is not None
     if stored.device_id != device.id:
@@ -278,7 +337,7 @@ def _apply_again(session: Session, device: Device, checked: Checked, batch: Batc
     old_key = group_of(stored)
     batch.deltas.move(EntryState.of(stored), None)
     stored.counted = False
-    row = entry_row(entry, Owner.of(device, village), batch.citizen_key, batch.now)
+    row = entry_row(entry, owner, batch.citizen_key, batch.now)
     for name in EDITABLE:
         setattr(stored, name, row[name])
     stored.rev += 1
@@ -364,14 +423,11 @@ def _results(
     return out
 
 
-Item = tuple[wire.Mutation, dict[str, Any] | None]
-
-
-def _sequence(items: Sequence[Item], last: int) -> tuple[list[Item], int]:
+def _sequence(items: Sequence[Checked], last: int) -> tuple[list[Checked], int]:
     """Mutations in id order without repeats, and the new last id; raise on a gap."""
-    ordered: dict[int, Item] = {}
-    for item in sorted(items, key=lambda item: item[0].mutation_id):
-        ordered.setdefault(item[0].mutation_id, item)
+    ordered: dict[int, Checked] = {}
+    for item in sorted(items, key=lambda item: item.mutation.mutation_id):
+        ordered.setdefault(item.mutation.mutation_id, item)
     expected = last + 1
     for mutation_id in ordered:
         if mutation_id > last:
@@ -385,60 +441,42 @@ def ingest_mutations(
     session: Session, device: Device, mutations: Sequence[wire.Mutation]
 ) -> wire.PushResponse:
     """Apply one device's batch (protocol rules 2–4) inside the caller's transaction."""
-    return ingest_prepared(session, device, prepare(mutations, server_secret(session))).response()
+    admitted = admit(session, device, prepare(mutations, server_secret(session)))
+    return ingest_prepared(session, device, admitted).response()
 
 
-def ingest_prepared(session: Session, device: Device, prepared: Prepared) -> Ingested:
-    """Apply a prepared batch inside the caller's transaction (which this takes the lock for)."""
+def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ingested:
+    """Apply an admitted batch inside the caller's transaction (which this takes the lock for)."""
     lock_writers(session)
     last = session.scalar(select(Device.last_mutation_id).where(Device.id == device.id))
     if last is None:
         raise LookupError(f"unknown device {device.id}")
-    ordered, new_last = _sequence(prepared.items, last)
-    batch = Batch(prepared.citizen_key, prepared.now)
-    codes = (r["village"] if r is not None else m.entry.get("village") for m, r in ordered)
-    village_codes = list({c for c in codes if isinstance(c, str) and len(c) <= 20})
-    villages = {
-        u.code: u
-        for u in session.scalars(
-            select(Unit).where(Unit.code.in_(village_codes), Unit.level == "village")
-        )
-    }
-    services = set(session.scalars(select(Service.code).where(Service.active.is_(True))))
-    territory = territory_of(session, device)
-    allowed = {code for code, unit in villages.items() if territory.allows(unit)}
-    checked = [_check(m, r, villages, services, allowed) for m, r in ordered]
+    checked, new_last = _sequence(admitted.checked, last)
+    batch = Batch(admitted.citizen_key, admitted.now)
     fresh = [c for c in checked if c.entry_id and c.mutation.mutation_id > last]
-    fresh_ids = [c.entry_id for c in fresh]
-    known: set[str] = existing_ids(session, ENTRIES, "id", fresh_ids)
+    known: set[str] = existing_ids(session, ENTRIES, "id", [c.entry_id for c in fresh])
     rows: list[dict[str, Any]] = []
+    params: list[tuple[Any, ...]] | None = []
     names: dict[str, str] = {}
     mutation_ids: dict[str, int] = {}
-    owners: dict[str, tuple[Owner, dict[str, Any]]] = {}
     again: list[Checked] = []
     for c in fresh:
-        assert c.village is not None
         entry_id = c.entry_id
         if entry_id in known:
             again.append(c)
             continue
         known.add(entry_id)
-        found = owners.get(c.village.code)
-        if found is None:
-            owner = Owner.of(device, c.village)
-            found = owners[c.village.code] = (owner, owner.columns(batch.now))
-        owner, columns = found
-        if c.row is not None:
-            row = c.row
-            del row["village"]
-            row.update(columns)
-        else:
-            row = entry_row(c.parsed(), owner, batch.citizen_key, batch.now, entry_id)
-        rows.append(row)
-        names[entry_id] = owner.village_name
+        assert c.owner is not None and c.row is not None
+        rows.append(c.row)
+        if params is not None:
+            if c.params is None:
+                params = None
+            else:
+                params.append(c.params)
+        names[entry_id] = c.owner.village_name
         mutation_ids[entry_id] = c.mutation.mutation_id
     if rows:
-        _insert_new(session, rows, names, batch)
+        _insert_new(session, rows, params, names, batch)
     for c in again:
         _apply_again(session, device, c, batch)
     batch.changes.extend(apply_deltas(session, batch.deltas))

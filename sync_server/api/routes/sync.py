@@ -36,9 +36,11 @@ def push(
 ) -> Response:
     """Apply a batch of outbox mutations; the ack is sent only after the commit is durable.
 
-    Entries are checked before the writers' lock is taken, so while one push writes (SQLite
-    works without the GIL) the next one's checks run; pushes in this process then take the
-    lock in turn instead of polling SQLite's busy handler.
+    Entries are checked (and their rows made) before the writers' lock is taken, so while
+    one push writes (SQLite works without the GIL, other workers in other processes) the
+    next one's checks run; pushes then take the lock in turn instead of polling SQLite's
+    busy handler. Units, services and the team are read in a read transaction just before:
+    a push that races a team change is taken as if it had arrived a moment earlier.
     """
     body = parse_body(wire.PushRequest, raw, request.headers.get("content-type"))
     mutations = body.mutations
@@ -47,9 +49,11 @@ def push(
     with reading(session):
         secret = server_secret(session)
     prepared = ingest.prepare(mutations, secret)
+    with reading(session):
+        admitted = ingest.admit(session, device, prepared)
     with request.app.state.writers:
         try:
-            ingested = ingest.ingest_prepared(session, device, prepared)
+            ingested = ingest.ingest_prepared(session, device, admitted)
         except ingest.MutationGap as gap:
             session.rollback()
             raise ApiError(
