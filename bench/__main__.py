@@ -1,4 +1,8 @@
-"""`python -m bench [name ...] [--quick]`: run benchmarks, print their tables, write JSON."""
+"""`python -m bench [name ...] [--quick] [--runs N]`: run benchmarks, print tables, write JSON.
+
+With --runs N each benchmark runs N times in turn and its table shows every metric's median
+(verdict on the median) and range; the JSON keeps every run's values.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import cast
 
-from bench.common import Report, render_table, write_json
+from bench.common import Report, combine_runs, render_table, write_json
 
 # Benchmark name -> module with `run(quick: bool) -> Report`.
 BENCHMARKS: dict[str, str] = {
@@ -37,7 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", metavar="name", help=f"any of {list(BENCHMARKS)}")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument(
+        "--runs", type=int, default=1, metavar="N", help="run each N times, report medians"
+    )
     args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     names: list[str] = args.names or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
@@ -45,14 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     broken: list[str] = []
     summary: list[str] = []
     for name in names:
-        print(f"-- running {name}{' (quick)' if args.quick else ''} …", flush=True)
+        runs: list[Report] = []
         try:
-            report = run_one(name, args.quick)
+            for index in range(1, args.runs + 1):
+                of = f", run {index}/{args.runs}" if args.runs > 1 else ""
+                print(f"-- running {name}{' (quick)' if args.quick else ''}{of} …", flush=True)
+                runs.append(run_one(name, args.quick))
         except Exception:
             traceback.print_exc()
             broken.append(name)
             summary.append(f"{name}: ERROR")
             continue
+        report = combine_runs(runs)
         print(render_table(report), flush=True)
         path = write_json(report)
         print(f"  wrote {path}", flush=True)

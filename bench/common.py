@@ -31,10 +31,20 @@ class Metric:
     target: str = ""
     verdict: str = ""
     ok: bool | None = None
+    runs: list[float] = field(default_factory=list)
+    """Every run's value in run order (measured is their median; see combine_runs)."""
+    minimum: float | None = None
+    maximum: float | None = None
 
     def shown(self) -> str:
         """The measured value with its unit, rounded for a person."""
         return f"{fmt_number(self.measured)} {self.unit}".strip()
+
+    def spread(self) -> str:
+        """'min – max' of the runs, rounded like the value ('' for a single run)."""
+        if len(self.runs) < 2 or self.minimum is None or self.maximum is None:
+            return ""
+        return f"{fmt_number(self.minimum)} – {fmt_number(self.maximum)}"
 
 
 @dataclass
@@ -49,6 +59,8 @@ class Report:
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     load_at_start: tuple[float, ...] = field(default_factory=os.getloadavg)
     elapsed_s: float = 0.0
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    """Each run's own start, timing, params, notes and verdict (metric values: Metric.runs)."""
 
     def add(
         self,
@@ -96,13 +108,89 @@ def verdict_of(ok: bool | None, detail: str = "") -> str:
     return f"{word} ({detail})" if detail else word
 
 
-def render_table(report: Report) -> str:
-    """The report as a plain-text table: metric | measured | target | ratio/verdict."""
-    header = ("metric", "measured", "target", "ratio / verdict")
-    rows = [header] + [
-        (m.name, m.shown(), m.target, verdict_of(m.ok, m.verdict)) for m in report.metrics
+def combine_runs(reports: list[Report]) -> Report:
+    """One report for several runs of a benchmark: each metric's median, min, max and values.
+
+    A metric's verdict is that of its median run: sorted by value, the middle run's (both
+    middle runs must pass for an even count), so it is the verdict on the median whenever the
+    check compares the value itself with its target.
+    """
+    first = reports[0]
+    combined = Report(first.name, first.quick, started_at=first.started_at)
+    combined.load_at_start = first.load_at_start
+    combined.elapsed_s = sum(r.elapsed_s for r in reports)
+    by_name: dict[str, list[Metric]] = {}
+    for report in reports:
+        for metric in report.metrics:
+            by_name.setdefault(metric.name, []).append(metric)
+    for name, metrics in by_name.items():
+        values = [m.measured for m in metrics]
+        ranked = sorted(
+            (m for m in metrics if not math.isnan(m.measured)), key=lambda m: m.measured
+        )
+        middle = _middle(ranked) or metrics[:1]
+        oks = [m.ok for m in middle if m.ok is not None]
+        details = list(dict.fromkeys(m.verdict for m in middle if m.verdict))
+        numbers = [m.measured for m in ranked]
+        combined.metrics.append(
+            Metric(
+                name,
+                median(numbers),
+                metrics[0].unit,
+                metrics[0].target,
+                " / ".join(details),
+                all(oks) if oks else None,
+                runs=values,
+                minimum=min(numbers) if numbers else None,
+                maximum=max(numbers) if numbers else None,
+            )
+        )
+        if len(metrics) < len(reports):
+            combined.note(f"{name!r} was measured in {len(metrics)} of {len(reports)} runs")
+    for key in dict.fromkeys(k for r in reports for k in r.params):
+        per_run = [r.params.get(key) for r in reports]
+        same = all(v == per_run[0] for v in per_run)
+        combined.params[key] = per_run[0] if same else per_run
+    for index, report in enumerate(reports, start=1):
+        for text in report.notes:  # a note some runs did not make says which run made it
+            line = text if all(text in r.notes for r in reports) else f"run {index}: {text}"
+            if line not in combined.notes:
+                combined.note(line)
+    combined.runs = [
+        {
+            "started_at": r.started_at,
+            "elapsed_s": r.elapsed_s,
+            "load_at_start": r.load_at_start,
+            "params": r.params,
+            "notes": r.notes,
+            "passed": r.passed,
+        }
+        for r in reports
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return combined
+
+
+def _middle(ranked: list[Metric]) -> list[Metric]:
+    """The median element of a sorted list, or its two middle ones for an even length."""
+    if not ranked:
+        return []
+    half = len(ranked) // 2
+    return ranked[half : half + 1] if len(ranked) % 2 else ranked[half - 1 : half + 1]
+
+
+def render_table(report: Report) -> str:
+    """The report as a plain-text table: metric | measured | target | ratio/verdict.
+
+    Several runs add a column: the value column is then the median and the next one the range.
+    """
+    count = len(report.runs)
+    spread = ["min – max"] if count > 1 else []
+    header = ["metric", f"median of {count}" if spread else "measured", *spread, "target"]
+    rows = [[*header, "ratio / verdict"]]
+    for m in report.metrics:
+        cells = [m.name, m.shown(), *([m.spread()] if spread else []), m.target]
+        rows.append([*cells, verdict_of(m.ok, m.verdict)])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [f"== {report.name}{' (quick)' if report.quick else ''}"]
     for index, row in enumerate(rows):
         lines.append(" | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
@@ -111,7 +199,8 @@ def render_table(report: Report) -> str:
     lines.extend(f"  note: {text}" for text in report.notes)
     params = ", ".join(f"{k}={v}" for k, v in report.params.items())
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    lines.append(f"  params: {params}; elapsed {report.elapsed_s:.1f} s; load avg now {load}")
+    runs = f" for {count} runs" if count > 1 else ""
+    lines.append(f"  params: {params}; elapsed {report.elapsed_s:.1f} s{runs}; load avg now {load}")
     return "\n".join(lines)
 
 
@@ -129,7 +218,11 @@ def write_json(report: Report) -> Path:
     """Save the report to bench/results/<name>.json and return the path."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{report.name}.json"
-    data = asdict(report) | {"machine": machine_info(), "passed": report.passed}
+    data = asdict(report) | {
+        "measured_is": "the median of each metric's runs",
+        "machine": machine_info(),
+        "passed": report.passed,
+    }
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
