@@ -5,12 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
 from sync_server.db.models import CHANGE_SEQ, Base, ChangeLog, Counter, Device, Team, Unit, User
 from sync_server.services.secrets import server_epoch
+
+_COUNTERS = Base.metadata.tables["counters"]
+_ALLOCATE = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.name == CHANGE_SEQ)
+    .values(value=_COUNTERS.c.value + bindparam("n"))
+    .returning(_COUNTERS.c.value)
+)
+"""Reserve n sequence numbers (Core: no ORM bulk-update bookkeeping per push)."""
+_APPEND = insert(Base.metadata.tables["change_log"])
 
 EVERYONE = "*"
 """The scope of changes every device sees (the service catalogue)."""
@@ -44,18 +54,13 @@ def record_changes(session: Session, changes: list[NewChange]) -> list[int]:
     """Append changes with sequence numbers allocated as one block; returns their seqs."""
     if not changes:
         return []
-    last = session.scalar(
-        update(Counter)
-        .where(Counter.name == CHANGE_SEQ)
-        .values(value=Counter.value + len(changes))
-        .returning(Counter.value)
-    )
+    last = session.connection().execute(_ALLOCATE, {"n": len(changes)}).scalar()
     if last is None:
         raise RuntimeError("the database is not initialised (run sync-server init)")
     first = last - len(changes) + 1
     seqs = list(range(first, last + 1))
     session.connection().execute(
-        insert(Base.metadata.tables["change_log"]),
+        _APPEND,
         [
             {"seq": seq, "kind": c.kind, "key": c.key, "scope": c.scope, "data": c.data}
             for seq, c in zip(seqs, changes, strict=True)

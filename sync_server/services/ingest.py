@@ -6,9 +6,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, attributes
 
 from fieldkit.domain import Entry, mask_id_number, parse_entry, wire
@@ -33,6 +34,15 @@ from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas, tr
 from sync_server.services.well_formed import RowMaker
 
 ENTRIES = Base.metadata.tables["entries"]
+_DEVICES = Base.metadata.tables["devices"]
+_ADVANCE = (
+    update(_DEVICES)
+    .where(_DEVICES.c.id == bindparam("device"))
+    .values(last_mutation_id=bindparam("last"))
+)
+_TALLY_UNITS = itemgetter(
+    "village_code", "commune_code", "province_code", "service", "period", "age_group"
+)
 ROW_COLUMNS = tuple(c.name for c in ENTRIES.columns if c.name != "counted")
 """Columns made before the writers' lock; `counted` is decided under it and goes last."""
 
@@ -213,8 +223,7 @@ def _insert_new(
     else:
         insert_rows(session, ENTRIES, rows)
     # New entries await review, so only the counting ones change tallies.
-    units = ("village_code", "commune_code", "province_code", "service", "period", "age_group")
-    shares = Counter(tuple(r[u] for u in units) for r in rows if r["counted"])
+    shares = Counter(_TALLY_UNITS(r) for r in rows if r["counted"])
     for (village, commune, province, service, period, group), n in shares.items():
         state = EntryState(
             village, commune, province, service, period, "success", "pending", True, group
@@ -482,9 +491,7 @@ def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ing
     batch.changes.extend(apply_deltas(session, batch.deltas))
     record_changes(session, batch.changes)
     if new_last > last:
-        session.execute(
-            update(Device).where(Device.id == device.id).values(last_mutation_id=new_last)
-        )
+        session.connection().execute(_ADVANCE, {"device": device.id, "last": new_last})
         attributes.set_committed_value(device, "last_mutation_id", new_last)
     new = set(mutation_ids.values())
     return Ingested(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -133,6 +134,18 @@ def dialect_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.I
     return sqlite.insert(table)
 
 
+@cache
+def _upsert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT adding to the stored counts, RETURNING the new ones (built once)."""
+    table: Any = Tally.__table__
+    stmt = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    columns = Tally.__table__.c
+    return stmt.on_conflict_do_update(
+        index_elements=["unit_code", "service", "period"],
+        set_={name: columns[name] + stmt.excluded[name] for name in COUNTS},
+    ).returning(*(columns[name] for name in ("unit_code", "service", "period", *COUNTS)))
+
+
 def apply_deltas(session: Session, deltas: TallyDeltas) -> list[NewChange]:
     """Upsert the summed deltas; returns the tally changes devices should pull."""
     changed = deltas.nonzero()
@@ -142,12 +155,7 @@ def apply_deltas(session: Session, deltas: TallyDeltas) -> list[NewChange]:
         {"unit_code": k[0], "service": k[1], "period": k[2], **dict(zip(COUNTS, v, strict=True))}
         for k, v in sorted(changed.items())
     ]
-    stmt = dialect_insert(session, Tally.__table__)
-    columns = Tally.__table__.c
-    upsert = stmt.on_conflict_do_update(
-        index_elements=["unit_code", "service", "period"],
-        set_={name: columns[name] + stmt.excluded[name] for name in COUNTS},
-    ).returning(*(columns[name] for name in ("unit_code", "service", "period", *COUNTS)))
+    upsert = _upsert(session.get_bind().dialect.name)
     result = session.connection().execute(upsert, rows).all()
     out: list[NewChange] = []
     for row in result:
