@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _json_str
 from operator import itemgetter
 from typing import Any
 
@@ -308,6 +309,39 @@ class Ingested:
             results=[results[m] for m in self.order],
             server_epoch=self.server_epoch,
         )
+
+    def response_json(self) -> bytes:
+        """response().model_dump_json(), byte for byte, without a model per accepted entry.
+
+        A plain accepted entry is one line of a fixed shape; anything else (duplicates,
+        rejections, resends, conflicts) is serialised by its model.
+        """
+        plain: dict[int, dict[str, Any]] = {}
+        others: list[dict[str, Any]] = []
+        for row in self.rows:
+            if not row["counted"] and row["outcome"] == "success":
+                others.append(row)
+            else:
+                plain[self.mutation_ids[row["id"]]] = row
+        results = self.decided | _new_results(others, self.mutation_ids, self.holders)
+        parts: list[bytes] = []
+        for m in self.order:
+            accepted = plain.get(m)
+            if accepted is None:
+                parts.append(results[m].model_dump_json().encode())
+            else:
+                parts.append(_ACCEPTED % (m, _json_str(accepted["id"]).encode(), accepted["rev"]))
+        return b'{"last_mutation_id":%d,"results":[%s],"server_epoch":%s}' % (
+            self.last_mutation_id,
+            b",".join(parts),
+            _json_str(self.server_epoch).encode(),
+        )
+
+
+_ACCEPTED = (
+    b'{"mutation_id":%d,"entry_id":%s,"status":"accepted",'
+    b'"code":null,"message":null,"duplicate_of":null,"rev":%d}'
+)
 
 
 def _apply_again(session: Session, device: Device, checked: Checked, batch: Batch) -> None:

@@ -63,7 +63,7 @@ def push(
                 expected=gap.expected,
             ) from gap
         session.commit()
-    return _json(ingested.response())
+    return Response(content=ingested.response_json(), media_type="application/json")
 
 
 @router.get("/pull", response_model=wire.PullResponse)

@@ -1,0 +1,65 @@
+"""The push route's hand-written response JSON is exactly what the response model writes."""
+
+from __future__ import annotations
+
+import json
+
+from server_factories import entry_data, make_device, make_geography, minutes, mutations
+from sqlalchemy.orm import Session
+
+from fieldkit.domain import wire
+from sync_server.db.models import Device
+from sync_server.services.ingest import Ingested, admit, ingest_prepared, prepare
+from sync_server.services.secrets import server_secret
+
+
+def _ingest(session: Session, device: Device, batch: list[wire.Mutation]) -> Ingested:
+    prepared = prepare(batch, server_secret(session))
+    ingested = ingest_prepared(session, device, admit(session, device, prepared))
+    session.commit()
+    return ingested
+
+
+def _same(ingested: Ingested) -> wire.PushResponse:
+    model = ingested.response()
+    assert ingested.response_json() == model.model_dump_json().encode()
+    return model
+
+
+def test_every_kind_of_item_is_written_as_the_model_writes_it(session: Session) -> None:
+    geo = make_geography(session)
+    va, vb = geo.villages[geo.communes[0]][0], geo.villages[geo.communes[1]][0]
+    a, b = make_device(session, va), make_device(session, vb)
+    first = [entry_data(va, n, at=minutes(n)) for n in range(4)]
+    first.append(entry_data(va, 9, outcome="failed"))
+    first.append(entry_data(va, 1, at=minutes(30)))  # a duplicate inside the batch
+    first.append(entry_data(va, 2) | {"village": "99-999"})  # rejected: unknown village
+    first.append({"id": "not a uuid"})  # rejected: invalid entry
+    first.append(entry_data(vb, 5))  # rejected: not this team's village
+    first.append(entry_data(va, 6) | {"full_name": "  Nguyễn   Văn  An "})  # full parse path
+    model = _same(_ingest(session, a, mutations(first)))
+    statuses = [item.status for item in model.results]
+    assert statuses.count(wire.ItemStatus.ACCEPTED) == 6
+    assert statuses.count(wire.ItemStatus.DUPLICATE) == 1
+    assert statuses.count(wire.ItemStatus.REJECTED) == 3
+    # Across devices: an earlier success elsewhere, a later one, a resend of old mutations.
+    second = [entry_data(vb, 0, at=minutes(60)), entry_data(vb, 3, at=minutes(-60))]
+    model = _same(_ingest(session, b, mutations(second)))
+    assert [item.status for item in model.results] == [
+        wire.ItemStatus.DUPLICATE,
+        wire.ItemStatus.ACCEPTED,
+    ]
+    resend = mutations(first[:3]) + mutations([entry_data(va, 7)], start=len(first) + 1)
+    model = _same(_ingest(session, a, resend))
+    assert model.last_mutation_id == len(first) + 1
+    # An edit at a stale revision is kept as a conflict and answered as such.
+    stale = mutations([first[0] | {"rev": 2, "full_name": "Lê Văn Cường"}], len(first) + 2, 0)
+    model = _same(_ingest(session, a, stale))
+    assert model.results[0].code == "conflict"
+
+
+def test_an_empty_batch(session: Session) -> None:
+    geo = make_geography(session)
+    device = make_device(session, geo.all_villages()[0])
+    model = _same(_ingest(session, device, []))
+    assert json.loads(model.model_dump_json())["results"] == []
