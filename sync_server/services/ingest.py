@@ -1,26 +1,36 @@
-"""The one ingest path (HTTP push and bundle import): validate, dedupe, tally, log, per batch."""
+"""The one ingest path (HTTP push and bundle import): validate, dedupe, tally, log, per batch.
+
+admission.py checks a batch before the writers' lock; this applies it under the lock;
+push_results.py words the answer.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from json.encoder import encode_basestring as _json_str
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, attributes
 
-from fieldkit.domain import Entry, mask_id_number, parse_entry, wire
-from fieldkit.domain.problems import Problem, error
-from sync_server.db.bulk import existing_ids, insert_params, insert_rows, sqlite_params
-from sync_server.db.models import Base, Conflict, Device, Service, Unit
+from fieldkit.domain import mask_id_number, wire
+from fieldkit.domain.problems import error
+from sync_server.db.bulk import existing_ids, insert_params, insert_rows
+from sync_server.db.models import Base, Conflict, Device
 from sync_server.db.models import Entry as EntryRow
+from sync_server.services.admission import (
+    ENTRIES,
+    ROW_COLUMNS,
+    Admitted,
+    Checked,
+    admit,
+    prepare,
+)
 from sync_server.services.changes import NewChange, lock_writers, record_changes
 from sync_server.services.dedupe import (
-    CHUNK,
     CountingEntry,
     GroupKey,
     counting_entries,
@@ -29,12 +39,11 @@ from sync_server.services.dedupe import (
     settle,
     status_change,
 )
-from sync_server.services.entry_rows import EDITABLE, Owner, citizen_hasher, entry_row, territory_of
+from sync_server.services.entry_rows import EDITABLE, entry_row
+from sync_server.services.push_results import Ingested, rejected, stored_results
 from sync_server.services.secrets import server_epoch, server_secret
-from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas, trusted
-from sync_server.services.well_formed import RowMaker
+from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas
 
-ENTRIES = Base.metadata.tables["entries"]
 _DEVICES = Base.metadata.tables["devices"]
 _ADVANCE = (
     update(_DEVICES)
@@ -44,8 +53,6 @@ _ADVANCE = (
 _TALLY_UNITS = itemgetter(
     "village_code", "commune_code", "province_code", "service", "period", "age_group"
 )
-ROW_COLUMNS = tuple(c.name for c in ENTRIES.columns if c.name != "counted")
-"""Columns made before the writers' lock; `counted` is decided under it and goes last."""
 
 
 class MutationGap(Exception):
@@ -54,82 +61,6 @@ class MutationGap(Exception):
     def __init__(self, expected: int) -> None:
         self.expected = expected
         super().__init__(f"mutation gap: expected mutation_id {expected}")
-
-
-@dataclass
-class Checked:
-    """One mutation after validation: its entry, its row and owner, or the problem."""
-
-    mutation: wire.Mutation
-    entry_id: str = ""
-    entry: Entry | None = None
-    row: dict[str, Any] | None = None
-    """The entries row (from the fast path, `entry` is then only parsed if needed)."""
-    owner: Owner | None = None
-    problem: Problem | None = None
-    params: tuple[Any, ...] | None = None
-    """The row's ROW_COLUMNS as SQLite parameters (made outside the lock, on SQLite only)."""
-
-    def parsed(self) -> Entry:
-        """The domain entry (the fast path skipped building it)."""
-        if self.entry is None:
-            self.entry, problems = parse_entry(self.mutation.entry)
-            assert self.entry is not None, f"well-formed path disagrees: {problems}"
-        return self.entry
-
-
-@dataclass
-class Prepared:
-    """A batch after the checks that need no database, done before taking the writers' lock."""
-
-    items: list[tuple[wire.Mutation, dict[str, Any] | None]]
-    citizen_key: Callable[[str], str]
-    now: datetime
-
-
-def prepare(mutations: Sequence[wire.Mutation], secret: str) -> Prepared:
-    """Turn well-formed entries into row values; the rest wait for the full validation."""
-    now = datetime.now(UTC)
-    key = citizen_hasher(secret)
-    maker = RowMaker(key, now)
-    return Prepared([(m, maker.values(m.entry)) for m in mutations], key, now)
-
-
-@dataclass
-class Admitted:
-    """A batch checked against the units, services and the device's territory: rows or problems."""
-
-    checked: list[Checked]
-    citizen_key: Callable[[str], str]
-    now: datetime
-
-
-def admit(session: Session, device: Device, prepared: Prepared) -> Admitted:
-    """Check each entry's service, village and the team's right; give each valid one its row.
-
-    This only reads (units, services, the device's team), so the push route runs it in a
-    read transaction before taking the writers' lock.
-    """
-    items = prepared.items
-    codes = (r["village"] if r is not None else m.entry.get("village") for m, r in items)
-    village_codes = list({c for c in codes if isinstance(c, str) and len(c) <= 20})
-    villages = session.scalars(
-        select(Unit).where(Unit.code.in_(village_codes), Unit.level == "village")
-    )
-    services = set(session.scalars(select(Service.code).where(Service.active.is_(True))))
-    territory = territory_of(session, device)
-    owners: dict[str, tuple[Owner | None, dict[str, Any]]] = {}
-    for unit in villages:
-        owner = Owner.of(device, unit) if territory.allows(unit) else None
-        owners[unit.code] = (owner, owner.columns(prepared.now) if owner else {})
-    key, now = prepared.citizen_key, prepared.now
-    checked = [_check(m, r, owners, services, key, now) for m, r in items]
-    if session.get_bind().dialect.name == "sqlite":
-        valid = [c for c in checked if c.row is not None]
-        rows = [c.row for c in valid if c.row is not None]
-        for c, params in zip(valid, sqlite_params(ENTRIES, ROW_COLUMNS, rows), strict=True):
-            c.params = params
-    return Admitted(checked, key, now)
 
 
 @dataclass
@@ -143,45 +74,6 @@ class Batch:
     results: dict[int, wire.PushItemResult] = field(default_factory=dict)
     holders: dict[GroupKey, CountingEntry] = field(default_factory=dict)
     """Who counts each group touched by this batch's new successes."""
-
-
-def _check(
-    mutation: wire.Mutation,
-    row: dict[str, Any] | None,
-    owners: dict[str, tuple[Owner | None, dict[str, Any]]],
-    services: set[str],
-    key: Callable[[str], str],
-    now: datetime,
-) -> Checked:
-    """Validate one mutation (the entry, its service, its village, the team's right); make its row.
-
-    `owners` maps each known village to its Owner and owner columns, or to None for the
-    villages that are not this device's to write.
-    """
-    if row is not None:
-        checked = Checked(mutation, row["id"], row=row)
-        service, village_code = row["service"], row["village"]
-    else:
-        entry, problems = parse_entry(mutation.entry)
-        if entry is None:
-            return Checked(mutation, problem=problems[0] if problems else None)
-        checked = Checked(mutation, str(entry.id), entry=entry)
-        service, village_code = entry.service, entry.village
-    if service not in services:
-        return Checked(mutation, problem=error("service.unknown", "service", service=service))
-    if village_code not in owners:
-        return Checked(mutation, problem=error("village.unknown", "village", village=village_code))
-    owner, columns = owners[village_code]
-    if owner is None:
-        problem = error("village.not_yours", "village", village=village_code)
-        return Checked(mutation, problem=problem)
-    checked.owner = owner
-    if row is not None:
-        del row["village"]
-        row.update(columns)
-    else:
-        checked.row = entry_row(checked.parsed(), owner, key, now, checked.entry_id)
-    return checked
 
 
 def _insert_new(
@@ -257,93 +149,6 @@ def _take_over(session: Session, takers: dict[str, dict[str, Any]], batch: Batch
     )
 
 
-def _new_results(
-    rows: list[dict[str, Any]], ids: dict[str, int], holders: dict[GroupKey, CountingEntry]
-) -> dict[int, wire.PushItemResult]:
-    """Statuses of the entries inserted by a batch, without reading them back."""
-    out: dict[int, wire.PushItemResult] = {}
-    accepted, duplicate = wire.ItemStatus.ACCEPTED, wire.ItemStatus.DUPLICATE
-    for row in rows:
-        mutation_id = ids[row["id"]]
-        values: dict[str, Any] = {
-            "mutation_id": mutation_id,
-            "entry_id": row["id"],
-            "status": accepted,
-            "code": None,
-            "message": None,
-            "duplicate_of": None,
-            "rev": row["rev"],
-        }
-        if not row["counted"] and row["outcome"] == "success":
-            holder = holders.get((row["citizen_key"], row["service"], row["period"]))
-            if holder is not None:
-                values["status"] = duplicate
-                values["code"] = "entry.duplicate"
-                values["message"] = holder.message_vi
-                values["duplicate_of"] = holder.duplicate_of()
-        out[mutation_id] = trusted(wire.PushItemResult, values)
-    return out
-
-
-@dataclass
-class Ingested:
-    """A batch applied in the caller's transaction; `response()` words it once committed.
-
-    The statuses of new entries follow from what the batch inserted, so they are built
-    after the commit, outside the writers' lock.
-    """
-
-    last_mutation_id: int
-    server_epoch: str
-    order: list[int]
-    decided: dict[int, wire.PushItemResult]
-    rows: list[dict[str, Any]]
-    mutation_ids: dict[str, int]
-    holders: dict[GroupKey, CountingEntry]
-
-    def response(self) -> wire.PushResponse:
-        """The push response, items in mutation-id order."""
-        results = self.decided | _new_results(self.rows, self.mutation_ids, self.holders)
-        return wire.PushResponse(
-            last_mutation_id=self.last_mutation_id,
-            results=[results[m] for m in self.order],
-            server_epoch=self.server_epoch,
-        )
-
-    def response_json(self) -> bytes:
-        """response().model_dump_json(), byte for byte, without a model per accepted entry.
-
-        A plain accepted entry is one line of a fixed shape; anything else (duplicates,
-        rejections, resends, conflicts) is serialised by its model.
-        """
-        plain: dict[int, dict[str, Any]] = {}
-        others: list[dict[str, Any]] = []
-        for row in self.rows:
-            if not row["counted"] and row["outcome"] == "success":
-                others.append(row)
-            else:
-                plain[self.mutation_ids[row["id"]]] = row
-        results = self.decided | _new_results(others, self.mutation_ids, self.holders)
-        parts: list[bytes] = []
-        for m in self.order:
-            accepted = plain.get(m)
-            if accepted is None:
-                parts.append(results[m].model_dump_json().encode())
-            else:
-                parts.append(_ACCEPTED % (m, _json_str(accepted["id"]).encode(), accepted["rev"]))
-        return b'{"last_mutation_id":%d,"results":[%s],"server_epoch":%s}' % (
-            self.last_mutation_id,
-            b",".join(parts),
-            _json_str(self.server_epoch).encode(),
-        )
-
-
-_ACCEPTED = (
-    b'{"mutation_id":%d,"entry_id":%s,"status":"accepted",'
-    b'"code":null,"message":null,"duplicate_of":null,"rev":%d}'
-)
-
-
 def _apply_again(session: Session, device: Device, checked: Checked, batch: Batch) -> None:
     """A mutation for an entry the server has: resend, edit at base_rev, or a kept conflict."""
     entry, owner, m = checked.parsed(), checked.owner, checked.mutation
@@ -351,7 +156,7 @@ def _apply_again(session: Session, device: Device, checked: Checked, batch: Batc
     stored = session.get(EntryRow, checked.entry_id)
     assert stored is not None
     if stored.device_id != device.id:
-        batch.results[m.mutation_id] = _rejected(m, error("entry.other_device", "id"))
+        batch.results[m.mutation_id] = rejected(m, error("entry.other_device", "id"))
         return
     if m.base_rev is None:
         return  # the same entry again (e.g. after an epoch reset): idempotent
@@ -401,69 +206,6 @@ def _settlement_changes(
     counting = counting_entries(session, {group_of(e) for e in others})
     for e in others:
         batch.changes.append(entry_status_change(e, counting.get(group_of(e))))
-
-
-def _rejected(mutation: wire.Mutation, problem: Problem | None) -> wire.PushItemResult:
-    """A per-item rejection with the problem's code and Vietnamese message."""
-    problem = problem or error("entry.invalid", "entry", detail="?")
-    raw_id = mutation.entry.get("id")
-    return wire.PushItemResult(
-        mutation_id=mutation.mutation_id,
-        entry_id=raw_id[:64] if isinstance(raw_id, str) else None,
-        status=wire.ItemStatus.REJECTED,
-        code=problem.code,
-        message=problem.message("vi"),
-    )
-
-
-def _results(
-    session: Session, checked: list[Checked], batch: Batch, new: set[int]
-) -> dict[int, wire.PushItemResult]:
-    """Statuses of all but the new entries, read from their state in this transaction."""
-    decided = batch.results
-    ids = [
-        c.entry_id
-        for c in checked
-        if c.entry_id
-        and c.mutation.mutation_id not in decided
-        and c.mutation.mutation_id not in new
-    ]
-    stored: dict[str, Any] = {}
-    columns = (EntryRow.id, EntryRow.counted, EntryRow.outcome, EntryRow.citizen_key)
-    for start in range(0, len(ids), CHUNK):
-        query = select(*columns, EntryRow.service, EntryRow.period, EntryRow.rev)
-        for r in session.execute(query.where(EntryRow.id.in_(ids[start : start + CHUNK]))):
-            stored[r[0]] = r
-    dup_keys = {(r[3], r[4], r[5]) for r in stored.values() if not r[1] and r[2] == "success"}
-    counting = counting_entries(session, dup_keys) if dup_keys else {}
-    out: dict[int, wire.PushItemResult] = {}
-    for c in checked:
-        m = c.mutation
-        if m.mutation_id in decided:
-            out[m.mutation_id] = decided[m.mutation_id]
-            continue
-        if m.mutation_id in new:
-            continue
-        if not c.entry_id:
-            out[m.mutation_id] = _rejected(m, c.problem)
-            continue
-        found = stored.get(c.entry_id)
-        holder = None
-        if found is not None and not found[1] and found[2] == "success":
-            holder = counting.get((found[3], found[4], found[5]))
-        item = wire.PushItemResult(
-            mutation_id=m.mutation_id,
-            entry_id=c.entry_id,
-            status=wire.ItemStatus.ACCEPTED,
-            rev=found[6] if found is not None else None,
-        )
-        if holder is not None and found is not None and holder.entry_id != found[0]:
-            item.status = wire.ItemStatus.DUPLICATE
-            item.code = "entry.duplicate"
-            item.message = holder.message()
-            item.duplicate_of = holder.duplicate_of()
-        out[m.mutation_id] = item
-    return out
 
 
 def _sequence(items: Sequence[Checked], last: int) -> tuple[list[Checked], int]:
@@ -532,7 +274,7 @@ def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ing
         last_mutation_id=new_last,
         server_epoch=server_epoch(session),
         order=[c.mutation.mutation_id for c in checked],
-        decided=_results(session, checked, batch, new),
+        decided=stored_results(session, checked, batch.results, new),
         rows=rows,
         mutation_ids=mutation_ids,
         holders=batch.holders,

@@ -11,7 +11,7 @@ from sync_server.api.deps import CurrentDevice, PushingDevice, SessionDep
 from sync_server.api.errors import ApiError
 from sync_server.api.json_body import openapi_body, parse_body, request_body
 from sync_server.db.engine import reading
-from sync_server.services import bundles, changes, ingest
+from sync_server.services import admission, bundles, changes, ingest
 from sync_server.services.secrets import server_secret
 
 router = APIRouter(prefix="/sync", tags=["sync"])
@@ -48,9 +48,9 @@ def push(
         mutations = bundles.without_nul(mutations)
     with reading(session):
         secret = server_secret(session)
-    prepared = ingest.prepare(mutations, secret)
+    prepared = admission.prepare(mutations, secret)
     with reading(session):
-        admitted = ingest.admit(session, device, prepared)
+        admitted = admission.admit(session, device, prepared)
     with request.app.state.writers:
         try:
             ingested = ingest.ingest_prepared(session, device, admitted)

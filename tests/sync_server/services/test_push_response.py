@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
 from sync_server.db.models import Device
-from sync_server.services.ingest import Ingested, admit, ingest_prepared, prepare
+from sync_server.services.admission import admit, prepare
+from sync_server.services.ingest import ingest_prepared
+from sync_server.services.push_results import Ingested
 from sync_server.services.secrets import server_secret
 
 

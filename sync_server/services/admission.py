@@ -1,0 +1,142 @@
+"""Admitting a pushed batch before the writers' lock: every check that needs no writes.
+
+`prepare` needs no database (well-formed entries become rows); `admit` reads the units,
+services and the device's team, checks each entry against them and makes its row (and, on
+SQLite, its insert parameters). The push route runs both before it queues for the lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fieldkit.domain import Entry, parse_entry, wire
+from fieldkit.domain.problems import Problem, error
+from sync_server.db.bulk import sqlite_params
+from sync_server.db.models import Base, Device, Service, Unit
+from sync_server.services.entry_rows import Owner, citizen_hasher, entry_row, territory_of
+from sync_server.services.well_formed import RowMaker
+
+ENTRIES = Base.metadata.tables["entries"]
+ROW_COLUMNS = tuple(c.name for c in ENTRIES.columns if c.name != "counted")
+"""Columns made before the writers' lock; `counted` is decided under it and goes last."""
+
+
+@dataclass
+class Checked:
+    """One mutation after validation: its entry, its row and owner, or the problem."""
+
+    mutation: wire.Mutation
+    entry_id: str = ""
+    entry: Entry | None = None
+    row: dict[str, Any] | None = None
+    """The entries row (from the fast path, `entry` is then only parsed if needed)."""
+    owner: Owner | None = None
+    problem: Problem | None = None
+    params: tuple[Any, ...] | None = None
+    """The row's ROW_COLUMNS as SQLite parameters (made outside the lock, on SQLite only)."""
+
+    def parsed(self) -> Entry:
+        """The domain entry (the fast path skipped building it)."""
+        if self.entry is None:
+            self.entry, problems = parse_entry(self.mutation.entry)
+            assert self.entry is not None, f"well-formed path disagrees: {problems}"
+        return self.entry
+
+
+@dataclass
+class Prepared:
+    """A batch after the checks that need no database, done before taking the writers' lock."""
+
+    items: list[tuple[wire.Mutation, dict[str, Any] | None]]
+    citizen_key: Callable[[str], str]
+    now: datetime
+
+
+def prepare(mutations: Sequence[wire.Mutation], secret: str) -> Prepared:
+    """Turn well-formed entries into row values; the rest wait for the full validation."""
+    now = datetime.now(UTC)
+    key = citizen_hasher(secret)
+    maker = RowMaker(key, now)
+    return Prepared([(m, maker.values(m.entry)) for m in mutations], key, now)
+
+
+@dataclass
+class Admitted:
+    """A batch checked against the units, services and the device's territory: rows or problems."""
+
+    checked: list[Checked]
+    citizen_key: Callable[[str], str]
+    now: datetime
+
+
+def admit(session: Session, device: Device, prepared: Prepared) -> Admitted:
+    """Check each entry's service, village and the team's right; give each valid one its row.
+
+    This only reads (units, services, the device's team), so the push route runs it in a
+    read transaction before taking the writers' lock.
+    """
+    items = prepared.items
+    codes = (r["village"] if r is not None else m.entry.get("village") for m, r in items)
+    village_codes = list({c for c in codes if isinstance(c, str) and len(c) <= 20})
+    villages = session.scalars(
+        select(Unit).where(Unit.code.in_(village_codes), Unit.level == "village")
+    )
+    services = set(session.scalars(select(Service.code).where(Service.active.is_(True))))
+    territory = territory_of(session, device)
+    owners: dict[str, tuple[Owner | None, dict[str, Any]]] = {}
+    for unit in villages:
+        owner = Owner.of(device, unit) if territory.allows(unit) else None
+        owners[unit.code] = (owner, owner.columns(prepared.now) if owner else {})
+    key, now = prepared.citizen_key, prepared.now
+    checked = [_check(m, r, owners, services, key, now) for m, r in items]
+    if session.get_bind().dialect.name == "sqlite":
+        valid = [c for c in checked if c.row is not None]
+        rows = [c.row for c in valid if c.row is not None]
+        for c, params in zip(valid, sqlite_params(ENTRIES, ROW_COLUMNS, rows), strict=True):
+            c.params = params
+    return Admitted(checked, key, now)
+
+
+def _check(
+    mutation: wire.Mutation,
+    row: dict[str, Any] | None,
+    owners: dict[str, tuple[Owner | None, dict[str, Any]]],
+    services: set[str],
+    key: Callable[[str], str],
+    now: datetime,
+) -> Checked:
+    """Validate one mutation (the entry, its service, its village, the team's right); make its row.
+
+    `owners` maps each known village to its Owner and owner columns, or to None for the
+    villages that are not this device's to write.
+    """
+    if row is not None:
+        checked = Checked(mutation, row["id"], row=row)
+        service, village_code = row["service"], row["village"]
+    else:
+        entry, problems = parse_entry(mutation.entry)
+        if entry is None:
+            return Checked(mutation, problem=problems[0] if problems else None)
+        checked = Checked(mutation, str(entry.id), entry=entry)
+        service, village_code = entry.service, entry.village
+    if service not in services:
+        return Checked(mutation, problem=error("service.unknown", "service", service=service))
+    if village_code not in owners:
+        return Checked(mutation, problem=error("village.unknown", "village", village=village_code))
+    owner, columns = owners[village_code]
+    if owner is None:
+        problem = error("village.not_yours", "village", village=village_code)
+        return Checked(mutation, problem=problem)
+    checked.owner = owner
+    if row is not None:
+        del row["village"]
+        row.update(columns)
+    else:
+        checked.row = entry_row(checked.parsed(), owner, key, now, checked.entry_id)
+    return checked
