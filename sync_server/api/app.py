@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,6 +28,10 @@ def api_router() -> APIRouter:
     return router
 
 
+SWITCH_INTERVAL = 0.0005
+"""Seconds a thread may hold the GIL while another waits (Python's default is 0.005)."""
+
+
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     """Build the sync server app for a database (migrated beforehand: `sync-server init`)."""
     settings = settings or get_settings()
@@ -35,7 +41,15 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # What start-up built lives until shutdown: keep it out of every cyclic GC scan.
         gc.freeze()
-        yield
+        # A push under the writers' lock gives up the GIL on every row SQLite writes; with
+        # the default 5 ms switch interval a thread checking the next push could keep it that
+        # long each time. 0.5 ms hands it back sooner (measured: bench/README.md, ingest).
+        before = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        try:
+            yield
+        finally:
+            sys.setswitchinterval(before)
         engine.dispose()
 
     app = FastAPI(
@@ -49,6 +63,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     # One pushing writer at a time, handed over at once (see sync_server.db.writers).
     app.state.writers = WriterLock(settings.database_url)
+    # One push at a time per process checks its entries (pure Python: it holds the GIL), so
+    # the push that holds the writers' lock competes with one checker, not with all of them.
+    app.state.checking = threading.Lock()
     install_error_handlers(app)
     app.include_router(api_router())
     # Added innermost first: the gzip response wrapper sits outside everything else.

@@ -39,18 +39,21 @@ def push(
     Entries are checked (and their rows made) before the writers' lock is taken, so while
     one push writes (SQLite works without the GIL, other workers in other processes) the
     next one's checks run; pushes then take the lock in turn instead of polling SQLite's
-    busy handler. Units, services and the team are read in a read transaction just before:
-    a push that races a team change is taken as if it had arrived a moment earlier.
+    busy handler. One push per process checks at a time (`app.state.checking`): more would
+    only take the GIL from the one that writes. Units, services and the team are read in a
+    read transaction just before: a push that races a team change is taken as if it had
+    arrived a moment earlier.
     """
-    body = parse_body(wire.PushRequest, raw, request.headers.get("content-type"))
-    mutations = body.mutations
-    if b"\\u0000" in raw:  # JSON can only carry NUL escaped
-        mutations = bundles.without_nul(mutations)
-    with reading(session):
-        secret = server_secret(session)
-    prepared = admission.prepare(mutations, secret)
-    with reading(session):
-        admitted = admission.admit(session, device, prepared)
+    with request.app.state.checking:
+        body = parse_body(wire.PushRequest, raw, request.headers.get("content-type"))
+        mutations = body.mutations
+        if b"\\u0000" in raw:  # JSON can only carry NUL escaped
+            mutations = bundles.without_nul(mutations)
+        with reading(session):
+            secret = server_secret(session)
+        prepared = admission.prepare(mutations, secret)
+        with reading(session):
+            admitted = admission.admit(session, device, prepared)
     with request.app.state.writers:
         try:
             ingested = ingest.ingest_prepared(session, device, admitted)
