@@ -1,9 +1,10 @@
-"""The peer: a PouchDB server (express-pouchdb, in-memory adapter) taking `_bulk_docs`."""
+"""The peer: a PouchDB server (express-pouchdb; LevelDB on disk or in memory), `_bulk_docs`."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ PACKAGES = (
     "express-pouchdb",
     "pouchdb-core",
     "pouchdb-adapter-memory",
+    "pouchdb-adapter-leveldb",
     "pouchdb-mapreduce",
     "pouchdb-replication",
 )
@@ -33,7 +35,8 @@ class PouchUnavailable(RuntimeError):
 
 def ensure_installed() -> Path:
     """npm-install the PouchDB server packages into bench/.pouchdb/ once."""
-    if (POUCH_DIR / "node_modules" / "express-pouchdb").is_dir():
+    modules = POUCH_DIR / "node_modules"
+    if all((modules / name).is_dir() for name in PACKAGES):
         return POUCH_DIR
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
@@ -55,15 +58,28 @@ def ensure_installed() -> Path:
 
 
 @contextmanager
-def pouchdb_server() -> Iterator[str]:
-    """A running PouchDB server on a free loopback port; yields its base URL."""
+def pouchdb_server(adapter: str = "leveldb") -> Iterator[str]:
+    """A running PouchDB server on a free loopback port; yields its base URL.
+
+    "leveldb" stores databases on disk in a temporary directory (pouchdb-server's default
+    storage); "memory" keeps them in the node process only.
+    """
     ensure_installed()
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-pouchdb-") as data,
+        _serving(adapter, data) as base,
+    ):
+        yield base
+
+
+@contextmanager
+def _serving(adapter: str, data: str) -> Iterator[str]:
     node = shutil.which("node")
     if node is None:
         raise PouchUnavailable("node not installed")
     port = free_port()
     process = subprocess.Popen(
-        [node, str(SERVER_JS), str(port)],
+        [node, str(SERVER_JS), str(port), adapter, data],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
