@@ -299,8 +299,7 @@ def move_aside(client_home: Path) -> Path:
 def follow_server(store: Store, server_url: str) -> None:
     """Point the profile at this run's server (its usual port was taken by something else)."""
     if store.profile.server_url != server_url:
-        # The store has no public setter for the address: only the demo's server moves.
-        store._update_profile(server_url=server_url)
+        store.set_server_url(server_url)
 
 
 def enroll_fresh(db_url: str, server: DemoServer, client_home: Path) -> Store:

@@ -20,6 +20,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A profile name may only hold lower-case ASCII letters, digits, - and _ (at most 40).",
     ),
     "profile.exists": ("Hồ sơ {name} đã tồn tại.", "Profile {name} already exists."),
+    "profile.bad_url": (
+        "Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https:// (nhận được: {url}).",
+        "The server URL must start with http:// or https:// (got: {url}).",
+    ),
     "profile.unreadable": (
         "Không mở được cơ sở dữ liệu của hồ sơ {name}: {detail}",
         "Cannot open the database of profile {name}: {detail}",

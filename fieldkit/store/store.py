@@ -176,6 +176,13 @@ class Store:
         """The profile's language (vi or en)."""
         self._update_profile(lang="en" if lang == "en" else "vi")
 
+    def set_server_url(self, url: str) -> None:
+        """Point the profile at another address of its server (the same server, moved)."""
+        url = url.strip()
+        if not url.startswith(("http://", "https://")) or len(url) > 500:
+            raise StoreError("profile.bad_url", url=url[:80])
+        self._update_profile(server_url=url.rstrip("/"))
+
     def set_villages(self, villages: list[VillageInfo]) -> None:
         """Replace the team's villages (after a pull renamed or retired some)."""
         self._update_profile(villages=[v.model_dump(mode="json") for v in villages])

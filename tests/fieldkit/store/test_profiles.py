@@ -42,6 +42,16 @@ def test_profile_holds_the_enrollment(store: Store) -> None:
     assert store.profile.default_village == "21001-2" and store.profile.lang == "en"
 
 
+def test_the_server_url_can_move_and_a_bad_one_is_refused(store: Store) -> None:
+    store.set_server_url("  http://10.0.0.5:8000/ ")
+    assert store.profile.server_url == "http://10.0.0.5:8000"
+    for bad in ("ftp://x", "10.0.0.5:8000", "", "http://" + "x" * 600):
+        with pytest.raises(StoreError) as info:
+            store.set_server_url(bad)
+        assert info.value.code == "profile.bad_url" and "http://" in info.value.message("vi")
+    assert store.profile.server_url == "http://10.0.0.5:8000"
+
+
 def test_open_store_picks_the_only_then_the_last_used_profile(home: Path) -> None:
     with pytest.raises(StoreError) as info:
         open_store(home)
