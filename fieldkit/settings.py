@@ -32,6 +32,14 @@ class ClientSettings(BaseSettings):
     retention_days: int = Field(default=90, ge=1, le=3650)
     """Days after which synced entries lose their personal data on this laptop (counts stay)."""
 
+    mask_after_minutes: int = Field(default=15, ge=0, le=10080)
+    """Minutes an acknowledged entry keeps its full identity number (FIELDKIT_MASK_AFTER_MINUTES).
+
+    The number is masked at the first sync at least this long after the acknowledgement that
+    finds the server in the same epoch; until then a server restored from backup can be sent
+    the entry again (see fieldkit.store.privacy). Lists always show it masked.
+    """
+
     idle_lock_minutes: int = Field(default=10, ge=1, le=1440)
     """Minutes of inactivity after which the TUI asks for the PIN again."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -56,7 +57,12 @@ def sync(
 
         policy = RetryPolicy(max_attempts=ctx.settings.sync_max_attempts)
         try:
-            report = sync_once(store, policy=policy, batch_size=ctx.settings.sync_batch_size)
+            report = sync_once(
+                store,
+                policy=policy,
+                batch_size=ctx.settings.sync_batch_size,
+                mask_after=timedelta(minutes=ctx.settings.mask_after_minutes),
+            )
         except SyncError as exc:
             store.record_sync(error=exc.message(ctx.lang))
             raise Failure(exc.message(ctx.lang)) from None

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
-    delete,
     func,
     insert,
     or_,
@@ -36,7 +35,8 @@ from fieldkit.domain import (
 )
 from fieldkit.store.errors import StoreError
 from fieldkit.store.keys import id_key
-from fieldkit.store.models import ConflictRow, EntryRecord, OutboxRow, SyncStateRow
+from fieldkit.store.models import EntryRecord, OutboxRow, SyncStateRow
+from fieldkit.store.privacy import shown_id_number, shown_id_number_sql
 from fieldkit.store.records import EntryFilter, EntryQuery, EntryRow, EntryStatus, SavedEntry
 
 MAX_PAGE = 1000
@@ -194,8 +194,9 @@ def update_entry(session: Session, entry: Entry, local_key: str) -> SavedEntry:
     return SavedEntry(entry_id=new.id, mutation_id=mutation_id, rev=new.rev)
 
 
-def to_row(record: EntryRecord) -> EntryRow:
-    """The read model of a row."""
+def to_row(record: EntryRecord, *, shown: bool = True) -> EntryRow:
+    """The read model of a row: the number as lists show it, or (shown=False) as stored."""
+    number = shown_id_number(record.status, record.id_number) if shown else record.id_number
     return EntryRow(
         id=uuid.UUID(record.id),
         visit_id=uuid.UUID(record.visit_id) if record.visit_id else None,
@@ -205,7 +206,7 @@ def to_row(record: EntryRecord) -> EntryRow:
         reasons=[Reason(r) for r in record.reasons],
         assisted_at=record.assisted_at,
         full_name=record.full_name,
-        id_number=record.id_number,
+        id_number=number,
         birth_year=record.birth_year,
         sex=Sex(record.sex),
         phone=record.phone,
@@ -254,7 +255,7 @@ def _conditions(query: EntryQuery) -> list[ColumnElement[bool]]:
         if digits.isdigit():
             conditions.append(
                 or_(
-                    EntryRecord.id_number.like(_like(digits), escape="\\"),
+                    shown_id_number_sql().like(_like(digits), escape="\\"),
                     EntryRecord.phone.like(_like(digits), escape="\\"),
                 )
             )
@@ -346,40 +347,6 @@ def phone_use_count(
     # Only "how many, roughly" matters for the warning: stop counting at PHONE_COUNT_CAP.
     capped = citizens.limit(PHONE_COUNT_CAP).subquery()
     return int(session.scalar(select(func.count()).select_from(capped)) or 0)
-
-
-def erase_expired(session: Session, retention_days: int, now: datetime | None = None) -> int:
-    """Erase personal data of acknowledged entries older than the retention period."""
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
-    expired = select(EntryRecord.id).where(
-        EntryRecord.status.in_([EntryStatus.ACKED.value, EntryStatus.DUPLICATE.value]),
-        EntryRecord.assisted_at < cutoff,
-        EntryRecord.erased.is_(False),
-    )
-    ids = list(session.scalars(expired))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        session.execute(
-            update(EntryRecord)
-            .where(EntryRecord.id.in_(chunk))
-            .values(
-                full_name="",
-                search="",
-                id_number="•" * 12,
-                id_key=None,
-                phone=None,
-                note="",
-                erased=True,
-                updated_at=datetime.now(UTC),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(
-            delete(ConflictRow)
-            .where(ConflictRow.entry_id.in_(chunk))
-            .execution_options(synchronize_session=False)
-        )
-    return len(ids)
 
 
 class SessionLookups:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from fieldkit.domain import mask_id_number
+from fieldkit.domain import is_masked
 from fieldkit.domain.wire import ItemStatus, Mutation, PushItemResult, PushResponse
-from fieldkit.store.entries import next_mutation_id, sync_state
+from fieldkit.store.entries import next_mutation_id, sync_state, to_row
 from fieldkit.store.models import EntryRecord, OutboxRow, RejectedRow
 from fieldkit.store.records import EntryStatus
 
@@ -68,8 +68,8 @@ def _acknowledge(
     )
     record.reject_code = None
     record.reject_message = None
-    if not record.erased:
-        record.id_number = mask_id_number(record.id_number)
+    # The full number stays: it is masked after a later sync confirms the server kept the
+    # entry (fieldkit.store.privacy); updated_at is the acknowledgement time that rule reads.
     record.updated_at = now
 
 
@@ -144,9 +144,13 @@ def renumber_outbox(session: Session, first_id: int) -> int:
 
 
 def reset_for_epoch(session: Session, epoch: str) -> int:
-    """The server was restored: restart pulling from 0 and re-queue every unmasked entry."""
-    from fieldkit.store.entries import to_row
+    """The server was restored: restart pulling from 0 and re-queue every entry still whole.
 
+    Every entry that is not erased, not rejected, not already queued and still has its full
+    number goes back into the outbox (acknowledged entries included: the restore may have
+    lost them; re-sending one the server still has is harmless). Its server revision is
+    forgotten, so local progress counts it again until the restored server acknowledges it.
+    """
     state = sync_state(session)
     state.cursor = 0
     state.server_epoch = epoch
@@ -163,13 +167,10 @@ def reset_for_epoch(session: Session, epoch: str) -> int:
     now = datetime.now(UTC)
     requeued = 0
     for record in session.scalars(stmt):
-        if record.id in queued:
-            continue
-        row = to_row(record)
-        if not row.editable:
+        if record.id in queued or is_masked(record.id_number):
             continue
         try:
-            payload = row.to_entry().model_dump(mode="json")
+            payload = to_row(record, shown=False).to_entry().model_dump(mode="json")
         except ValueError:
             continue
         session.add(
@@ -182,6 +183,7 @@ def reset_for_epoch(session: Session, epoch: str) -> int:
             )
         )
         record.status = EntryStatus.PENDING.value
+        record.server_rev = None
         requeued += 1
     session.flush()
     return requeued

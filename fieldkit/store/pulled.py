@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldkit.domain import DEFAULT_SERVICES, ServiceInfo
+from fieldkit.domain import DEFAULT_SERVICES, ServiceInfo, mask_id_number
 from fieldkit.domain.wire import (
     Change,
     ChangeKind,
@@ -26,6 +26,7 @@ from fieldkit.store.models import (
     PulledRow,
     RejectedRow,
 )
+from fieldkit.store.privacy import ACKNOWLEDGED
 from fieldkit.store.records import EntryStatus
 
 _SERVER_STATUS = {
@@ -84,6 +85,9 @@ def _apply_entry_status(session: Session, record: EntryRecord, data: dict[str, A
         record.server_rev = data["rev"]
     if status is None:
         return
+    if status is EntryStatus.REJECTED and record.status in ACKNOWLEDGED and not record.erased:
+        # It was shown masked and could not be edited; refused now, it is never sent again.
+        record.id_number = mask_id_number(record.id_number)
     record.status = status.value
     if status is EntryStatus.DUPLICATE and isinstance(data.get("duplicate_of"), dict):
         dup = data["duplicate_of"]

@@ -45,7 +45,12 @@ class EntryQuery:
 
 @dataclass(frozen=True)
 class EntryRow:
-    """One entry as lists show it (id number masked once the server acknowledged it)."""
+    """One entry as lists show it (id number masked once the server acknowledged it).
+
+    The laptop may still hold the full number for a while after the acknowledgement (so a
+    restored server can be sent the entry again, see fieldkit.store.privacy); this read model
+    never carries it.
+    """
 
     id: uuid.UUID
     visit_id: uuid.UUID | None
@@ -78,7 +83,10 @@ class EntryRow:
 
     @property
     def editable(self) -> bool:
-        """Whether the full entry is still here (not erased, number not masked)."""
+        """Whether the volunteer can edit it: not erased, number not (shown) masked.
+
+        An acknowledged entry shows its number masked, so it is never editable.
+        """
         return not self.erased and not is_masked(self.id_number)
 
     def to_entry(self) -> Entry:

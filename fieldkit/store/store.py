@@ -24,7 +24,7 @@ from fieldkit.domain.wire import (
     VillageInfo,
 )
 from fieldkit.store import entries as entries_
-from fieldkit.store import outbox, pulled
+from fieldkit.store import outbox, privacy, pulled
 from fieldkit.store.engine import make_engine
 from fieldkit.store.errors import StoreError
 from fieldkit.store.keys import hash_pin, new_local_key, verify_pin
@@ -266,7 +266,7 @@ class Store:
     def erase_expired(self, retention_days: int) -> int:
         """Erase personal data of acknowledged entries older than retention_days."""
         with self._write() as session:
-            return entries_.erase_expired(session, retention_days)
+            return privacy.erase_expired(session, retention_days)
 
     # -- sync -------------------------------------------------------------------------------
 
@@ -281,7 +281,10 @@ class Store:
             return outbox.pending_count(session)
 
     def apply_push_response(self, response: PushResponse) -> int:
-        """Ack what the server applied: mask numbers, mark duplicates, list rejections."""
+        """Ack what the server applied: mark acked and duplicates, list rejections.
+
+        Full numbers stay (shown masked) until a later sync confirms: see mask_acknowledged.
+        """
         with self._write() as session:
             return outbox.apply_push_response(session, response)
 
@@ -311,9 +314,17 @@ class Store:
             return entries_.sync_state(session).last_mutation_id
 
     def reset_for_epoch(self, epoch: str) -> int:
-        """The server was restored: reset the cursor and re-queue unmasked entries."""
+        """The server was restored: reset the cursor and re-queue every entry still whole."""
         with self._write() as session:
             return outbox.reset_for_epoch(session, epoch)
+
+    def mask_acknowledged(self, acked_before: datetime) -> int:
+        """Mask full numbers acknowledged before `acked_before` (see fieldkit.store.privacy).
+
+        Only the sync engine calls this, after a pull found the server in the same epoch.
+        """
+        with self._write() as session:
+            return privacy.mask_acknowledged(session, acked_before)
 
     def record_sync(self, error: str | None = None, at: datetime | None = None) -> None:
         """Remember a finished sync (error None) or why the last one failed."""

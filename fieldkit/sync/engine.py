@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
@@ -29,6 +29,8 @@ PULL_PATH = f"{wire.API_PREFIX}/sync/pull"
 PULL_LIMIT = 500
 # A restored server is re-pushed at most this many times in one sync (it cannot restore faster).
 MAX_EPOCH_RESETS = 2
+# How long an acknowledged entry keeps its full number (ClientSettings.mask_after_minutes).
+MASK_AFTER = timedelta(minutes=15)
 
 Progress = Callable[[int, int], None]
 
@@ -70,6 +72,8 @@ class SyncStore(Protocol):
 
     def reset_for_epoch(self, epoch: str) -> int: ...
 
+    def mask_acknowledged(self, acked_before: datetime) -> int: ...
+
     def record_sync(self, error: str | None = ..., at: datetime | None = ...) -> None: ...
 
 
@@ -105,6 +109,8 @@ class _Sync:
         self.resets = 0
         self.renumbers = 0
         self.headers = base_headers(store.profile.token)
+        self.started_at = datetime.now(UTC)
+        self.confirmed_at: datetime | None = None
 
     def run(self) -> SyncReport:
         """Push before pull; a new server epoch resets the store and pushes again."""
@@ -213,6 +219,7 @@ class _Sync:
     def pull_all(self) -> bool:
         """Apply every page; True when the epoch changed and the outbox must be pushed again."""
         while True:
+            asked_at = datetime.now(UTC)
             page = self.fetch_page(self.store.cursor(), self.pull_limit)
             known = self.store.server_epoch()
             if known is not None and page.server_epoch != known:
@@ -220,10 +227,24 @@ class _Sync:
                     raise SyncError("server_error", detail="server epoch keeps changing")
                 self.reset(page.server_epoch)
                 return True
+            if known is not None:
+                self.confirmed_at = asked_at  # the server still was in the epoch we know
             self.store.apply_pull_page(page)
             self.report.pulled += len(page.changes)
             if not page.has_more or not page.changes:
                 return False
+
+    def mask_confirmed(self, grace: timedelta) -> None:
+        """Mask the numbers this sync's pull proved the server kept (fieldkit.store.privacy).
+
+        Only entries acknowledged before this sync began and at least `grace` before the pull
+        that found the server in the same epoch; nothing when this sync met a restored server
+        (what it re-sent waits for the next sync).
+        """
+        if self.report.epoch_reset or self.confirmed_at is None:
+            return
+        acked_before = min(self.started_at, self.confirmed_at - grace)
+        self.report.masked = self.store.mask_acknowledged(acked_before)
 
 
 def _expected_id(message: str, response: httpx.Response) -> int | None:
@@ -251,18 +272,24 @@ def sync_once(
     batch_size: int = 500,
     pull_limit: int = PULL_LIMIT,
     policy: RetryPolicy | None = None,
+    mask_after: timedelta = MASK_AFTER,
 ) -> SyncReport:
     """Push all pending mutations, then pull all changes; raises SyncError if it cannot finish.
 
     Whatever happens, nothing is lost: a mutation leaves the outbox only when the server's
-    acknowledgement has been applied to the store.
+    acknowledgement has been applied to the store, and an acknowledged entry keeps its full
+    number until a later sync, at least `mask_after` after the acknowledgement, finds the
+    server in the same epoch; only then, at the end of that sync, is it masked. A server
+    restored from an older backup (new epoch) is therefore sent everything it may have lost.
     """
     started = time.monotonic()
     own = client is None
     profile = store.profile
     http = client if client is not None else make_client(profile.server_url, profile.token)
     try:
-        report = _Sync(store, http, policy or RetryPolicy(), progress, batch_size, pull_limit).run()
+        one = _Sync(store, http, policy or RetryPolicy(), progress, batch_size, pull_limit)
+        report = one.run()
+        one.mask_confirmed(mask_after)
     except SyncError as exc:
         store.record_sync(exc.message(profile.lang))
         raise

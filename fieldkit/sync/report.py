@@ -20,6 +20,8 @@ class SyncReport:
     batches: int = 0
     retries: int = 0
     epoch_reset: bool = False
+    masked: int = 0
+    """Acknowledged entries whose full number this sync masked (the server kept them)."""
     duration: float = 0.0
     items: list[wire.PushItemResult] = field(default_factory=list)
     retry_reasons: list[str] = field(default_factory=list)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -295,7 +295,12 @@ class FieldkitApp(App[None]):
             self.post_message(SyncProgressed(done, total))
 
         try:
-            report = sync_once(store, progress=progress, batch_size=self.settings.sync_batch_size)
+            report = sync_once(
+                store,
+                progress=progress,
+                batch_size=self.settings.sync_batch_size,
+                mask_after=timedelta(minutes=self.settings.mask_after_minutes),
+            )
         except SyncError as exc:
             store.record_sync(error=exc.message("vi"))
             raise

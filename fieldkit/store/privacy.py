@@ -1,0 +1,107 @@
+"""When personal data leaves the laptop: display masking, confirmed masking, retention erase.
+
+The full identity number of an entry stays on the laptop after the server acknowledged it, so
+that a server restored from an older backup (DESIGN.md, sync rule 7) can be sent the entry
+again. It is masked only once a *later* sync, at least a grace period after the
+acknowledgement, found the server in the same epoch: by then the server had kept the entry
+long enough for Litestream to ship it (it lags about a second), so a restore brings it back.
+The acknowledgement time is the entry's `updated_at`, which `_acknowledge` sets (a later
+pulled status only moves it later, which delays masking, never hastens it).
+
+Until then the number is still *shown* masked: lists, the TUI and `fieldkit list` read rows
+through `shown_id_number`, so an acknowledged entry looks, and is as uneditable, as before.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, String, case, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from fieldkit.domain import is_masked, mask_id_number
+from fieldkit.store.models import ConflictRow, EntryRecord, OutboxRow
+from fieldkit.store.records import EntryStatus
+
+ACKNOWLEDGED = (EntryStatus.ACKED.value, EntryStatus.DUPLICATE.value)
+"""Statuses of entries the server has: their numbers are shown masked."""
+MASK = "•"
+CHUNK = 500
+
+
+def shown_id_number(status: str, id_number: str) -> str:
+    """The number as lists show it: masked once the server acknowledged the entry."""
+    if status in ACKNOWLEDGED and not is_masked(id_number):
+        return mask_id_number(id_number)
+    return id_number
+
+
+def shown_id_number_sql() -> ColumnElement[str]:
+    """shown_id_number as SQL, so a search by digits finds only what the list shows."""
+    number = EntryRecord.id_number
+    head = func.substr(number, 1, 3, type_=String)
+    masked = head.concat(MASK * 6).concat(func.substr(number, 10, 3, type_=String))
+    return case(
+        (
+            EntryRecord.status.in_(ACKNOWLEDGED)
+            & ~number.contains(MASK, autoescape=True)
+            & (func.length(number) == 12),
+            masked,
+        ),
+        else_=number,
+    )
+
+
+def mask_acknowledged(session: Session, acked_before: datetime) -> int:
+    """Mask the full numbers of entries acknowledged before `acked_before`; returns how many.
+
+    The sync engine calls this (in its own transaction) at the end of a sync whose pull found
+    the server in the epoch the laptop knew, with `acked_before` = the earlier of that sync's
+    start and the moment of that pull minus the grace period. An entry waiting in the outbox
+    again (re-queued for a restored server, or edited) keeps its number.
+    """
+    stmt = select(EntryRecord.id, EntryRecord.id_number).where(
+        EntryRecord.status.in_(ACKNOWLEDGED),
+        EntryRecord.erased.is_(False),
+        EntryRecord.updated_at < acked_before,
+        ~EntryRecord.id_number.contains(MASK, autoescape=True),
+        EntryRecord.id.not_in(select(OutboxRow.entry_id)),
+    )
+    rows = [{"id": i, "id_number": mask_id_number(n)} for i, n in session.execute(stmt)]
+    for start in range(0, len(rows), CHUNK):
+        session.execute(update(EntryRecord), rows[start : start + CHUNK])
+    return len(rows)
+
+
+def erase_expired(session: Session, retention_days: int, now: datetime | None = None) -> int:
+    """Erase personal data of acknowledged entries older than the retention period."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+    expired = select(EntryRecord.id).where(
+        EntryRecord.status.in_(ACKNOWLEDGED),
+        EntryRecord.assisted_at < cutoff,
+        EntryRecord.erased.is_(False),
+    )
+    ids = list(session.scalars(expired))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        session.execute(
+            update(EntryRecord)
+            .where(EntryRecord.id.in_(chunk))
+            .values(
+                full_name="",
+                search="",
+                id_number=MASK * 12,
+                id_key=None,
+                phone=None,
+                note="",
+                erased=True,
+                updated_at=datetime.now(UTC),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            delete(ConflictRow)
+            .where(ConflictRow.entry_id.in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)
