@@ -35,6 +35,9 @@ class WriterLock:
         self._mutex = threading.Lock()
         self._path = lock_path(database_url)
         self._fd: int | None = None
+        self.idle = threading.Event()
+        """Set while no thread of this process writes (checkers wait on it between chunks)."""
+        self.idle.set()
 
     def __enter__(self) -> WriterLock:
         self._mutex.acquire()
@@ -46,6 +49,7 @@ class WriterLock:
         except BaseException:
             self._mutex.release()
             raise
+        self.idle.clear()
         return self
 
     def __exit__(
@@ -54,6 +58,7 @@ class WriterLock:
         value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self.idle.set()
         try:
             if self._fd is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)

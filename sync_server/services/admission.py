@@ -58,12 +58,27 @@ class Prepared:
     now: datetime
 
 
-def prepare(mutations: Sequence[wire.Mutation], secret: str) -> Prepared:
-    """Turn well-formed entries into row values; the rest wait for the full validation."""
+PAUSE_EVERY = 50
+"""Entries checked between two calls of the caller's `pause` hook."""
+
+
+def prepare(
+    mutations: Sequence[wire.Mutation], secret: str, pause: Callable[[], object] | None = None
+) -> Prepared:
+    """Turn well-formed entries into row values; the rest wait for the full validation.
+
+    `pause` is called every PAUSE_EVERY entries: the push route waits there while a push of
+    the same process holds the writers' lock, so that writer never waits for the GIL.
+    """
     now = datetime.now(UTC)
     key = citizen_hasher(secret)
     maker = RowMaker(key, now)
-    return Prepared([(m, maker.values(m.entry)) for m in mutations], key, now)
+    items: list[tuple[wire.Mutation, dict[str, Any] | None]] = []
+    for start in range(0, len(mutations), PAUSE_EVERY):
+        if pause is not None:
+            pause()
+        items.extend((m, maker.values(m.entry)) for m in mutations[start : start + PAUSE_EVERY])
+    return Prepared(items, key, now)
 
 
 @dataclass

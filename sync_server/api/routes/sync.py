@@ -40,18 +40,25 @@ def push(
     one push writes (SQLite works without the GIL, other workers in other processes) the
     next one's checks run; pushes then take the lock in turn instead of polling SQLite's
     busy handler. One push per process checks at a time (`app.state.checking`): more would
-    only take the GIL from the one that writes. Units, services and the team are read in a
-    read transaction just before: a push that races a team change is taken as if it had
-    arrived a moment earlier.
+    only take the GIL from the one that writes. And that one checker steps aside (`pause`,
+    between chunks of entries) while a push of its own process holds the writers' lock: a
+    writer that must win the GIL back after every row SQLite writes held the lock ~40 %
+    longer (66–74 ms instead of 46 ms per batch of 500, measured with 2 workers); the other
+    process's checker keeps the second core busy meanwhile. Units, services and the team are
+    read in a read transaction just before: a push that races a team change is taken as if it
+    had arrived a moment earlier.
     """
+    pause = request.app.state.writers.idle.wait
     with request.app.state.checking:
+        pause()
         body = parse_body(wire.PushRequest, raw, request.headers.get("content-type"))
         mutations = body.mutations
         if b"\\u0000" in raw:  # JSON can only carry NUL escaped
             mutations = bundles.without_nul(mutations)
         with reading(session):
             secret = server_secret(session)
-        prepared = admission.prepare(mutations, secret)
+        prepared = admission.prepare(mutations, secret, pause)
+        pause()
         with reading(session):
             admitted = admission.admit(session, device, prepared)
     with request.app.state.writers:

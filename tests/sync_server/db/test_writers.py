@@ -83,3 +83,24 @@ def test_threads_take_turns_and_an_error_releases_the_lock(tmp_path: Path) -> No
         raise RuntimeError("a failed push")
     with lock:  # not left held by the failure
         pass
+
+
+def test_idle_is_clear_only_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
+    lock = WriterLock(f"sqlite:///{tmp_path / 'server.sqlite3'}")
+    assert lock.idle.is_set()
+    with lock:
+        assert not lock.idle.is_set()
+        waiter_done = threading.Event()
+
+        def checker() -> None:
+            lock.idle.wait()
+            waiter_done.set()
+
+        thread = threading.Thread(target=checker)
+        thread.start()
+        assert not waiter_done.wait(0.2)  # a checker of this process waits for the writer
+    thread.join(5)
+    assert waiter_done.is_set() and lock.idle.is_set()
+    with pytest.raises(RuntimeError), lock:
+        raise RuntimeError("a failed push")
+    assert lock.idle.is_set()  # a failed write does not leave checkers waiting

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
 from sync_server.db.models import Device
-from sync_server.services.admission import admit, prepare
+from sync_server.services.admission import PAUSE_EVERY, admit, prepare
 from sync_server.services.ingest import ingest_prepared
 from sync_server.services.push_results import Ingested
 from sync_server.services.secrets import server_secret
@@ -65,3 +65,19 @@ def test_an_empty_batch(session: Session) -> None:
     device = make_device(session, geo.all_villages()[0])
     model = _same(_ingest(session, device, []))
     assert json.loads(model.model_dump_json())["results"] == []
+
+
+def test_prepare_pauses_between_chunks_and_makes_the_same_rows(session: Session) -> None:
+    geo = make_geography(session)
+    village = geo.villages[geo.communes[0]][0]
+    batch = mutations(entry_data(village, n, at=minutes(n)) for n in range(PAUSE_EVERY * 2 + 1))
+    batch.append(wire.Mutation(mutation_id=len(batch) + 1, entry={"id": "x"}, base_rev=None))
+    secret = server_secret(session)
+    pauses: list[int] = []
+    paused = prepare(batch, secret, lambda: pauses.append(1))
+    plain = prepare(batch, secret)
+    assert len(pauses) == 3  # before each chunk of PAUSE_EVERY entries
+    assert [m for m, _ in paused.items] == batch
+    assert [row for _, row in paused.items] == [row for _, row in plain.items]
+    assert all(row is not None for _, row in paused.items[:-1])
+    assert paused.items[-1][1] is None  # the malformed one waits for the full validation
