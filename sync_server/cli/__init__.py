@@ -10,7 +10,7 @@ import click
 import typer
 from sqlalchemy.exc import NoSuchModuleError, OperationalError, SQLAlchemyError
 
-from sync_server.cli import admin, reports, serving  # noqa: F401  (they register commands)
+from sync_server.cli import admin, reports, restoring, serving  # noqa: F401  (they register commands)
 from sync_server.cli.app import CLICK_ERRORS, EXIT_BAD_INPUT, OPENED_CONTEXTS, CliError, app
 from sync_server.cli.serving import litestream_binary, litestream_config
 

@@ -70,6 +70,26 @@ def server_epoch(session: Session) -> str:
     return value
 
 
+def rotate_epoch(session: Session) -> str:
+    """Give the database a new random epoch and return it (after a restore from backup).
+
+    Devices compare the epoch on every pull and after a refused push: a new one makes them
+    restart their cursor and send again every entry they still hold whole (DESIGN.md, sync
+    rule 7), which is what brings back what the restore lost. The caller commits.
+    """
+    old = _meta(session, EPOCH_KEY)
+    value = token_source.token_hex(8)
+    while value == old:  # pragma: no cover - 1 in 2**64
+        value = token_source.token_hex(8)
+    row = session.get(ServerMeta, EPOCH_KEY)
+    if row is None:
+        session.add(ServerMeta(key=EPOCH_KEY, value=value))
+    else:
+        row.value = value
+    session.flush()
+    return value
+
+
 def server_secret(session: Session) -> str:
     """The HMAC secret: SYNC_SERVER_SECRET_KEY if set, else the one stored in the database."""
     override = os.environ.get(SECRET_ENV)
