@@ -9,6 +9,7 @@ from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 from fieldkit.domain import Outcome, Reason
 from fieldkit.store import EntryFilter, EntryQuery, Store
 from fieldkit.tui.app import FieldkitApp
+from fieldkit.tui.draft import ServiceChoice
 from fieldkit.tui.screens.entry_form import EntryFormScreen
 from fieldkit.tui.screens.home import HomeScreen
 from fieldkit.tui.screens.warnings import WarningsScreen
@@ -313,3 +314,94 @@ async def test_reasons_are_saved_for_a_failed_service(store: Store, make_app: Ap
         assert [(r.outcome, r.reasons) for r in rows] == [
             (Outcome.FAILED, [Reason.SIM_NOT_OWN_NAME])
         ]
+
+
+def outcome_of(screen: EntryFormScreen, code: str) -> object:
+    """The value of a service's outcome box."""
+    return screen.query_one(f"#svc-{code} #outcome", Select).value
+
+
+def reasons_shown(screen: EntryFormScreen, code: str) -> bool:
+    """Whether a service's reasons list is built and displayed."""
+    found = screen.query(f"#svc-{code} #reasons")
+    return bool(found) and found.first(SelectionList).display
+
+
+async def test_tab_right_after_choosing_an_outcome_lands_on_its_reasons_at_burst_speed(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_form_at_first_service(app, pilot)
+        await burst(pilot, "space", "tab")
+        assert focus_path(app) == "svc-vneid_level1/outcome"
+        # Open the list, one down (pending), choose it, Tab: all before any of it is handled.
+        await burst(pilot, "enter", "down", "enter", "tab")
+        assert outcome_of(screen, "vneid_level1") == Outcome.PENDING.value
+        assert reasons_shown(screen, "vneid_level1")
+        assert focus_path(app) == "svc-vneid_level1/reasons"
+        # Back to success: the reasons go away and Tab skips to the next service.
+        await burst(pilot, "shift+tab", "enter", "up", "enter", "tab")
+        assert outcome_of(screen, "vneid_level1") == Outcome.SUCCESS.value
+        assert not reasons_shown(screen, "vneid_level1")
+        assert focus_path(app) == "svc-vneid_level2/tick"
+        # Typing to search the open list ("k": Không thành công), also in key order.
+        await burst(pilot, "shift+tab", "enter", "k", "enter", "tab", "space")
+        assert outcome_of(screen, "vneid_level1") == Outcome.FAILED.value
+        assert focus_path(app) == "svc-vneid_level1/reasons"
+        assert screen.query_one("#svc-vneid_level1", ServiceLine).reasons == [Reason.NO_SMARTPHONE]
+        # Escape closes the list unchanged (and does not leave the form); Tab goes on.
+        await burst(pilot, "shift+tab", "enter", "down", "escape", "tab")
+        assert top_screen(app) is screen
+        assert outcome_of(screen, "vneid_level1") == Outcome.FAILED.value
+        assert focus_path(app) == "svc-vneid_level1/reasons"
+        # Tab with the list open leaves it closed; Shift+Tab comes back to the box, not the list.
+        await burst(pilot, "shift+tab", "enter", "tab", "shift+tab")
+        assert focus_path(app) == "svc-vneid_level1/outcome"
+        assert not screen.query_one("#svc-vneid_level1 #outcome", Select).expanded
+        assert outcome_of(screen, "vneid_level1") == Outcome.FAILED.value
+        # Out and straight back in: the first opening's late "lost focus" closes nothing.
+        await burst(pilot, "enter", "tab", "shift+tab", "enter")
+        assert screen.query_one("#svc-vneid_level1 #outcome", Select).expanded
+        await burst(pilot, "up", "enter", "tab")
+        assert outcome_of(screen, "vneid_level1") == Outcome.REFERRED.value
+        assert focus_path(app) == "svc-vneid_level1/reasons"
+
+
+async def test_village_chosen_in_a_burst_and_tab_goes_on_to_the_services(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntryFormScreen)
+        screen.query_one("#village", Select).focus()
+        await pilot.pause()
+        await burst(pilot, "enter", "down", "enter", "tab", "space")
+        assert screen.query_one("#village", Select).value == "52001-2"
+        assert screen.query_one("#svc-vneid_level1 #tick", Checkbox).value
+        assert focus_path(app) == "svc-vneid_level1/tick"
+
+
+async def test_switching_language_keeps_the_outcome_and_its_reasons(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_form_at_first_service(app, pilot)
+        await burst(pilot, "space", "tab", "enter", "k", "enter", "tab", "down", "space")
+        line = screen.query_one("#svc-vneid_level1", ServiceLine)
+        assert line.to_model() == ServiceChoice(
+            "vneid_level1", Outcome.FAILED, [Reason.DEVICE_UNSUPPORTED]
+        )
+        await pilot.press("f2")
+        await settle(pilot)
+        assert "Failed" in str(line.query_one("#outcome", Select).query_one("#label").render())
+        assert outcome_of(screen, "vneid_level1") == Outcome.FAILED.value
+        assert reasons_shown(screen, "vneid_level1")
+        assert line.to_model() == ServiceChoice(
+            "vneid_level1", Outcome.FAILED, [Reason.DEVICE_UNSUPPORTED]
+        )

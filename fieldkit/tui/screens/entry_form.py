@@ -34,6 +34,7 @@ from fieldkit.tui.screens.base import FOCUS_KEYS, FieldkitScreen, key
 from fieldkit.tui.screens.warnings import WarningsScreen
 from fieldkit.tui.widgets.form_checkbox import FormCheckbox
 from fieldkit.tui.widgets.form_radio_set import FormRadioSet
+from fieldkit.tui.widgets.form_select import FormSelect
 from fieldkit.tui.widgets.problem_list import ProblemList
 from fieldkit.tui.widgets.service_line import ServiceLine
 
@@ -107,7 +108,7 @@ class EntryFormScreen(FieldkitScreen):
                 yield Label(id="lbl-phone")
                 yield Input(id="phone", compact=True, max_length=20, restrict=r"[0-9 .+\-]*")
                 yield Label(id="lbl-village")
-                yield Select[str](self._village_options(), id="village", compact=True)
+                yield FormSelect[str](self._village_options(), id="village", compact=True)
             yield Static(id="lbl-services", classes="section")
             for code in self._service_codes():
                 yield ServiceLine(code, lang=self.fk().ui_lang, id=f"svc-{code}")

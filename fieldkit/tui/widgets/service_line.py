@@ -13,6 +13,7 @@ from fieldkit.domain import Outcome, Reason
 from fieldkit.tui.draft import ServiceChoice
 from fieldkit.tui.i18n import outcome_text, reason_text, service_label
 from fieldkit.tui.widgets.form_checkbox import FormCheckbox
+from fieldkit.tui.widgets.form_select import FormSelect
 
 
 class ServiceLine(Vertical):
@@ -24,7 +25,9 @@ class ServiceLine(Vertical):
     The outcome box is built and shown in the same call that ticks the box (a synchronous
     watch on the checkbox's value, and an inline `display` rather than a CSS class, which
     would only apply on the next style update), so a Tab pressed right after Space, however
-    fast, finds it in the focus chain.
+    fast, finds it in the focus chain. The reasons list likewise follows the outcome box's
+    value in a synchronous watch; the box (a FormSelect) sets it in key order, so a Tab right
+    after choosing "failed" lands in the reasons. The Changed messages only tell the form.
     """
 
     DEFAULT_CSS = """
@@ -33,7 +36,8 @@ class ServiceLine(Vertical):
         & > Horizontal { height: auto; }
         & Checkbox { width: 1fr; border: none; padding: 0; }
         & Select { width: 30; }
-        & SelectionList { height: auto; max-height: 8; margin: 0 0 0 4; }
+        & > .reasons { height: auto; padding: 0 0 0 4; }
+        & SelectionList { height: auto; max-height: 8; }
     }
     """
 
@@ -82,7 +86,7 @@ class ServiceLine(Vertical):
 
     def _ensure_outcome(self) -> None:
         if self._outcome_select is None:
-            self._outcome_select = Select(
+            self._outcome_select = FormSelect[str](
                 self._outcome_options(),
                 value=self.outcome.value,
                 allow_blank=False,
@@ -90,13 +94,19 @@ class ServiceLine(Vertical):
                 compact=True,
             )
             self.query_one(Horizontal).mount(self._outcome_select)
+            self.watch(self._outcome_select, "value", self._outcome_value, init=False)
 
     def _ensure_reasons(self) -> None:
         if self._reason_list is None:
             self._reason_list = SelectionList[str](
                 *self._reason_options(), id="reasons", compact=True
             )
-            self.mount(self._reason_list)
+            # Indented by a container's padding: a margin on the list itself would sort it
+            # before the checkbox in the focus chain until its first layout.
+            # (Mounted one by one: a container's constructor children join it only later.)
+            box = Vertical(classes="reasons")
+            self.mount(box)
+            box.mount(self._reason_list)
 
     def _sync(self) -> None:
         """Build and show (or hide) the outcome and reasons now, not on a later refresh."""
@@ -119,17 +129,22 @@ class ServiceLine(Vertical):
         self.ticked = value
         self._sync()
 
+    def _outcome_value(self, value: object) -> None:
+        """An outcome was chosen: show or hide the reasons in the same call."""
+        if isinstance(value, str):
+            self.outcome = Outcome(value)
+            self._sync()
+
+    # The watches above have applied these already (a message's value may be stale by now).
+
     @on(Checkbox.Changed)
     def _ticked(self, event: Checkbox.Changed) -> None:
         event.stop()
-        self._tick_value(event.value)
         self.post_message(self.Changed(self))
 
     @on(Select.Changed)
     def _outcome_changed(self, event: Select.Changed) -> None:
         event.stop()
-        self.outcome = Outcome(str(event.value))
-        self._sync()
         self.post_message(self.Changed(self))
 
     @on(SelectionList.SelectedChanged)
@@ -144,9 +159,10 @@ class ServiceLine(Vertical):
             return
         self.query_one("#tick", Checkbox).label = service_label(self.code, self.lang)
         if self._outcome_select is not None:
+            outcome = self.outcome  # set_options picks the first one; the watch follows
             with self.prevent(Select.Changed):
                 self._outcome_select.set_options(self._outcome_options())
-                self._outcome_select.value = self.outcome.value
+                self._outcome_select.value = outcome.value
         if self._reason_list is not None:
             highlighted = self._reason_list.highlighted
             with self.prevent(SelectionList.SelectedChanged):
