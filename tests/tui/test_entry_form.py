@@ -386,6 +386,74 @@ async def test_village_chosen_in_a_burst_and_tab_goes_on_to_the_services(
         assert focus_path(app) == "svc-vneid_level1/tick"
 
 
+async def test_whole_form_with_a_failed_service_typed_in_one_burst_saves_its_reason(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryFormScreen)
+
+        def text(value: str) -> list[str]:
+            return ["space" if c == " " else c for c in value]
+
+        await burst(
+            pilot,
+            *text("lê văn cường"),
+            "tab",
+            *text("052090001234"),
+            "tab",
+            *text("1990"),
+            "tab",
+            "enter",  # sex: Nam
+            "tab",
+            *text("0912345678"),
+            "tab",
+            "tab",  # village kept
+            "space",  # the 1st service ...
+            "tab",
+            *["enter", "down", "down", "down", "enter"],  # ... did not succeed
+            "tab",  # straight into its reasons
+            "down",
+            "space",  # the 2nd reason
+            "tab",  # the 2nd service
+            *["tab"] * 6,  # past the other five services to the consent box
+            "space",
+            "ctrl+s",
+        )
+        rows = store.query_entries(EntryQuery(limit=10))
+        assert [(r.full_name, r.service, r.outcome, r.reasons) for r in rows] == [
+            ("Lê Văn Cường", "vneid_level1", Outcome.FAILED, [list(Reason)[1]])
+        ]
+
+
+async def test_reason_ticked_right_before_ctrl_s_is_saved(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntryFormScreen)
+        await fill_valid(screen)
+        await pilot.pause()
+        line = screen.query_one("#svc-vneid_level2", ServiceLine)
+        line.query_one(Select).value = Outcome.FAILED.value
+        await pilot.pause()
+        line.query_one(SelectionList).focus()
+        await pilot.pause()
+        # Space and Ctrl+S in one read: the save must see the reason, not an empty list.
+        await burst(pilot, "space", "down", "space", "ctrl+s")
+        rows = store.query_entries(EntryQuery(limit=5))
+        assert [(r.outcome, r.reasons) for r in rows] == [
+            (Outcome.FAILED, [Reason.NO_SMARTPHONE, Reason.DEVICE_UNSUPPORTED])
+        ]
+
+
 async def test_switching_language_keeps_the_outcome_and_its_reasons(
     store: Store, make_app: AppFactory
 ) -> None:

@@ -1,4 +1,4 @@
-"""A select whose keys take effect in key order with Tab, so fast typing picks the right choice."""
+"""A select and a selection list whose keys take effect in key order, however fast the typing."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from time import monotonic
 from typing import TYPE_CHECKING, ClassVar, Self, TypeVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
-from textual.widgets import Select
+from textual.widgets import Select, SelectionList
 
 # Select's parts are not exported; FormSelect needs its own overlay (see FormSelectOverlay).
 from textual.widgets._select import SelectCurrent, SelectOverlay
@@ -162,3 +162,57 @@ class FormSelect(Select[ValueT]):
                 best = (found, index)
         if best is not None:
             overlay.select(best[1])
+
+
+class FormSelectionList(SelectionList[ValueT]):
+    """SelectionList whose keys are handled by the list that received them.
+
+    See FormRadioSet for why: bindings resolve against the focus at bubbling time, so with a
+    quick "space, Tab" the list's Space binding would be looked up on the next widget. Space
+    and Enter toggle at once (not through OptionSelected), so `selected` is up to date for a
+    Ctrl+S queued behind them.
+    """
+
+    def _handled(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+
+    def key_space(self, event: events.Key) -> None:
+        """Tick or clear the highlighted option."""
+        self._handled(event)
+        if self.highlighted is not None:
+            self.toggle(self.get_option_at_index(self.highlighted))
+
+    def key_enter(self, event: events.Key) -> None:
+        """Tick or clear the highlighted option."""
+        self.key_space(event)
+
+    def key_down(self, event: events.Key) -> None:
+        """Highlight the next option."""
+        self._handled(event)
+        self.action_cursor_down()
+
+    def key_up(self, event: events.Key) -> None:
+        """Highlight the previous option."""
+        self._handled(event)
+        self.action_cursor_up()
+
+    def key_home(self, event: events.Key) -> None:
+        """Highlight the first option."""
+        self._handled(event)
+        self.action_first()
+
+    def key_end(self, event: events.Key) -> None:
+        """Highlight the last option."""
+        self._handled(event)
+        self.action_last()
+
+    def key_pagedown(self, event: events.Key) -> None:
+        """Highlight an option a page further."""
+        self._handled(event)
+        self.action_page_down()  # type: ignore[no-untyped-call]
+
+    def key_pageup(self, event: events.Key) -> None:
+        """Highlight an option a page back."""
+        self._handled(event)
+        self.action_page_up()  # type: ignore[no-untyped-call]

@@ -13,7 +13,7 @@ from fieldkit.domain import Outcome, Reason
 from fieldkit.tui.draft import ServiceChoice
 from fieldkit.tui.i18n import outcome_text, reason_text, service_label
 from fieldkit.tui.widgets.form_checkbox import FormCheckbox
-from fieldkit.tui.widgets.form_select import FormSelect
+from fieldkit.tui.widgets.form_select import FormSelect, FormSelectionList
 
 
 class ServiceLine(Vertical):
@@ -80,8 +80,14 @@ class ServiceLine(Vertical):
     def _outcome_options(self) -> list[tuple[str, str]]:
         return [(outcome_text(o, self.lang), o.value) for o in Outcome]
 
+    def _chosen_reasons(self) -> list[Reason]:
+        """The ticked reasons as the list has them now (its message may still be on its way)."""
+        if self._reason_list is None:
+            return list(self.reasons)
+        return [Reason(str(v)) for v in self._reason_list.selected]
+
     def _reason_options(self) -> list[tuple[str, str, bool]]:
-        chosen = set(self.reasons)
+        chosen = set(self._chosen_reasons())
         return [(reason_text(r, self.lang), r.value, r in chosen) for r in Reason]
 
     def _ensure_outcome(self) -> None:
@@ -98,7 +104,7 @@ class ServiceLine(Vertical):
 
     def _ensure_reasons(self) -> None:
         if self._reason_list is None:
-            self._reason_list = SelectionList[str](
+            self._reason_list = FormSelectionList[str](
                 *self._reason_options(), id="reasons", compact=True
             )
             # Indented by a container's padding: a margin on the list itself would sort it
@@ -165,9 +171,10 @@ class ServiceLine(Vertical):
                 self._outcome_select.value = outcome.value
         if self._reason_list is not None:
             highlighted = self._reason_list.highlighted
+            options = self._reason_options()  # before clearing, which forgets the ticks
             with self.prevent(SelectionList.SelectedChanged):
                 self._reason_list.clear_options()
-                self._reason_list.add_options(self._reason_options())
+                self._reason_list.add_options(options)
             self._reason_list.highlighted = highlighted
 
     # -- model ----------------------------------------------------------------------------
@@ -176,7 +183,7 @@ class ServiceLine(Vertical):
         """The choice, or None when the service is not ticked."""
         if not self.ticked:
             return None
-        reasons = list(self.reasons) if self.outcome is not Outcome.SUCCESS else []
+        reasons = self._chosen_reasons() if self.outcome is not Outcome.SUCCESS else []
         return ServiceChoice(self.code, self.outcome, reasons)
 
     def load_model(self, choice: ServiceChoice | None) -> None:
