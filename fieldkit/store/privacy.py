@@ -41,13 +41,10 @@ def shown_id_number_sql() -> ColumnElement[str]:
     number = EntryRecord.id_number
     head = func.substr(number, 1, 3, type_=String)
     masked = head.concat(MASK * 6).concat(func.substr(number, 10, 3, type_=String))
+    hidden = EntryRecord.status.in_(ACKNOWLEDGED) & ~number.contains(MASK, autoescape=True)
     return case(
-        (
-            EntryRecord.status.in_(ACKNOWLEDGED)
-            & ~number.contains(MASK, autoescape=True)
-            & (func.length(number) == 12),
-            masked,
-        ),
+        (hidden & (func.length(number) == 12), masked),
+        (hidden, MASK * 12),  # as mask_id_number does
         else_=number,
     )
 
