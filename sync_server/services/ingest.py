@@ -159,8 +159,11 @@ def _apply_again(session: Session, device: Device, checked: Checked, batch: Batc
         batch.results[m.mutation_id] = rejected(m, error("entry.other_device", "id"))
         return
     if m.base_rev is None:
-        return  # the same entry again (e.g. after an epoch reset): idempotent
-    if m.base_rev != stored.rev:
+        if entry.rev <= stored.rev:
+            return  # the same entry again (e.g. after an epoch reset): idempotent
+        # Sent again after a restore that lost later edits of it: the laptop's version is
+        # newer than the one the server got back, so it applies as an edit of that one.
+    elif m.base_rev != stored.rev:
         data = entry.model_dump(mode="json") | {"id_number": mask_id_number(entry.id_number)}
         session.add(
             Conflict(
@@ -188,7 +191,8 @@ def _apply_again(session: Session, device: Device, checked: Checked, batch: Batc
     row = entry_row(entry, owner, batch.citizen_key, batch.now)
     for name in EDITABLE:
         setattr(stored, name, row[name])
-    stored.rev += 1
+    # A version sent again takes the laptop's rev, so sending it once more changes nothing.
+    stored.rev = entry.rev if m.base_rev is None else stored.rev + 1
     stored.review_status = "pending"
     batch.deltas.move(None, EntryState.of(stored))
     session.flush()

@@ -217,3 +217,31 @@ def test_an_entry_id_of_another_device_is_refused(session: Session) -> None:
     resp = ingest_mutations(session, b, mutations([payload | {"rev": 2}], base_rev=1))
     assert resp.results[0].status == wire.ItemStatus.REJECTED
     assert resp.results[0].code == "entry.other_device"
+
+
+def test_a_newer_version_sent_again_after_a_restore_applies_once(session: Session) -> None:
+    # The server came back from a backup holding rev 1; the laptop had rev 3 acknowledged
+    # and, after the epoch reset, sends the whole entry again (base_rev None).
+    geo = make_geography(session)
+    village = geo.all_villages()[0]
+    device = make_device(session, village)
+    original = entry_data(village, 1)
+    ingest_mutations(session, device, mutations([original]))
+    session.commit()
+    newer = original | {"outcome": "failed", "reasons": ["otp_not_received"], "rev": 3}
+    resp = ingest_mutations(session, device, mutations([newer], start=2))
+    session.commit()
+    assert resp.results[0].status == wire.ItemStatus.ACCEPTED and resp.results[0].rev == 3
+    stored = session.get(Entry, original["id"])
+    assert stored is not None and (stored.outcome, stored.rev) == ("failed", 3)
+    assert _tally(session, village).achieved == 0  # type: ignore[union-attr]
+    stored.review_status = "approved"
+    session.commit()
+    again = ingest_mutations(session, device, mutations([newer], start=3))
+    older = ingest_mutations(session, device, mutations([original], start=4))
+    session.commit()
+    assert [again.results[0].status, older.results[0].status] == [wire.ItemStatus.ACCEPTED] * 2
+    session.refresh(stored)
+    assert (stored.outcome, stored.rev, stored.review_status) == ("failed", 3, "approved")
+    assert session.scalar(select(func.count()).select_from(Conflict)) == 0
+    assert recount(session) == []
