@@ -28,10 +28,19 @@ def fieldkit_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "fieldkit.cli"]
 
 
+def tmux(session: str, *args: str) -> list[str]:
+    """A tmux command on this session's own server (socket named after the session).
+
+    With the default shared server, killing the last session makes the server exit, and a
+    `new-session` issued at that moment fails with "server exited unexpectedly".
+    """
+    return ["tmux", "-L", session, *args]
+
+
 def capture(session: str) -> str:
     """What the terminal shows now."""
     return subprocess.run(
-        ["tmux", "capture-pane", "-p", "-t", session],
+        tmux(session, "capture-pane", "-p", "-t", session),
         capture_output=True,
         text=True,
         check=False,
@@ -73,7 +82,7 @@ def start_demo_session(session: str, home: Path) -> None:
         ]
     )
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
+        tmux(session, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command),
         env=env,
         check=True,
     )
@@ -81,7 +90,7 @@ def start_demo_session(session: str, home: Path) -> None:
 
 def quit_and_wait_for_the_server_to_stop(session: str, home: Path) -> None:
     """Ctrl+Q in the app; the demo server goes with it."""
-    subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
+    subprocess.run(tmux(session, "send-keys", "-t", session, "C-q"), check=True)
     deadline = time.monotonic() + 30
     while server_pids(home) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -106,7 +115,7 @@ def test_fieldkit_demo_shows_the_home_screen_in_a_terminal(tmp_path: Path) -> No
         )
         quit_and_wait_for_the_server_to_stop(session, home)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        subprocess.run(tmux(session, "kill-server"), check=False)
     # A second run opens the same demo volunteer (and says so) instead of enrolling anew.
     session = f"fk-demo-again-{os.getpid()}"
     start_demo_session(session, home)
@@ -115,5 +124,5 @@ def test_fieldkit_demo_shows_the_home_screen_in_a_terminal(tmp_path: Path) -> No
         assert "Traceback" not in shown and "Nhập mới" in shown
         quit_and_wait_for_the_server_to_stop(session, home)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        subprocess.run(tmux(session, "kill-server"), check=False)
     assert [p.name for p in (home / "demo").iterdir() if p.name.startswith("client")] == ["client"]
