@@ -19,8 +19,15 @@ from sqlalchemy import Engine, event
 
 log = logging.getLogger(__name__)
 
-PAUSE = 0.05
-"""At most one checkpoint per this many seconds (commits in between share one)."""
+PAUSE = 1.0
+"""At most one checkpoint per this many seconds (commits in between share one).
+
+A checkpoint copies each page changed since the last one into the database file once, however
+many commits changed it; the tally rows, the index pages and the B-tree interior pages change
+in every push. Measured at full ingest (2 workers, 100,000 entries): 8–10 µs of checkpoint CPU
+per entry with 0.05 s, 4.4 µs with 0.25 s, 2.2 µs with 1 s. The WAL then holds about a second
+of pushes (a few tens of MB at full rate), which readers and Litestream handle as before.
+"""
 
 
 def _no_autocheckpoint(dbapi_connection: Any, connection_record: Any) -> None:
