@@ -14,6 +14,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from fieldkit.domain import wire
 from sync_server.api.errors import install_error_handlers
 from sync_server.api.middleware import BodyMiddleware, ProtocolMiddleware
+from sync_server.api.push_load import PushLoad
 from sync_server.api.routes import bundles, enroll, entries, health, quotas, reports, sync
 from sync_server.db.checkpoints import Checkpointer
 from sync_server.db.engine import make_engine, make_sessionmaker
@@ -83,6 +84,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     # One push at a time per process checks its entries (pure Python: it holds the GIL), so
     # the push that holds the writers' lock competes with one checker, not with all of them.
     app.state.checking = threading.Lock()
+    # Pushes in flight here; a crowded process asks clients to reconnect (see push_load).
+    app.state.push_load = PushLoad(settings.workers)
     install_error_handlers(app)
     app.include_router(api_router())
     # Added innermost first: the gzip response wrapper sits outside everything else.

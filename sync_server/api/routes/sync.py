@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
 from sync_server.api.deps import CurrentDevice, PushingDevice, SessionDep
 from sync_server.api.errors import ApiError
 from sync_server.api.json_body import openapi_body, parse_body, request_body
 from sync_server.db.engine import reading
+from sync_server.db.models import Device
 from sync_server.services import admission, bundles, changes, ingest
 from sync_server.services.secrets import server_secret
 
@@ -46,8 +48,16 @@ def push(
     longer (66–74 ms instead of 46 ms per batch of 500, measured with 2 workers); the other
     process's checker keeps the second core busy meanwhile. Units, services and the team are
     read in a read transaction just before: a push that races a team change is taken as if it
-    had arrived a moment earlier.
+    had arrived a moment earlier. A process busy with other pushes asks the client to
+    reconnect (sync_server.api.push_load), so pushes spread over the worker processes.
     """
+    with request.app.state.push_load as load:
+        content = _push(raw, request, device, session)
+        return Response(content=content, media_type="application/json", headers=load.headers())
+
+
+def _push(raw: bytes, request: Request, device: Device, session: Session) -> bytes:
+    """Check the batch, then apply it under the writers' lock; the response body."""
     pause = request.app.state.writers.idle.wait
     with request.app.state.checking:
         pause()
@@ -73,7 +83,7 @@ def push(
                 expected=gap.expected,
             ) from gap
         session.commit()
-    return Response(content=ingested.response_json(), media_type="application/json")
+    return ingested.response_json()
 
 
 @router.get("/pull", response_model=wire.PullResponse)

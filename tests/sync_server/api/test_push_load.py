@@ -1,0 +1,81 @@
+"""A server process busy with other pushes asks the client to reconnect; a quiet one does not."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from api_factories import HEADERS, VILLAGE_A, VILLAGE_B, World, entry, push_body
+from fastapi.testclient import TestClient
+
+from sync_server.api.app import create_app
+from sync_server.api.push_load import PushLoad
+from sync_server.db.engine import make_engine, make_sessionmaker
+from sync_server.settings import get_settings
+
+PUSH = "/api/v1/sync/push"
+
+
+def test_crowded_only_with_other_workers_and_another_push_in_flight() -> None:
+    single, shared = PushLoad(1), PushLoad(2)
+    with single, single:
+        assert not single.crowded() and single.headers() is None
+    with shared:
+        assert not shared.crowded()
+        with shared:
+            assert shared.crowded() and shared.headers() == {"Connection": "close"}
+        assert not shared.crowded()
+    with pytest.raises(RuntimeError), shared:
+        raise RuntimeError("a failed push")
+    with shared:  # the failed push no longer counts
+        assert not shared.crowded()
+
+
+@pytest.fixture
+def two_workers(
+    sqlite_url: str, tmp_path: Path, migrated_sqlite: Path
+) -> Iterator[tuple[TestClient, World]]:
+    """The app as one of two worker processes (`serve --workers 2`)."""
+    shutil.copyfile(migrated_sqlite, sqlite_url.removeprefix("sqlite:///"))
+    settings = get_settings(database_url=sqlite_url, data_dir=tmp_path, workers=2)
+    engine = make_engine(sqlite_url)
+    world = World(make_sessionmaker(engine))
+    world.units()
+    with TestClient(create_app(settings), headers=HEADERS) as client:
+        yield client, world
+    engine.dispose()
+
+
+def test_the_push_that_ends_while_another_waits_asks_its_client_to_reconnect(
+    two_workers: tuple[TestClient, World],
+) -> None:
+    client, world = two_workers
+    app = client.app
+    a, b = world.volunteer(VILLAGE_A), world.volunteer(VILLAGE_B)
+    for volunteer, village in ((a, VILLAGE_A), (b, VILLAGE_B)):
+        alone = client.post(PUSH, json=push_body(entry(village)), headers=volunteer.auth)
+        assert alone.status_code == 200 and alone.headers.get("connection") != "close"
+
+    def push(volunteer_auth: dict[str, str], village: str) -> httpx.Response:
+        return client.post(PUSH, json=push_body(entry(village), first=2), headers=volunteer_auth)
+
+    load: PushLoad = app.state.push_load  # type: ignore[attr-defined]
+    writers = app.state.writers  # type: ignore[attr-defined]
+    with ThreadPoolExecutor(2) as pool:
+        with writers:  # both pushes are checked, then wait for the writers' lock
+            futures = [pool.submit(push, a.auth, VILLAGE_A), pool.submit(push, b.auth, VILLAGE_B)]
+            deadline = time.monotonic() + 10
+            while load._in_flight < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert load._in_flight == 2
+        responses = [f.result(10) for f in futures]
+    assert [r.status_code for r in responses] == [200, 200]
+    closing = [r.headers.get("connection") == "close" for r in responses]
+    # The first to finish saw the other in flight; the last one was alone by then.
+    assert sorted(closing) == [False, True]
+    assert all(r.json()["results"][0]["status"] == "accepted" for r in responses)
