@@ -89,6 +89,20 @@ def focus_path(app: FieldkitApp) -> str:
     return str(widget.id)
 
 
+def typed(value: str) -> list[str]:
+    """The key names that type `value`."""
+    return ["space" if c == " " else c for c in value]
+
+
+async def open_new_entry(app: FieldkitApp, pilot: Pilot[None]) -> EntryFormScreen:
+    """From the home screen, `n` opens an empty entry form."""
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    assert isinstance(app.screen, EntryFormScreen)
+    return app.screen
+
+
 async def open_form_at_first_service(app: FieldkitApp, pilot: Pilot[None]) -> EntryFormScreen:
     """The new-entry form with the cursor on the first service's checkbox."""
     await settle(pilot)
@@ -130,26 +144,19 @@ async def test_whole_form_typed_in_one_burst_saves_both_services(
 ) -> None:
     app = make_app(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        assert isinstance(app.screen, EntryFormScreen)
-
-        def text(value: str) -> list[str]:
-            return ["space" if c == " " else c for c in value]
-
+        await open_new_entry(app, pilot)
         await burst(
             pilot,
-            *text("trần thị bích"),
+            *typed("trần thị bích"),
             "tab",
-            *text("052190001234"),
+            *typed("052190001234"),
             "tab",
-            *text("1990"),
+            *typed("1990"),
             "tab",
             "right",  # sex: Nữ
             "enter",
             "tab",
-            *text("0987654321"),
+            *typed("0987654321"),
             "tab",
             "tab",  # village kept
             "space",  # the 1st service ...
@@ -391,25 +398,18 @@ async def test_whole_form_with_a_failed_service_typed_in_one_burst_saves_its_rea
 ) -> None:
     app = make_app(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        assert isinstance(app.screen, EntryFormScreen)
-
-        def text(value: str) -> list[str]:
-            return ["space" if c == " " else c for c in value]
-
+        await open_new_entry(app, pilot)
         await burst(
             pilot,
-            *text("lê văn cường"),
+            *typed("lê văn cường"),
             "tab",
-            *text("052090001234"),
+            *typed("052090001234"),
             "tab",
-            *text("1990"),
+            *typed("1990"),
             "tab",
             "enter",  # sex: Nam
             "tab",
-            *text("0912345678"),
+            *typed("0912345678"),
             "tab",
             "tab",  # village kept
             "space",  # the 1st service ...

@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -90,8 +91,10 @@ def any_db_url(
         _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _client(url: str, tmp_path: Path) -> Iterator[tuple[TestClient, World]]:
-    settings = get_settings(database_url=url, data_dir=tmp_path, max_body_bytes=MAX_BODY)
+def _client(url: str, tmp_path: Path, **overrides: Any) -> Iterator[tuple[TestClient, World]]:
+    settings = get_settings(
+        database_url=url, data_dir=tmp_path, max_body_bytes=MAX_BODY, **overrides
+    )
     engine = make_engine(url)
     world = World(make_sessionmaker(engine))
     world.units()
@@ -107,6 +110,15 @@ def served(
     """The app on a fresh SQLite file, with the standard units."""
     shutil.copyfile(migrated_sqlite, sqlite_url.removeprefix("sqlite:///"))
     yield from _client(sqlite_url, tmp_path)
+
+
+@pytest.fixture
+def served_two_workers(
+    sqlite_url: str, tmp_path: Path, migrated_sqlite: Path
+) -> Iterator[tuple[TestClient, World]]:
+    """The app as one of two worker processes (`serve --workers 2`), on a fresh SQLite file."""
+    shutil.copyfile(migrated_sqlite, sqlite_url.removeprefix("sqlite:///"))
+    yield from _client(sqlite_url, tmp_path, workers=2)
 
 
 @pytest.fixture

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
-from api_factories import HEADERS, VILLAGE_A, VILLAGE_B, World, entry, push_body
+from api_factories import VILLAGE_A, VILLAGE_B, World, entry, push_body
 from fastapi.testclient import TestClient
 
-from sync_server.api.app import create_app
 from sync_server.api.push_load import PushLoad
-from sync_server.db.engine import make_engine, make_sessionmaker
-from sync_server.settings import get_settings
 
 PUSH = "/api/v1/sync/push"
 
@@ -36,25 +30,10 @@ def test_crowded_only_with_other_workers_and_another_push_in_flight() -> None:
         assert not shared.crowded()
 
 
-@pytest.fixture
-def two_workers(
-    sqlite_url: str, tmp_path: Path, migrated_sqlite: Path
-) -> Iterator[tuple[TestClient, World]]:
-    """The app as one of two worker processes (`serve --workers 2`)."""
-    shutil.copyfile(migrated_sqlite, sqlite_url.removeprefix("sqlite:///"))
-    settings = get_settings(database_url=sqlite_url, data_dir=tmp_path, workers=2)
-    engine = make_engine(sqlite_url)
-    world = World(make_sessionmaker(engine))
-    world.units()
-    with TestClient(create_app(settings), headers=HEADERS) as client:
-        yield client, world
-    engine.dispose()
-
-
 def test_the_push_that_ends_while_another_waits_asks_its_client_to_reconnect(
-    two_workers: tuple[TestClient, World],
+    served_two_workers: tuple[TestClient, World],
 ) -> None:
-    client, world = two_workers
+    client, world = served_two_workers
     app = client.app
     a, b = world.volunteer(VILLAGE_A), world.volunteer(VILLAGE_B)
     for volunteer, village in ((a, VILLAGE_A), (b, VILLAGE_B)):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from server_factories import entry_data, make_device, make_geography, minutes, mutations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
-from sync_server.db.models import ChangeLog, Conflict, Entry
+from sync_server.db.models import ChangeLog, Conflict, Device, Entry
 from sync_server.services.ingest import MutationGap, ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.tally import read_tally
@@ -182,13 +184,19 @@ def test_late_earlier_success_takes_the_count_over(session: Session) -> None:
     assert recount(session) == []
 
 
-def test_edit_at_base_rev_applies_and_stale_edit_is_kept_as_conflict(session: Session) -> None:
+def _one_stored_entry(session: Session) -> tuple[str, Device, dict[str, Any]]:
+    """A village, its volunteer's device and one entry the server already stored (rev 1)."""
     geo = make_geography(session)
     village = geo.all_villages()[0]
     device = make_device(session, village)
     original = entry_data(village, 1)
     ingest_mutations(session, device, mutations([original]))
     session.commit()
+    return village, device, original
+
+
+def test_edit_at_base_rev_applies_and_stale_edit_is_kept_as_conflict(session: Session) -> None:
+    village, device, original = _one_stored_entry(session)
     edited = original | {"outcome": "failed", "reasons": ["otp_not_received"], "rev": 2}
     resp = ingest_mutations(session, device, mutations([edited], start=2, base_rev=1))
     session.commit()
@@ -222,12 +230,7 @@ def test_an_entry_id_of_another_device_is_refused(session: Session) -> None:
 def test_a_newer_version_sent_again_after_a_restore_applies_once(session: Session) -> None:
     # The server came back from a backup holding rev 1; the laptop had rev 3 acknowledged
     # and, after the epoch reset, sends the whole entry again (base_rev None).
-    geo = make_geography(session)
-    village = geo.all_villages()[0]
-    device = make_device(session, village)
-    original = entry_data(village, 1)
-    ingest_mutations(session, device, mutations([original]))
-    session.commit()
+    village, device, original = _one_stored_entry(session)
     newer = original | {"outcome": "failed", "reasons": ["otp_not_received"], "rev": 3}
     resp = ingest_mutations(session, device, mutations([newer], start=2))
     session.commit()
