@@ -71,12 +71,19 @@ def mask_acknowledged(session: Session, acked_before: datetime) -> int:
 
 
 def erase_expired(session: Session, retention_days: int, now: datetime | None = None) -> int:
-    """Erase personal data of acknowledged entries older than the retention period."""
+    """Erase personal data of acknowledged entries older than the retention period.
+
+    Only entries whose number is already masked: a later sync confirmed the server kept them
+    (mask_acknowledged). An entry typed late from an old paper form is past the retention
+    period the moment it is acknowledged; erasing it then would leave nothing to send again
+    if that acknowledgement were lost by a restore of the server.
+    """
     cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
     expired = select(EntryRecord.id).where(
         EntryRecord.status.in_(ACKNOWLEDGED),
         EntryRecord.assisted_at < cutoff,
         EntryRecord.erased.is_(False),
+        EntryRecord.id_number.contains(MASK, autoescape=True),
     )
     ids = list(session.scalars(expired))
     for start in range(0, len(ids), CHUNK):

@@ -95,7 +95,10 @@ def test_erased_entries_are_left_alone(store: Store) -> None:
     old = make_entry(assisted_at=datetime.now(UTC) - timedelta(days=200))
     store.save_entry(old)
     ack(store, 1, (1, "accepted"))
-    assert store.erase_expired(90) == 1  # retention does not wait for the confirmation
+    assert store.erase_expired(90) == 0  # retention waits for the confirmation
+    assert stored(store, old)[0] == NUMBER
+    assert store.mask_acknowledged(datetime.now(UTC) + timedelta(days=1)) == 1
+    assert store.erase_expired(90) == 1
     assert store.mask_acknowledged(datetime.now(UTC) + timedelta(days=1)) == 0
     assert stored(store, old)[0] == "•" * 12
 

@@ -274,6 +274,8 @@ def test_retention_erases_personal_data_but_keeps_counts(store: Store) -> None:
     old_pending = make_entry(assisted_at=now - timedelta(days=100), id_number=id_number_for(8))
     store.save_entries([old, recent, old_pending])
     store.apply_push_response(push(2, item(1, "accepted"), item(2, "accepted")))
+    assert store.erase_expired(90) == 0  # not before a later sync confirmed the server has it
+    store.mask_acknowledged(datetime.now(UTC) + timedelta(days=1))
     assert store.erase_expired(90) == 1
     erased = store.get_entry(old.id)
     assert erased is not None and erased.erased
@@ -317,6 +319,7 @@ def test_retention_also_drops_conflicts_of_erased_entries(store: Store) -> None:
     store.apply_push_response(push(1, item(1, "accepted")))
     with store._read() as session:
         assert len(list(session.scalars(select(ConflictRow)))) == 1
+    store.mask_acknowledged(datetime.now(UTC) + timedelta(days=1))
     assert store.erase_expired(30) == 1
     with store._read() as session:
         assert list(session.scalars(select(ConflictRow))) == []
