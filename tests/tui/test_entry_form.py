@@ -43,11 +43,7 @@ async def test_keyboard_only_fast_path_saves_after_commit(
 ) -> None:
     app = make_app(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EntryFormScreen)
+        screen = await open_new_entry(app, pilot)
         await type_text(pilot, "nguyễn văn an")
         await pilot.press("tab")
         await type_text(pilot, "052 090 001 234")
@@ -94,6 +90,15 @@ def typed(value: str) -> list[str]:
     return ["space" if c == " " else c for c in value]
 
 
+def person_keys(name: str, number: str, sex: str, phone: str) -> list[str]:
+    """Keys that fill the person fields (birth year 1990) and Tab past the kept village."""
+    sex_keys = ["right", "enter"] if sex == "female" else ["enter"]  # Nữ is 2nd, Nam 1st
+    return [
+        *typed(name), "tab", *typed(number), "tab", *typed("1990"), "tab",
+        *sex_keys, "tab", *typed(phone), "tab", "tab",
+    ]  # fmt: skip
+
+
 async def open_new_entry(app: FieldkitApp, pilot: Pilot[None]) -> EntryFormScreen:
     """From the home screen, `n` opens an empty entry form."""
     await settle(pilot)
@@ -105,11 +110,7 @@ async def open_new_entry(app: FieldkitApp, pilot: Pilot[None]) -> EntryFormScree
 
 async def open_form_at_first_service(app: FieldkitApp, pilot: Pilot[None]) -> EntryFormScreen:
     """The new-entry form with the cursor on the first service's checkbox."""
-    await settle(pilot)
-    await pilot.press("n")
-    await settle(pilot)
-    screen = app.screen
-    assert isinstance(screen, EntryFormScreen)
+    screen = await open_new_entry(app, pilot)
     screen.query_one("#svc-vneid_level1 #tick", Checkbox).focus()
     await pilot.pause()
     assert focus_path(app) == "svc-vneid_level1/tick"
@@ -147,18 +148,7 @@ async def test_whole_form_typed_in_one_burst_saves_both_services(
         await open_new_entry(app, pilot)
         await burst(
             pilot,
-            *typed("trần thị bích"),
-            "tab",
-            *typed("052190001234"),
-            "tab",
-            *typed("1990"),
-            "tab",
-            "right",  # sex: Nữ
-            "enter",
-            "tab",
-            *typed("0987654321"),
-            "tab",
-            "tab",  # village kept
+            *person_keys("trần thị bích", "052190001234", "female", "0987654321"),
             "space",  # the 1st service ...
             "tab",  # ... its outcome stays "success"
             "tab",
@@ -178,11 +168,7 @@ async def test_whole_form_typed_in_one_burst_saves_both_services(
 async def test_errors_block_saving_and_are_explained(store: Store, make_app: AppFactory) -> None:
     app = make_app(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EntryFormScreen)
+        screen = await open_new_entry(app, pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
         codes = shown_problems(screen)
@@ -226,11 +212,7 @@ async def fill_valid(screen: EntryFormScreen, pilot_pause: object = None) -> Non
 async def test_warnings_must_be_confirmed(store: Store, make_app: AppFactory) -> None:
     app = make_app(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EntryFormScreen)
+        screen = await open_new_entry(app, pilot)
         await fill_valid(screen)
         # id number says born 1995, female; typed 1994 and the volunteer's own phone.
         screen.query_one("#birth_year", Input).value = "1994"
@@ -270,11 +252,7 @@ async def test_same_household_keeps_village_and_phone_prefix(
 ) -> None:
     app = make_app(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EntryFormScreen)
+        screen = await open_new_entry(app, pilot)
         await fill_valid(screen)
         screen.query_one("#village", Select).value = "52001-2"
         await pilot.press("ctrl+s")
@@ -302,11 +280,7 @@ async def test_same_household_keeps_village_and_phone_prefix(
 async def test_reasons_are_saved_for_a_failed_service(store: Store, make_app: AppFactory) -> None:
     app = make_app(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EntryFormScreen)
+        screen = await open_new_entry(app, pilot)
         await fill_valid(screen)
         await pilot.pause()
         line = screen.query_one("#svc-vneid_level2", ServiceLine)
@@ -380,11 +354,7 @@ async def test_village_chosen_in_a_burst_and_tab_goes_on_to_the_services(
 ) -> None:
     app = make_app(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EntryFormScreen)
+        screen = await open_new_entry(app, pilot)
         screen.query_one("#village", Select).focus()
         await pilot.pause()
         await burst(pilot, "enter", "down", "enter", "tab", "space")
@@ -401,17 +371,7 @@ async def test_whole_form_with_a_failed_service_typed_in_one_burst_saves_its_rea
         await open_new_entry(app, pilot)
         await burst(
             pilot,
-            *typed("lê văn cường"),
-            "tab",
-            *typed("052090001234"),
-            "tab",
-            *typed("1990"),
-            "tab",
-            "enter",  # sex: Nam
-            "tab",
-            *typed("0912345678"),
-            "tab",
-            "tab",  # village kept
+            *person_keys("lê văn cường", "052090001234", "male", "0912345678"),
             "space",  # the 1st service ...
             "tab",
             *["enter", "down", "down", "down", "enter"],  # ... did not succeed
@@ -434,11 +394,7 @@ async def test_reason_ticked_right_before_ctrl_s_is_saved(
 ) -> None:
     app = make_app(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EntryFormScreen)
+        screen = await open_new_entry(app, pilot)
         await fill_valid(screen)
         await pilot.pause()
         line = screen.query_one("#svc-vneid_level2", ServiceLine)
