@@ -46,6 +46,8 @@ def known_prefix(prefix: str) -> bool:
 
 def normalise_id_number(raw: str) -> str:
     """Strip spaces, dots and dashes; raise DomainError unless exactly 12 ASCII digits remain."""
+    if len(raw) == 12 and raw.isascii() and raw.isdigit():
+        return raw  # already the normal form
     cleaned = _SEPARATORS.sub("", raw)
     if not cleaned:
         raise DomainError("id_number.length", "id_number", digits="0")

@@ -13,6 +13,10 @@ YOUTH_MAX_AGE = 30
 MIN_BIRTH_YEAR = 1900
 NAME_MAX_LENGTH = 100
 _NAME_OK = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
+_TITLECASE = re.compile(
+    "[\u01c5\u01c8\u01cb\u01f2\u1f88-\u1f8f\u1f98-\u1f9f\u1fa8-\u1faf\u1fbc\u1fcc\u1ffc]"
+)
+"""The titlecase letters (category Lt), whose upper case differs from themselves."""
 
 
 class AgeGroup(StrEnum):
@@ -38,6 +42,8 @@ def age_group(birth_year: int, year: int) -> AgeGroup:
 
 def normalise_name(raw: str) -> str:
     """NFC, single spaces, each word capitalised; raise DomainError for empty or odd names."""
+    if _is_canonical_name(raw):
+        return raw
     text = " ".join(unicodedata.normalize("NFC", raw).split())
     if not text:
         raise DomainError("full_name.empty", "full_name")
@@ -47,6 +53,26 @@ def normalise_name(raw: str) -> str:
     if not text.replace(" ", "").isalpha() and not _NAME_OK.match(text):
         raise DomainError("full_name.characters", "full_name")
     return " ".join([w[:1].upper() + w[1:] for w in text.split(" ")])
+
+
+def _is_canonical_name(raw: str) -> bool:
+    """Whether normalise_name(raw) is raw itself, checked without rebuilding it.
+
+    True for what fieldkit's own store writes: NFC letters in words joined by single spaces,
+    each word capitalised (istitle), within the length limit. Titlecase letters such as ǅ pass
+    istitle although normalise_name would upper-case them, so names holding one take the full
+    path.
+    """
+    return (
+        0 < len(raw) <= NAME_MAX_LENGTH
+        and raw[0] != " "
+        and raw[-1] != " "
+        and "  " not in raw
+        and raw.istitle()
+        and raw.replace(" ", "").isalpha()
+        and unicodedata.is_normalized("NFC", raw)
+        and not _TITLECASE.search(raw)
+    )
 
 
 def fold(text: str) -> str:

@@ -12,6 +12,8 @@ _SEPARATORS = re.compile(r"[\s.\-()]")
 
 def normalise_phone(raw: str) -> str:
     """Return the 10-digit 0xxxxxxxxx form or raise DomainError with a helpful code."""
+    if len(raw) == 10 and raw.isascii() and raw.isdigit() and raw[:2] in MOBILE_PREFIXES:
+        return raw  # already the normal form (what fieldkit's own store writes)
     cleaned = _SEPARATORS.sub("", raw)
     if not cleaned:
         raise DomainError("phone.empty", "phone")

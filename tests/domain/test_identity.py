@@ -115,3 +115,15 @@ def test_warning_messages_in_both_languages() -> None:
     (problem,) = id_number_warnings(number, 1991, Sex.MALE)
     assert "1990" in problem.message("vi") and "năm sinh" in problem.message("vi")
     assert "born 1990" in problem.message("en")
+
+
+@given(st.text(alphabet="0123456789 .-٣a", max_size=14))
+def test_numbers_in_normal_form_take_a_shortcut_to_the_same_result(raw: str) -> None:
+    def outcome(text: str) -> str:
+        try:
+            return normalise_id_number(text)
+        except DomainError as exc:
+            return f"error {exc.problem.code} {exc.problem.params}"
+
+    # A leading space never passes the shortcut, and the full path strips it.
+    assert outcome(raw) == outcome(" " + raw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -79,6 +80,36 @@ def test_names_are_nfc_and_capitalised() -> None:
     for bad in ("", "   ", "Nguyễn 123", "<script>"):
         with pytest.raises(DomainError):
             normalise_name(bad)
+
+
+def _outcome(normalise: Callable[[str], str], raw: str) -> str:
+    """What a normaliser returns, or the code of the problem it raises."""
+    try:
+        return normalise(raw)
+    except DomainError as exc:
+        return f"error {exc.problem.code}"
+
+
+# Letters that test the shortcut for names already in normal form: Vietnamese letters in both
+# cases and both normal forms, titlecase letters (ǅ upper-cases to Ǆ), an uncased letter,
+# digits, apostrophes and hyphens, and several kinds of space.
+_NAME_ALPHABET = "aAnNgGưƯễỄđĐ" + "ǅǆǄᾈ李ʼ" + "\u0303\u0301" + "09'-" + " \t\u00a0"
+
+
+@given(st.text(alphabet=_NAME_ALPHABET, max_size=12))
+def test_names_in_normal_form_take_a_shortcut_to_the_same_result(raw: str) -> None:
+    # A leading space never passes the shortcut, and every full-path step ignores it.
+    assert _outcome(normalise_name, raw) == _outcome(normalise_name, " " + raw)
+
+
+@given(st.text(alphabet="0123456789+ .٣", max_size=13) | mobile)
+def test_phones_in_normal_form_take_a_shortcut_to_the_same_result(raw: str) -> None:
+    assert _outcome(normalise_phone, raw) == _outcome(normalise_phone, " " + raw)
+
+
+def test_titlecase_letters_are_upper_cased_not_passed_through() -> None:
+    assert normalise_name("ǅuro") == "Ǆuro"
+    assert normalise_name(unicodedata.normalize("NFC", "Lê Ngọc Xuân")) == "Lê Ngọc Xuân"
 
 
 def test_fold_ignores_diacritics_and_case() -> None:
