@@ -19,6 +19,7 @@ from sync_server.api.routes import bundles, enroll, entries, health, quotas, rep
 from sync_server.db.checkpoints import Checkpointer
 from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.db.writers import WriterLock
+from sync_server.services.secrets import StoredSecret
 from sync_server.settings import ServerSettings, get_settings
 
 
@@ -86,6 +87,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.checking = threading.Lock()
     # Pushes in flight here; a crowded process asks clients to reconnect (see push_load).
     app.state.push_load = PushLoad(settings.workers)
+    app.state.secret = StoredSecret()
     install_error_handlers(app)
     app.include_router(api_router())
     # Added innermost first: the gzip response wrapper sits outside everything else.

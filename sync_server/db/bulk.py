@@ -29,9 +29,15 @@ def _datetime_columns(table: Table) -> frozenset[str]:
 
 
 def sqlite_params(
-    table: Table, columns: Sequence[str], rows: list[dict[str, Any]]
+    table: Table,
+    columns: Sequence[str],
+    rows: list[dict[str, Any]],
+    texts: dict[datetime, str] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Rows as SQLite parameter tuples in column order, datetimes as SQLite text."""
+    """Rows as SQLite parameter tuples in column order, datetimes as SQLite text.
+
+    `texts` may hold datetimes already turned into their text (it gains the ones made here).
+    """
     getter = itemgetter(*columns)
     if len(columns) == 1:
         return [(getter(r),) for r in rows]
@@ -39,7 +45,8 @@ def sqlite_params(
     where = [i for i, c in enumerate(columns) if c in stamps]
     if not where:
         return [getter(r) for r in rows]
-    texts: dict[datetime, str] = {}
+    if texts is None:
+        texts = {}
     out: list[Any] = []
     for r in rows:
         values = list(getter(r))

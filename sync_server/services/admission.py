@@ -27,7 +27,7 @@ ROW_COLUMNS = tuple(c.name for c in ENTRIES.columns if c.name != "counted")
 """Columns made before the writers' lock; `counted` is decided under it and goes last."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Checked:
     """One mutation after validation: its entry, its row and owner, or the problem."""
 
@@ -56,6 +56,8 @@ class Prepared:
     items: list[tuple[wire.Mutation, dict[str, Any] | None]]
     citizen_key: Callable[[str], str]
     now: datetime
+    stamp_texts: dict[datetime, str]
+    """Timestamps already in their SQLite text (RowMaker.stamp_texts)."""
 
 
 PAUSE_EVERY = 50
@@ -78,7 +80,7 @@ def prepare(
         if pause is not None:
             pause()
         items.extend((m, maker.values(m.entry)) for m in mutations[start : start + PAUSE_EVERY])
-    return Prepared(items, key, now)
+    return Prepared(items, key, now, maker.stamp_texts)
 
 
 @dataclass
@@ -113,7 +115,9 @@ def admit(session: Session, device: Device, prepared: Prepared) -> Admitted:
     if session.get_bind().dialect.name == "sqlite":
         valid = [c for c in checked if c.row is not None]
         rows = [c.row for c in valid if c.row is not None]
-        for c, params in zip(valid, sqlite_params(ENTRIES, ROW_COLUMNS, rows), strict=True):
+        for c, params in zip(
+            valid, sqlite_params(ENTRIES, ROW_COLUMNS, rows, prepared.stamp_texts), strict=True
+        ):
             c.params = params
     return Admitted(checked, key, now)
 

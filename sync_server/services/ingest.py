@@ -236,10 +236,11 @@ def ingest_mutations(
 
 def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ingested:
     """Apply an admitted batch inside the caller's transaction (which this takes the lock for)."""
+    device_id = device.id  # read before the lock expires `device` (which would reload it)
     lock_writers(session)
-    last = session.scalar(select(Device.last_mutation_id).where(Device.id == device.id))
+    last = session.scalar(select(Device.last_mutation_id).where(Device.id == device_id))
     if last is None:
-        raise LookupError(f"unknown device {device.id}")
+        raise LookupError(f"unknown device {device_id}")
     checked, new_last = _sequence(admitted.checked, last)
     batch = Batch(admitted.citizen_key, admitted.now)
     fresh = [c for c in checked if c.entry_id and c.mutation.mutation_id > last]
@@ -271,7 +272,7 @@ def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ing
     batch.changes.extend(apply_deltas(session, batch.deltas))
     record_changes(session, batch.changes)
     if new_last > last:
-        session.connection().execute(_ADVANCE, {"device": device.id, "last": new_last})
+        session.connection().execute(_ADVANCE, {"device": device_id, "last": new_last})
         attributes.set_committed_value(device, "last_mutation_id", new_last)
     new = set(mutation_ids.values())
     return Ingested(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import DEFAULT_SERVICES
+from sync_server.db.engine import reading
 from sync_server.db.models import CHANGE_SEQ, Counter, ServerMeta, Service
 
 EPOCH_KEY = "epoch"
@@ -101,6 +102,28 @@ def server_secret(session: Session) -> str:
         value = _meta(session, SECRET_KEY)
     assert value is not None
     return value
+
+
+class StoredSecret:
+    """server_secret() for one server process, reading the database's secret only once.
+
+    The stored secret is made with the database and never changes (a restore brings back the
+    same database, and `rotate-epoch` leaves it alone), so a push need not spend a read
+    transaction on it. SYNC_SERVER_SECRET_KEY is still looked up on every call.
+    """
+
+    def __init__(self) -> None:
+        self._stored: str | None = None
+
+    def get(self, session: Session) -> str:
+        """The HMAC secret, as server_secret(session) gives it."""
+        override = os.environ.get(SECRET_ENV)
+        if override:
+            return override
+        if self._stored is None:
+            with reading(session):
+                self._stored = server_secret(session)
+        return self._stored
 
 
 def citizen_key(session_or_secret: Session | str, id_number: str) -> str:

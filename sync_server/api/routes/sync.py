@@ -14,7 +14,6 @@ from sync_server.api.json_body import openapi_body, parse_body, request_body
 from sync_server.db.engine import reading
 from sync_server.db.models import Device
 from sync_server.services import admission, bundles, changes, ingest
-from sync_server.services.secrets import server_secret
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 
@@ -65,8 +64,7 @@ def _push(raw: bytes, request: Request, device: Device, session: Session) -> byt
         mutations = body.mutations
         if b"\\u0000" in raw:  # JSON can only carry NUL escaped
             mutations = bundles.without_nul(mutations)
-        with reading(session):
-            secret = server_secret(session)
+        secret = request.app.state.secret.get(session)
         prepared = admission.prepare(mutations, secret, pause)
         pause()
         with reading(session):

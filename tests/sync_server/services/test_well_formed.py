@@ -9,11 +9,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.entries import EntryMaker
 from fieldkit.domain import Entry, parse_entry
+from sync_server.db.bulk import sqlite_datetime, sqlite_params
+from sync_server.services.admission import ENTRIES
 from sync_server.services.entry_rows import Owner, citizen_hasher, entry_row
 from sync_server.services.well_formed import RowMaker
 
@@ -67,6 +70,27 @@ def test_the_same_citizen_in_one_batch_gets_the_same_key_and_mask() -> None:
     a, b = (maker.values(VALID[0] | {"id": i}) for i in (VALID[1]["id"], VALID[2]["id"]))
     assert a is not None and b is not None
     assert (a["citizen_key"], a["id_masked"]) == (b["citizen_key"], b["id_masked"])
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2026-03-01T10:00:00.123456Z",
+        "2026-03-01T10:00:00.1Z",
+        "2026-03-01T10:00:00Z",
+        "2026-03-01T17:00:00.123456+07:00",
+        "2026-03-01T00:30:00.000001-05:00",
+    ],
+)
+def test_timestamps_cut_into_sqlite_text_match_the_formatted_text(stamp: str) -> None:
+    maker = RowMaker(KEY, NOW)
+    row = maker.values(VALID[0] | {"assisted_at": stamp})
+    assert row is not None
+    moment = row["assisted_at"]
+    # Only the plain UTC spelling with microseconds is cut; the others are formatted.
+    assert (moment in maker.stamp_texts) == (len(stamp) == 27 and stamp.endswith("Z"))
+    params = sqlite_params(ENTRIES, ("id", "assisted_at"), [row], maker.stamp_texts)
+    assert params == [(row["id"], sqlite_datetime(moment))]
 
 
 SPELLINGS: dict[str, list[Any]] = {
