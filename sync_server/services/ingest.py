@@ -214,6 +214,12 @@ def _settlement_changes(
 
 def _sequence(items: Sequence[Checked], last: int) -> tuple[list[Checked], int]:
     """Mutations in id order without repeats, and the new last id; raise on a gap."""
+    ids = [item.mutation.mutation_id for item in items]
+    if ids and ids[0] > last and ids == list(range(ids[0], ids[0] + len(ids))):
+        # What a sync client sends: the next ids, in order (checked without sorting).
+        if ids[0] != last + 1:
+            raise MutationGap(last + 1)
+        return list(items), ids[-1]
     ordered: dict[int, Checked] = {}
     for item in sorted(items, key=lambda item: item.mutation.mutation_id):
         ordered.setdefault(item.mutation.mutation_id, item)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from server_factories import entry_data, make_device, make_geography, minutes, mutations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
 from sync_server.db.models import ChangeLog, Conflict, Device, Entry
-from sync_server.services.ingest import MutationGap, ingest_mutations
+from sync_server.services.admission import Checked
+from sync_server.services.ingest import MutationGap, _sequence, ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.tally import read_tally
 
@@ -248,3 +251,31 @@ def test_a_newer_version_sent_again_after_a_restore_applies_once(session: Sessio
     assert (stored.outcome, stored.rev, stored.review_status) == ("failed", 3, "approved")
     assert session.scalar(select(func.count()).select_from(Conflict)) == 0
     assert recount(session) == []
+
+
+def _reference_sequence(ids: list[int], last: int) -> tuple[list[int], int] | int:
+    """Protocol rule 2 spelled out: ids in order without repeats, the new last id, or the gap."""
+    ordered = sorted(set(ids))
+    expected = last + 1
+    for mutation_id in ordered:
+        if mutation_id > last:
+            if mutation_id != expected:
+                return expected
+            expected += 1
+    return ordered, expected - 1
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=12), max_size=8)
+    | st.builds(lambda a, n: list(range(a, a + n)), st.integers(1, 9), st.integers(0, 6)),
+    st.integers(min_value=0, max_value=8),
+)
+def test_batches_in_order_and_out_of_order_are_sequenced_alike(ids: list[int], last: int) -> None:
+    items = [Checked(wire.Mutation(mutation_id=i, entry={})) for i in ids]
+    expected = _reference_sequence(ids, last)
+    try:
+        ordered, new_last = _sequence(items, last)
+    except MutationGap as gap:
+        assert gap.expected == expected
+    else:
+        assert ([c.mutation.mutation_id for c in ordered], new_last) == expected
