@@ -12,17 +12,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import Entry, parse_entry, wire
 from fieldkit.domain.problems import Problem, error
 from sync_server.db.bulk import sqlite_params
-from sync_server.db.models import Base, Device, Service, Unit
+from sync_server.db.models import Base, Device, Unit
 from sync_server.services.entry_rows import Owner, citizen_hasher, entry_row, territory_of
 from sync_server.services.well_formed import RowMaker
 
 ENTRIES = Base.metadata.tables["entries"]
+_ACTIVE_SERVICES = text("SELECT code FROM services WHERE active = :active")
 ROW_COLUMNS = tuple(c.name for c in ENTRIES.columns if c.name != "counted")
 """Columns made before the writers' lock; `counted` is decided under it and goes last."""
 
@@ -104,7 +105,7 @@ def admit(session: Session, device: Device, prepared: Prepared) -> Admitted:
     villages = session.scalars(
         select(Unit).where(Unit.code.in_(village_codes), Unit.level == "village")
     )
-    services = set(session.scalars(select(Service.code).where(Service.active.is_(True))))
+    services = set(session.connection().execute(_ACTIVE_SERVICES, {"active": True}).scalars())
     territory = territory_of(session, device)
     owners: dict[str, tuple[Owner | None, dict[str, Any]]] = {}
     for unit in villages:

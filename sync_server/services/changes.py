@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
-from sync_server.db.models import CHANGE_SEQ, Base, ChangeLog, Counter, Device, Team, Unit, User
+from sync_server.db.models import CHANGE_SEQ, Base, ChangeLog, Device, Team, Unit, User
 from sync_server.services.secrets import server_epoch
 
 _COUNTERS = Base.metadata.tables["counters"]
@@ -21,6 +21,9 @@ _ALLOCATE = (
 )
 """Reserve n sequence numbers (Core: no ORM bulk-update bookkeeping per push)."""
 _APPEND = insert(Base.metadata.tables["change_log"])
+_READ_SEQ = text("SELECT value FROM counters WHERE name = :name")
+_LOCK_ROW = text("SELECT value FROM counters WHERE name = :name FOR UPDATE")
+"""Plain SQL for the statement every write runs first (an ORM select costs several times it)."""
 
 EVERYONE = "*"
 """The scope of changes every device sees (the service catalogue)."""
@@ -38,14 +41,17 @@ class NewChange:
 
 
 def lock_writers(session: Session) -> int:
-    """Take the writers' lock (the change-sequence row) and forget possibly stale loaded rows."""
-    value = session.scalar(
-        select(Counter.value).where(Counter.name == CHANGE_SEQ).with_for_update()
-    )
+    """Take the writers' lock (the change-sequence row) and forget possibly stale loaded rows.
+
+    On SQLite the transaction's BEGIN IMMEDIATE is the lock; on PostgreSQL the row lock is.
+    """
+    session.flush()  # pending changes first: forgetting loaded state below then loses nothing
+    connection = session.connection()
+    lock = _LOCK_ROW if connection.dialect.name == "postgresql" else _READ_SEQ
+    value: int | None = connection.execute(lock, {"name": CHANGE_SEQ}).scalar()
     if value is None:
         raise RuntimeError("the database is not initialised (run sync-server init)")
-    # Rows loaded before the lock (or in earlier transactions) may be stale now; the select
-    # above autoflushed pending changes, so forgetting loaded state loses nothing.
+    # Rows loaded before the lock (or in earlier transactions) may be stale now.
     session.expire_all()
     return value
 

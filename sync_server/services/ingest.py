@@ -13,7 +13,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session, attributes
 
 from fieldkit.domain import mask_id_number, wire
@@ -50,6 +50,7 @@ _ADVANCE = (
     .where(_DEVICES.c.id == bindparam("device"))
     .values(last_mutation_id=bindparam("last"))
 )
+_LAST_MUTATION = text("SELECT last_mutation_id FROM devices WHERE id = :device")
 _TALLY_UNITS = itemgetter(
     "village_code", "commune_code", "province_code", "service", "period", "age_group"
 )
@@ -244,7 +245,7 @@ def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ing
     """Apply an admitted batch inside the caller's transaction (which this takes the lock for)."""
     device_id = device.id  # read before the lock expires `device` (which would reload it)
     lock_writers(session)
-    last = session.scalar(select(Device.last_mutation_id).where(Device.id == device_id))
+    last = session.connection().execute(_LAST_MUTATION, {"device": device_id}).scalar()
     if last is None:
         raise LookupError(f"unknown device {device_id}")
     checked, new_last = _sequence(admitted.checked, last)

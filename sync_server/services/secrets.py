@@ -7,7 +7,7 @@ import hmac
 import os
 import secrets as token_source
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import DEFAULT_SERVICES
@@ -19,9 +19,15 @@ SECRET_KEY = "secret"
 SECRET_ENV = "SYNC_SERVER_SECRET_KEY"
 
 
+_META = text('SELECT value FROM server_meta WHERE "key" = :key')
+"""Plain SQL: a push reads the epoch under the writers' lock, where an ORM select (with its
+statement building and compile-cache lookup) costs several times the query itself."""
+
+
 def _meta(session: Session, key: str) -> str | None:
     """One ServerMeta value."""
-    return session.scalar(select(ServerMeta.value).where(ServerMeta.key == key))
+    value: str | None = session.connection().execute(_META, {"key": key}).scalar()
+    return value
 
 
 def ensure_meta(session: Session) -> None:
