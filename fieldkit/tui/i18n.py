@@ -29,6 +29,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "key.edit": ("Sửa", "Edit"),
     "key.confirm": ("Vẫn lưu", "Save anyway"),
     "key.cancel": ("Sửa lại", "Go back"),
+    "key.stay": ("Ở lại nhập tiếp", "Keep typing"),
+    "key.discard": ("Bỏ, không lưu", "Discard"),
     "key.enroll": ("Đăng ký máy", "Enroll"),
     "key.demo": ("Dùng thử", "Try the demo"),
     "key.unlock": ("Mở khóa", "Unlock"),
@@ -187,6 +189,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "warn.body": (
         "Kiểm tra lại các cảnh báo sau. Nhấn Enter để vẫn lưu, Esc để sửa lại.",
         "Check these warnings. Press Enter to save anyway, Esc to go back.",
+    ),
+    "discard.title": ("Chưa lưu", "Not saved"),
+    "discard.body": (
+        "Những gì vừa nhập cho người dân này chưa được lưu. Nhấn Esc để ở lại nhập tiếp, "
+        "D để bỏ và thoát.",
+        "What you typed for this citizen is not saved. Press Esc to keep typing, D to discard "
+        "it and leave.",
     ),
     # entries list
     "list.title": ("Danh sách bản ghi", "Entries"),

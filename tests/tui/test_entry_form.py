@@ -10,6 +10,7 @@ from fieldkit.domain import Outcome, Reason
 from fieldkit.store import EntryFilter, EntryQuery, Store
 from fieldkit.tui.app import FieldkitApp
 from fieldkit.tui.draft import ServiceChoice
+from fieldkit.tui.screens.discard import DiscardScreen
 from fieldkit.tui.screens.entry_form import EntryFormScreen
 from fieldkit.tui.screens.home import HomeScreen
 from fieldkit.tui.screens.warnings import WarningsScreen
@@ -429,3 +430,59 @@ async def test_switching_language_keeps_the_outcome_and_its_reasons(
         assert line.to_model() == ServiceChoice(
             "vneid_level1", Outcome.FAILED, [Reason.DEVICE_UNSUPPORTED]
         )
+
+
+async def test_esc_with_unsaved_typing_asks_before_discarding(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_new_entry(app, pilot)
+        await type_text(pilot, "nguyễn văn an")
+        await pilot.press("tab")
+        await type_text(pilot, "052090001234")
+        # Esc twice (a hurried volunteer) keeps the form and what was typed.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DiscardScreen)
+        assert "chưa được lưu" in str(app.screen.query_one("#discard-body", Static).render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.query_one("#full_name", Input).value == "nguyễn văn an"
+        assert screen.query_one("#id_number", Input).value == "052090001234"
+        # Enter in the dialog stays too; only D discards.
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert all_entries(store) == []
+
+
+async def test_esc_leaves_at_once_when_nothing_is_unsaved(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_new_entry(app, pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen), "an untouched form needs no question"
+        # Right after a save the form is clear again, so Esc leaves at once too.
+        screen = await open_new_entry(app, pilot)
+        await burst(pilot, *person_keys("Lê Thị Hoa", "052190001234", "female", "0912345678"))
+        await pilot.press("space")  # tick the first service; its outcome stays "success"
+        screen.query_one("#consent", Checkbox).focus()
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert all_entries(store) == ["Lê Thị Hoa"]
+        assert app.screen is screen
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)

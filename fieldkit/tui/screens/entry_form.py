@@ -31,6 +31,7 @@ from fieldkit.tui.draft import DraftCheck, EntryDraft, check_draft
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.messages import EntriesChanged
 from fieldkit.tui.screens.base import FOCUS_KEYS, FieldkitScreen, key
+from fieldkit.tui.screens.discard import DiscardScreen
 from fieldkit.tui.screens.warnings import WarningsScreen
 from fieldkit.tui.widgets.form_checkbox import FormCheckbox
 from fieldkit.tui.widgets.form_radio_set import FormRadioSet
@@ -379,5 +380,13 @@ class EntryFormScreen(FieldkitScreen):
             self.notify(text, severity="error", markup=False)
 
     def action_back(self) -> None:
-        """Leave the form."""
-        self.dismiss(None)
+        """Leave the form; with unsaved typing, only after the volunteer says to discard it."""
+        if not self.touched:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(DiscardScreen(), answered)
