@@ -486,3 +486,21 @@ async def test_esc_leaves_at_once_when_nothing_is_unsaved(
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_enter_moves_on_from_a_text_field_at_burst_speed(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_new_entry(app, pilot)
+        # Enter after each text field, all in one burst: nothing may land in the wrong field.
+        await burst(pilot, *typed("Lê Văn Tám"), "enter", *typed("052090001234"), "enter")
+        await burst(pilot, *typed("1990"), "enter")
+        assert screen.query_one("#full_name", Input).value == "Lê Văn Tám"
+        assert screen.query_one("#id_number", Input).value == "052090001234"
+        assert screen.query_one("#birth_year", Input).value == "1990"
+        assert focused_id(app) == "sex"
+        # Enter on a choice still chooses: on the sex buttons it presses the first, Nam.
+        await pilot.press("enter")
+        assert screen.to_draft().sex is not None

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
@@ -55,6 +55,9 @@ class EntryFormScreen(FieldkitScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         key("ctrl+s", "save", "save"),
         *FOCUS_KEYS,
+        # Enter in a text field moves on at once, like Tab (see check_action): left to the
+        # Input, it moved focus only after the keys already queued had reached that field.
+        Binding("enter", "next_field", show=False, priority=True),
         key("f3", "household", "household"),
         key("escape", "back", "back"),
     ]
@@ -272,6 +275,16 @@ class EntryFormScreen(FieldkitScreen):
 
     @on(Input.Submitted)
     def _next_field(self) -> None:
+        self.focus_next()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter is the form's only in text fields; elsewhere it ticks, picks or opens."""
+        if action == "next_field":
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_next_field(self) -> None:
+        """The next field, before any key typed after Enter is handled."""
         self.focus_next()
 
     # -- saving ------------------------------------------------------------------------------
