@@ -15,6 +15,10 @@ def default_home() -> Path:
     return Path(platformdirs.user_data_dir("fieldkit"))
 
 
+MASK_AFTER_MINUTES = 15
+"""The default of FIELDKIT_MASK_AFTER_MINUTES (the sync engine's default too)."""
+
+
 class ClientSettings(BaseSettings):
     """Everything a volunteer's install can be told from the environment."""
 
@@ -32,7 +36,7 @@ class ClientSettings(BaseSettings):
     retention_days: int = Field(default=90, ge=1, le=3650)
     """Days after which synced entries lose their personal data on this laptop (counts stay)."""
 
-    mask_after_minutes: int = Field(default=15, ge=0, le=10080)
+    mask_after_minutes: int = Field(default=MASK_AFTER_MINUTES, ge=0, le=10080)
     """Minutes an acknowledged entry keeps its full identity number (FIELDKIT_MASK_AFTER_MINUTES).
 
     The number is masked at the first sync at least this long after the acknowledgement that

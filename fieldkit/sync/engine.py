@@ -11,6 +11,7 @@ import httpx
 from pydantic import ValidationError
 
 from fieldkit.domain import wire
+from fieldkit.settings import MASK_AFTER_MINUTES
 from fieldkit.sync.errors import SyncError
 from fieldkit.sync.report import SyncReport
 from fieldkit.sync.retry import RetryPolicy
@@ -30,7 +31,7 @@ PULL_LIMIT = 500
 # A restored server is re-pushed at most this many times in one sync (it cannot restore faster).
 MAX_EPOCH_RESETS = 2
 # How long an acknowledged entry keeps its full number (ClientSettings.mask_after_minutes).
-MASK_AFTER = timedelta(minutes=15)
+MASK_AFTER = timedelta(minutes=MASK_AFTER_MINUTES)
 
 Progress = Callable[[int, int], None]
 

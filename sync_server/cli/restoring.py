@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
 
 from fieldkit.domain.formatting import format_number
 from sync_server.cli.app import CliError, app, context_of
-from sync_server.cli.serving import litestream_binary, litestream_config
+from sync_server.cli.serving import database_file, litestream_binary, litestream_config
 
 SIDECARS = ("", "-wal", "-shm")
 """A SQLite database is these files together: never move or keep one without the others."""
@@ -32,19 +31,12 @@ SIDECARS = ("", "-wal", "-shm")
 
 def sqlite_file(url: str) -> Path:
     """The file of a SQLite URL; a clear refusal for any other database."""
-    parsed = make_url(url)
-    database = parsed.database or ""
-    if (
-        parsed.get_backend_name() != "sqlite"
-        or database in ("", ":memory:")
-        or database.startswith("file:")
-    ):
-        raise CliError(
-            "restore chỉ dùng với tệp SQLite (PostgreSQL: khôi phục bằng công cụ của nó rồi chạy "
-            "sync-server rotate-epoch) / restore needs a SQLite file database (PostgreSQL: "
-            "restore with its own tools, then run sync-server rotate-epoch)"
-        )
-    return Path(database)
+    return database_file(
+        url,
+        "restore chỉ dùng với tệp SQLite (PostgreSQL: khôi phục bằng công cụ của nó rồi chạy "
+        "sync-server rotate-epoch) / restore needs a SQLite file database (PostgreSQL: "
+        "restore with its own tools, then run sync-server rotate-epoch)",
+    )
 
 
 def family(path: Path) -> list[Path]:

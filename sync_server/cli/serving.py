@@ -69,6 +69,19 @@ def litestream_binary() -> Path:
     return Path(found)
 
 
+def database_file(url: str, refusal: str) -> Path:
+    """The file of a SQLite URL (what Litestream works on); CliError(refusal) for any other."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or database in ("", ":memory:")
+        or database.startswith("file:")
+    ):
+        raise CliError(refusal)
+    return Path(database)
+
+
 def litestream_config(db_path: Path, replica_dir: Path) -> dict[str, Any]:
     """A Litestream configuration replicating one SQLite file to a directory."""
     return {
@@ -87,13 +100,11 @@ def _exec_under_litestream(
     """Replace this process with `litestream replicate -exec "<this serve>"`."""
     import shlex
 
-    url = make_url(context.url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        raise CliError(
-            "--replicate chỉ dùng với tệp SQLite / --replicate needs a SQLite file database"
-        )
+    db_path = database_file(
+        context.url,
+        "--replicate chỉ dùng với tệp SQLite / --replicate needs a SQLite file database",
+    )
     context.engine()  # migrate first so Litestream starts on a ready database
-    db_path = Path(url.database)
     replica_dir.mkdir(parents=True, exist_ok=True)
     config_path = db_path.with_name(db_path.name + ".litestream.yml")
     # JSON is valid YAML and quotes every path safely.
