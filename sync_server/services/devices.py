@@ -166,7 +166,13 @@ def authenticate(session: Session, token: str) -> Device:
     """The live device (or staff login) a bearer token belongs to; AuthError otherwise."""
     if not token:
         raise AuthError("token_missing", "Send a bearer token in the Authorization header.")
-    device = session.scalars(select(Device).where(Device.token_hash == token_hash(token))).first()
+    # The user comes in the same query: every caller needs it next (session.get then finds it).
+    found = session.execute(
+        select(Device, User)
+        .join(User, User.id == Device.user_id)
+        .where(Device.token_hash == token_hash(token))
+    ).first()
+    device = found[0] if found is not None else None
     if device is None:
         raise AuthError("token_invalid", "This token is not known to the server; enroll again.")
     if device.revoked_at is not None:

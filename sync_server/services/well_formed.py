@@ -94,6 +94,10 @@ class RowMaker:
         self._names: dict[str, str] = {}
         self._phones: dict[str, str] = {}
         self._notes: dict[str, str] = {}
+        # Codes already found well-formed in this batch: a batch names few villages and
+        # services, so a set lookup replaces most of the pattern matches.
+        self._villages: set[str] = set()
+        self._services: set[str] = set()
         self.stamp_texts: dict[datetime, str] = {}
         """assisted_at values and their SQLite text (see sync_server.db.bulk.sqlite_params),
         cut from the wire's own UTC spelling, which is several times cheaper than formatting."""
@@ -123,9 +127,9 @@ class RowMaker:
             return None
         if visit_id is not None and (type(visit_id) is not str or not _UUID.fullmatch(visit_id)):
             return None
-        if type(village) is not str or not _VILLAGE.fullmatch(village):
+        if type(village) is not str or not _known(self._villages, village, _VILLAGE):
             return None
-        if type(service) is not str or not _SERVICE.fullmatch(service):
+        if type(service) is not str or not _known(self._services, service, _SERVICE):
             return None
         if type(outcome) is not str or outcome not in _OUTCOMES:
             return None
@@ -201,6 +205,16 @@ class RowMaker:
 
     def _note(self, raw: Any) -> str:
         return _remembered(self._notes, raw, 2000, check_note)
+
+
+def _known(seen: set[str], value: str, pattern: re.Pattern[str]) -> bool:
+    """Whether `value` matches `pattern` in full, remembering the values that did."""
+    if value in seen:
+        return True
+    if pattern.fullmatch(value):
+        seen.add(value)
+        return True
+    return False
 
 
 def _remembered(seen: dict[str, str], raw: Any, limit: int, clean: Callable[[str], str]) -> str:
