@@ -41,10 +41,15 @@ class PushLoad:
         with self._lock:
             self._in_flight -= 1
 
+    @property
+    def in_flight(self) -> int:
+        """Pushes of this process that have started and not yet ended."""
+        with self._lock:
+            return self._in_flight
+
     def crowded(self) -> bool:
         """Another push of this process is in flight, and other processes share the socket."""
-        with self._lock:
-            return self.workers > 1 and self._in_flight > 1
+        return self.workers > 1 and self.in_flight > 1
 
     def headers(self) -> dict[str, str] | None:
         """The response headers for a push ending now (call inside the `with`)."""

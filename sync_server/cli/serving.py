@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy.engine import make_url
 
 from sync_server.cli.app import (
     CliError,
@@ -18,6 +17,7 @@ from sync_server.cli.app import (
     context_of,
     settings_for,
 )
+from sync_server.db.engine import sqlite_file
 
 
 @app.command()
@@ -71,15 +71,10 @@ def litestream_binary() -> Path:
 
 def database_file(url: str, refusal: str) -> Path:
     """The file of a SQLite URL (what Litestream works on); CliError(refusal) for any other."""
-    parsed = make_url(url)
-    database = parsed.database or ""
-    if (
-        parsed.get_backend_name() != "sqlite"
-        or database in ("", ":memory:")
-        or database.startswith("file:")
-    ):
+    database = sqlite_file(url)
+    if database is None:
         raise CliError(refusal)
-    return Path(database)
+    return database
 
 
 def litestream_config(db_path: Path, replica_dir: Path) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
+from sync_server.db.engine import sqlite_file
+
 log = logging.getLogger(__name__)
 
 PAUSE = 1.0
@@ -43,13 +45,7 @@ class Checkpointer:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        database = engine.url.database or ""
-        self.enabled = (
-            engine.dialect.name == "sqlite"
-            and bool(database)
-            and database != ":memory:"
-            and not database.startswith("file:")
-        )
+        self.enabled = sqlite_file(engine.url) is not None
         self._wake = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None

@@ -56,9 +56,24 @@ def normalise_url(url: str | URL) -> URL:
     return parsed
 
 
-def _create_private_file(database: str) -> None:
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite file database; None for PostgreSQL, in-memory and file: URI ones.
+
+    The one test of "is this a SQLite file" (private file mode, writers' lock file,
+    checkpoints, Litestream, restore).
+    """
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _create_private_file(database: Path) -> None:
     """Create the SQLite file with mode 0600 before SQLite opens it with the umask's mode."""
-    path = Path(database)
+    path = database
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
@@ -107,8 +122,8 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine for the server database with the settings DESIGN.md asks for."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
+        database = sqlite_file(parsed)
+        if database is not None:
             _create_private_file(database)
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _on_sqlite_connect)

@@ -14,18 +14,13 @@ import os
 import threading
 from types import TracebackType
 
-from sqlalchemy import make_url
+from sync_server.db.engine import sqlite_file
 
 
 def lock_path(database_url: str) -> str | None:
     """The lock file for a SQLite file database (None for PostgreSQL and in-memory ones)."""
-    url = make_url(database_url)
-    database = url.database or ""
-    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
-        return None
-    if database.startswith("file:"):
-        return None
-    return f"{database}-writers"
+    database = sqlite_file(database_url)
+    return None if database is None else f"{database}-writers"
 
 
 class WriterLock:

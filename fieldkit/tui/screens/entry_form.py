@@ -273,10 +273,6 @@ class EntryFormScreen(FieldkitScreen):
             self.touched.add("services" if name.startswith("svc-") else name)
         self.check()
 
-    @on(Input.Submitted)
-    def _next_field(self) -> None:
-        self.focus_next()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Enter is the form's only in text fields; elsewhere it ticks, picks or opens."""
         if action == "next_field":

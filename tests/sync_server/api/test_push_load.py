@@ -49,9 +49,9 @@ def test_the_push_that_ends_while_another_waits_asks_its_client_to_reconnect(
         with writers:  # both pushes are checked, then wait for the writers' lock
             futures = [pool.submit(push, a.auth, VILLAGE_A), pool.submit(push, b.auth, VILLAGE_B)]
             deadline = time.monotonic() + 10
-            while load._in_flight < 2 and time.monotonic() < deadline:
+            while load.in_flight < 2 and time.monotonic() < deadline:
                 time.sleep(0.01)
-            assert load._in_flight == 2
+            assert load.in_flight == 2
         responses = [f.result(10) for f in futures]
     assert [r.status_code for r in responses] == [200, 200]
     closing = [r.headers.get("connection") == "close" for r in responses]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from sync_server.db.engine import SQLITE_PRAGMAS, make_engine, normalise_url
+from sync_server.db.engine import SQLITE_PRAGMAS, make_engine, normalise_url, sqlite_file
 
 
 def test_every_pooled_connection_has_the_pragmas(tmp_path: Path) -> None:
@@ -63,3 +63,14 @@ def test_begin_takes_the_write_lock_at_once(tmp_path: Path) -> None:
 def test_postgres_urls_get_psycopg() -> None:
     assert normalise_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
     assert normalise_url("sqlite:///x").drivername == "sqlite"
+
+
+def test_only_a_plain_sqlite_path_counts_as_a_sqlite_file(tmp_path: Path) -> None:
+    assert sqlite_file(f"sqlite:///{tmp_path}/server.sqlite3") == tmp_path / "server.sqlite3"
+    for url in (
+        "sqlite://",
+        "sqlite:///:memory:",
+        "sqlite:///file:shared?mode=memory&cache=shared&uri=true",
+        "postgresql+psycopg://postgres@127.0.0.1/test",
+    ):
+        assert sqlite_file(url) is None, url
