@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from fieldkit.domain import Outcome, Sex, period_of, wire
 from fieldkit.store import Store
@@ -54,9 +54,26 @@ def fill(store: Store) -> None:
     )
 
 
+def _tables_pending(pilot: Pilot[None]) -> bool:
+    """Whether a table still has to size its columns to rows it was given.
+
+    DataTable measures new rows on its next Idle; on a loaded machine the screenshot could
+    come first and show every cell cut to the header's width.
+    """
+    return any(
+        table._require_update_dimensions or table._updated_cells
+        for table in pilot.app.screen.query(DataTable)
+    )
+
+
 async def steady(pilot: Pilot[None]) -> None:
-    """Wait for workers and stop cursors from blinking."""
+    """Wait for workers and table sizing, and stop cursors from blinking."""
     await settle(pilot)
+    for _ in range(100):
+        if not _tables_pending(pilot):
+            break
+        await pilot.pause()
+    assert not _tables_pending(pilot), "a table never sized its columns"
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False
     await pilot.pause()
