@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import period_of, wire
@@ -18,7 +18,7 @@ from seed.demo_entries import DemoEntry, generate_entries
 from seed.geography import ProvinceSpec, load_province
 from seed.quota_plan import plan_quotas
 from seed.volunteers import plan_volunteers, team_name
-from sync_server.db.models import Device, Team, User
+from sync_server.db.models import Device, Entry, Team, User
 from sync_server.services.quotas import set_quotas
 from sync_server.services.units import UnitData, upsert_units
 
@@ -38,6 +38,9 @@ class SeedReport:
     volunteers: int = 0
     quotas: int = 0
     entries: dict[str, int] = field(default_factory=dict)
+    """Per-item statuses of the demo entries sent through ingest (a resend is "accepted" too)."""
+    new_entries: int = 0
+    """Entries the database did not hold before this run (0 when the same seed ran before)."""
     seconds: float = 0.0
 
 
@@ -207,6 +210,10 @@ def seed_entries(
     return dict(statuses)
 
 
+def _entry_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Entry)) or 0
+
+
 def seed_province(
     session: Session,
     province_code: str,
@@ -220,6 +227,8 @@ def seed_province(
     session.commit()
     if demo_entries > 0:
         entries = generate_entries(spec, seed, demo_entries, now)
+        before = _entry_count(session)
         report.entries = seed_entries(session, entries, teams)
+        report.new_entries = _entry_count(session) - before
     report.seconds = time.perf_counter() - started
     return report

@@ -35,7 +35,11 @@ def _han_viet_names(rng: random.Random, count: int) -> list[str]:
     while len(names) < count:
         names.add(f"{rng.choice(_HAN_VIET)} {rng.choice(_HAN_VIET)}")
         names = {n for n in names if len(set(n.split())) == 2}
-    return sorted(names, key=lambda _: rng.random())
+    # Sorted before shuffling: a set's order follows each process's string hashing, and the
+    # same seed must give the same names in every process.
+    ordered = sorted(names)
+    rng.shuffle(ordered)
+    return ordered
 
 
 def village_names(commune_code: str, kind: str, ward_code: int, count: int) -> list[str]:

@@ -60,8 +60,13 @@ def seed(
         f"công nghệ số, {n(report.volunteers)} tình nguyện viên, {n(report.quotas)} chỉ tiêu."
     )
     if report.entries:
-        parts = ", ".join(f"{k}: {n(v)}" for k, v in sorted(report.entries.items()))
-        typer.echo(f"Mục mẫu / demo entries: {parts}.")
+        sent = sum(report.entries.values())
+        kept = sent - report.new_entries
+        typer.echo(
+            f"Mục mẫu mới / new demo entries: {n(report.new_entries)}"
+            + (f" ({n(kept)} đã có từ trước / already there)" if kept else "")
+            + "."
+        )
     typer.echo(f"Thời gian / took {report.seconds:.1f} s".replace(".", ","))
 
 

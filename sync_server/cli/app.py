@@ -55,6 +55,10 @@ LEVEL_VI = {"province": "tỉnh", "commune": "xã/phường", "village": "thôn/
 
 OPENED_CONTEXTS: list[Context] = []
 
+CREATES_DATABASE = frozenset({"init", "seed", "serve", "restore"})
+"""Commands that may start from no database; every other command refuses a missing SQLite file
+instead of quietly creating an empty one (and then failing on an unknown unit)."""
+
 
 class CliError(Exception):
     """A clear one-line refusal (bad input): printed without a traceback, exit code 2."""
@@ -65,6 +69,7 @@ class Context:
     """The database the command works on, opened (and migrated) on first use."""
 
     url: str
+    may_create: bool = True
     _engine: Engine | None = None
 
     def __post_init__(self) -> None:
@@ -79,8 +84,17 @@ class Context:
     def engine(self) -> Engine:
         """The migrated engine for the URL."""
         if self._engine is None:
-            from sync_server.db.engine import make_engine, migrate
+            from sync_server.db.engine import make_engine, migrate, sqlite_file
 
+            database = sqlite_file(self.url)
+            if not self.may_create and database is not None and not database.exists():
+                raise CliError(
+                    f"Chưa có cơ sở dữ liệu tại {database} / No database at {database}. "
+                    "Tạo bằng / create one with: sync-server init "
+                    "(dữ liệu mẫu / demo data: sync-server seed --province 52), "
+                    "hoặc chỉ ra cơ sở dữ liệu có sẵn / or name an existing one with "
+                    "--db URL or SYNC_SERVER_DATABASE_URL."
+                )
             backend = make_url(self.url).get_backend_name()
             extra: dict[str, Any] = {}
             if backend == "postgresql":
@@ -161,7 +175,7 @@ def root(
         raise CliError(
             f"Địa chỉ cơ sở dữ liệu không hợp lệ / Invalid database URL: {url!r}"
         ) from None
-    ctx.obj = Context(url)
+    ctx.obj = Context(url, may_create=ctx.invoked_subcommand in CREATES_DATABASE)
 
 
 def read_file(path: Path) -> bytes:

@@ -37,7 +37,7 @@ def tally(
     chosen = period or period_of(datetime.now(UTC))
     with context_of(ctx).session() as session:
         if unit is not None:
-            get_unit(session, unit)
+            unit = get_unit(session, unit).code
         rows = read_tally(session, unit, chosen, subtree=True)
     if as_json:
         print_json([r.model_dump(mode="json") for r in rows])

@@ -36,9 +36,28 @@ class UnitData:
     commune_code: str | None = None
 
 
+def code_spellings(code: str) -> list[str]:
+    """The stored codes a typed unit code may mean, most literal first.
+
+    Official codes are zero-padded ("01" is Hà Nội, "00004" a commune, "00004-2" its village);
+    people type them as numbers ("1", "4", "4-2"), so every command accepts both.
+    """
+    text = code.strip()
+    head, dash, tail = text.partition("-")
+    spellings = [text]
+    if head.isascii() and head.isdigit():
+        pads = (5,) if dash else (2, 5)
+        spellings += [f"{head.zfill(width)}{dash}{tail}" for width in pads if len(head) < width]
+    return list(dict.fromkeys(spellings))
+
+
 def get_unit(session: Session, code: str) -> Unit:
-    """The unit with that code; UnitError `unit.unknown` otherwise."""
-    unit = session.get(Unit, code.strip()) if code else None
+    """The unit with that code (as typed or zero-padded); UnitError `unit.unknown` otherwise."""
+    unit = None
+    for spelling in code_spellings(code) if code and len(code) <= 40 else []:
+        unit = session.get(Unit, spelling)
+        if unit is not None:
+            break
     if unit is None:
         raise UnitError("unit.unknown", f"Không có đơn vị mã {code!r} / Unknown unit code {code!r}")
     return unit
@@ -134,8 +153,7 @@ def list_units(session: Session, parent_code: str | None = None) -> list[wire.Un
     if parent_code is None:
         query = query.where(Unit.parent_code.is_(None))
     else:
-        get_unit(session, parent_code)
-        query = query.where(Unit.parent_code == parent_code)
+        query = query.where(Unit.parent_code == get_unit(session, parent_code).code)
     return [_read(u) for u in session.scalars(query)]
 
 
