@@ -1,1 +1,1 @@
-"""Benchmarks against DESIGN.md's performance targets; run with `python -m bench`."""
+"""Benchmarks against docs/architecture.md's performance targets; run with `python -m bench`."""

@@ -182,7 +182,9 @@ def run(quick: bool) -> Report:
                 pouch, stored = bulk_docs_rate(pouch_streams, pouch_base)
             measured = True
         except (PouchUnavailable, OSError, httpx.HTTPError, TimeoutError) as exc:
-            report.note(f"PouchDB ({label}) not measured ({exc}); DESIGN.md's ~4,000 docs/s used")
+            report.note(
+                f"PouchDB ({label}) not measured ({exc}); docs/architecture.md's ~4,000 docs/s used"
+            )
             pouch, stored, measured = POUCH_DESIGN_RATE, 0, False
         factor = ours / pouch
         report.add(
@@ -194,7 +196,9 @@ def run(quick: bool) -> Report:
             factor >= POUCH_FACTOR if adapter == "leveldb" else None,
         )
         report.add(
-            f"PouchDB _bulk_docs (express-pouchdb, {label})" if measured else "PouchDB (DESIGN.md)",
+            f"PouchDB _bulk_docs (express-pouchdb, {label})"
+            if measured
+            else "PouchDB (docs/architecture.md)",
             pouch,
             "docs/s",
         )

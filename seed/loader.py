@@ -170,7 +170,7 @@ def seed_entries(
 ) -> dict[str, int]:
     """Push demo entries device by device through ingest; commits every few thousand.
 
-    Teams often share one laptop (DOMAIN.md): by default a village's entries arrive through
+    Teams often share one laptop (docs/domain.md): by default a village's entries arrive through
     its first volunteer's device, one batch per village; `spread` uses every member's device
     (many more, smaller batches: slower).
 

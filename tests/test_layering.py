@@ -1,4 +1,4 @@
-"""The layering of DESIGN.md, checked in fresh interpreters and by import-linter."""
+"""The layering of docs/architecture.md, checked in fresh interpreters and by import-linter."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ class Outcome(StrEnum):
 
 
 class Reason(StrEnum):
-    """Why a service did not succeed (DOMAIN.md)."""
+    """Why a service did not succeed (docs/domain.md)."""
 
     NO_SMARTPHONE = "no_smartphone"
     DEVICE_UNSUPPORTED = "device_unsupported"

@@ -1,4 +1,4 @@
-"""The sync protocol's wire models (DESIGN.md): enroll, push, pull, errors.
+"""The sync protocol's wire models (docs/architecture.md): enroll, push, pull, errors.
 
 Write models forbid unknown fields; read models ignore them, so an old client survives a
 newer server.

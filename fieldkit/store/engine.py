@@ -48,7 +48,7 @@ def _on_begin_read(connection: Connection) -> None:
 
 
 def make_engine(path: Path, *, read_only: bool = False) -> Engine:
-    """An engine on a private SQLite file with the PRAGMAs of DESIGN.md.
+    """An engine on a private SQLite file with the PRAGMAs of docs/architecture.md.
 
     The writing engine starts every transaction with BEGIN IMMEDIATE; a read-only engine
     (for lists, counts and lookups) starts plain snapshots so reading never takes the lock.

@@ -1,8 +1,8 @@
 """When personal data leaves the laptop: display masking, confirmed masking, retention erase.
 
 The full identity number of an entry stays on the laptop after the server acknowledged it, so
-that a server restored from an older backup (DESIGN.md, sync rule 7) can be sent the entry
-again. It is masked only once a *later* sync, at least a grace period after the
+that a server restored from an older backup (sync rule 7, docs/architecture.md) can be sent
+the entry again. It is masked only once a *later* sync, at least a grace period after the
 acknowledgement, found the server in the same epoch: by then the server had kept the entry
 long enough for Litestream to ship it (it lags about a second), so a restore brings it back.
 The acknowledgement time is the entry's `updated_at`, which `_acknowledge` sets (a later

@@ -12,7 +12,8 @@ from sync_server.api.errors import error_response
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _PROTOCOL_FREE = frozenset({f"{wire.API_PREFIX}/healthz"})
-# Routes whose bodies may carry NUL: their items are judged one by one (protocol rule 4).
+# Routes whose bodies may carry NUL: their items are judged one by one (sync rule 4 in
+# docs/architecture.md).
 _NUL_PER_ITEM = frozenset({f"{wire.API_PREFIX}/sync/push", f"{wire.API_PREFIX}/bundles"})
 
 

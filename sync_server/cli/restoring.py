@@ -3,9 +3,9 @@
 A restore brings the database back to what Litestream had shipped (about a second behind
 the last commit, or an earlier `--timestamp`), so it may lack entries the server had
 acknowledged. The new epoch written into the restored file tells every laptop at its next
-sync to restart its cursor and send again every entry it still holds whole (DESIGN.md, sync
-rule 7); laptops keep an acknowledged entry's full number until a later sync past a grace
-period found the server in the same epoch, so that covers what the backup missed.
+sync to restart its cursor and send again every entry it still holds whole (sync
+rule 7, docs/architecture.md); laptops keep an acknowledged entry's full number until a later
+sync past a grace period found the server in the same epoch, so that covers what the backup missed.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ writer still holds the write lock; under a steady push load that was every other
 every push queued behind it. The server's connections turn it off (`wal_autocheckpoint=0`)
 and this thread runs the same PASSIVE checkpoint right after commits instead, on its own
 connection, while the next writer goes on. PASSIVE never blocks readers or writers and never
-truncates the WAL, so Litestream replication is unaffected (DESIGN.md, Storage).
+truncates the WAL, so Litestream replication is unaffected (docs/architecture.md, Storage).
 """
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ def reading(session: Session) -> Iterator[Session]:
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
-    """An engine for the server database with the settings DESIGN.md asks for."""
+    """An engine for the server database with the settings docs/architecture.md asks for."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = sqlite_file(parsed)

@@ -50,7 +50,8 @@ def without_nul(mutations: list[wire.Mutation]) -> list[wire.Mutation]:
     """Mutations whose NUL characters became control characters the entry validation refuses.
 
     A NUL reaching PostgreSQL fails the whole batch with a 5xx the device would resend forever;
-    this way the item is rejected on its own (protocol rule 4) and the queue moves on.
+    this way the item is rejected on its own (sync rule 4, docs/architecture.md) and the queue
+    moves on.
     """
     return [
         m.model_copy(update={"entry": _defused(m.entry)}) if _has_nul(m.entry) else m

@@ -236,7 +236,7 @@ def _sequence(items: Sequence[Checked], last: int) -> tuple[list[Checked], int]:
 def ingest_mutations(
     session: Session, device: Device, mutations: Sequence[wire.Mutation]
 ) -> wire.PushResponse:
-    """Apply one device's batch (protocol rules 2–4) inside the caller's transaction."""
+    """Apply one device's batch (sync rules 2–4, docs/architecture.md) in the caller's session."""
     admitted = admit(session, device, prepare(mutations, server_secret(session)))
     return ingest_prepared(session, device, admitted).response()
 

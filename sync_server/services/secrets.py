@@ -81,8 +81,8 @@ def rotate_epoch(session: Session) -> str:
     """Give the database a new random epoch and return it (after a restore from backup).
 
     Devices compare the epoch on every pull and after a refused push: a new one makes them
-    restart their cursor and send again every entry they still hold whole (DESIGN.md, sync
-    rule 7), which is what brings back what the restore lost. The caller commits.
+    restart their cursor and send again every entry they still hold whole (sync
+    rule 7, docs/architecture.md), which brings back what the restore lost. The caller commits.
     """
     old = _meta(session, EPOCH_KEY)
     value = token_source.token_hex(8)

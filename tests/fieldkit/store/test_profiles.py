@@ -1,4 +1,4 @@
-"""Profiles on disk: private files, the PRAGMAs of DESIGN.md, choosing a profile, the PIN."""
+"""Profiles on disk: private files, the PRAGMAs (docs/architecture.md), choosing one, the PIN."""
 
 from __future__ import annotations
 

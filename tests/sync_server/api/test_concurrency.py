@@ -35,7 +35,7 @@ def test_concurrent_pushes_count_each_citizen_once(served_any: tuple[TestClient,
         all_results = [r for rs in pool.map(work, range(4)) for r in rs]
     statuses = [r["status"] for r in all_results]
     assert set(statuses) <= {"accepted", "duplicate"}
-    # A success recorded earlier but pushed later takes the count over (DOMAIN.md), so the
+    # A success recorded earlier but pushed later takes the count over (docs/domain.md), so the
     # push-time statuses depend on the interleaving; the final tally must not.
     assert statuses.count("accepted") >= 4 * 15 + 10
     assert len(statuses) == 4 * 25
