@@ -1,7 +1,8 @@
 """`fieldkit demo`: a seeded local sync server in a subprocess and a demo volunteer enrolled.
 
 Everything lives under $FIELDKIT_HOME/demo: the server's database (`server.sqlite3`, seeded
-once), its log, and the demo volunteer's profile (`client/`). A later run starts the server on
+once), its key file (`secret.key`, made by `sync-server init`), its log, and the demo
+volunteer's profile (`client/`). A later run starts the server on
 the same database and opens the same profile, so what was typed in an earlier run is still
 listed. Only when that profile no longer fits the server (device unknown or revoked, database
 rebuilt) or cannot be read is a new demo volunteer enrolled; the old profile is moved aside,
@@ -49,6 +50,7 @@ DEMO_ENTRIES_ENV = "FIELDKIT_DEMO_ENTRIES"
 HEALTH_TIMEOUT = 90.0
 DEMO_NAME = "Tình nguyện viên Demo"
 SERVER_DB = "server.sqlite3"
+SERVER_KEY = "secret.key"
 SEEDED_MARKER = "seeded"
 CLIENT_DIR = "client"
 
@@ -77,6 +79,15 @@ def server_command(db_url: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "sync_server.cli", "--db", db_url, *args]
 
 
+def server_env(db_url: str) -> dict[str, str]:
+    """The environment of the demo server's commands: its own key file next to its database."""
+    env = dict(os.environ)
+    env.pop("SYNC_SERVER_SECRET_KEY", None)
+    database = Path(db_url.removeprefix("sqlite:///"))
+    env["SYNC_SERVER_KEY_FILE"] = str(database.with_name(SERVER_KEY))
+    return env
+
+
 def run_server_cli(db_url: str, *args: str, timeout: float = 600.0) -> str:
     """Run one sync-server command and return its standard output."""
     done = subprocess.run(
@@ -85,6 +96,7 @@ def run_server_cli(db_url: str, *args: str, timeout: float = 600.0) -> str:
         text=True,
         timeout=timeout,
         check=False,
+        env=server_env(db_url),
     )
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
@@ -157,6 +169,7 @@ def start_server(workdir: Path, db_url: str, preferred_port: int | None = None) 
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            env=server_env(db_url),
         )
     server = DemoServer(process=process, url=f"http://127.0.0.1:{port}", log_path=log_path)
     try:
@@ -228,6 +241,8 @@ def both(key: str, **params: object) -> tuple[str, str]:
 def seed_once(workdir: Path, db_url: str, tell: Callable[[str], None]) -> None:
     """Seed the demo database unless an earlier run did (and the database is still there)."""
     marker = workdir / SEEDED_MARKER
+    if not (workdir / SERVER_KEY).exists():  # a fresh clone, or a demo made before key files
+        run_server_cli(db_url, "init")
     if marker.exists() and (workdir / SERVER_DB).exists():
         return
     tell(f"Đang tạo dữ liệu mẫu (tỉnh Gia Lai, {demo_entries()} bản ghi; lần đầu hơi lâu)…")

@@ -166,7 +166,11 @@ def seed_structure(
 
 
 def seed_entries(
-    session: Session, entries: list[DemoEntry], teams: SeededTeams, spread: bool = False
+    session: Session,
+    entries: list[DemoEntry],
+    teams: SeededTeams,
+    spread: bool = False,
+    secret: str | None = None,
 ) -> dict[str, int]:
     """Push demo entries device by device through ingest; commits every few thousand.
 
@@ -175,7 +179,8 @@ def seed_entries(
     (many more, smaller batches: slower).
 
     The identity map is emptied after each device: ingest expires every loaded row when it
-    takes the writers' lock, so a big map would make each batch slower.
+    takes the writers' lock, so a big map would make each batch slower. `secret` is the
+    server key (None: this process's configured key).
     """
     from sync_server.services.ingest import ingest_mutations
 
@@ -197,7 +202,7 @@ def seed_entries(
                 wire.Mutation(mutation_id=first + i, entry=item.data)
                 for i, item in enumerate(batch)
             ]
-            response = ingest_mutations(session, device, mutations)
+            response = ingest_mutations(session, device, mutations, secret)
             for result in response.results:
                 statuses[result.status.value] += 1
             since_commit += len(batch)
@@ -220,6 +225,7 @@ def seed_province(
     seed: int = 1,
     demo_entries: int = 0,
     now: datetime | None = None,
+    secret: str | None = None,
 ) -> SeedReport:
     """Seed everything for a province and commit (this is a job, not a service)."""
     started = time.perf_counter()
@@ -228,7 +234,7 @@ def seed_province(
     if demo_entries > 0:
         entries = generate_entries(spec, seed, demo_entries, now)
         before = _entry_count(session)
-        report.entries = seed_entries(session, entries, teams)
+        report.entries = seed_entries(session, entries, teams, secret=secret)
         report.new_entries = _entry_count(session) - before
     report.seconds = time.perf_counter() - started
     return report

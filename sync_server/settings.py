@@ -17,6 +17,11 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
+def default_key_file() -> Path:
+    """`secret.key` in the platform's user config directory, apart from the data."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "secret.key"
+
+
 class ServerSettings(BaseSettings):
     """Everything the server needs to know at start-up."""
 
@@ -29,7 +34,10 @@ class ServerSettings(BaseSettings):
     """SQLAlchemy URL; empty means a SQLite file in data_dir."""
 
     secret_key: str | None = None
-    """Overrides the HMAC secret stored in the database (citizen keys)."""
+    """The key behind citizen keys (HMAC); when set, the key file is not read."""
+
+    key_file: Path = Field(default_factory=default_key_file)
+    """The file holding the key (mode 0600), made by `sync-server init`; never in the database."""
 
     max_body_bytes: int = 5_000_000
     """Largest accepted request body (after gzip decompression)."""

@@ -14,6 +14,33 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
+TEST_KEY_ENV = "SYNC_SERVER_KEY_FILE"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def server_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A server key file for every server the tests start (in-process or as a subprocess).
+
+    The server refuses to run without a key, and must never read the user's own config
+    directory here; tests of the key itself point SYNC_SERVER_KEY_FILE elsewhere.
+    """
+    path = tmp_path_factory.mktemp("server-key") / "secret.key"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, f"{uuid.uuid4().hex}{uuid.uuid4().hex}\n".encode())
+    os.close(fd)
+    before = {name: os.environ.get(name) for name in (TEST_KEY_ENV, "SYNC_SERVER_SECRET_KEY")}
+    os.environ[TEST_KEY_ENV] = str(path)
+    os.environ.pop("SYNC_SERVER_SECRET_KEY", None)
+    try:
+        yield path
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A SQLAlchemy URL to a new SQLite file in the test's temp dir."""

@@ -116,13 +116,20 @@ def id_number_warnings(number: str, birth_year: int | None, sex: Sex | None) -> 
     return problems
 
 
+MASK = "•"
+MASK_KEEPS = 3
+"""Digits a masked number keeps: the last three. The first six (birth province, century and
+sex, birth year) can be guessed from the entry's other fields, so keeping them too would
+leave only about a thousand candidates per number."""
+
+
 def mask_id_number(number: str) -> str:
-    """Masked form for display: first 3 and last 3 digits, e.g. 052•••••••123."""
+    """Masked form for display: only the last 3 digits, e.g. •••••••••123."""
     if len(number) != 12:
-        return "•" * 12
-    return f"{number[:3]}{'•' * 6}{number[9:]}"
+        return MASK * 12
+    return MASK * (12 - MASK_KEEPS) + number[-MASK_KEEPS:]
 
 
 def is_masked(number: str) -> bool:
     """Whether a stored number is already the masked form."""
-    return "•" in number
+    return MASK in number

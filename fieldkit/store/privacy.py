@@ -15,17 +15,18 @@ through `shown_id_number`, so an acknowledged entry looks, and is as uneditable,
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, case, delete, func, select, update
+from sqlalchemy import ColumnElement, String, case, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import is_masked, mask_id_number
+from fieldkit.domain.identity import MASK, MASK_KEEPS
 from fieldkit.store.models import ConflictRow, EntryRecord, OutboxRow
 from fieldkit.store.records import EntryStatus
 
 ACKNOWLEDGED = (EntryStatus.ACKED.value, EntryStatus.DUPLICATE.value)
 """Statuses of entries the server has: their numbers are shown masked."""
-MASK = "•"
 CHUNK = 500
 
 
@@ -39,8 +40,8 @@ def shown_id_number(status: str, id_number: str) -> str:
 def shown_id_number_sql() -> ColumnElement[str]:
     """shown_id_number as SQL, so a search by digits finds only what the list shows."""
     number = EntryRecord.id_number
-    head = func.substr(number, 1, 3, type_=String)
-    masked = head.concat(MASK * 6).concat(func.substr(number, 10, 3, type_=String))
+    tail = func.substr(number, 13 - MASK_KEEPS, MASK_KEEPS, type_=String)
+    masked = literal(MASK * (12 - MASK_KEEPS), String).concat(tail)  # as mask_id_number
     hidden = EntryRecord.status.in_(ACKNOWLEDGED) & ~number.contains(MASK, autoescape=True)
     return case(
         (hidden & (func.length(number) == 12), masked),
@@ -109,3 +110,34 @@ def erase_expired(session: Session, retention_days: int, now: datetime | None = 
             .execution_options(synchronize_session=False)
         )
     return len(ids)
+
+
+def _shortened(value: Any) -> Any:
+    """A masked number in the form mask_id_number gives today (older versions kept 6 digits)."""
+    if isinstance(value, str) and is_masked(value) and len(value) == 12:
+        return MASK * (12 - MASK_KEEPS) + value[-MASK_KEEPS:]
+    return value
+
+
+def shorten_masks(session: Session) -> int:
+    """Rewrite masks stored by older versions (first 3 and last 3 digits) to the last 3 only.
+
+    Entries, and the id_number of the entry versions kept in conflicts; returns how many
+    entries changed. Runs once, when the store upgrades from a schema before version 2.
+    """
+    rows = [
+        {"id": i, "id_number": _shortened(n)}
+        for i, n in session.execute(
+            select(EntryRecord.id, EntryRecord.id_number).where(
+                EntryRecord.id_number.contains(MASK, autoescape=True)
+            )
+        )
+        if _shortened(n) != n
+    ]
+    for start in range(0, len(rows), CHUNK):
+        session.execute(update(EntryRecord), rows[start : start + CHUNK])
+    for conflict in session.scalars(select(ConflictRow)):
+        number = conflict.data.get("id_number")
+        if _shortened(number) != number:
+            conflict.data = conflict.data | {"id_number": _shortened(number)}
+    return len(rows)

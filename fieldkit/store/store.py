@@ -39,7 +39,8 @@ from fieldkit.store.records import (
 )
 from fieldkit.store.status import store_status
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""PRAGMA user_version: 2 masks identity numbers to their last three digits."""
 
 
 class Store:
@@ -52,14 +53,22 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._reading = sessionmaker(self.reader, expire_on_commit=False)
         Base.metadata.create_all(self.engine)
-        with self.engine.begin() as conn:  # committed, so later versions can migrate from it
-            conn.exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
         with self._write() as session:
+            self._upgrade(session)
             entries_.sync_state(session)
         self._profile: Profile | None = None
         self._local_key = ""
 
     # -- plumbing ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _upgrade(session: Session) -> None:
+        """Bring data written by older versions up to SCHEMA_VERSION, in one transaction."""
+        found = session.connection().exec_driver_sql("PRAGMA user_version").scalar() or 0
+        if found < 2:
+            privacy.shorten_masks(session)
+        if found < SCHEMA_VERSION:
+            session.connection().exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager
     def _write(self) -> Iterator[Session]:

@@ -19,7 +19,7 @@ from sync_server.api.routes import bundles, enroll, entries, health, quotas, rep
 from sync_server.db.checkpoints import Checkpointer
 from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.db.writers import WriterLock
-from sync_server.services.secrets import StoredSecret
+from sync_server.services.server_key import load_key
 from sync_server.settings import ServerSettings, get_settings
 
 
@@ -45,8 +45,12 @@ net allocations keeps memory bounded and costs next to nothing.
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
-    """Build the sync server app for a database (migrated beforehand: `sync-server init`)."""
+    """Build the sync server app for a database (migrated beforehand: `sync-server init`).
+
+    Raises server_key.KeyProblem, saying how to make one, when there is no server key.
+    """
     settings = settings or get_settings()
+    secret = load_key(settings)
     engine = make_engine(settings.database_url)
     checkpointer = Checkpointer(engine)
 
@@ -87,7 +91,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.checking = threading.Lock()
     # Pushes in flight here; a crowded process asks clients to reconnect (see push_load).
     app.state.push_load = PushLoad(settings.workers)
-    app.state.secret = StoredSecret()
+    app.state.secret = secret
     install_error_handlers(app)
     app.include_router(api_router())
     # Added innermost first: the gzip response wrapper sits outside everything else.

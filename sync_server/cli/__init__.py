@@ -22,11 +22,13 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from seed.geography import UnknownProvince
     from sync_server.services.exports import ExportError
     from sync_server.services.quotas import QuotaError, QuotaFileError
+    from sync_server.services.server_key import KeyProblem
     from sync_server.services.units import UnitError
     from sync_server.services.users import UserError
 
     known: list[type[BaseException]] = [
         CliError,
+        KeyProblem,
         UnknownProvince,
         ExportError,
         QuotaError,

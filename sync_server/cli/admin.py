@@ -22,17 +22,34 @@ from sync_server.cli.app import (
     quota_app,
     read_file,
     render_table,
+    settings_for,
     user_app,
 )
 
 
 @app.command()
 def init(ctx: typer.Context) -> None:
-    """Tạo / nâng cấp cơ sở dữ liệu / create or upgrade the database."""
+    """Tạo / nâng cấp cơ sở dữ liệu và khóa máy chủ / create or upgrade the database and key.
+
+    The key file is made only if there is no key yet: an existing one is never replaced.
+    """
+    from sync_server.services.server_key import KEY_ENV, ensure_key
+
     context = context_of(ctx)
-    context.engine()
+    context.engine()  # migrates, and moves a key an older database holds to the key file
+    key = ensure_key(settings_for())
     shown = make_url(context.url).render_as_string(hide_password=True)
     typer.echo(f"Cơ sở dữ liệu đã sẵn sàng / Database ready: {shown}")
+    if key.source == "env":
+        typer.echo(f"Khóa máy chủ lấy từ {KEY_ENV} / The server key comes from {KEY_ENV}")
+    elif key.created:
+        typer.echo(
+            f"Đã tạo tệp khóa máy chủ {key.path} (quyền 0600): hãy sao lưu tệp này riêng, không "
+            f"cùng chỗ với bản sao cơ sở dữ liệu / Created the server key file {key.path} "
+            "(mode 0600): back it up separately, never next to the database's backups"
+        )
+    else:
+        typer.echo(f"Khóa máy chủ / Server key: {key.path}")
 
 
 @app.command()
@@ -48,8 +65,10 @@ def seed(
     from seed.loader import seed_province
 
     load_province(province)  # unknown codes fail before the database is touched
-    with context_of(ctx).session() as session:
-        report = seed_province(session, province, seed_value, demo_entries)
+    context = context_of(ctx)
+    secret = context.secret() if demo_entries else None
+    with context.session() as session:
+        report = seed_province(session, province, seed_value, demo_entries, secret=secret)
     if as_json:
         print_json(asdict(report))
         return

@@ -102,7 +102,29 @@ class Context:
             engine = make_engine(self.url, **extra)
             migrate(engine)
             self._engine = engine
+            self._adopt_stored_key()
         return self._engine
+
+    def _adopt_stored_key(self) -> None:
+        """Move a key an older database still holds out to the key file (see server_key)."""
+        from sync_server.services.server_key import adopt_stored_key
+
+        with self.session() as session:
+            moved = adopt_stored_key(session, settings_for())
+        if moved is not None and moved.created:
+            typer.echo(
+                f"Khóa máy chủ đã được chuyển khỏi cơ sở dữ liệu vào {moved.path}: hãy sao lưu "
+                f"tệp này riêng / The server key moved out of the database to {moved.path}: "
+                "back it up separately",
+                err=True,
+            )
+
+    def secret(self) -> str:
+        """The server key for commands that make citizen keys; a clear refusal if none."""
+        from sync_server.services.server_key import load_key
+
+        self.engine()
+        return load_key(settings_for())
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -121,8 +121,10 @@ def import_bundle(ctx: typer.Context, file: Annotated[Path, typer.Argument()]) -
     from sync_server.services.bundles import import_bundle as run_import
 
     data = read_file(file)
-    with context_of(ctx).session() as session:
-        response = run_import(session, data)
+    context = context_of(ctx)
+    secret = context.secret()
+    with context.session() as session:
+        response = run_import(session, data, secret=secret)
     counts: dict[str, int] = {}
     for result in response.results:
         counts[result.status.value] = counts.get(result.status.value, 0) + 1

@@ -43,6 +43,7 @@ def serve(
     if workers is not None:
         overrides["workers"] = workers
     settings = settings_for(**overrides)
+    context.secret()  # refuse before serving, or before Litestream starts, without a key
     if replicate is not None:
         _exec_under_litestream(context, host, port, replicate, settings.workers)
         return

@@ -279,7 +279,7 @@ class Counter(Base):
 
 
 class ServerMeta(Base):
-    """Server-wide values: the epoch and the HMAC secret."""
+    """Server-wide values: the epoch (never the key: see sync_server.services.server_key)."""
 
     __tablename__ = "server_meta"
 

@@ -84,7 +84,9 @@ def _check_importer(session: Session, importer: User, device: Device) -> None:
         )
 
 
-def import_bundle(session: Session, data: bytes, importer: User | None = None) -> wire.PushResponse:
+def import_bundle(
+    session: Session, data: bytes, importer: User | None = None, secret: str | None = None
+) -> wire.PushResponse:
     """Verify a bundle and feed its mutations through ingest; importing twice changes nothing.
 
     Raises BundleError (bad file, unknown device, bad signature), BundleRefused (importer out of
@@ -96,4 +98,4 @@ def import_bundle(session: Session, data: bytes, importer: User | None = None) -
         raise BundleError("unknown_device", "The bundle's device is not known to this server.")
     if importer is not None:
         _check_importer(session, importer, device)
-    return ingest.ingest_mutations(session, device, without_nul(list(bundle.mutations)))
+    return ingest.ingest_mutations(session, device, without_nul(list(bundle.mutations)), secret)

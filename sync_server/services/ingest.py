@@ -41,7 +41,8 @@ from sync_server.services.dedupe import (
 )
 from sync_server.services.entry_rows import EDITABLE, entry_row
 from sync_server.services.push_results import Ingested, rejected, stored_results
-from sync_server.services.secrets import server_epoch, server_secret
+from sync_server.services.secrets import server_epoch
+from sync_server.services.server_key import configured_key
 from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas
 
 _DEVICES = Base.metadata.tables["devices"]
@@ -234,10 +235,17 @@ def _sequence(items: Sequence[Checked], last: int) -> tuple[list[Checked], int]:
 
 
 def ingest_mutations(
-    session: Session, device: Device, mutations: Sequence[wire.Mutation]
+    session: Session,
+    device: Device,
+    mutations: Sequence[wire.Mutation],
+    secret: str | None = None,
 ) -> wire.PushResponse:
-    """Apply one device's batch (sync rules 2–4, docs/architecture.md) in the caller's session."""
-    admitted = admit(session, device, prepare(mutations, server_secret(session)))
+    """Apply one device's batch (sync rules 2–4, docs/architecture.md) in the caller's session.
+
+    `secret` is the server key; None means the key this process is configured with.
+    """
+    key = secret if secret is not None else configured_key()
+    admitted = admit(session, device, prepare(mutations, key))
     return ingest_prepared(session, device, admitted).response()
 
 

@@ -1,22 +1,18 @@
-"""The server epoch and the HMAC secret behind citizen keys (the secret never leaves)."""
+"""The server epoch, the default catalogue, and citizen keys (HMAC under the server key)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets as token_source
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import DEFAULT_SERVICES
-from sync_server.db.engine import reading
 from sync_server.db.models import CHANGE_SEQ, Counter, ServerMeta, Service
 
 EPOCH_KEY = "epoch"
-SECRET_KEY = "secret"
-SECRET_ENV = "SYNC_SERVER_SECRET_KEY"
 
 
 _META = text('SELECT value FROM server_meta WHERE "key" = :key')
@@ -31,11 +27,9 @@ def _meta(session: Session, key: str) -> str | None:
 
 
 def ensure_meta(session: Session) -> None:
-    """Create the epoch and the secret if this database has none yet."""
+    """Create the epoch if this database has none yet (the key never lives here: server_key)."""
     if _meta(session, EPOCH_KEY) is None:
         session.add(ServerMeta(key=EPOCH_KEY, value=token_source.token_hex(8)))
-    if _meta(session, SECRET_KEY) is None:
-        session.add(ServerMeta(key=SECRET_KEY, value=token_source.token_hex(32)))
     session.flush()
 
 
@@ -97,46 +91,6 @@ def rotate_epoch(session: Session) -> str:
     return value
 
 
-def server_secret(session: Session) -> str:
-    """The HMAC secret: SYNC_SERVER_SECRET_KEY if set, else the one stored in the database."""
-    override = os.environ.get(SECRET_ENV)
-    if override:
-        return override
-    value = _meta(session, SECRET_KEY)
-    if value is None:
-        ensure_meta(session)
-        value = _meta(session, SECRET_KEY)
-    assert value is not None
-    return value
-
-
-class StoredSecret:
-    """server_secret() for one server process, reading the database's secret only once.
-
-    The stored secret is made with the database and never changes (a restore brings back the
-    same database, and `rotate-epoch` leaves it alone), so a push need not spend a read
-    transaction on it. SYNC_SERVER_SECRET_KEY is still looked up on every call.
-    """
-
-    def __init__(self) -> None:
-        self._stored: str | None = None
-
-    def get(self, session: Session) -> str:
-        """The HMAC secret, as server_secret(session) gives it."""
-        override = os.environ.get(SECRET_ENV)
-        if override:
-            return override
-        if self._stored is None:
-            with reading(session):
-                self._stored = server_secret(session)
-        return self._stored
-
-
-def citizen_key(session_or_secret: Session | str, id_number: str) -> str:
-    """HMAC-SHA256 hex of a normalised identity number under the server secret."""
-    secret = (
-        session_or_secret
-        if isinstance(session_or_secret, str)
-        else server_secret(session_or_secret)
-    )
+def citizen_key(secret: str, id_number: str) -> str:
+    """HMAC-SHA256 hex of a normalised identity number under the server key."""
     return hmac.new(secret.encode(), id_number.encode(), hashlib.sha256).hexdigest()

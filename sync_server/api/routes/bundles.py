@@ -31,12 +31,16 @@ RawBody = Annotated[bytes, Depends(_raw_body)]
         }
     },
 )
-def upload_bundle(data: RawBody, user: StaffUser, session: SessionDep) -> wire.PushResponse:
+def upload_bundle(
+    data: RawBody, user: StaffUser, session: SessionDep, request: Request
+) -> wire.PushResponse:
     """Import a signed bundle through the ingest path; importing it again adds nothing."""
     if not data:
         raise ApiError(400, "bundle_empty", "The upload is empty; send the bundle file's bytes.")
     try:
-        response = bundles.import_bundle(session, data, importer=user)
+        response = bundles.import_bundle(
+            session, data, importer=user, secret=request.app.state.secret
+        )
     except bundles.BundleError as exc:
         session.rollback()
         raise ApiError(400, f"bundle_{exc.code}", exc.message) from exc

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from fieldkit.domain import Entry
 from fieldkit.domain.wire import Change, ItemStatus, PullResponse, PushItemResult, PushResponse
 from fieldkit.store import EntryFilter, EntryQuery, Store, StoreError
-from fieldkit.store.models import EntryRecord
+from fieldkit.store.models import ConflictRow, EntryRecord
 from fieldkit.store.records import EntryStatus
 
 EPOCH = "epoch-1"
 NUMBER = "052090001234"
-SHOWN = "052••••••234"
+SHOWN = "•••••••••234"
 
 
 def ack(store: Store, last: int, *statuses: tuple[int, str]) -> None:
@@ -60,7 +60,7 @@ def test_an_ack_keeps_the_full_number_but_shows_it_masked(store: Store) -> None:
     # A search by digits finds what the list shows, not the number kept behind it.
     assert store.count_entries(EntryQuery(search="0900012")) == 0
     assert store.count_entries(EntryQuery(search="234")) == 1
-    assert store.count_entries(EntryQuery(search="052")) == 1
+    assert store.count_entries(EntryQuery(search="052")) == 0  # the mask hides the prefix
     assert abs(acked_at - datetime.now(UTC)) < timedelta(minutes=1)
 
 
@@ -169,3 +169,30 @@ def test_the_number_survives_reopening_the_store(store: Store) -> None:
         assert stored(again, entry)[0] == NUMBER
         with again._read() as session:
             assert session.scalar(select(EntryRecord.status)) == EntryStatus.ACKED.value
+
+
+def test_opening_an_older_store_shortens_its_masks(store: Store) -> None:
+    entry = make_entry()
+    store.save_entry(entry)
+    with store._write() as session:
+        record = session.get(EntryRecord, str(entry.id))
+        assert record is not None
+        record.id_number = "052••••••234"  # as versions before schema 2 masked it
+        session.add(
+            ConflictRow(
+                entry_id=str(entry.id),
+                seq=1,
+                kind="entry",
+                data={"id_number": "052••••••234"},
+                at=datetime.now(UTC),
+            )
+        )
+        session.connection().exec_driver_sql("PRAGMA user_version=1")
+    store.close()
+    with Store(store.path) as again:
+        assert stored(again, entry)[0] == SHOWN
+        with again._read() as session:
+            conflict = session.scalars(select(ConflictRow)).one()
+            assert conflict.data["id_number"] == SHOWN
+            version = session.connection().exec_driver_sql("PRAGMA user_version").scalar()
+            assert version == 2

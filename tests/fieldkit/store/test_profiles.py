@@ -26,7 +26,7 @@ def test_pragmas_read_back(store: Store) -> None:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA user_version").scalar() == 1  # the schema version
+        assert conn.exec_driver_sql("PRAGMA user_version").scalar() == 2  # the schema version
 
 
 def test_profile_holds_the_enrollment(store: Store) -> None:

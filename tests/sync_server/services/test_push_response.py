@@ -12,11 +12,11 @@ from sync_server.db.models import Device
 from sync_server.services.admission import PAUSE_EVERY, admit, prepare
 from sync_server.services.ingest import ingest_prepared
 from sync_server.services.push_results import Ingested
-from sync_server.services.secrets import server_secret
+from sync_server.services.server_key import configured_key
 
 
 def _ingest(session: Session, device: Device, batch: list[wire.Mutation]) -> Ingested:
-    prepared = prepare(batch, server_secret(session))
+    prepared = prepare(batch, configured_key())
     ingested = ingest_prepared(session, device, admit(session, device, prepared))
     session.commit()
     return ingested
@@ -72,7 +72,7 @@ def test_prepare_pauses_between_chunks_and_makes_the_same_rows(session: Session)
     village = geo.villages[geo.communes[0]][0]
     batch = mutations(entry_data(village, n, at=minutes(n)) for n in range(PAUSE_EVERY * 2 + 1))
     batch.append(wire.Mutation(mutation_id=len(batch) + 1, entry={"id": "x"}, base_rev=None))
-    secret = server_secret(session)
+    secret = configured_key()
     pauses: list[int] = []
     paused = prepare(batch, secret, lambda: pauses.append(1))
     plain = prepare(batch, secret)
