@@ -200,7 +200,7 @@ def list_entries(
     ctx = context_of(typer_ctx)
     with failures(ctx):
         from fieldkit.domain import mask_id_number
-        from fieldkit.domain.formatting import format_datetime
+        from fieldkit.domain.formatting import format_date, format_datetime
         from fieldkit.store import EntryFilter, EntryQuery
 
         chosen = EntryFilter.PENDING if pending else EntryFilter.ALL
@@ -228,5 +228,13 @@ def list_entries(
                 place = r.duplicate_village_name or r.duplicate_village
                 typer.echo(
                     ctx.t(f"    ↳ đã tính tại {place}, {when}", f"    ↳ counted in {place}, {when}")
+                )
+            elif r.duplicate_at:  # counted in another commune: only since which day
+                day = format_date(r.duplicate_at)
+                typer.echo(
+                    ctx.t(
+                        f"    ↳ đã tính ở xã/phường khác từ ngày {day}",
+                        f"    ↳ counted in another commune since {day}",
+                    )
                 )
         typer.echo(ctx.t(f"{len(rows)}/{total} bản ghi", f"{len(rows)}/{total} entries"))

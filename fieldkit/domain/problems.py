@@ -168,6 +168,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The account was set up on the volunteer's phone: VNeID binds it to that device "
         "and the citizen may be locked out later.",
     ),
+    "entry.duplicate_elsewhere": (
+        "Người này đã được tính cho dịch vụ này (ở xã/phường khác) từ ngày {date}.",
+        "This citizen is already counted for this service (in another commune) since {date}.",
+    ),
     "entry.duplicate": (
         "Người này đã được tính cho dịch vụ này tại {village} ngày {date}.",
         "This citizen is already counted for this service in {village} on {date}.",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from fieldkit.domain import Outcome, wire
+from fieldkit.domain import VIETNAM_TZ, Outcome, wire
 from fieldkit.domain.formatting import format_date
 from fieldkit.domain.problems import MESSAGES
 from sync_server.db.bulk import SQLITE_IN_CHUNK
@@ -41,12 +41,22 @@ def precedes(a: tuple[datetime, str], b: tuple[datetime, str]) -> bool:
 
 @dataclass(frozen=True)
 class CountingEntry:
-    """Where a citizen is counted, for telling a device its entry is a duplicate."""
+    """Where a citizen is counted, for telling a device its entry is a duplicate.
+
+    A volunteer of the same commune learns the village and day; one of another commune only
+    that the citizen is already counted and since which day (no entry id, village or time),
+    so a duplicate answer cannot be used to find where, and when, a citizen was helped.
+    """
 
     entry_id: str
     village_code: str
     village_name: str
     assisted_at: datetime
+    commune_code: str = ""
+
+    def shown_to(self, commune: str | None) -> bool:
+        """Whether a volunteer of `commune` may see this entry's village and day."""
+        return bool(commune) and commune == self.commune_code
 
     @cached_property
     def wire_form(self) -> wire.DuplicateOf:
@@ -58,22 +68,44 @@ class CountingEntry:
             assisted_at=self.assisted_at,
         )
 
-    def duplicate_of(self) -> wire.DuplicateOf:
-        """The wire form."""
-        return self.wire_form
+    @cached_property
+    def counted_since(self) -> datetime:
+        """The day it was counted (midnight in Vietnam), without the time."""
+        local = self.assisted_at.astimezone(VIETNAM_TZ)
+        return datetime.combine(local.date(), time(0), tzinfo=VIETNAM_TZ)
+
+    @cached_property
+    def date_only_form(self) -> wire.DuplicateOf:
+        """The wire form for another commune: no entry id, no village, only the day."""
+        return wire.DuplicateOf(village="", assisted_at=self.counted_since)
+
+    def duplicate_of(self, commune: str | None = None) -> wire.DuplicateOf:
+        """The wire form for a volunteer of `commune` (None: of another commune)."""
+        return self.wire_form if self.shown_to(commune) else self.date_only_form
 
     @cached_property
     def message_vi(self) -> str:
-        """The Vietnamese message, made once."""
+        """The Vietnamese message for the same commune, made once."""
+        return self.message("vi", self.commune_code)
+
+    @cached_property
+    def message_vi_elsewhere(self) -> str:
+        """The Vietnamese message for another commune, made once."""
         return self.message("vi")
 
-    def message(self, lang: str = "vi") -> str:
-        """'Already counted in <village> on <date>' in the user's language."""
+    def message_for(self, commune: str | None) -> str:
+        """The Vietnamese message for a volunteer of `commune`."""
+        return self.message_vi if self.shown_to(commune) else self.message_vi_elsewhere
+
+    def message(self, lang: str = "vi", commune: str | None = None) -> str:
+        """'Already counted in <village> on <date>' (same commune) or 'since <date>'."""
+        date = format_date(self.assisted_at)
+        if not self.shown_to(commune):
+            vi, en = MESSAGES["entry.duplicate_elsewhere"]
+            return (en if lang == "en" else vi).format(date=date)
         vi, en = MESSAGES["entry.duplicate"]
         template = en if lang == "en" else vi
-        return template.format(
-            village=self.village_name or self.village_code, date=format_date(self.assisted_at)
-        )
+        return template.format(village=self.village_name or self.village_code, date=date)
 
 
 def _counting_ids(session: Session, citizens: list[str]) -> list[tuple[str, str, str, str]]:
@@ -110,19 +142,23 @@ def counting_entries(session: Session, keys: set[GroupKey]) -> dict[GroupKey, Co
     ids = sorted(holders)
     for start in range(0, len(ids), CHUNK):
         rows = session.execute(
-            select(Entry.id, Entry.village_code, Unit.name, Entry.assisted_at)
+            select(Entry.id, Entry.village_code, Unit.name, Entry.assisted_at, Entry.commune_code)
             .outerjoin(Unit, Unit.code == Entry.village_code)
             .where(Entry.id.in_(ids[start : start + CHUNK]))
         ).all()
         for r in rows:
-            found[holders[r[0]]] = CountingEntry(r[0], r[1], r[2] or "", r[3])
+            found[holders[r[0]]] = CountingEntry(r[0], r[1], r[2] or "", r[3], r[4])
     return found
 
 
 def status_change(
-    entry_id: str, device_id: str, counted: bool, counting: CountingEntry | None
+    entry_id: str,
+    device_id: str,
+    counted: bool,
+    counting: CountingEntry | None,
+    commune: str | None = None,
 ) -> NewChange:
-    """Tell an entry's device whether it counts, or which entry does."""
+    """Tell an entry's device (of `commune`) whether it counts, or where and since when."""
     duplicate = not counted and counting is not None and counting.entry_id != entry_id
     data: dict[str, Any] = {
         "entry_id": entry_id,
@@ -132,14 +168,14 @@ def status_change(
         "message": None,
     }
     if duplicate and counting is not None:
-        data["duplicate_of"] = counting.duplicate_of().model_dump(mode="json")
-        data["message"] = counting.message_vi
+        data["duplicate_of"] = counting.duplicate_of(commune).model_dump(mode="json")
+        data["message"] = counting.message_for(commune)
     return NewChange("entry_status", entry_id, device_id, data)
 
 
 def entry_status_change(entry: Entry, counting: CountingEntry | None) -> NewChange:
     """status_change() for a loaded entry."""
-    return status_change(entry.id, entry.device_id, entry.counted, counting)
+    return status_change(entry.id, entry.device_id, entry.counted, counting, entry.commune_code)
 
 
 @dataclass

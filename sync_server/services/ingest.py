@@ -108,8 +108,9 @@ def _insert_new(
             takers[holder.entry_id] = row
         row["counted"] = True
         batch.holders[key] = CountingEntry(
-            row["id"], row["village_code"], names[row["id"]], row["assisted_at"]
-        )
+            row["id"], row["village_code"], names[row["id"]], row["assisted_at"],
+            row["commune_code"],
+        )  # fmt: skip
     if takers:
         _take_over(session, takers, batch)
     if params is not None:
@@ -140,7 +141,7 @@ def _take_over(session: Session, takers: dict[str, dict[str, Any]], batch: Batch
         before = EntryState(*old[2:11])
         batch.deltas.move(before, before.uncounted())
         batch.changes.append(
-            status_change(old[0], old[1], False, batch.holders[(old[11], old[5], old[6])])
+            status_change(old[0], old[1], False, batch.holders[(old[11], old[5], old[6])], old[3])
         )
         batch.changes.append(status_change(row["id"], row["device_id"], True, None))
     session.execute(

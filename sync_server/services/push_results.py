@@ -39,8 +39,8 @@ def new_results(
             if holder is not None:
                 values["status"] = duplicate
                 values["code"] = "entry.duplicate"
-                values["message"] = holder.message_vi
-                values["duplicate_of"] = holder.duplicate_of()
+                values["message"] = holder.message_for(row["commune_code"])
+                values["duplicate_of"] = holder.duplicate_of(row["commune_code"])
         out[mutation_id] = trusted(wire.PushItemResult, values)
     return out
 
@@ -134,7 +134,9 @@ def stored_results(
     stored: dict[str, Any] = {}
     columns = (EntryRow.id, EntryRow.counted, EntryRow.outcome, EntryRow.citizen_key)
     for start in range(0, len(ids), CHUNK):
-        query = select(*columns, EntryRow.service, EntryRow.period, EntryRow.rev)
+        query = select(
+            *columns, EntryRow.service, EntryRow.period, EntryRow.rev, EntryRow.commune_code
+        )
         for r in session.execute(query.where(EntryRow.id.in_(ids[start : start + CHUNK]))):
             stored[r[0]] = r
     dup_keys = {(r[3], r[4], r[5]) for r in stored.values() if not r[1] and r[2] == "success"}
@@ -163,7 +165,7 @@ def stored_results(
         if holder is not None and found is not None and holder.entry_id != found[0]:
             item.status = wire.ItemStatus.DUPLICATE
             item.code = "entry.duplicate"
-            item.message = holder.message()
-            item.duplicate_of = holder.duplicate_of()
+            item.message = holder.message_for(found[7])
+            item.duplicate_of = holder.duplicate_of(found[7])
         out[m.mutation_id] = item
     return out

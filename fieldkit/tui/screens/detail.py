@@ -46,9 +46,13 @@ def detail_table(row: EntryRow, lang: str, village_name: str = "") -> Table:
     if row.reject_message or row.reject_code or row.review_reason:
         reason = row.review_reason or row.reject_message or tr(row.reject_code or "", lang)
         table.add_row(tr("form.rejected_reason", lang), Text(reason, style="bold red"))
-    if row.duplicate_village:
+    if row.duplicate_village or row.duplicate_at:
         when = format_date(row.duplicate_at) if row.duplicate_at else "—"
-        text = tr("entry.duplicate", lang, village=row.duplicate_village_name or "", date=when)
+        if row.duplicate_village:
+            place = row.duplicate_village_name or row.duplicate_village
+            text = tr("entry.duplicate", lang, village=place, date=when)
+        else:  # counted in another commune: the server tells only since which day
+            text = tr("entry.duplicate_elsewhere", lang, date=when)
         table.add_row(tr("status.duplicate", lang), Text(text, style="yellow"))
     return table
 

@@ -11,7 +11,7 @@ from server_factories import entry_data, make_device, make_geography, minutes, m
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fieldkit.domain import wire
+from fieldkit.domain import VIETNAM_TZ, wire
 from sync_server.db.models import ChangeLog, Conflict, Device, Entry
 from sync_server.services.admission import Checked
 from sync_server.services.ingest import MutationGap, _sequence, ingest_mutations
@@ -115,9 +115,9 @@ def test_invalid_and_foreign_items_are_rejected_per_item(session: Session) -> No
 
 def test_duplicate_across_villages_is_counted_once(session: Session) -> None:
     geo = make_geography(session)
-    first_village, second_village = (
+    first_village, second_village = (  # one commune: the village and day are told
         geo.villages[geo.communes[0]][0],
-        geo.villages[geo.communes[1]][0],
+        geo.villages[geo.communes[0]][1],
     )
     a = make_device(session, first_village)
     b = make_device(session, second_village)
@@ -156,7 +156,8 @@ def test_duplicates_inside_one_batch(session: Session) -> None:
 
 def test_late_earlier_success_takes_the_count_over(session: Session) -> None:
     geo = make_geography(session)
-    late_village, early_village = geo.villages[geo.communes[0]][0], geo.villages[geo.communes[1]][1]
+    # Two villages of one commune: its volunteers are told the village (see the next test).
+    late_village, early_village = geo.villages[geo.communes[0]][0], geo.villages[geo.communes[0]][1]
     late_device = make_device(session, late_village)
     early_device = make_device(session, early_village)
     first = ingest_mutations(
@@ -279,3 +280,41 @@ def test_batches_in_order_and_out_of_order_are_sequenced_alike(ids: list[int], l
         assert gap.expected == expected
     else:
         assert ([c.mutation.mutation_id for c in ordered], new_last) == expected
+
+
+def test_a_duplicate_in_another_commune_tells_only_since_which_day(session: Session) -> None:
+    geo = make_geography(session)
+    here, there = geo.villages[geo.communes[0]][0], geo.villages[geo.communes[1]][0]
+    a, b = make_device(session, here), make_device(session, there)
+    first = entry_data(here, 7, at=minutes(30))
+    ingest_mutations(session, a, mutations([first]))
+    session.commit()
+    dup = entry_data(there, 7, at=minutes(90))
+    resp = ingest_mutations(session, b, mutations([dup]))
+    session.commit()
+    item = resp.results[0]
+    assert item.status == wire.ItemStatus.DUPLICATE and item.duplicate_of is not None
+    told = item.model_dump_json()
+    for secret in (first["id"], here, "Thôn 1 xã 1", "Xã Số 1"):
+        assert secret not in told
+    assert item.duplicate_of.entry_id is None and item.duplicate_of.village == ""
+    local = item.duplicate_of.assisted_at.astimezone(VIETNAM_TZ)
+    assert (local.hour, local.minute) == (0, 0)  # the day only, not the time
+    assert local.date() == minutes(30).astimezone(VIETNAM_TZ).date()
+    assert "02/03/2026" in (item.message or "") and "xã/phường khác" in (item.message or "")
+    # Sent again (the stored entry's answer), it says no more.
+    resent = ingest_mutations(session, b, mutations([dup], start=2))
+    assert resent.results[0].status == wire.ItemStatus.DUPLICATE
+    assert first["id"] not in resent.model_dump_json() and here not in resent.model_dump_json()
+    session.commit()
+    # An earlier success from the other commune takes the count over: the first device is
+    # told in a pulled status, again with no id, village or time of the other entry.
+    earlier = entry_data(there, 7, at=minutes(0))
+    ingest_mutations(session, b, mutations([earlier], start=3))
+    session.commit()
+    change = session.scalars(
+        select(ChangeLog).where(ChangeLog.kind == "entry_status", ChangeLog.key == first["id"])
+    ).all()[-1]
+    assert change.data["status"] == "duplicate"
+    assert earlier["id"] not in str(change.data) and there not in str(change.data)
+    assert change.data["duplicate_of"]["village"] == ""
