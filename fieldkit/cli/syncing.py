@@ -133,9 +133,25 @@ def status(
 def export_bundle(
     typer_ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Tệp gói (.fkb) / bundle file to write.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Ghi đè tệp đã có / overwrite an existing file")
+    ] = False,
 ) -> None:
-    """Ghi dữ liệu chưa gửi ra tệp có chữ ký để mang đi / write the outbox to a signed file."""
+    """Ghi dữ liệu chưa gửi ra tệp có chữ ký để mang đi / write the outbox to a signed file.
+
+    The file holds full identity numbers: it is written with mode 0600, and an existing file
+    is replaced only with --force.
+    """
     ctx = context_of(typer_ctx)
+    with failures(ctx):
+        if file.exists() and not force:
+            raise Failure(
+                ctx.t(
+                    f"Tệp {file} đã có; dùng --force để ghi đè.",
+                    f"{file} already exists; use --force to overwrite it.",
+                ),
+                EXIT_BAD_INPUT,
+            )
     with failures(ctx), ctx.store() as store:
         from fieldkit.domain.bundle import token_hash, write_bundle
 
@@ -149,7 +165,10 @@ def export_bundle(
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
-            os.replace(temporary, file)
+            if force:
+                os.replace(temporary, file)
+            else:
+                os.link(temporary, file)  # fails if the file appeared meanwhile: never replaced
         finally:
             if temporary.exists():
                 temporary.unlink()

@@ -102,16 +102,41 @@ def export(
     unit: Annotated[str, typer.Option("--unit")],
     fmt: Annotated[str, typer.Option("--format", help="csv|xlsx")],
     out: Annotated[Path, typer.Option("--out")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Ghi đè tệp đã có / overwrite an existing file")
+    ] = False,
 ) -> None:
-    """Xuất các mục của một đơn vị / export a unit's entries (masked identities only)."""
+    """Xuất các mục của một đơn vị / export a unit's entries (masked identities only).
+
+    The file is written with mode 0600 (it holds names); an existing one is replaced only
+    with --force.
+    """
+    import os
+
     from sync_server.services.exports import export_entries
 
     if out.is_dir():
         raise CliError(f"Đây là thư mục / Is a directory: {out}")
     if not out.parent.exists():
         raise CliError(f"Không có thư mục / No such directory: {out.parent}")
-    with context_of(ctx).session() as session:
-        count = export_entries(session, unit, fmt, out)
+    if out.exists() and not force:
+        raise CliError(f"Tệp đã có, dùng --force để ghi đè / {out} exists: use --force")
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    os.close(os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
+    try:
+        with context_of(ctx).session() as session:
+            count = export_entries(session, unit, fmt, temporary)
+        if force:
+            os.replace(temporary, out)
+        else:
+            try:
+                os.link(temporary, out)  # never replaces a file that appeared meanwhile
+            except FileExistsError:
+                raise CliError(
+                    f"Tệp đã có, dùng --force để ghi đè / {out} exists: use --force"
+                ) from None
+    finally:
+        temporary.unlink(missing_ok=True)
     typer.echo(f"Đã xuất {format_number(count)} mục vào {out} / exported {count} entries")
 
 

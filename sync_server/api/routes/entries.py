@@ -43,9 +43,8 @@ def review_entry(
     if entry is None:
         raise ApiError(404, "entry_not_found", f"There is no entry {entry_id}.")
     if not can_manage(user, entry_lineage(entry)):
-        raise ApiError(
-            403, "forbidden", f"Entry {entry_id} is from village {entry.village_code}, not yours."
-        )
+        # Which village it belongs to is itself for that unit's staff only.
+        raise ApiError(403, "forbidden", f"Entry {entry_id} is outside your unit.")
     try:
         saved = review.apply_review(session, str(entry_id), body.decision, body.reason, user)
     except review.EntryNotFound as exc:

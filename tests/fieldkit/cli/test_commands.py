@@ -73,6 +73,19 @@ def test_export_bundle_writes_a_private_signed_file(cli: Run, home: Path, tmp_pa
     assert bad.code == 1 and "Traceback" not in bad.stderr
 
 
+def test_export_bundle_never_overwrites_without_force(cli: Run, tmp_path: Path) -> None:
+    assert cli(*ADD).code == 0
+    target = tmp_path / "outbox.fkb"
+    target.write_bytes(b"someone's other file")
+    refused = cli("export-bundle", str(target))
+    assert refused.code == 2 and "--force" in refused.stderr + refused.stdout
+    assert target.read_bytes() == b"someone's other file"
+    assert not list(tmp_path.glob(".outbox.fkb*"))  # no temporary left
+    forced = cli("export-bundle", str(target), "--force")
+    assert forced.code == 0 and target.read_bytes() != b"someone's other file"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
 def test_profiles_are_chosen_with_profile(cli: Run, home: Path) -> None:
     create_profile(home, fake_enrollment("Trần Văn Bình"), "http://127.0.0.1:9").close()
     out = cli("--profile", "le-thi-dao", "status", "--json")

@@ -120,6 +120,8 @@ def test_review_refusals(client: TestClient, world: World) -> None:
         f"/api/v1/entries/{pushed[2]['id']}/review", json={"decision": "approved"}, headers=auth
     )
     assert_error(other_commune, 403, "forbidden")
+    village = pushed[2]["village"]
+    assert village not in other_commune.text  # the refusal does not say where it belongs
     missing = client.post(
         "/api/v1/entries/0190f5a4-0000-7000-8000-000000000000/review",
         json={"decision": "approved"},

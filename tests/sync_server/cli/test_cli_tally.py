@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,9 +82,22 @@ def test_recount_check_passes_after_seed_and_fails_after_corruption(
 def test_export_has_masked_identities_only(
     cli: CliRunner, seeded_url: str, tmp_path: Path, fmt: str
 ) -> None:
-    out = tmp_path / f"entries.{fmt}"
+    out = tmp_path / "exports" / f"entries.{fmt}"
+    out.parent.mkdir()
     result = cli("--db", seeded_url, "export", "--unit", "12", "--format", fmt, "--out", str(out))
     assert result.code == 0, result.err
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # it holds names
+    written = out.read_bytes()
+    again = cli("--db", seeded_url, "export", "--unit", "12", "--format", fmt, "--out", str(out))
+    assert again.code == 2 and "--force" in again.err
+    out.write_bytes(b"kept")
+    again = cli("--db", seeded_url, "export", "--unit", "12", "--format", fmt, "--out", str(out))
+    assert again.code == 2 and out.read_bytes() == b"kept"
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temporary left
+    forced = cli("--db", seeded_url, "export", "--unit", "12", "--format", fmt, "--out",
+                 str(out), "--force")  # fmt: skip
+    assert forced.code == 0, forced.err
+    assert out.read_bytes() != b"kept" and (fmt == "xlsx" or out.read_bytes() == written)
     if fmt == "csv":
         rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
         assert rows[0][0] == "Mã mục" and len(rows) > 100
