@@ -200,9 +200,30 @@ def root(
     ctx.obj = Context(url, may_create=ctx.invoked_subcommand in CREATES_DATABASE)
 
 
-def read_file(path: Path) -> bytes:
+READ_CHUNK = 1 << 20
+
+
+def read_file(path: Path, limit: int | None = None, magic: bytes = b"") -> bytes:
+    """A file's bytes, read in chunks: at most `limit` of them, starting with `magic`.
+
+    A file (or device, like /dev/zero) larger than `limit`, or one that does not start with
+    `magic`, is refused as soon as that shows, so memory stays bounded whatever is given.
+    """
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            chunks: list[bytes] = []
+            size = 0
+            while chunk := handle.read(READ_CHUNK):
+                if not chunks and not chunk.startswith(magic[: len(chunk)]):
+                    raise CliError(f"Tệp không đúng định dạng / Not the expected format: {path}")
+                chunks.append(chunk)
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    raise CliError(
+                        f"Tệp quá lớn (tối đa {limit:,} byte) / File too large (at most "
+                        f"{limit:,} bytes): {path}".replace(",", ".")
+                    )
+            return b"".join(chunks)
     except FileNotFoundError:
         raise CliError(f"Không tìm thấy tệp / File not found: {path}") from None
     except IsADirectoryError:

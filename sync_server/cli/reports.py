@@ -143,11 +143,13 @@ def export(
 @app.command("import-bundle")
 def import_bundle(ctx: typer.Context, file: Annotated[Path, typer.Argument()]) -> None:
     """Nhập gói dữ liệu từ máy không có mạng / import a sneakernet bundle."""
+    from fieldkit.domain.bundle import MAX_DECOMPRESSED_BYTES
     from sync_server.services.bundles import import_bundle as run_import
 
-    data = read_file(file)
     context = context_of(ctx)
     secret = context.secret()
+    # A gzip file (magic 1f 8b) no larger than what it may decompress to.
+    data = read_file(file, limit=MAX_DECOMPRESSED_BYTES, magic=b"\x1f\x8b")
     with context.session() as session:
         response = run_import(session, data, secret=secret)
     counts: dict[str, int] = {}

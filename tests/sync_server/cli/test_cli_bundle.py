@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +13,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import new_entry_id, wire
-from fieldkit.domain.bundle import write_bundle
+from fieldkit.domain.bundle import MAX_DECOMPRESSED_BYTES, write_bundle
 from sync_server.db.models import Device, Entry, Team, User
 
 CliRunner = Callable[..., Any]
@@ -52,3 +54,25 @@ def test_import_bundle_twice(cli: CliRunner, seeded_url: str, tmp_path: Path) ->
         assert session.scalar(select(func.count()).select_from(Entry)) == (before or 0) + 3
     engine.dispose()
     assert cli("--db", seeded_url, "recount", "--check").code == 0
+
+
+def test_import_bundle_streams_with_a_size_cap(
+    cli: CliRunner, seeded_url: str, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    zero = cli("--db", seeded_url, "import-bundle", "/dev/zero")
+    assert zero.code == 2 and "Not the expected format" in zero.err
+    assert "Traceback" not in zero.err
+    huge = tmp_path / "huge.bundle"
+    with huge.open("wb") as handle:  # gzip magic, then 80 MB of (sparse) zeros
+        handle.write(b"\x1f\x8b")
+        handle.truncate(MAX_DECOMPRESSED_BYTES + 16 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        big = cli("--db", seeded_url, "import-bundle", str(huge))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert big.code == 2 and "File too large" in big.err
+    assert peak < MAX_DECOMPRESSED_BYTES + 8 * 1024 * 1024  # stopped at the cap
+    assert time.monotonic() - started < 60
