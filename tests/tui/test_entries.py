@@ -179,3 +179,29 @@ async def test_acknowledged_entries_show_masked_and_cannot_be_edited(
         await pilot.press("e")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
+
+
+@pytest.mark.parametrize("message", ["Sai [/bold] rồi", "[red]Từ chối[/red] [link=x]", "[b]"])
+async def test_server_texts_are_shown_as_plain_text(
+    store: Store, make_app: AppFactory, message: str
+) -> None:
+    seed(store)
+    reject_first(store, "village.not_yours", message)
+    app = make_app(store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press("f4", "f4", "f4")  # the rejected filter
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, DetailScreen)
+        assert message in static_text(detail.query_one("#detail", Static))  # shown as typed
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, EntryFormScreen)
+        assert message in static_text(form.query_one("#form-info", Static))
+        assert app.return_code is None  # still running: nothing crashed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -181,7 +182,7 @@ class EntryFormScreen(FieldkitScreen):
         text = tr("form.edit_title", lang)
         if reason:
             text = f"{tr('form.rejected_reason', lang)}: {reason}"
-        info.update(text)
+        info.update(Text(text))  # the reason is the server's text: never read as markup
         info.set_class(bool(reason), "-rejected")
 
     # -- model ------------------------------------------------------------------------------

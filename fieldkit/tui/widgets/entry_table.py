@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.widgets import DataTable
 
 from fieldkit.domain import VIETNAM_TZ
@@ -34,7 +35,7 @@ def status_text(row: EntryRow, lang: str) -> str:
     return tr(f"status.{row.status.value}", lang)
 
 
-class EntryTable(DataTable[str]):
+class EntryTable(DataTable[Text]):
     """Entries of the current page; row keys are entry ids."""
 
     DEFAULT_CSS = """
@@ -67,7 +68,8 @@ class EntryTable(DataTable[str]):
                 clip(outcome_text(row.outcome, self.lang), OUTCOME_WIDTH),
                 status_text(row, self.lang),
             )
-            self.add_row(*(" " + cell for cell in cells), key=str(row.id))
+            # Text, not str: a name or a server's label is never read as markup.
+            self.add_row(*(Text(" " + cell) for cell in cells), key=str(row.id))
 
     def relabel(self, lang: str, rows: Sequence[EntryRow]) -> None:
         """Rebuild the headers and the page in another language."""

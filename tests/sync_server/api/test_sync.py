@@ -102,7 +102,7 @@ def test_gap_is_409_naming_the_expected_id(served_any: tuple[TestClient, World])
     assert world.device_row(volunteer.device_id).last_mutation_id == 1
 
 
-def test_same_citizen_in_another_commune_is_a_duplicate_naming_the_first(
+def test_same_citizen_in_another_commune_is_a_duplicate_since_a_day(
     served_any: tuple[TestClient, World],
 ) -> None:
     client, world = served_any
@@ -124,9 +124,13 @@ def test_same_citizen_in_another_commune_is_a_duplicate_naming_the_first(
     )
     assert statuses(second) == ["duplicate"]
     item = second.json()["results"][0]
-    assert item["duplicate_of"]["village"] == VILLAGE_A
-    assert item["duplicate_of"]["assisted_at"].startswith("2026-03-05")
-    assert "Thôn 1" in item["message"] and "05/03/2026" in item["message"]
+    # Only that the citizen is counted, and since which day: no entry id, village or time.
+    assert item["duplicate_of"]["village"] == "" and item["duplicate_of"]["entry_id"] is None
+    assert item["duplicate_of"]["assisted_at"] == "2026-03-05T00:00:00+07:00"
+    assert "Thôn 1" not in item["message"] and "05/03/2026" in item["message"]
+    assert (
+        VILLAGE_A not in second.text and first.json()["results"][0]["entry_id"] not in second.text
+    )
     assert len(world.entries()) == 2
 
 
