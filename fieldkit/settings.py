@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,6 +44,11 @@ class ClientSettings(BaseSettings):
     finds the server in the same epoch; until then a server restored from backup can be sent
     the entry again (see fieldkit.store.privacy). Lists always show it masked.
     """
+
+    @property
+    def mask_after(self) -> timedelta:
+        """mask_after_minutes as a duration."""
+        return timedelta(minutes=self.mask_after_minutes)
 
     idle_lock_minutes: int = Field(default=10, ge=1, le=1440)
     """Minutes of inactivity after which the TUI asks for the PIN again."""

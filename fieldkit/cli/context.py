@@ -28,10 +28,16 @@ class Context:
         return en if self.lang == "en" else vi
 
     def store(self) -> Store:
-        """Open the chosen (or only, or last used) profile."""
+        """Open the chosen (or only, or last used) profile, masking numbers kept too long."""
         from fieldkit.store import open_store
 
-        return open_store(self.settings.home, self.settings.profile)
+        store = open_store(self.settings.home, self.settings.profile)
+        try:
+            store.mask_overdue(self.settings.mask_after, self.settings.retention_days)
+        except BaseException:
+            store.close()
+            raise
+        return store
 
 
 def context_of(typer_ctx: typer.Context) -> Context:

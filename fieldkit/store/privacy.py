@@ -141,3 +141,77 @@ def shorten_masks(session: Session) -> int:
         if _shortened(number) != number:
             conflict.data = conflict.data | {"id_number": _shortened(number)}
     return len(rows)
+
+
+OVERDUE_AFTER_GRACE = timedelta(days=7)
+"""How long past the grace period an acknowledged full number may wait for the sync that
+confirms it (mask_acknowledged): a laptop that never syncs again (lost, revoked, retired)
+masks it at its next start instead of keeping it for ever. A server restored from a backup
+more than a week old can no longer be sent those numbers again, which is the price."""
+
+
+def _forget_numbers(session: Session, ids: list[str], drop_key: bool) -> int:
+    """Mask the full numbers of these entries wherever the laptop keeps them (entry, outbox,
+    kept conflicts); with `drop_key` also the keyed hash that finds the citizen again."""
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = session.execute(
+            select(EntryRecord.id, EntryRecord.id_number).where(EntryRecord.id.in_(chunk))
+        ).all()
+        values: list[dict[str, str | None]] = [
+            {"id": i, "id_number": mask_id_number(n) if not is_masked(n) else n}
+            | ({"id_key": None} if drop_key else {})
+            for i, n in rows
+            if drop_key or not is_masked(n)
+        ]
+        if values:
+            session.execute(update(EntryRecord), values)
+        for outbox in session.scalars(select(OutboxRow).where(OutboxRow.entry_id.in_(chunk))):
+            number = outbox.payload.get("id_number")
+            if isinstance(number, str) and not is_masked(number):
+                outbox.payload = outbox.payload | {"id_number": mask_id_number(number)}
+        for conflict in session.scalars(select(ConflictRow).where(ConflictRow.entry_id.in_(chunk))):
+            number = conflict.data.get("id_number")
+            if isinstance(number, str) and not is_masked(number):
+                conflict.data = conflict.data | {"id_number": mask_id_number(number)}
+    session.flush()
+    return len(ids)
+
+
+def _full(stmt: Any) -> Any:
+    return stmt.where(
+        EntryRecord.erased.is_(False), ~EntryRecord.id_number.contains(MASK, autoescape=True)
+    )
+
+
+def forget_revoked(session: Session) -> int:
+    """The server revoked this laptop's token: mask every full number it still holds.
+
+    None of them can reach the server any more (a revoked device's pushes and bundles are
+    refused), so keeping them would only keep them for whoever holds the laptop.
+    """
+    ids = list(session.scalars(_full(select(EntryRecord.id))))
+    return _forget_numbers(session, ids, drop_key=True)
+
+
+def mask_overdue(
+    session: Session, mask_after: timedelta, retention_days: int, now: datetime | None = None
+) -> int:
+    """Mask full numbers kept past their limit whatever the sync state; returns how many.
+
+    Acknowledged entries whose confirming sync is OVERDUE_AFTER_GRACE past the grace period,
+    and any entry kept on this laptop longer than the retention period (even one never sent:
+    the limit is the law's, not the sync's).
+    """
+    moment = now or datetime.now(UTC)
+    acked_before = moment - mask_after - OVERDUE_AFTER_GRACE
+    kept_since = moment - timedelta(days=retention_days)
+    overdue = _full(select(EntryRecord.id)).where(
+        (
+            EntryRecord.status.in_(ACKNOWLEDGED)
+            & (EntryRecord.updated_at < acked_before)
+            & EntryRecord.id.not_in(select(OutboxRow.entry_id))
+        )
+        | (EntryRecord.created_at < kept_since)
+    )
+    return _forget_numbers(session, list(session.scalars(overdue)), drop_key=False)

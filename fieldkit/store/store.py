@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
@@ -326,6 +326,18 @@ class Store:
         """The server was restored: reset the cursor and re-queue every entry still whole."""
         with self._write() as session:
             return outbox.reset_for_epoch(session, epoch)
+
+    def forget_revoked(self) -> int:
+        """Mask every full number: the server revoked this laptop (see privacy)."""
+        with self._write() as session:
+            return privacy.forget_revoked(session)
+
+    def mask_overdue(
+        self, mask_after: timedelta, retention_days: int, now: datetime | None = None
+    ) -> int:
+        """Mask full numbers kept past their limit, whatever the sync state (see privacy)."""
+        with self._write() as session:
+            return privacy.mask_overdue(session, mask_after, retention_days, now)
 
     def mask_acknowledged(self, acked_before: datetime) -> int:
         """Mask full numbers acknowledged before `acked_before` (see fieldkit.store.privacy).

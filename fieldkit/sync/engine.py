@@ -49,6 +49,10 @@ class SyncProfile(Protocol):
     def lang(self) -> str: ...
 
 
+TOKEN_REVOKED = "token_revoked"
+"""The server's 401 code for a revoked device token."""
+
+
 class SyncStore(Protocol):
     """What sync needs from the laptop's store (fieldkit.store.Store provides it)."""
 
@@ -74,6 +78,8 @@ class SyncStore(Protocol):
     def reset_for_epoch(self, epoch: str) -> int: ...
 
     def mask_acknowledged(self, acked_before: datetime) -> int: ...
+
+    def forget_revoked(self) -> int: ...
 
     def record_sync(self, error: str | None = ..., at: datetime | None = ...) -> None: ...
 
@@ -292,6 +298,8 @@ def sync_once(
         report = one.run()
         one.mask_confirmed(mask_after)
     except SyncError as exc:
+        if exc.server_code == TOKEN_REVOKED:  # for good: no number can reach the server now
+            store.forget_revoked()
         store.record_sync(exc.message(profile.lang))
         raise
     finally:

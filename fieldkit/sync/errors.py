@@ -54,11 +54,14 @@ class SyncError(Exception):
         *,
         detail: str = "",
         expected: int | None = None,
+        server_code: str = "",
     ) -> None:
         vi, en = SYNC_MESSAGES.get(code, (code, code))
         params = {"detail": detail or code, "expected": "" if expected is None else expected}
         self.code = code
         self.detail = detail
+        self.server_code = server_code
+        """The server's error code (e.g. `token_revoked`), when the server refused."""
         self.expected = expected
         self.message_vi = message_vi or vi.format(**params)
         self.message_en = message_en or en.format(**params)

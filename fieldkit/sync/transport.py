@@ -84,7 +84,7 @@ def raise_for_refusal(response: httpx.Response) -> None:
     if status == 426 or "protocol" in code:
         raise SyncError("protocol_too_old", detail=detail)
     if status in (401, 403):
-        raise SyncError("revoked", detail=detail)
+        raise SyncError("revoked", detail=detail, server_code=code)
     raise SyncError("bad_request", detail=detail)
 
 

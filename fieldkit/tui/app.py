@@ -182,6 +182,8 @@ class FieldkitApp(App[None]):
         if self.store is not None and self.store is not store:
             self.store.close()
         self.store = store
+        # At start (unlock or enrollment): numbers kept past their limit are masked now.
+        store.mask_overdue(self.settings.mask_after, self.settings.retention_days)
         self.locked = False
         self.last_activity = self.monotonic()
         self.open_home()

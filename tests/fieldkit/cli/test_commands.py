@@ -177,3 +177,31 @@ def test_a_corrupt_database_is_named_not_dumped(cli: Run, home: Path) -> None:
     assert out.code == 1
     assert "le-thi-dao" in out.stderr and "not a database" in out.stderr
     assert "sqlalche.me" not in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_start_long_past_the_grace_period_masks_the_number(cli: Run, home: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select, update
+
+    from fieldkit.store.models import EntryRecord
+
+    assert cli(*ADD).code == 0
+    with open_store(home) as store:
+        store.apply_push_response(
+            PushResponse(
+                last_mutation_id=1,
+                results=[PushItemResult(mutation_id=1, status="accepted")],
+                server_epoch="epoch-1",
+            )
+        )
+        # Acknowledged 8 days ago, and no sync since confirmed it (the laptop went offline).
+        with store._write() as session:
+            session.execute(
+                update(EntryRecord).values(updated_at=datetime.now(UTC) - timedelta(days=8))
+            )
+    with open_store(home) as store, store._read() as session:
+        assert list(session.scalars(select(EntryRecord.id_number))) == ["052090001234"]
+    assert cli("status").code == 0  # any start of fieldkit
+    with open_store(home) as store, store._read() as session:
+        assert list(session.scalars(select(EntryRecord.id_number))) == ["•••••••••234"]

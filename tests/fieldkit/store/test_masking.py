@@ -13,7 +13,7 @@ from sqlalchemy import select
 from fieldkit.domain import Entry
 from fieldkit.domain.wire import Change, ItemStatus, PullResponse, PushItemResult, PushResponse
 from fieldkit.store import EntryFilter, EntryQuery, Store, StoreError
-from fieldkit.store.models import ConflictRow, EntryRecord
+from fieldkit.store.models import ConflictRow, EntryRecord, OutboxRow
 from fieldkit.store.records import EntryStatus
 
 EPOCH = "epoch-1"
@@ -196,3 +196,45 @@ def test_opening_an_older_store_shortens_its_masks(store: Store) -> None:
             assert conflict.data["id_number"] == SHOWN
             version = session.connection().exec_driver_sql("PRAGMA user_version").scalar()
             assert version == 2
+
+
+def outbox_number(store: Store, entry: Entry) -> str | None:
+    with store._read() as session:
+        payload = session.scalars(
+            select(OutboxRow.payload).where(OutboxRow.entry_id == str(entry.id))
+        ).first()
+        return None if payload is None else str(payload["id_number"])
+
+
+def test_a_revoked_laptop_forgets_every_full_number(store: Store) -> None:
+    acked, pending = make_entry(), make_entry(id_number="052195004321")
+    store.save_entry(acked)
+    ack(store, 1, (1, "accepted"))
+    store.save_entry(pending)
+    assert stored(store, acked)[0] == NUMBER and outbox_number(store, pending) == "052195004321"
+    assert store.forget_revoked() == 2
+    assert stored(store, acked)[0] == SHOWN
+    assert stored(store, pending)[0] == "•••••••••321"
+    assert outbox_number(store, pending) == "•••••••••321"  # not in the queued payload either
+    with store._read() as session:
+        assert set(session.scalars(select(EntryRecord.id_key))) == {None}
+    assert store.pending_count() == 1  # the entries themselves stay
+
+
+def test_numbers_kept_past_their_limit_are_masked_whatever_the_sync_state(store: Store) -> None:
+    entry = make_entry()
+    store.save_entry(entry)
+    ack(store, 1, (1, "accepted"))  # acknowledged, but no later sync ever confirms it
+    acked_at = stored(store, entry)[1]
+    grace = timedelta(minutes=15)
+    assert store.mask_overdue(grace, 90, now=later(acked_at, days=6)) == 0
+    assert stored(store, entry)[0] == NUMBER
+    assert store.mask_overdue(grace, 90, now=later(acked_at, days=7, minutes=16)) == 1
+    assert stored(store, entry)[0] == SHOWN
+    # Never sent at all, kept longer than the retention period: masked too.
+    waiting = make_entry(id_number="052195004321")
+    store.save_entry(waiting)
+    assert store.mask_overdue(grace, 90, now=datetime.now(UTC) + timedelta(days=89)) == 0
+    assert store.mask_overdue(grace, 90, now=datetime.now(UTC) + timedelta(days=91)) == 1
+    assert stored(store, waiting)[0] == "•••••••••321"
+    assert outbox_number(store, waiting) == "•••••••••321"

@@ -9,10 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 import sync_chaos
+from sqlalchemy import select
 from sync_chaos import VILLAGE_A, VILLAGE_B, Served, make_entry, server_entries
 
 from fieldkit.domain import is_masked
 from fieldkit.store import EntryFilter, EntryQuery, EntryStatus, Store
+from fieldkit.store.models import EntryRecord
 from fieldkit.sync import RetryPolicy, SyncError, reachable, sync_once
 from fieldkit.sync.transport import make_client
 from sync_server.api.app import create_app
@@ -128,7 +130,11 @@ def test_revoked_device_gets_a_clear_error_and_keeps_its_outbox(served: Served) 
     from sync_server.services import devices
 
     store = served.laptop(VILLAGE_A)
-    store.save_entries([make_entry(VILLAGE_A) for _ in range(2)])
+    acked = store.save_entries([make_entry(VILLAGE_A)])
+    sync_once(store)  # acknowledged: the full number stays until a confirming sync
+    row = store.get_entry(acked[0].entry_id)
+    assert row is not None and row.status is EntryStatus.ACKED
+    saved = store.save_entries([make_entry(VILLAGE_A) for _ in range(2)])
     with served.session() as session:
         devices.revoke(session, store.profile.device_id)
         session.commit()
@@ -138,7 +144,14 @@ def test_revoked_device_gets_a_clear_error_and_keeps_its_outbox(served: Served) 
     assert "thu hồi" in caught.value.message("vi")
     assert store.pending_count() == 2
     assert store.status().last_error == caught.value.message("vi")
-    assert server_entries(served.db_url) == {}
+    assert set(server_entries(served.db_url)) == {str(acked[0].entry_id)}
+    # Revoked for good (401 token_revoked): no full number stays on the laptop.
+    with store._read() as session:
+        numbers = list(session.scalars(select(EntryRecord.id_number)))
+    assert len(numbers) == 3 and all(is_masked(n) for n in numbers)
+    assert {str(s.entry_id) for s in saved} <= {
+        str(r.id) for r in store.query_entries(EntryQuery())
+    }
 
 
 def test_unreachable_server_keeps_everything(served: Served) -> None:
