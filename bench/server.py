@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -78,9 +79,12 @@ def prepare(path: Path, volunteers: int, province: str = PROVINCE) -> ServerDb:
 def running_server(url: str, log: Path, workers: int = 1) -> Iterator[str]:
     """`sync-server serve` (the deployment command) on a free loopback port; yields its base URL.
 
-    The server's stdout and stderr go to `log` (read it for the warnings behind any 5xx).
+    The server's stdout and stderr go to `log` (read it for the warnings behind any 5xx). It
+    gets a throw-away server key unless the environment names one (never the user's key file).
     """
     env = os.environ | {"PYTHONPATH": str(ROOT)}
+    if not env.get("SYNC_SERVER_SECRET_KEY") and not env.get("SYNC_SERVER_KEY_FILE"):
+        env["SYNC_SERVER_SECRET_KEY"] = secrets.token_hex(32)
     command = [
         sys.executable,
         "-m",
