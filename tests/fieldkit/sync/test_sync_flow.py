@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -12,7 +12,7 @@ import sync_chaos
 from sqlalchemy import select
 from sync_chaos import VILLAGE_A, VILLAGE_B, Served, make_entry, server_entries
 
-from fieldkit.domain import is_masked
+from fieldkit.domain import VIETNAM_TZ, is_masked
 from fieldkit.store import EntryFilter, EntryQuery, EntryStatus, Store
 from fieldkit.store.models import EntryRecord
 from fieldkit.sync import RetryPolicy, SyncError, reachable, sync_once
@@ -80,7 +80,9 @@ def test_rejected_items_move_aside_and_do_not_block(served: Served) -> None:
     assert store.rejected_items()  # the history of the refusal is never deleted
 
 
-def test_duplicate_across_two_villages_counts_once_and_names_the_first(served: Served) -> None:
+def test_duplicate_across_two_communes_counts_once_and_tells_only_the_day(
+    served: Served,
+) -> None:
     first = served.laptop(VILLAGE_A, "Lê Văn Cường")
     second = served.laptop(VILLAGE_B, "Phạm Thị Dung")
     citizen = sync_chaos.id_number(1990)
@@ -93,12 +95,15 @@ def test_duplicate_across_two_villages_counts_once_and_names_the_first(served: S
     report = sync_once(second)
     assert (report.accepted, report.duplicates) == (0, 1)
     item = report.items[0]
-    assert item.duplicate_of is not None and item.duplicate_of.village == VILLAGE_A
+    # Another commune: no entry id, no village, no time; only since which day.
+    assert item.duplicate_of is not None and item.duplicate_of.village == ""
+    assert item.duplicate_of.entry_id is None
     row = second.get_entry(b[0].entry_id)
     assert row is not None and row.status is EntryStatus.DUPLICATE
-    assert row.duplicate_village == VILLAGE_A
-    assert row.duplicate_village_name == sync_chaos.VILLAGE_NAMES[VILLAGE_A]
-    assert row.duplicate_at is not None and row.duplicate_at.date() == when.date()
+    assert not row.duplicate_village and not row.duplicate_village_name
+    assert row.duplicate_at is not None
+    local = row.duplicate_at.astimezone(VIETNAM_TZ)
+    assert local.date() == when.astimezone(VIETNAM_TZ).date() and local.hour == 0
     assert second.count_entries(EntryQuery(filter=EntryFilter.DUPLICATE)) == 1
     assert first.get_entry(a[0].entry_id).status is EntryStatus.ACKED  # type: ignore[union-attr]
     assert sync_chaos.province_achieved(served.db_url) == 1
@@ -121,7 +126,9 @@ def test_earlier_visit_takes_the_count_and_the_other_laptop_learns_by_pull(
     sync_once(first)  # pull tells the first laptop its entry no longer counts
     row = first.get_entry(a[0].entry_id)
     assert row is not None and row.status is EntryStatus.DUPLICATE
-    assert row.duplicate_village == VILLAGE_B
+    assert not row.duplicate_village  # another commune's: only the day
+    assert row.duplicate_at is not None
+    assert row.duplicate_at.astimezone(VIETNAM_TZ).date() == date(2026, 3, 13)
     assert sync_chaos.province_achieved(served.db_url) == 1
     assert sync_chaos.recount_mismatches(served.db_url) == []
 

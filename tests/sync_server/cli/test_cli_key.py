@@ -59,6 +59,7 @@ def test_init_makes_a_private_key_file_once(
 def test_commands_that_need_the_key_refuse_without_it(
     cli: CliRunner, sqlite_url: str, key_path: Path, tmp_path: Path, args: tuple[str, ...]
 ) -> None:
+    migrate(sqlite_url)  # an existing database: only the key is missing
     bundle = tmp_path / "laptop.bundle"
     bundle.write_bytes(b"not read: the key is missing first")
     argv = [a.replace("REPLICA", str(tmp_path / "replica")).replace("BUNDLE", str(bundle))
