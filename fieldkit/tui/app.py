@@ -109,6 +109,7 @@ class FieldkitApp(App[None]):
         localise_bindings(self, self.ui_lang)
         self.title = tr("app.title", self.ui_lang)
         if self.store is not None:
+            self.mask_overdue()
             self.open_home()
             if self._notice is not None:
                 self.show_notice(self._notice, warning=self._notice_warning)
@@ -116,6 +117,11 @@ class FieldkitApp(App[None]):
             self.find_profiles()
         self.set_interval(self.check_seconds, self.check_connection)
         self.set_interval(5.0, self.lock_if_idle)
+
+    def mask_overdue(self) -> None:
+        """At start (a given, unlocked or enrolled profile): mask numbers kept past their limit."""
+        if self.store is not None:
+            self.store.mask_overdue(self.settings.mask_after, self.settings.retention_days)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="profiles")
     def find_profiles(self) -> None:
@@ -182,8 +188,7 @@ class FieldkitApp(App[None]):
         if self.store is not None and self.store is not store:
             self.store.close()
         self.store = store
-        # At start (unlock or enrollment): numbers kept past their limit are masked now.
-        store.mask_overdue(self.settings.mask_after, self.settings.retention_days)
+        self.mask_overdue()
         self.locked = False
         self.last_activity = self.monotonic()
         self.open_home()

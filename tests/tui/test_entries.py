@@ -205,3 +205,26 @@ async def test_server_texts_are_shown_as_plain_text(
         assert isinstance(form, EntryFormScreen)
         assert message in static_text(form.query_one("#form-info", Static))
         assert app.return_code is None  # still running: nothing crashed
+
+
+async def test_starting_long_past_the_grace_period_masks_the_number(
+    store: Store, make_app: AppFactory
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select, update
+
+    from fieldkit.store.models import EntryRecord
+
+    seed(store)
+    reject_first(store, "x", "y")  # the other two are acknowledged
+    with store._write() as session:  # … 8 days ago, and never confirmed by a later sync
+        session.execute(
+            update(EntryRecord).values(updated_at=datetime.now(UTC) - timedelta(days=8))
+        )
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        with store._read() as session:
+            numbers = sorted(session.scalars(select(EntryRecord.id_number)))
+    assert numbers == ["052090001234", "•••••••••321", "•••••••••777"]  # the rejected one stays
