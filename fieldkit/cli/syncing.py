@@ -104,10 +104,11 @@ def status(
     typer.echo(f"{profile.user_name} ({profile.name}) — {profile.server_url}")
     typer.echo(
         ctx.t(
-            f"Chưa gửi: {n(st.pending)}  Bị từ chối: {n(st.rejected)}  "
-            f"Trùng: {n(st.duplicates)}  Tổng: {n(st.total)}",
-            f"Pending: {n(st.pending, 'en')}  Rejected: {n(st.rejected, 'en')}  "
-            f"Duplicates: {n(st.duplicates, 'en')}  Total: {n(st.total, 'en')}",
+            f"Chưa gửi: {n(st.pending)}  Bị trả lại, cần sửa: {n(st.rejected)}  "
+            f"Hẹn quay lại: {n(st.follow_up)}  Trùng: {n(st.duplicates)}  Tổng: {n(st.total)}",
+            f"Pending: {n(st.pending, 'en')}  Returned to fix: {n(st.rejected, 'en')}  "
+            f"Follow-up: {n(st.follow_up, 'en')}  Duplicates: {n(st.duplicates, 'en')}  "
+            f"Total: {n(st.total, 'en')}",
         )
     )
     typer.echo(ctx.t(f"Đồng bộ lần cuối: {last}", f"Last sync: {last}"))
@@ -116,8 +117,8 @@ def status(
     if st.rejected:
         typer.echo(
             ctx.t(
-                "Xem và sửa bản ghi bị từ chối: fieldkit list --rejected",
-                "See and fix rejected entries: fieldkit list --rejected",
+                "Xem và sửa bản ghi bị trả lại: fieldkit list --rejected, fieldkit edit ID",
+                "See and fix returned entries: fieldkit list --rejected, fieldkit edit ID",
             )
         )
     for p in st.villages:
