@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import asdict
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -53,24 +52,14 @@ def sync(
     """Gửi dữ liệu chưa gửi rồi nhận cập nhật / push, then pull."""
     ctx = context_of(typer_ctx)
     with failures(ctx), ctx.store() as store:
-        from fieldkit.sync import RetryPolicy, SyncError, sync_once
+        from fieldkit.sync import SyncError, sync_now
 
-        policy = RetryPolicy(max_attempts=ctx.settings.sync_max_attempts)
         try:
-            report = sync_once(
-                store,
-                policy=policy,
-                batch_size=ctx.settings.sync_batch_size,
-                mask_after=timedelta(minutes=ctx.settings.mask_after_minutes),
-            )
-        except SyncError as exc:
-            store.record_sync(error=exc.message(ctx.lang))
+            report = sync_now(store, ctx.settings)
+        except SyncError as exc:  # the store has recorded why
             raise Failure(exc.message(ctx.lang)) from None
-        store.record_sync()
-        erased = store.erase_expired(ctx.settings.retention_days)
         if as_json:
             data = asdict(report)
-            data["erased"] = erased
             data["items"] = [i.model_dump(mode="json") for i in report.items]
             emit_json(data)
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -285,7 +285,7 @@ class FieldkitApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def run_sync(self) -> None:
         """Push the outbox and pull changes; report progress and the outcome as messages."""
-        from fieldkit.sync import SyncError, sync_once
+        from fieldkit.sync import sync_now
 
         store = self.store
         if store is None:
@@ -294,17 +294,8 @@ class FieldkitApp(App[None]):
         def progress(done: int, total: int) -> None:
             self.post_message(SyncProgressed(done, total))
 
-        try:
-            report = sync_once(
-                store,
-                progress=progress,
-                batch_size=self.settings.sync_batch_size,
-                mask_after=timedelta(minutes=self.settings.mask_after_minutes),
-            )
-        except SyncError as exc:
-            store.record_sync(error=exc.message("vi"))
-            raise
-        store.record_sync()
+        # A SyncError reaches _worker_failed; the store has recorded it by then.
+        report = sync_now(store, self.settings, progress=progress)
         texts = both("sync.done", pushed=report.pushed, pulled=report.pulled)
         if report.rejected or report.duplicates:
             texts = (report.summary("vi"), report.summary("en"))

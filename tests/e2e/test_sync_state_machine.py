@@ -118,7 +118,11 @@ def make_machine(rig: Rig) -> type[RuleBasedStateMachine]:
             if not editable:
                 return
             row = data.draw(st.sampled_from(editable))
-            changes = ["fix_village", "citizen", "outcome"] if row.number_editable else ["fix_village", "outcome"]
+            changes = (
+                ["fix_village", "citizen", "outcome"]
+                if row.number_editable
+                else ["fix_village", "outcome"]
+            )
             change = data.draw(st.sampled_from(changes))
             entry = row.to_entry()
             if change == "fix_village":
