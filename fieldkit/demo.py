@@ -1,18 +1,18 @@
 """`fieldkit demo`: a seeded local sync server in a subprocess and a demo volunteer enrolled.
 
-Everything lives under $FIELDKIT_HOME/demo: the server's database (`server.sqlite3`, seeded
-once), its log, and the demo volunteer's profile (`client/`). A later run starts the server on
-the same database and opens the same profile, so what was typed in an earlier run is still
-listed. Only when that profile no longer fits the server (device unknown or revoked, database
-rebuilt) or cannot be read is a new demo volunteer enrolled; the old profile is moved aside,
-never deleted.
+The demo volunteer is an ordinary profile named `demo` in $FIELDKIT_HOME/profiles, so plain
+`fieldkit`, `fieldkit status` and every other command list and open it like any other; the
+demo's server keeps its database (`server.sqlite3`, seeded once) and log under
+$FIELDKIT_HOME/demo. A later run starts the server on the same database and port and opens
+the same profile, so what was typed in an earlier run is still listed. Only when that profile
+no longer fits the server (device unknown or revoked, database rebuilt) or cannot be read is a
+new demo volunteer enrolled; the old profile is renamed `demo-<time>` beside it, never deleted.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -34,9 +34,9 @@ from fieldkit.store import (
     Store,
     StoreError,
     create_profile,
-    list_profiles,
     open_store,
 )
+from fieldkit.store.profiles import DB_NAME, profile_path
 from fieldkit.sync import enroll
 from fieldkit.sync.engine import PULL_PATH
 from fieldkit.sync.transport import make_client
@@ -50,7 +50,10 @@ HEALTH_TIMEOUT = 90.0
 DEMO_NAME = "Tình nguyện viên Demo"
 SERVER_DB = "server.sqlite3"
 SEEDED_MARKER = "seeded"
-CLIENT_DIR = "client"
+DEMO_PROFILE = "demo"
+"""The demo volunteer's profile name in $FIELDKIT_HOME/profiles."""
+OLD_CLIENT_DIR = "client"
+"""Where earlier versions kept the demo profile: $FIELDKIT_HOME/demo/client (moved on start)."""
 
 
 class DemoError(Exception):
@@ -244,12 +247,24 @@ def seed_once(workdir: Path, db_url: str, tell: Callable[[str], None]) -> None:
     marker.write_text("1\n", encoding="utf-8")
 
 
-def open_earlier_profile(client_home: Path) -> Store | StoreError | None:
+def adopt_old_profile(home: Path) -> None:
+    """Move a demo profile of an earlier version (home/demo/client) to home/profiles/demo."""
+    old_root = home / "demo" / OLD_CLIENT_DIR / "profiles"
+    target = profile_path(home, DEMO_PROFILE).parent
+    if target.exists() or not old_root.is_dir():
+        return
+    found = [d for d in sorted(old_root.iterdir()) if (d / DB_NAME).is_file()]
+    if found:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        found[0].rename(target)
+
+
+def open_earlier_profile(home: Path) -> Store | StoreError | None:
     """The demo profile an earlier run enrolled, why it cannot be opened, or None (no profile)."""
-    if not list_profiles(client_home):
+    if not profile_path(home, DEMO_PROFILE).is_file():
         return None
     try:
-        return open_store(client_home)
+        return open_store(home, DEMO_PROFILE)
     except StoreError as exc:
         return exc
 
@@ -284,15 +299,16 @@ def profile_problem(server_url: str, store: Store) -> str | None:
     return None
 
 
-def move_aside(client_home: Path) -> Path:
-    """Keep an unusable demo profile next to the new one (its entries may not be synced)."""
+def move_aside(home: Path) -> Path:
+    """Keep an unusable demo profile beside the new one (its entries may not be synced)."""
+    current = profile_path(home, DEMO_PROFILE).parent
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = client_home.with_name(f"{CLIENT_DIR}-{stamp}")
+    target = current.with_name(f"{DEMO_PROFILE}-{stamp}")
     n = 2
     while target.exists():
-        target = client_home.with_name(f"{CLIENT_DIR}-{stamp}-{n}")
+        target = current.with_name(f"{DEMO_PROFILE}-{stamp}-{n}")
         n += 1
-    client_home.rename(target)
+    current.rename(target)
     return target
 
 
@@ -302,12 +318,11 @@ def follow_server(store: Store, server_url: str) -> None:
         store.set_server_url(server_url)
 
 
-def enroll_fresh(db_url: str, server: DemoServer, client_home: Path) -> Store:
-    """A new demo volunteer on the server, enrolled into a new profile under client_home."""
+def enroll_fresh(db_url: str, server: DemoServer, home: Path) -> Store:
+    """A new demo volunteer on the server, enrolled into the `demo` profile of home."""
     code = add_volunteer(db_url, demo_village(db_url))
     response = enroll(server.url, code, "fieldkit-demo")
-    shutil.rmtree(client_home, ignore_errors=True)  # holds no profile (or it was moved aside)
-    return create_profile(client_home, response, server.url, pin=None)
+    return create_profile(home, response, server.url, pin=None, name=DEMO_PROFILE)
 
 
 def start_demo(home: Path, say: Callable[[str], None] | None = None) -> Demo:
@@ -316,9 +331,9 @@ def start_demo(home: Path, say: Callable[[str], None] | None = None) -> Demo:
     workdir = home / "demo"
     workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
     db_url = f"sqlite:///{workdir / SERVER_DB}"
-    client_home = workdir / CLIENT_DIR
     seed_once(workdir, db_url, tell)
-    earlier = open_earlier_profile(client_home)
+    adopt_old_profile(home)
+    earlier = open_earlier_profile(home)
     store = earlier if isinstance(earlier, Store) else None
     tell("Đang khởi động máy chủ dùng thử…")
     try:
@@ -336,12 +351,12 @@ def start_demo(home: Path, say: Callable[[str], None] | None = None) -> Demo:
                 follow_server(store, server.url)
                 notice = both("demo.reused", count=store.count_entries(EntryQuery()))
                 tell(notice[0])
-                return Demo(server, store, client_home, notice=notice, reused=True)
+                return Demo(server, store, home, notice=notice, reused=True)
             store.close()
             store = None
-            notice = both(f"demo.re_enroll.{problem}", path=move_aside(client_home))
+            notice = both(f"demo.re_enroll.{problem}", path=move_aside(home))
         elif isinstance(earlier, StoreError):
-            path = move_aside(client_home)
+            path = move_aside(home)
             notice = (
                 tr("demo.re_enroll.unreadable", "vi", detail=earlier.message("vi"), path=path),
                 tr("demo.re_enroll.unreadable", "en", detail=earlier.message("en"), path=path),
@@ -349,13 +364,13 @@ def start_demo(home: Path, say: Callable[[str], None] | None = None) -> Demo:
         if notice is not None:
             tell(notice[0])
         tell("Đang đăng ký máy với tình nguyện viên demo…")
-        store = enroll_fresh(db_url, server, client_home)
+        store = enroll_fresh(db_url, server, home)
     except BaseException:
         if store is not None:
             store.close()
         server.stop()
         raise
-    return Demo(server=server, store=store, home=client_home, notice=notice)
+    return Demo(server=server, store=store, home=home, notice=notice)
 
 
 def run_demo(settings: ClientSettings | None = None) -> int:
@@ -373,9 +388,8 @@ def run_demo(settings: ClientSettings | None = None) -> int:
         print(f"Không khởi động được bản dùng thử: {message}", file=sys.stderr)
         return 1
     try:
-        app_settings = settings.model_copy(update={"home": demo.home})
         FieldkitApp(
-            app_settings,
+            settings,
             store=demo.store,
             on_exit=demo.stop,
             notice=demo.notice,
