@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,7 +29,7 @@ from fieldkit.store import outbox, privacy, pulled
 from fieldkit.store.engine import make_engine
 from fieldkit.store.errors import StoreError
 from fieldkit.store.keys import hash_pin, new_local_key, verify_pin
-from fieldkit.store.models import Base, ProfileRow, RejectedRow
+from fieldkit.store.models import Base, EntryRecord, ProfileRow, RejectedRow
 from fieldkit.store.records import (
     EntryQuery,
     EntryRow,
@@ -39,7 +40,8 @@ from fieldkit.store.records import (
 )
 from fieldkit.store.status import store_status
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: the first schema; 2: indexes for the returned and follow-up counts."""
 
 
 class Store:
@@ -53,7 +55,12 @@ class Store:
         self._reading = sessionmaker(self.reader, expire_on_commit=False)
         Base.metadata.create_all(self.engine)
         with self.engine.begin() as conn:  # committed, so later versions can migrate from it
-            conn.exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
+            version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+            if version < SCHEMA_VERSION:
+                # create_all makes missing tables only; indexes added since come here.
+                for index in cast(Table, EntryRecord.__table__).indexes:
+                    index.create(conn, checkfirst=True)
+                conn.exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
         with self._write() as session:
             entries_.sync_state(session)
         self._profile: Profile | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -100,6 +101,8 @@ class FieldkitApp(App[None]):
         self._on_exit = on_exit
         self._notice = notice
         self._notice_warning = notice_warning
+        self._opened: tuple[str, Store] | None = None
+        self._opened_lock = threading.Lock()
         self.set_reactive(FieldkitApp.ui_lang, self.settings.lang)
 
     # -- start-up -------------------------------------------------------------------------
@@ -132,16 +135,41 @@ class FieldkitApp(App[None]):
         from fieldkit.store.profiles import profile_path
 
         choices: list[ProfileChoice] = []
-        for name in names:
+        for index, name in enumerate(names):
             store = Store(profile_path(self.home, name))
             try:
                 choices.append(ProfileChoice(name, store.profile.user_name))
             except StoreError:
                 choices.append(ProfileChoice(name, name))
-            finally:
+                store.close()
+                continue
+            if index == 0:  # the preselected profile: its PIN check need not open it again
+                self.keep_opened(name, store)
+            else:
                 store.close()
         self.call_from_thread(self._name_profiles, choices)
         preload()
+
+    def keep_opened(self, name: str, store: Store) -> None:
+        """Hold a profile's store opened before its PIN is checked (nothing of it is shown)."""
+        with self._opened_lock:
+            earlier, self._opened = self._opened, (name, store)
+        if earlier is not None:
+            earlier[1].close()
+
+    def take_opened(self, name: str | None) -> Store | None:
+        """The store keep_opened holds for this profile, handed over once (else None)."""
+        with self._opened_lock:
+            if self._opened is None or self._opened[0] != name:
+                return None
+            store, self._opened = self._opened[1], None
+        return store
+
+    def _drop_opened(self) -> None:
+        with self._opened_lock:
+            earlier, self._opened = self._opened, None
+        if earlier is not None:
+            earlier[1].close()
 
     def _name_profiles(self, choices: list[ProfileChoice]) -> None:
         from fieldkit.tui.screens.unlock import UnlockScreen
@@ -167,24 +195,31 @@ class FieldkitApp(App[None]):
         else:
             self.push_screen(WelcomeScreen())
 
-    def open_home(self) -> None:
-        """Show the home screen of the open profile, dropping every other screen."""
+    def open_home(self, loaded: StatusLoaded | None = None) -> None:
+        """Show the home screen of the open profile, dropping every other screen.
+
+        `loaded`: home's figures, when they were read while the PIN was checked.
+        """
         from fieldkit.tui.screens.home import HomeScreen
 
+        if loaded is not None:
+            self._status_loaded(loaded)
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(HomeScreen())
-        self.refresh_status()
+        if loaded is None:
+            self.refresh_status()
         self.check_connection()
 
-    def use_store(self, store: Store) -> None:
+    def use_store(self, store: Store, loaded: StatusLoaded | None = None) -> None:
         """Make a freshly unlocked or enrolled profile the open one."""
         if self.store is not None and self.store is not store:
             self.store.close()
+        self._drop_opened()
         self.store = store
         self.locked = False
         self.last_activity = self.monotonic()
-        self.open_home()
+        self.open_home(loaded)
 
     # -- idle lock ------------------------------------------------------------------------
 
@@ -232,15 +267,10 @@ class FieldkitApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="status")
     def refresh_status(self) -> None:
         """Read counts and quota progress off the UI thread."""
-        from fieldkit.store import EntryFilter, EntryQuery
-
         store = self.store
         if store is None:
             return
-        status = store.status()
-        today = store.count_entries(EntryQuery(filter=EntryFilter.TODAY))
-        services = store.services()
-        self.post_message(StatusLoaded(status, today, services))
+        self.post_message(StatusLoaded.read(store))
 
     @on(StatusLoaded)
     def _status_loaded(self, message: StatusLoaded) -> None:
@@ -376,6 +406,7 @@ class FieldkitApp(App[None]):
         """Close the store and stop a demo server."""
         if self.store is not None:
             self.store.close()
+        self._drop_opened()
         if self._on_exit is not None:
             self._on_exit()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 
 from fieldkit.store import Store, create_profile
@@ -112,3 +114,28 @@ async def test_a_notice_given_at_start_is_shown_in_the_users_language(
         await pilot.pause()
         shown = list(app._notifications)
         assert shown[-1].message == notice[1] and shown[-1].severity == "warning"
+
+
+async def test_home_shows_its_figures_on_its_first_frame_after_the_pin(
+    store: Store, make_app: AppFactory
+) -> None:
+    # Home's figures are read while argon2 checks the PIN, and shown only once it is right.
+    store.close()
+    app = make_app()
+    seen: list[bool] = []
+
+    def on_message(message: Message) -> None:
+        if isinstance(message, events.ScreenResume) and isinstance(app.screen, HomeScreen):
+            seen.append(app.status is not None)  # what home's first frame can show
+
+    async with app.run_test(size=(80, 24), message_hook=on_message) as pilot:
+        await settle(pilot)
+        assert app.status is None  # nothing of the profile before the PIN
+        await pilot.press(*"0000", "enter")
+        await settle(pilot)
+        assert app.status is None and isinstance(app.screen, UnlockScreen)
+        await pilot.press(*"2468", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert "Đang tải" not in static_text(app.screen.query_one("#counts", Static))
+    assert seen[:1] == [True]

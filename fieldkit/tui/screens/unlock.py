@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -16,6 +17,7 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.worker import Worker, WorkerState
 
 from fieldkit.tui.i18n import tr
+from fieldkit.tui.messages import StatusLoaded
 from fieldkit.tui.screens.base import FieldkitScreen, key
 
 if TYPE_CHECKING:
@@ -36,10 +38,11 @@ class UnlockScreen(FieldkitScreen):
     BINDINGS: ClassVar[list[BindingType]] = [key("ctrl+n", "add_profile", "add_profile")]
 
     class Unlocked(Message):
-        """The PIN was right for this store."""
+        """The PIN was right for this store; home's figures were read meanwhile."""
 
-        def __init__(self, store: Store) -> None:
+        def __init__(self, store: Store, loaded: StatusLoaded | None = None) -> None:
             self.store = store
+            self.loaded = loaded
             super().__init__()
 
     class WrongPin(Message):
@@ -116,16 +119,32 @@ class UnlockScreen(FieldkitScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
     def check_pin(self, name: str | None, pin: str) -> None:
-        """Open the store if needed and verify the PIN (argon2 is slow on purpose)."""
+        """Verify the PIN (argon2 is slow on purpose) and read home's figures meanwhile.
+
+        argon2 and SQLite both run outside the GIL, so the figures cost no time on a machine
+        with two cores; they are shown only once the PIN is right (else dropped unseen).
+        """
+        if self.locked_store is not None:
+            if self.locked_store.check_pin(pin):
+                self.post_message(self.Unlocked(self.locked_store))
+            else:
+                self.post_message(self.WrongPin())
+            return
         from fieldkit.store import open_store
 
-        store = self.locked_store or open_store(self.fk().home, name)
-        if store.check_pin(pin):
-            self.post_message(self.Unlocked(store))
+        store = self.fk().take_opened(name) or open_store(self.fk().home, name)
+        _ = store.profile  # read once, before two threads use it
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            reading = pool.submit(StatusLoaded.read, store)
+            right = store.check_pin(pin)
+            if right:
+                self.post_message(self.Unlocked(store, reading.result()))
+                return
+        if name is not None:
+            self.fk().keep_opened(name, store)  # for the next try
         else:
-            if store is not self.locked_store:
-                store.close()
-            self.post_message(self.WrongPin())
+            store.close()
+        self.post_message(self.WrongPin())
 
     @on(WrongPin)
     def _wrong(self) -> None:
@@ -139,7 +158,7 @@ class UnlockScreen(FieldkitScreen):
         if self.locked_store is not None:
             self.fk().unlocked()
         else:
-            self.fk().use_store(message.store)
+            self.fk().use_store(message.store, message.loaded)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Explain a profile that cannot be opened."""
