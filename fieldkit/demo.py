@@ -28,6 +28,7 @@ import httpx
 from pydantic import ValidationError
 
 from fieldkit.domain import wire
+from fieldkit.profile_files import DB_NAME
 from fieldkit.settings import ClientSettings
 from fieldkit.store import (
     EntryQuery,
@@ -36,7 +37,7 @@ from fieldkit.store import (
     create_profile,
     open_store,
 )
-from fieldkit.store.profiles import DB_NAME, profile_path
+from fieldkit.store.profiles import profile_path
 from fieldkit.sync import enroll
 from fieldkit.sync.engine import PULL_PATH
 from fieldkit.sync.transport import make_client

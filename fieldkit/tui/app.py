@@ -16,6 +16,7 @@ from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
 from fieldkit.domain.catalogue import ServiceInfo
+from fieldkit.profile_files import profile_names
 from fieldkit.settings import ClientSettings
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.messages import (
@@ -409,16 +410,6 @@ class FieldkitApp(App[None]):
         self._drop_opened()
         if self._on_exit is not None:
             self._on_exit()
-
-
-def profile_names(home: Path) -> list[str]:
-    """Profile directories holding a database (a directory scan; the store loads later)."""
-    root = home / "profiles"
-    if not root.is_dir():
-        return []
-    return sorted(
-        d.name for d in root.iterdir() if d.is_dir() and (d / "fieldkit.sqlite3").is_file()
-    )
 
 
 def preload() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from textual import events
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 
+from fieldkit.profile_files import profile_database
 from fieldkit.store import Store, create_profile
 from fieldkit.tui.screens.home import HomeScreen
 from fieldkit.tui.screens.unlock import UnlockScreen
@@ -139,3 +142,16 @@ async def test_home_shows_its_figures_on_its_first_frame_after_the_pin(
         assert isinstance(app.screen, HomeScreen)
         assert "Đang tải" not in static_text(app.screen.query_one("#counts", Static))
     assert seen[:1] == [True]
+
+
+def test_the_pin_check_reads_its_hash_without_sqlalchemy(store: Store, home: Path) -> None:
+    # argon2 starts at once, while SQLAlchemy still loads for the home screen.
+    store.close()
+    database = profile_database(home, "le-thi-dao")
+    code = (
+        "import sys; from pathlib import Path; from fieldkit.pin import stored_pin_hash, "
+        f"verify_pin; h = stored_pin_hash(Path({str(database)!r})); "
+        "print(verify_pin(h, '2468'), verify_pin(h, '0000'), 'sqlalchemy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False", "False"]

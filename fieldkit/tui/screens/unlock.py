@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.worker import Worker, WorkerState
 
+from fieldkit.profile_files import profile_database
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.messages import StatusLoaded
 from fieldkit.tui.screens.base import FieldkitScreen, key
@@ -119,10 +120,11 @@ class UnlockScreen(FieldkitScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
     def check_pin(self, name: str | None, pin: str) -> None:
-        """Verify the PIN (argon2 is slow on purpose) and read home's figures meanwhile.
+        """Verify the PIN (argon2 is slow on purpose) while the store opens and reads home.
 
-        argon2 and SQLite both run outside the GIL, so the figures cost no time on a machine
-        with two cores; they are shown only once the PIN is right (else dropped unseen).
+        The hash is read with the standard library (fieldkit.pin), so argon2 starts at once
+        and runs on one core while SQLAlchemy, the store and home's figures load on the
+        other; nothing of them is shown unless the PIN is right.
         """
         if self.locked_store is not None:
             if self.locked_store.check_pin(pin):
@@ -130,21 +132,44 @@ class UnlockScreen(FieldkitScreen):
             else:
                 self.post_message(self.WrongPin())
             return
-        from fieldkit.store import open_store
+        import sqlite3
 
-        store = self.fk().take_opened(name) or open_store(self.fk().home, name)
-        _ = store.profile  # read once, before two threads use it
+        from fieldkit.pin import stored_pin_hash, verify_pin
+
         with ThreadPoolExecutor(max_workers=1) as pool:
-            reading = pool.submit(StatusLoaded.read, store)
-            right = store.check_pin(pin)
-            if right:
-                self.post_message(self.Unlocked(store, reading.result()))
-                return
+            opening = pool.submit(self._open_for_home, name)
+            try:
+                stored = stored_pin_hash(profile_database(self.fk().home, name)) if name else ""
+            except sqlite3.Error:
+                stored = ""  # the store explains what is wrong, or checks the PIN itself
+            if stored == "":
+                store, loaded = opening.result()
+                right = store.check_pin(pin)
+            else:
+                right = stored is None or verify_pin(stored, pin)
+                if not right and opening.exception() is not None:
+                    self.post_message(self.WrongPin())
+                    return
+                store, loaded = opening.result()
+        if right:
+            self.post_message(self.Unlocked(store, loaded))
+            return
         if name is not None:
             self.fk().keep_opened(name, store)  # for the next try
         else:
             store.close()
         self.post_message(self.WrongPin())
+
+    def _open_for_home(self, name: str | None) -> tuple[Store, StatusLoaded]:
+        """The profile's store (opened ahead if it was) and home's figures."""
+        from fieldkit.store import open_store
+
+        store = self.fk().take_opened(name) or open_store(self.fk().home, name)
+        try:
+            return store, StatusLoaded.read(store)
+        except BaseException:
+            store.close()
+            raise
 
     @on(WrongPin)
     def _wrong(self) -> None:
