@@ -28,8 +28,8 @@ import httpx
 from pydantic import ValidationError
 
 from fieldkit.domain import wire
+from fieldkit.errors import UserError
 from fieldkit.profile_files import DB_NAME
-from fieldkit.settings import ClientSettings
 from fieldkit.store import (
     EntryQuery,
     Store,
@@ -41,7 +41,6 @@ from fieldkit.store.profiles import profile_path
 from fieldkit.sync import enroll
 from fieldkit.sync.engine import PULL_PATH
 from fieldkit.sync.transport import make_client
-from fieldkit.tui.i18n import tr
 
 PROVINCE = "52"
 DEMO_ENTRIES = 2000
@@ -57,7 +56,7 @@ OLD_CLIENT_DIR = "client"
 """Where earlier versions kept the demo profile: $FIELDKIT_HOME/demo/client (moved on start)."""
 
 
-class DemoError(Exception):
+class DemoError(UserError):
     """The demo could not start; the message says why in plain words."""
 
 
@@ -224,9 +223,37 @@ class Demo:
             self.server.stop()
 
 
+# What the demo tells the volunteer about an earlier run's profile: (Vietnamese, English).
+DEMO_TEXTS: dict[str, tuple[str, str]] = {
+    "demo.reused": (
+        "Dùng lại tình nguyện viên demo của lần trước ({count} bản ghi trên máy).",
+        "Using the demo volunteer from last time ({count} entries on this laptop).",
+    ),
+    "demo.re_enroll.unknown_device": (
+        "Máy chủ dùng thử không còn nhận ra máy này, nên đã đăng ký một tình nguyện viên demo "
+        "mới. Hồ sơ demo cũ (kể cả bản ghi chưa gửi) được giữ lại ở {path}.",
+        "The demo server no longer knows this laptop, so a new demo volunteer was enrolled. "
+        "The old demo profile (with any unsent entries) is kept in {path}.",
+    ),
+    "demo.re_enroll.new_epoch": (
+        "Cơ sở dữ liệu của máy chủ dùng thử đã được tạo lại, nên đã đăng ký một tình nguyện "
+        "viên demo mới. Hồ sơ demo cũ (kể cả bản ghi chưa gửi) được giữ lại ở {path}.",
+        "The demo server's database was rebuilt, so a new demo volunteer was enrolled. "
+        "The old demo profile (with any unsent entries) is kept in {path}.",
+    ),
+    "demo.re_enroll.unreadable": (
+        "Không mở được hồ sơ demo cũ ({detail}), nên đã đăng ký một tình nguyện viên demo mới. "
+        "Hồ sơ cũ được giữ lại ở {path}.",
+        "The old demo profile could not be opened ({detail}), so a new demo volunteer was "
+        "enrolled. The old profile is kept in {path}.",
+    ),
+}
+
+
 def both(key: str, **params: object) -> tuple[str, str]:
-    """A catalogue text in Vietnamese and English."""
-    return tr(key, "vi", **params), tr(key, "en", **params)
+    """One of DEMO_TEXTS in Vietnamese and English."""
+    vi, en = DEMO_TEXTS[key]
+    return vi.format(**params), en.format(**params)
 
 
 def seed_once(workdir: Path, db_url: str, tell: Callable[[str], None]) -> None:
@@ -358,9 +385,10 @@ def start_demo(home: Path, say: Callable[[str], None] | None = None) -> Demo:
             notice = both(f"demo.re_enroll.{problem}", path=move_aside(home))
         elif isinstance(earlier, StoreError):
             path = move_aside(home)
+            vi, en = DEMO_TEXTS["demo.re_enroll.unreadable"]
             notice = (
-                tr("demo.re_enroll.unreadable", "vi", detail=earlier.message("vi"), path=path),
-                tr("demo.re_enroll.unreadable", "en", detail=earlier.message("en"), path=path),
+                vi.format(detail=earlier.message("vi"), path=path),
+                en.format(detail=earlier.message("en"), path=path),
             )
         if notice is not None:
             tell(notice[0])
@@ -372,30 +400,3 @@ def start_demo(home: Path, say: Callable[[str], None] | None = None) -> Demo:
         server.stop()
         raise
     return Demo(server=server, store=store, home=home, notice=notice)
-
-
-def run_demo(settings: ClientSettings | None = None) -> int:
-    """Start the demo and open the app enrolled as the demo volunteer; stop the server after."""
-    from fieldkit.tui.app import FieldkitApp
-
-    settings = settings or ClientSettings()
-    try:
-        demo = start_demo(settings.home, say=lambda text: print(text, flush=True))
-    except (DemoError, OSError, subprocess.SubprocessError) as exc:
-        print(f"Không khởi động được bản dùng thử: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # enrollment or profile errors carry a Vietnamese message
-        message = getattr(exc, "message_vi", None) or str(exc)
-        print(f"Không khởi động được bản dùng thử: {message}", file=sys.stderr)
-        return 1
-    try:
-        FieldkitApp(
-            settings,
-            store=demo.store,
-            on_exit=demo.stop,
-            notice=demo.notice,
-            notice_warning=not demo.reused,
-        ).run()
-    finally:
-        demo.stop()
-    return 0

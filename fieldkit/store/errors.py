@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fieldkit.errors import UserError
+
 MESSAGES: dict[str, tuple[str, str]] = {
     "profile.none": (
         "Máy này chưa được đăng ký. Hãy chạy: fieldkit enroll URL MÃ",
@@ -50,7 +52,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """A problem the user can act on (no profile, unknown entry …), never a traceback."""
 
     def __init__(self, code: str, **params: str) -> None:

@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from fieldkit.domain.catalogue import ServiceInfo
 from fieldkit.profile_files import profile_names
 from fieldkit.settings import ClientSettings
+from fieldkit.tui.failures import explain
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.messages import (
     ConnectionChecked,
@@ -40,14 +41,6 @@ Clock = Callable[[], datetime]
 def both(key: str, **params: object) -> tuple[str, str]:
     """A catalogue label in Vietnamese and English, to show in whichever is chosen later."""
     return tr(key, "vi", **params), tr(key, "en", **params)
-
-
-def explain(error: BaseException, lang: str) -> str:
-    """A worker's failure in plain words (never a traceback)."""
-    message = getattr(error, "message", None)
-    if type(error).__name__ in ("SyncError", "StoreError") and callable(message):
-        return str(message(lang))
-    return tr("error.unexpected", lang)
 
 
 class FieldkitApp(App[None]):

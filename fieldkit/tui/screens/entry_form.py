@@ -370,7 +370,7 @@ class EntryFormScreen(FieldkitScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A save that failed says so and keeps the form."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
-            from fieldkit.tui.app import explain
+            from fieldkit.tui.failures import explain
 
             lang = self.fk().ui_lang
             text = tr("form.save_failed", lang, detail=explain(event.worker.error, lang))

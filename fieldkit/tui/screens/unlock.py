@@ -188,7 +188,7 @@ class UnlockScreen(FieldkitScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Explain a profile that cannot be opened."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
-            from fieldkit.tui.app import explain
+            from fieldkit.tui.failures import explain
 
             text = explain(event.worker.error, self.fk().ui_lang)
             self.query_one("#unlock-message", Static).update(text)
