@@ -1,19 +1,19 @@
 """`fieldkit demo`: a seeded local sync server in a subprocess and a demo volunteer enrolled.
 
-Everything lives under $FIELDKIT_HOME/demo: the server's database (`server.sqlite3`, seeded
-once), its key file (`secret.key`, made by `sync-server init`), its log, and the demo
-volunteer's profile (`client/`). A later run starts the server on
-the same database and opens the same profile, so what was typed in an earlier run is still
-listed. Only when that profile no longer fits the server (device unknown or revoked, database
-rebuilt) or cannot be read is a new demo volunteer enrolled; the old profile is moved aside,
-never deleted.
+The demo volunteer is an ordinary profile named `demo` in $FIELDKIT_HOME/profiles, so plain
+`fieldkit`, `fieldkit status` and every other command list and open it like any other; the
+demo's server keeps its database (`server.sqlite3`, seeded once), its key file (`secret.key`,
+made by `sync-server init`) and its log under $FIELDKIT_HOME/demo. A later run starts the
+server on the same database and port and opens the same profile, so what was typed in an
+earlier run is still listed. Only when that profile no longer fits the server (device unknown
+or revoked, database rebuilt) or cannot be read is a new demo volunteer enrolled; the old
+profile is renamed `demo-<time>` beside it, never deleted.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -29,19 +29,19 @@ import httpx
 from pydantic import ValidationError
 
 from fieldkit.domain import wire
-from fieldkit.settings import ClientSettings
+from fieldkit.errors import UserError
+from fieldkit.profile_files import DB_NAME
 from fieldkit.store import (
     EntryQuery,
     Store,
     StoreError,
     create_profile,
-    list_profiles,
     open_store,
 )
+from fieldkit.store.profiles import profile_path
 from fieldkit.sync import enroll
 from fieldkit.sync.engine import PULL_PATH
 from fieldkit.sync.transport import make_client
-from fieldkit.tui.i18n import tr
 
 PROVINCE = "52"
 DEMO_ENTRIES = 2000
@@ -52,10 +52,13 @@ DEMO_NAME = "Tình nguyện viên Demo"
 SERVER_DB = "server.sqlite3"
 SERVER_KEY = "secret.key"
 SEEDED_MARKER = "seeded"
-CLIENT_DIR = "client"
+DEMO_PROFILE = "demo"
+"""The demo volunteer's profile name in $FIELDKIT_HOME/profiles."""
+OLD_CLIENT_DIR = "client"
+"""Where earlier versions kept the demo profile: $FIELDKIT_HOME/demo/client (moved on start)."""
 
 
-class DemoError(Exception):
+class DemoError(UserError):
     """The demo could not start; the message says why in plain words."""
 
 
@@ -233,9 +236,37 @@ class Demo:
             self.server.stop()
 
 
+# What the demo tells the volunteer about an earlier run's profile: (Vietnamese, English).
+DEMO_TEXTS: dict[str, tuple[str, str]] = {
+    "demo.reused": (
+        "Dùng lại tình nguyện viên demo của lần trước ({count} bản ghi trên máy).",
+        "Using the demo volunteer from last time ({count} entries on this laptop).",
+    ),
+    "demo.re_enroll.unknown_device": (
+        "Máy chủ dùng thử không còn nhận ra máy này, nên đã đăng ký một tình nguyện viên demo "
+        "mới. Hồ sơ demo cũ (kể cả bản ghi chưa gửi) được giữ lại ở {path}.",
+        "The demo server no longer knows this laptop, so a new demo volunteer was enrolled. "
+        "The old demo profile (with any unsent entries) is kept in {path}.",
+    ),
+    "demo.re_enroll.new_epoch": (
+        "Cơ sở dữ liệu của máy chủ dùng thử đã được tạo lại, nên đã đăng ký một tình nguyện "
+        "viên demo mới. Hồ sơ demo cũ (kể cả bản ghi chưa gửi) được giữ lại ở {path}.",
+        "The demo server's database was rebuilt, so a new demo volunteer was enrolled. "
+        "The old demo profile (with any unsent entries) is kept in {path}.",
+    ),
+    "demo.re_enroll.unreadable": (
+        "Không mở được hồ sơ demo cũ ({detail}), nên đã đăng ký một tình nguyện viên demo mới. "
+        "Hồ sơ cũ được giữ lại ở {path}.",
+        "The old demo profile could not be opened ({detail}), so a new demo volunteer was "
+        "enrolled. The old profile is kept in {path}.",
+    ),
+}
+
+
 def both(key: str, **params: object) -> tuple[str, str]:
-    """A catalogue text in Vietnamese and English."""
-    return tr(key, "vi", **params), tr(key, "en", **params)
+    """One of DEMO_TEXTS in Vietnamese and English."""
+    vi, en = DEMO_TEXTS[key]
+    return vi.format(**params), en.format(**params)
 
 
 def seed_once(workdir: Path, db_url: str, tell: Callable[[str], None]) -> None:
@@ -259,12 +290,24 @@ def seed_once(workdir: Path, db_url: str, tell: Callable[[str], None]) -> None:
     marker.write_text("1\n", encoding="utf-8")
 
 
-def open_earlier_profile(client_home: Path) -> Store | StoreError | None:
+def adopt_old_profile(home: Path) -> None:
+    """Move a demo profile of an earlier version (home/demo/client) to home/profiles/demo."""
+    old_root = home / "demo" / OLD_CLIENT_DIR / "profiles"
+    target = profile_path(home, DEMO_PROFILE).parent
+    if target.exists() or not old_root.is_dir():
+        return
+    found = [d for d in sorted(old_root.iterdir()) if (d / DB_NAME).is_file()]
+    if found:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        found[0].rename(target)
+
+
+def open_earlier_profile(home: Path) -> Store | StoreError | None:
     """The demo profile an earlier run enrolled, why it cannot be opened, or None (no profile)."""
-    if not list_profiles(client_home):
+    if not profile_path(home, DEMO_PROFILE).is_file():
         return None
     try:
-        return open_store(client_home)
+        return open_store(home, DEMO_PROFILE)
     except StoreError as exc:
         return exc
 
@@ -299,15 +342,16 @@ def profile_problem(server_url: str, store: Store) -> str | None:
     return None
 
 
-def move_aside(client_home: Path) -> Path:
-    """Keep an unusable demo profile next to the new one (its entries may not be synced)."""
+def move_aside(home: Path) -> Path:
+    """Keep an unusable demo profile beside the new one (its entries may not be synced)."""
+    current = profile_path(home, DEMO_PROFILE).parent
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = client_home.with_name(f"{CLIENT_DIR}-{stamp}")
+    target = current.with_name(f"{DEMO_PROFILE}-{stamp}")
     n = 2
     while target.exists():
-        target = client_home.with_name(f"{CLIENT_DIR}-{stamp}-{n}")
+        target = current.with_name(f"{DEMO_PROFILE}-{stamp}-{n}")
         n += 1
-    client_home.rename(target)
+    current.rename(target)
     return target
 
 
@@ -317,12 +361,11 @@ def follow_server(store: Store, server_url: str) -> None:
         store.set_server_url(server_url)
 
 
-def enroll_fresh(db_url: str, server: DemoServer, client_home: Path) -> Store:
-    """A new demo volunteer on the server, enrolled into a new profile under client_home."""
+def enroll_fresh(db_url: str, server: DemoServer, home: Path) -> Store:
+    """A new demo volunteer on the server, enrolled into the `demo` profile of home."""
     code = add_volunteer(db_url, demo_village(db_url))
     response = enroll(server.url, code, "fieldkit-demo")
-    shutil.rmtree(client_home, ignore_errors=True)  # holds no profile (or it was moved aside)
-    return create_profile(client_home, response, server.url, pin=None)
+    return create_profile(home, response, server.url, pin=None, name=DEMO_PROFILE)
 
 
 def start_demo(home: Path, say: Callable[[str], None] | None = None) -> Demo:
@@ -331,9 +374,9 @@ def start_demo(home: Path, say: Callable[[str], None] | None = None) -> Demo:
     workdir = home / "demo"
     workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
     db_url = f"sqlite:///{workdir / SERVER_DB}"
-    client_home = workdir / CLIENT_DIR
     seed_once(workdir, db_url, tell)
-    earlier = open_earlier_profile(client_home)
+    adopt_old_profile(home)
+    earlier = open_earlier_profile(home)
     store = earlier if isinstance(earlier, Store) else None
     tell("Đang khởi động máy chủ dùng thử…")
     try:
@@ -351,51 +394,24 @@ def start_demo(home: Path, say: Callable[[str], None] | None = None) -> Demo:
                 follow_server(store, server.url)
                 notice = both("demo.reused", count=store.count_entries(EntryQuery()))
                 tell(notice[0])
-                return Demo(server, store, client_home, notice=notice, reused=True)
+                return Demo(server, store, home, notice=notice, reused=True)
             store.close()
             store = None
-            notice = both(f"demo.re_enroll.{problem}", path=move_aside(client_home))
+            notice = both(f"demo.re_enroll.{problem}", path=move_aside(home))
         elif isinstance(earlier, StoreError):
-            path = move_aside(client_home)
+            path = move_aside(home)
+            vi, en = DEMO_TEXTS["demo.re_enroll.unreadable"]
             notice = (
-                tr("demo.re_enroll.unreadable", "vi", detail=earlier.message("vi"), path=path),
-                tr("demo.re_enroll.unreadable", "en", detail=earlier.message("en"), path=path),
+                vi.format(detail=earlier.message("vi"), path=path),
+                en.format(detail=earlier.message("en"), path=path),
             )
         if notice is not None:
             tell(notice[0])
         tell("Đang đăng ký máy với tình nguyện viên demo…")
-        store = enroll_fresh(db_url, server, client_home)
+        store = enroll_fresh(db_url, server, home)
     except BaseException:
         if store is not None:
             store.close()
         server.stop()
         raise
-    return Demo(server=server, store=store, home=client_home, notice=notice)
-
-
-def run_demo(settings: ClientSettings | None = None) -> int:
-    """Start the demo and open the app enrolled as the demo volunteer; stop the server after."""
-    from fieldkit.tui.app import FieldkitApp
-
-    settings = settings or ClientSettings()
-    try:
-        demo = start_demo(settings.home, say=lambda text: print(text, flush=True))
-    except (DemoError, OSError, subprocess.SubprocessError) as exc:
-        print(f"Không khởi động được bản dùng thử: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # enrollment or profile errors carry a Vietnamese message
-        message = getattr(exc, "message_vi", None) or str(exc)
-        print(f"Không khởi động được bản dùng thử: {message}", file=sys.stderr)
-        return 1
-    try:
-        app_settings = settings.model_copy(update={"home": demo.home})
-        FieldkitApp(
-            app_settings,
-            store=demo.store,
-            on_exit=demo.stop,
-            notice=demo.notice,
-            notice_warning=not demo.reused,
-        ).run()
-    finally:
-        demo.stop()
-    return 0
+    return Demo(server=server, store=store, home=home, notice=notice)

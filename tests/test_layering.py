@@ -88,3 +88,11 @@ def test_import_linter_contracts_hold() -> None:
         pytest.skip("import-linter not installed")
     out = subprocess.run([lint], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_demo_set_up_and_the_laptops_errors_load_without_the_ui() -> None:
+    # The demo's set-up (server, enrollment, profile) and the errors every part raises sit
+    # below the app: loading them loads no Textual and nothing of fieldkit.tui.
+    mods = loaded_modules("fieldkit.demo", "fieldkit.errors", "fieldkit.pin")
+    assert "textual" not in _heads(mods)
+    assert not {m for m in mods if m.startswith("fieldkit.tui")}

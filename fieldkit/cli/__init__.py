@@ -16,7 +16,7 @@ import sys
 
 import typer
 
-from fieldkit.cli import entries, root, syncing
+from fieldkit.cli import editing, entries, root, syncing
 from fieldkit.cli.failures import EXIT_FAILURE, last_resort
 
 __all__ = ["app", "main"]
@@ -31,6 +31,7 @@ app = typer.Typer(
 app.callback(invoke_without_command=True)(root.root)
 app.command()(syncing.enroll)
 app.command()(entries.add)
+app.command()(editing.edit)
 app.command("import")(entries.import_file)
 app.command("list")(entries.list_entries)
 app.command()(syncing.sync)

@@ -9,55 +9,69 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from fieldkit.cli import entry_options as opt
 from fieldkit.cli.context import Context, context_of
 from fieldkit.cli.failures import EXIT_BAD_INPUT, EXIT_UNCONFIRMED, Failure, failures
 from fieldkit.cli.output import emit_json, problem_json, problem_lines
 
 if TYPE_CHECKING:
     from fieldkit.store import EntryRow
+    from fieldkit.store.visits import VisitCheck
 
 
-def _parse_when(text: str | None, ctx: Context) -> datetime | None:
-    """dd/mm/yyyy or dd/mm/yyyy HH:MM in Vietnam's time; None means now."""
+def parse_when(text: str | None, ctx: Context) -> datetime | None:
+    """--at: dd/mm/yyyy [HH:MM] in Vietnam's time (fieldkit.domain.formatting); None means now."""
     if not text:
         return None
-    from fieldkit.domain import VIETNAM_TZ
+    from fieldkit.domain.formatting import parse_date
 
-    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y"):
-        try:
-            moment = datetime.strptime(text.strip(), fmt).replace(tzinfo=VIETNAM_TZ)
-        except ValueError:
-            continue
-        return moment.replace(hour=12) if fmt == "%d/%m/%Y" else moment
-    raise Failure(
-        ctx.t(
-            f"Ngày giờ không đúng dạng dd/mm/yyyy [HH:MM]: {text[:40]}",
-            f"Date is not dd/mm/yyyy [HH:MM]: {text[:40]}",
-        ),
-        EXIT_BAD_INPUT,
-    )
+    moment = parse_date(text)
+    if moment is None:
+        raise Failure(
+            ctx.t(
+                f"Ngày giờ không đúng dạng dd/mm/yyyy [HH:MM]: {text[:40]}",
+                f"Date is not dd/mm/yyyy [HH:MM]: {text[:40]}",
+            ),
+            EXIT_BAD_INPUT,
+        )
+    return moment
+
+
+def refuse_unless_ready(checked: VisitCheck, yes: bool, as_json: bool, ctx: Context) -> None:
+    """Stop with the errors (exit 2), or the warnings not confirmed with --yes (exit 3)."""
+    if checked.errors:
+        if as_json:
+            emit_json({"errors": problem_json(checked.errors, ctx.lang)})
+        lines = [ctx.t("Không lưu được:", "Not saved:"), *problem_lines(checked.errors)]
+        raise Failure("\n".join(lines), EXIT_BAD_INPUT)
+    if checked.warnings and not yes:
+        if as_json:
+            emit_json({"entries": [], "warnings": problem_json(checked.warnings, ctx.lang)})
+        lines = [
+            ctx.t("Cần xác nhận (thêm --yes):", "Needs confirmation (add --yes):"),
+            *problem_lines(checked.warnings),
+        ]
+        raise Failure("\n".join(lines), EXIT_UNCONFIRMED)
 
 
 def add(
     typer_ctx: typer.Context,
-    name: Annotated[str, typer.Option("--name", help="Họ tên / full name.")],
-    id_number: Annotated[str, typer.Option("--id-number", help="Số định danh 12 số.")],
-    birth_year: Annotated[int, typer.Option("--birth-year", help="Năm sinh / birth year.")],
-    sex: Annotated[str, typer.Option("--sex", help="male|female (nam|nữ).")],
-    service: Annotated[list[str], typer.Option("--service", help="Dịch vụ (lặp lại được).")],
-    outcome: Annotated[str, typer.Option("--outcome", help="success|pending|referred|…")],
-    reason: Annotated[list[str] | None, typer.Option("--reason", help="Lý do (lặp lại).")] = None,
-    phone: Annotated[str | None, typer.Option("--phone")] = None,
-    village: Annotated[
-        str | None, typer.Option("--village", help="Mã thôn / village code.")
-    ] = None,
-    consent: Annotated[bool, typer.Option("--consent", help="Người dân đã đồng ý.")] = False,
-    consent_method: Annotated[str | None, typer.Option("--consent-method")] = None,
-    yes: Annotated[bool, typer.Option("--yes", help="Xác nhận các cảnh báo / confirm.")] = False,
-    note: Annotated[str, typer.Option("--note")] = "",
-    device_owner: Annotated[str | None, typer.Option("--device-owner")] = None,
-    at: Annotated[str | None, typer.Option("--at", help="dd/mm/yyyy [HH:MM]")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    name: Annotated[str, opt.NAME],
+    id_number: Annotated[str, opt.ID_NUMBER],
+    birth_year: Annotated[int, opt.BIRTH_YEAR],
+    sex: Annotated[str, opt.SEX],
+    service: Annotated[list[str], opt.SERVICE],
+    outcome: Annotated[str, opt.OUTCOME],
+    reason: Annotated[list[str] | None, opt.REASON] = None,
+    phone: Annotated[str | None, opt.PHONE] = None,
+    village: Annotated[str | None, opt.VILLAGE] = None,
+    consent: Annotated[bool, opt.CONSENT] = False,
+    consent_method: Annotated[str | None, opt.CONSENT_METHOD] = None,
+    yes: Annotated[bool, opt.YES] = False,
+    note: Annotated[str, opt.NOTE] = "",
+    device_owner: Annotated[str | None, opt.DEVICE_OWNER] = None,
+    at: Annotated[str | None, opt.AT] = None,
+    as_json: Annotated[bool, opt.JSON] = False,
 ) -> None:
     """Ghi một lần hỗ trợ (mỗi dịch vụ một bản ghi) / record one visit."""
     ctx = context_of(typer_ctx)
@@ -78,32 +92,11 @@ def add(
             note=note,
             device_owner=device_owner,
             consent_method=consent_method,
-            assisted_at=_parse_when(at, ctx),
+            assisted_at=parse_when(at, ctx),
         )
         with ctx.store() as store:
             checked = check_visit(store, form)
-            if checked.errors:
-                if as_json:
-                    emit_json({"errors": problem_json(checked.errors, ctx.lang)})
-                raise Failure(
-                    "\n".join(
-                        [ctx.t("Không lưu được:", "Not saved:"), *problem_lines(checked.errors)]
-                    ),
-                    EXIT_BAD_INPUT,
-                )
-            if checked.warnings and not yes:
-                if as_json:
-                    emit_json({"entries": [], "warnings": problem_json(checked.warnings, ctx.lang)})
-                lines = problem_lines(checked.warnings)
-                raise Failure(
-                    "\n".join(
-                        [
-                            ctx.t("Cần xác nhận (thêm --yes):", "Needs confirmation (add --yes):"),
-                            *lines,
-                        ]
-                    ),
-                    EXIT_UNCONFIRMED,
-                )
+            refuse_unless_ready(checked, yes, as_json, ctx)
             saved = store.save_entries(checked.entries)
         if as_json:
             emit_json(
@@ -183,14 +176,22 @@ def _entry_json(row: EntryRow) -> dict[str, Any]:
     from fieldkit.domain import mask_id_number
 
     data = asdict(row)
-    data["id_number"] = mask_id_number(row.id_number) if row.editable else row.id_number
+    data["id_number"] = mask_id_number(row.id_number)
+    data["returned"] = row.returned
+    data["editable"] = row.editable
+    data["number_editable"] = row.number_editable
     return data
 
 
 def list_entries(
     typer_ctx: typer.Context,
     pending: Annotated[bool, typer.Option("--pending", help="Chỉ bản ghi chưa gửi.")] = False,
-    rejected: Annotated[bool, typer.Option("--rejected", help="Chỉ bản ghi bị từ chối.")] = False,
+    rejected: Annotated[
+        bool, typer.Option("--rejected", help="Chỉ bản ghi bị trả lại, cần sửa / to fix.")
+    ] = False,
+    follow_up: Annotated[
+        bool, typer.Option("--follow-up", help="Chỉ bản ghi hẹn quay lại / outcome pending.")
+    ] = False,
     search: Annotated[str, typer.Option("--search", help="Tìm theo tên / số.")] = "",
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 50,
     offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
@@ -202,9 +203,11 @@ def list_entries(
         from fieldkit.domain import mask_id_number
         from fieldkit.domain.formatting import format_date, format_datetime
         from fieldkit.store import EntryFilter, EntryQuery
+        from fieldkit.store.records import RETURNED_DECISIONS
 
         chosen = EntryFilter.PENDING if pending else EntryFilter.ALL
         chosen = EntryFilter.REJECTED if rejected else chosen
+        chosen = EntryFilter.FOLLOW_UP if follow_up else chosen
         query = EntryQuery(search=search, filter=chosen, offset=offset, limit=limit)
         with ctx.store() as store:
             rows = store.query_entries(query)
@@ -216,13 +219,20 @@ def list_entries(
             typer.echo(ctx.t("Chưa có bản ghi nào.", "No entries."))
             return
         for r in rows:
-            number = mask_id_number(r.id_number) if r.editable else r.id_number
+            number = mask_id_number(r.id_number)
             typer.echo(
                 f"{format_datetime(r.assisted_at)}  {r.full_name or '—':<28} {number}  "
                 f"{r.service:<16} {r.outcome.value:<9} {r.status.value}"
             )
             if r.reject_message:
                 typer.echo(f"    ↳ {r.reject_message}")
+            if r.review_decision in RETURNED_DECISIONS:
+                reason = r.review_reason or "—"
+                typer.echo(ctx.t(f"    ↳ bị trả lại: {reason}", f"    ↳ returned: {reason}"))
+            if r.returned:
+                typer.echo(
+                    ctx.t(f"    ↳ sửa: fieldkit edit {r.id}", f"    ↳ fix: fieldkit edit {r.id}")
+                )
             if r.duplicate_village:
                 when = format_datetime(r.duplicate_at) if r.duplicate_at else "—"
                 place = r.duplicate_village_name or r.duplicate_village

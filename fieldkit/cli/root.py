@@ -50,7 +50,7 @@ def demo(typer_ctx: typer.Context) -> None:
     ctx = context_of(typer_ctx)
     with failures(ctx):
         try:
-            from fieldkit.demo import run_demo
+            from fieldkit.tui.demo_app import run_demo
         except ImportError as exc:
             raise Failure(ctx.t(f"Chưa có bản dùng thử ({exc}).", f"No demo ({exc}).")) from None
         code = run_demo(ctx.settings)

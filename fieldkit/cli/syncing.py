@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import asdict
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -53,24 +52,14 @@ def sync(
     """Gửi dữ liệu chưa gửi rồi nhận cập nhật / push, then pull."""
     ctx = context_of(typer_ctx)
     with failures(ctx), ctx.store() as store:
-        from fieldkit.sync import RetryPolicy, SyncError, sync_once
+        from fieldkit.sync import SyncError, sync_now
 
-        policy = RetryPolicy(max_attempts=ctx.settings.sync_max_attempts)
         try:
-            report = sync_once(
-                store,
-                policy=policy,
-                batch_size=ctx.settings.sync_batch_size,
-                mask_after=timedelta(minutes=ctx.settings.mask_after_minutes),
-            )
-        except SyncError as exc:
-            store.record_sync(error=exc.message(ctx.lang))
+            report = sync_now(store, ctx.settings)
+        except SyncError as exc:  # the store has recorded why
             raise Failure(exc.message(ctx.lang)) from None
-        store.record_sync()
-        erased = store.erase_expired(ctx.settings.retention_days)
         if as_json:
             data = asdict(report)
-            data["erased"] = erased
             data["items"] = [i.model_dump(mode="json") for i in report.items]
             emit_json(data)
             return
@@ -104,10 +93,11 @@ def status(
     typer.echo(f"{profile.user_name} ({profile.name}) — {profile.server_url}")
     typer.echo(
         ctx.t(
-            f"Chưa gửi: {n(st.pending)}  Bị từ chối: {n(st.rejected)}  "
-            f"Trùng: {n(st.duplicates)}  Tổng: {n(st.total)}",
-            f"Pending: {n(st.pending, 'en')}  Rejected: {n(st.rejected, 'en')}  "
-            f"Duplicates: {n(st.duplicates, 'en')}  Total: {n(st.total, 'en')}",
+            f"Chưa gửi: {n(st.pending)}  Bị trả lại, cần sửa: {n(st.rejected)}  "
+            f"Hẹn quay lại: {n(st.follow_up)}  Trùng: {n(st.duplicates)}  Tổng: {n(st.total)}",
+            f"Pending: {n(st.pending, 'en')}  Returned to fix: {n(st.rejected, 'en')}  "
+            f"Follow-up: {n(st.follow_up, 'en')}  Duplicates: {n(st.duplicates, 'en')}  "
+            f"Total: {n(st.total, 'en')}",
         )
     )
     typer.echo(ctx.t(f"Đồng bộ lần cuối: {last}", f"Last sync: {last}"))
@@ -116,8 +106,8 @@ def status(
     if st.rejected:
         typer.echo(
             ctx.t(
-                "Xem và sửa bản ghi bị từ chối: fieldkit list --rejected",
-                "See and fix rejected entries: fieldkit list --rejected",
+                "Xem và sửa bản ghi bị trả lại: fieldkit list --rejected, fieldkit edit ID",
+                "See and fix returned entries: fieldkit list --rejected, fieldkit edit ID",
             )
         )
     for p in st.villages:

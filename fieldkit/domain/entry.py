@@ -16,12 +16,13 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from fieldkit.domain.catalogue import Outcome, Reason
-from fieldkit.domain.identity import Sex, id_number_warnings, normalise_id_number
+from fieldkit.domain.identity import Sex, id_number_warnings, is_masked, normalise_id_number
 from fieldkit.domain.notes import check_note
 from fieldkit.domain.people import MIN_BIRTH_YEAR, DeviceOwner, normalise_name
 from fieldkit.domain.phone import normalise_phone
@@ -31,6 +32,12 @@ VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Device clocks drift; an entry up to this far in the future is still accepted.
 CLOCK_SKEW = timedelta(minutes=10)
 VILLAGE_CODE_PATTERN = r"^[0-9]{2,5}-[0-9]{1,4}$"
+KEPT_NUMBER = "kept_number"
+"""Validation context flag: this entry edits a stored one and may carry its masked number.
+
+Once the server acknowledged an entry, the laptop masks its identity number; an edit then
+sends the masked form and the server keeps the number it already has (its citizen key).
+"""
 ServiceCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
 
 
@@ -83,7 +90,11 @@ class Entry(BaseModel):
 
     @field_validator("id_number")
     @classmethod
-    def _id_number(cls, value: str) -> str:
+    def _id_number(cls, value: str, info: ValidationInfo) -> str:
+        if is_masked(value) and isinstance(info.context, dict) and info.context.get(KEPT_NUMBER):
+            if len(value) != 12:
+                raise DomainError("id_number.length", "id_number", digits=str(len(value)))
+            return value
         return normalise_id_number(value)
 
     @field_validator("phone")
@@ -131,6 +142,11 @@ class Entry(BaseModel):
         return self
 
     @property
+    def keeps_number(self) -> bool:
+        """Whether this edit carries a masked number (the stored one stays, unchanged)."""
+        return is_masked(self.id_number)
+
+    @property
     def period(self) -> str:
         """The quota period this entry counts in."""
         return period_of(self.assisted_at)
@@ -138,7 +154,11 @@ class Entry(BaseModel):
 
 def entry_warnings(entry: Entry) -> list[Problem]:
     """What the volunteer must confirm before saving (never blocks the server)."""
-    problems = id_number_warnings(entry.id_number, entry.birth_year, entry.sex)
+    problems = (
+        []
+        if entry.keeps_number
+        else id_number_warnings(entry.id_number, entry.birth_year, entry.sex)
+    )
     if entry.device_owner is DeviceOwner.VOLUNTEER:
         problems.append(warning("device_owner.volunteer", "device_owner"))
     age = entry.assisted_at.astimezone(VIETNAM_TZ).year - entry.birth_year
@@ -164,9 +184,15 @@ def problems_from_validation(exc: ValidationError) -> list[Problem]:
     return problems
 
 
-def parse_entry(data: dict[str, Any]) -> tuple[Entry | None, list[Problem]]:
-    """Validate raw data into an Entry, or return the blocking problems."""
+def parse_entry(
+    data: dict[str, Any], *, kept_number: bool = False
+) -> tuple[Entry | None, list[Problem]]:
+    """Validate raw data into an Entry, or return the blocking problems.
+
+    `kept_number`: the data edits a stored entry and may carry its masked number (KEPT_NUMBER).
+    """
     try:
-        return Entry.model_validate(data), []
+        context = {KEPT_NUMBER: True} if kept_number else None
+        return Entry.model_validate(data, context=context), []
     except ValidationError as exc:
         return None, problems_from_validation(exc)

@@ -33,3 +33,28 @@ def format_datetime(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(VIETNAM_TZ)
     return value.strftime("%d/%m/%Y %H:%M")
+
+
+DATE_FORMATS = (("%d/%m/%Y %H:%M", False), ("%d/%m/%Y", True))
+
+
+def parse_date(text: str) -> datetime | None:
+    """A date typed by a person: dd/mm/yyyy [HH:MM] (or ISO 8601), in Vietnam's time zone.
+
+    A date without a time means noon, so it stays the same day in any time zone near ours.
+    None for an empty or unreadable text.
+    """
+    value = text.strip()
+    if not value:
+        return None
+    for fmt, noon in DATE_FORMATS:
+        try:
+            moment = datetime.strptime(value, fmt).replace(tzinfo=VIETNAM_TZ)
+        except ValueError:
+            continue
+        return moment.replace(hour=12) if noon else moment
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=VIETNAM_TZ)

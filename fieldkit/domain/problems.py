@@ -78,6 +78,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Số định danh cho thấy năm sinh {id_year}, nhưng đã nhập {birth_year}.",
         "The identity number says born {id_year}, but {birth_year} was entered.",
     ),
+    "id_number.kept_unknown": (
+        "Bản sửa giữ số định danh đã che nhưng máy chủ không có bản ghi gốc; hãy ghi lại từ "
+        "phiếu giấy.",
+        "This edit keeps a masked identity number but the server has no original entry; record "
+        "it again from the paper form.",
+    ),
+    "id_number.kept": (
+        "Số định danh đã được che sau khi máy chủ nhận nên không sửa được; các ô khác vẫn sửa "
+        "được.",
+        "The identity number was masked once the server received the entry and cannot be "
+        "changed; every other field can.",
+    ),
     "id_number.already_helped": (
         "Người này đã được hỗ trợ dịch vụ này trên máy này ({when}).",
         "This citizen was already helped with this service on this laptop ({when}).",

@@ -6,10 +6,10 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from fieldkit.domain import VIETNAM_TZ, Entry, Problem
+from fieldkit.domain import Entry, Problem
+from fieldkit.domain.formatting import parse_date
 from fieldkit.domain.problems import error
 from fieldkit.store.records import SavedEntry
 from fieldkit.store.visits import VisitForm, check_visit
@@ -125,23 +125,6 @@ def _split(value: str) -> list[str]:
     return [p.strip() for p in _LIST_SPLIT.split(value) if p.strip()]
 
 
-def _date(value: str) -> datetime | None:
-    text = value.strip()
-    if not text:
-        return None
-    for fmt, noon in (("%d/%m/%Y %H:%M", False), ("%d/%m/%Y", True)):
-        try:
-            moment = datetime.strptime(text, fmt).replace(tzinfo=VIETNAM_TZ)
-        except ValueError:
-            continue
-        return moment.replace(hour=12) if noon else moment
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=VIETNAM_TZ)
-
-
 def row_form(cells: dict[str, str]) -> tuple[VisitForm | None, list[Problem]]:
     """One row's cells as a visit form, or the problems of reading it."""
     problems: list[Problem] = []
@@ -152,7 +135,7 @@ def row_form(cells: dict[str, str]) -> tuple[VisitForm | None, list[Problem]]:
     if consent_text not in _YES | _NO:
         problems.append(error("csv.consent", "consent", value=consent_text[:20]))
     date_text = cells.get("date", "")
-    moment = _date(date_text)
+    moment = parse_date(date_text)
     if date_text.strip() and moment is None:
         problems.append(error("csv.date", "assisted_at", value=date_text.strip()[:20]))
     if problems:

@@ -30,6 +30,7 @@ from fieldkit.domain import (
     Reason,
     Sex,
     fold,
+    mask_id_number,
     normalise_id_number,
     normalise_phone,
 )
@@ -37,7 +38,14 @@ from fieldkit.store.errors import StoreError
 from fieldkit.store.keys import id_key
 from fieldkit.store.models import EntryRecord, OutboxRow, SyncStateRow
 from fieldkit.store.privacy import shown_id_number, shown_id_number_sql
-from fieldkit.store.records import EntryFilter, EntryQuery, EntryRow, EntryStatus, SavedEntry
+from fieldkit.store.records import (
+    RETURNED_DECISIONS,
+    EntryFilter,
+    EntryQuery,
+    EntryRow,
+    EntryStatus,
+    SavedEntry,
+)
 
 MAX_PAGE = 1000
 PHONE_COUNT_CAP = 1000
@@ -182,13 +190,23 @@ def update_entry(session: Session, entry: Entry, local_key: str) -> SavedEntry:
         raise StoreError("entry.unknown", entry_id=str(entry.id))
     if record.erased:
         raise StoreError("entry.erased", entry_id=str(entry.id))
+    if not to_row(record).editable:
+        raise StoreError("entry.not_editable", entry_id=str(entry.id))
     now = datetime.now(UTC)
     base_rev = record.rev
     new = entry.model_copy(update={"rev": base_rev + 1})
+    stored_number, stored_key = record.id_number, record.id_key
+    if new.keeps_number and new.id_number != mask_id_number(stored_number):
+        raise StoreError("entry.number_kept", entry_id=str(entry.id))
     _fill(record, new, local_key, now)
+    if new.keeps_number:  # the number cannot change once masked: keep what is stored
+        record.id_number, record.id_key = stored_number, stored_key
     record.status = EntryStatus.PENDING.value
     record.reject_code = None
     record.reject_message = None
+    # The edit answers the review; the server puts the entry back in its review queue.
+    record.review_decision = None
+    record.review_reason = None
     mutation_id = _outbox(session, new, base_rev, now)
     session.flush()
     return SavedEntry(entry_id=new.id, mutation_id=mutation_id, rev=new.rev)
@@ -247,6 +265,19 @@ def today_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+def returned_condition() -> ColumnElement[bool]:
+    """Entries returned to fix: refused by the server's checks, or by a reviewer."""
+    return or_(
+        EntryRecord.status == EntryStatus.REJECTED.value,
+        EntryRecord.review_decision.in_(RETURNED_DECISIONS),
+    )
+
+
+def follow_up_condition() -> ColumnElement[bool]:
+    """Entries whose outcome is still pending (the citizen comes back later)."""
+    return and_(EntryRecord.outcome == Outcome.PENDING.value, EntryRecord.erased.is_(False))
+
+
 def _conditions(query: EntryQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     term = query.search.strip()
@@ -269,7 +300,9 @@ def _conditions(query: EntryQuery) -> list[ColumnElement[bool]]:
         case EntryFilter.PENDING:
             conditions.append(EntryRecord.status == EntryStatus.PENDING.value)
         case EntryFilter.REJECTED:
-            conditions.append(EntryRecord.status == EntryStatus.REJECTED.value)
+            conditions.append(returned_condition())
+        case EntryFilter.FOLLOW_UP:
+            conditions.append(follow_up_condition())
         case EntryFilter.DUPLICATE:
             conditions.append(EntryRecord.status == EntryStatus.DUPLICATE.value)
         case _:

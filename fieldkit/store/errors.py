@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fieldkit.errors import UserError
+
 MESSAGES: dict[str, tuple[str, str]] = {
     "profile.none": (
         "Máy này chưa được đăng ký. Hãy chạy: fieldkit enroll URL MÃ",
@@ -33,12 +35,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Bản ghi {entry_id} đã bị xoá dữ liệu cá nhân, không sửa được.",
         "Entry {entry_id} has had its personal data erased and cannot be edited.",
     ),
+    "entry.not_editable": (
+        "Bản ghi {entry_id} đã được máy chủ nhận; chỉ sửa được bản ghi bị trả lại hoặc đang "
+        "hẹn quay lại.",
+        "The server has entry {entry_id}; only entries returned to fix or still pending can be "
+        "edited.",
+    ),
+    "entry.number_kept": (
+        "Số định danh của bản ghi {entry_id} đã được che nên không sửa được; các ô khác vẫn sửa "
+        "được.",
+        "The identity number of entry {entry_id} is masked and cannot be changed; every other "
+        "field can.",
+    ),
     "entry.exists": ("Bản ghi {entry_id} đã được lưu.", "Entry {entry_id} is already saved."),
     "pin.format": ("Mã PIN phải có 4–12 chữ số.", "The PIN must have 4–12 digits."),
 }
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """A problem the user can act on (no profile, unknown entry …), never a traceback."""
 
     def __init__(self, code: str, **params: str) -> None:

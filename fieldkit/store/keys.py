@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
+from fieldkit.pin import HASHER, PIN_PATTERN, verify_pin
 from fieldkit.store.errors import StoreError
 
-_PIN = re.compile(r"^[0-9]{4,12}$")
-# Cheap enough for a laptop unlock (~50 ms), far too slow to brute-force a stolen file quickly.
-_HASHER = PasswordHasher(time_cost=2, memory_cost=32 * 1024, parallelism=1)
+__all__ = ["hash_pin", "id_key", "new_local_key", "verify_pin"]
 
 
 def new_local_key() -> str:
@@ -29,14 +24,6 @@ def id_key(local_key: str, id_number: str) -> str:
 
 def hash_pin(pin: str) -> str:
     """Argon2 hash of a 4–12 digit PIN; raises StoreError for anything else."""
-    if not _PIN.match(pin):
+    if not PIN_PATTERN.match(pin):
         raise StoreError("pin.format")
-    return _HASHER.hash(pin)
-
-
-def verify_pin(pin_hash: str, pin: str) -> bool:
-    """Whether the PIN matches its stored hash."""
-    try:
-        return _HASHER.verify(pin_hash, pin)
-    except (VerificationError, InvalidHashError):
-        return False
+    return HASHER.hash(pin)

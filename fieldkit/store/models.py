@@ -89,6 +89,10 @@ class EntryRecord(Base):
         Index("ix_entries_status_assisted", "status", "assisted_at", "id"),
         Index("ix_entries_id_key_service", "id_key", "service"),
         Index("ix_entries_phone", "phone", "id_key"),
+        # Home and `fieldkit status` count entries returned to fix and still-pending outcomes
+        # on every refresh: without these, each count scans every entry.
+        Index("ix_entries_review", "review_decision"),
+        Index("ix_entries_outcome", "outcome", "erased"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -13,10 +13,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fieldkit.domain import fold
 from fieldkit.domain.wire import EnrollResponse
+from fieldkit.profile_files import DB_NAME
 from fieldkit.store.errors import StoreError
 from fieldkit.store.store import Store
 
-DB_NAME = "fieldkit.sqlite3"
 LAST_USED = "last_profile"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 

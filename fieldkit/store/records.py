@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from fieldkit.domain import ConsentMethod, DeviceOwner, Entry, Outcome, Reason, Sex, is_masked
+from fieldkit.domain.entry import KEPT_NUMBER
 from fieldkit.domain.wire import VillageInfo
 from fieldkit.store.errors import StoreError
 
@@ -21,6 +22,10 @@ class EntryStatus(StrEnum):
     REJECTED = "rejected"
 
 
+RETURNED_DECISIONS = ("rejected", "has_issues")
+"""Review decisions that send an entry back to its volunteer to fix."""
+
+
 class EntryFilter(StrEnum):
     """The list filters of the TUI and `fieldkit list`."""
 
@@ -28,7 +33,10 @@ class EntryFilter(StrEnum):
     TODAY = "today"
     PENDING = "pending"
     REJECTED = "rejected"
+    """Returned to fix: refused by the server's checks, or rejected / has issues in review."""
     DUPLICATE = "duplicate"
+    FOLLOW_UP = "follow_up"
+    """Outcome "pending": the citizen comes back later and the entry is updated then."""
 
 
 @dataclass(frozen=True)
@@ -82,36 +90,61 @@ class EntryRow:
     reject_message: str | None = None
 
     @property
-    def editable(self) -> bool:
-        """Whether the volunteer can edit it: not erased, number not (shown) masked.
+    def returned(self) -> bool:
+        """Sent back to fix: refused by the server's checks or by a reviewer."""
+        return self.status is EntryStatus.REJECTED or self.review_decision in RETURNED_DECISIONS
 
-        An acknowledged entry shows its number masked, so it is never editable.
+    @property
+    def follow_up(self) -> bool:
+        """An outcome still open ("pending"): updated when the citizen comes back."""
+        return self.outcome is Outcome.PENDING
+
+    @property
+    def editable(self) -> bool:
+        """Whether the volunteer can edit it.
+
+        Not once its personal data is erased. Before the server acknowledged it, always;
+        afterwards (its number shown masked) only when it was returned to fix or its outcome
+        is still pending, and then everything but the identity number (number_editable).
         """
+        if self.erased:
+            return False
+        return self.number_editable or self.returned or self.follow_up
+
+    @property
+    def number_editable(self) -> bool:
+        """Whether an edit may change the identity number: only while it is shown in full."""
         return not self.erased and not is_masked(self.id_number)
 
     def to_entry(self) -> Entry:
-        """The write model, for editing; raises StoreError when personal data is gone."""
+        """The write model, for editing; raises StoreError when it cannot be edited.
+
+        A masked number stays masked: the edit keeps it and the server keeps its own
+        (fieldkit.domain.entry.KEPT_NUMBER).
+        """
         if not self.editable:
-            raise StoreError("entry.erased", entry_id=str(self.id))
-        return Entry(
-            id=self.id,
-            visit_id=self.visit_id,
-            village=self.village,
-            service=self.service,
-            outcome=self.outcome,
-            reasons=list(self.reasons),
-            assisted_at=self.assisted_at,
-            full_name=self.full_name,
-            id_number=self.id_number,
-            birth_year=self.birth_year,
-            sex=self.sex,
-            phone=self.phone,
-            consent=self.consent,
-            consent_method=self.consent_method,
-            device_owner=self.device_owner,
-            note=self.note,
-            rev=self.rev,
-        )
+            code = "entry.erased" if self.erased else "entry.not_editable"
+            raise StoreError(code, entry_id=str(self.id))
+        data = {
+            "id": self.id,
+            "visit_id": self.visit_id,
+            "village": self.village,
+            "service": self.service,
+            "outcome": self.outcome,
+            "reasons": list(self.reasons),
+            "assisted_at": self.assisted_at,
+            "full_name": self.full_name,
+            "id_number": self.id_number,
+            "birth_year": self.birth_year,
+            "sex": self.sex,
+            "phone": self.phone,
+            "consent": self.consent,
+            "consent_method": self.consent_method,
+            "device_owner": self.device_owner,
+            "note": self.note,
+            "rev": self.rev,
+        }
+        return Entry.model_validate(data, context={KEPT_NUMBER: True})
 
 
 @dataclass(frozen=True)
@@ -165,6 +198,7 @@ class StoreStatus:
 
     pending: int
     rejected: int
+    """Entries returned to fix (EntryFilter.REJECTED)."""
     duplicates: int
     total: int
     last_sync_at: datetime | None
@@ -172,6 +206,8 @@ class StoreStatus:
     cursor: int
     server_epoch: str | None
     villages: list[VillageProgress] = field(default_factory=list)
+    follow_up: int = 0
+    """Entries whose outcome is still pending (EntryFilter.FOLLOW_UP)."""
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import VIETNAM_TZ, Outcome, period_of
 from fieldkit.domain.wire import VillageInfo
-from fieldkit.store.entries import sync_state
+from fieldkit.store.entries import follow_up_condition, returned_condition, sync_state
 from fieldkit.store.models import EntryRecord
 from fieldkit.store.pulled import quotas, services, tallies
 from fieldkit.store.records import EntryStatus, StoreStatus, VillageProgress
@@ -82,14 +82,18 @@ def store_status(session: Session, villages: list[VillageInfo]) -> StoreStatus:
         stmt = select(func.count()).select_from(EntryRecord).where(EntryRecord.status == status)
         return int(session.scalar(stmt) or 0)
 
-    counts = {
-        s: count(s) for s in (EntryStatus.PENDING, EntryStatus.REJECTED, EntryStatus.DUPLICATE)
-    }
+    counts = {s: count(s) for s in (EntryStatus.PENDING, EntryStatus.DUPLICATE)}
+
+    def matching(condition: ColumnElement[bool]) -> int:
+        stmt = select(func.count()).select_from(EntryRecord).where(condition)
+        return int(session.scalar(stmt) or 0)
+
     total = int(session.scalar(select(func.count()).select_from(EntryRecord)) or 0)
     state = sync_state(session)
     return StoreStatus(
         pending=counts[EntryStatus.PENDING],
-        rejected=counts[EntryStatus.REJECTED],
+        rejected=matching(returned_condition()),
+        follow_up=matching(follow_up_condition()),
         duplicates=counts[EntryStatus.DUPLICATE],
         total=total,
         last_sync_at=state.last_sync_at,

@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,7 +29,7 @@ from fieldkit.store import outbox, privacy, pulled
 from fieldkit.store.engine import make_engine
 from fieldkit.store.errors import StoreError
 from fieldkit.store.keys import hash_pin, new_local_key, verify_pin
-from fieldkit.store.models import Base, ProfileRow, RejectedRow
+from fieldkit.store.models import Base, EntryRecord, ProfileRow, RejectedRow
 from fieldkit.store.records import (
     EntryQuery,
     EntryRow,
@@ -39,8 +40,9 @@ from fieldkit.store.records import (
 )
 from fieldkit.store.status import store_status
 
-SCHEMA_VERSION = 2
-"""PRAGMA user_version: 2 masks identity numbers to their last three digits."""
+SCHEMA_VERSION = 3
+"""PRAGMA user_version. 1: the first schema; 2: identity numbers masked to their last three
+digits; 3: indexes for the returned and follow-up counts."""
 
 
 class Store:
@@ -67,6 +69,10 @@ class Store:
         found = session.connection().exec_driver_sql("PRAGMA user_version").scalar() or 0
         if found < 2:
             privacy.shorten_masks(session)
+        if found < 3:
+            # create_all makes missing tables only; indexes added since come here.
+            for index in cast(Table, EntryRecord.__table__).indexes:
+                index.create(session.connection(), checkfirst=True)
         if found < SCHEMA_VERSION:
             session.connection().exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
 

@@ -17,10 +17,15 @@ from fieldkit.domain.formatting import format_date
 from fieldkit.domain.problems import error, warning
 
 if TYPE_CHECKING:
+    from fieldkit.store.records import EntryRow
     from fieldkit.store.store import Store
 
-# A phone already recorded for this many other citizens earns a warning.
-SHARED_PHONE_THRESHOLD = 2
+SHARED_PHONE_THRESHOLD = 3
+"""A phone already recorded here for this many other citizens earns a warning.
+
+Household members often share one phone, so a phone used by two others is no surprise; the
+app and the CLI both ask this module, so the warning fires at the same count everywhere.
+"""
 _SEX_ALIASES = {"nam": "male", "m": "male", "nữ": "female", "nu": "female", "f": "female"}
 
 
@@ -132,14 +137,91 @@ def check_visit(
     warnings: list[Problem] = []
     for entry in entries:
         warnings.extend(entry_warnings(entry))
-        when = history.already_helped(entry.id_number, entry.service)
-        if when is not None and entry.outcome.value == "success":
-            warnings.append(
-                warning("id_number.already_helped", "id_number", when=format_date(when))
-            )
-    first = entries[0]
-    if first.phone:
-        others = history.phone_use_count(first.phone, exclude_id_number=first.id_number)
+    warnings.extend(history_warnings(history, entries))
+    return VisitCheck(entries=entries, errors=[], warnings=_unique(warnings))
+
+
+def history_warnings(
+    history: VisitLookups, entries: list[Entry], *, editing: bool = False
+) -> list[Problem]:
+    """What this laptop's history says about a visit: already helped here, a shared phone.
+
+    An edit is never "already helped" (it is the entry that helped), and a kept (masked)
+    number is not looked up.
+    """
+    warnings: list[Problem] = []
+    if not editing:
+        for entry in entries:
+            when = history.already_helped(entry.id_number, entry.service)
+            if when is not None and entry.outcome.value == "success":
+                warnings.append(
+                    warning("id_number.already_helped", "id_number", when=format_date(when))
+                )
+                break
+    first = entries[0] if entries else None
+    if first is not None and first.phone:
+        own = None if first.keeps_number else first.id_number
+        others = history.phone_use_count(first.phone, exclude_id_number=own)
         if others >= SHARED_PHONE_THRESHOLD:
             warnings.append(warning("phone.shared", "phone", count=str(others)))
-    return VisitCheck(entries=entries, errors=[], warnings=_unique(warnings))
+    return warnings
+
+
+@dataclass
+class EntryChanges:
+    """What an edit changes in one stored entry; None leaves a field as it is."""
+
+    full_name: str | None = None
+    id_number: str | None = None
+    birth_year: int | None = None
+    sex: str | None = None
+    service: str | None = None
+    outcome: str | None = None
+    reasons: list[str] | None = None
+    phone: str | None = None
+    village: str | None = None
+    note: str | None = None
+    device_owner: str | None = None
+    consent_method: str | None = None
+    assisted_at: datetime | None = None
+
+
+def check_edit(store: Store, row: EntryRow, changes: EntryChanges) -> VisitCheck:
+    """Apply changes to a stored entry and check the result like a new visit.
+
+    The entry must be editable (EntryRow.editable); its identity number only while it is
+    shown in full (EntryRow.number_editable). Success clears the reasons unless new ones are
+    given.
+    """
+    entry = row.to_entry()
+    data: dict[str, Any] = entry.model_dump()
+    errors: list[Problem] = []
+    given = {k: v for k, v in vars(changes).items() if v is not None}
+    if "id_number" in given and not row.number_editable:
+        errors.append(error("id_number.kept", "id_number"))
+        given.pop("id_number")
+    if "sex" in given:
+        sex = str(given["sex"]).strip().lower()
+        given["sex"] = _SEX_ALIASES.get(sex, sex)
+    for name in ("outcome", "device_owner", "consent_method"):
+        if name in given:
+            given[name] = str(given[name]).strip().lower()
+    if "reasons" in given:
+        given["reasons"] = [r.strip().lower() for r in given["reasons"] if r.strip()]
+    elif given.get("outcome") == "success":
+        given["reasons"] = []
+    if "phone" in given:
+        given["phone"] = given["phone"].strip() or None
+    data.update(given)
+    if "service" in given:
+        active = {s.code for s in store.services() if s.active}
+        if data["service"] not in active:
+            errors.append(error("service.unknown", "service", service=str(data["service"])[:40]))
+    if "village" in given and data["village"] not in {v.code for v in store.profile.villages}:
+        errors.append(error("village.not_yours", "village", village=str(data["village"])[:20]))
+    edited, problems = parse_entry(data, kept_number=True)
+    errors = _unique(errors + problems)
+    if errors or edited is None:
+        return VisitCheck(entries=[], errors=errors, warnings=[])
+    warnings = entry_warnings(edited) + history_warnings(store, [edited], editing=True)
+    return VisitCheck(entries=[edited], errors=[], warnings=_unique(warnings))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fieldkit.errors import UserError
+
 # code -> (Vietnamese, English). Every message says what happened and that data is safe.
 SYNC_MESSAGES: dict[str, tuple[str, str]] = {
     "unreachable": (
@@ -43,7 +45,7 @@ SYNC_MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class SyncError(Exception):
+class SyncError(UserError):
     """A sync that could not finish; the code says why, the messages tell the volunteer."""
 
     def __init__(

@@ -22,6 +22,8 @@ class SyncReport:
     epoch_reset: bool = False
     masked: int = 0
     """Acknowledged entries whose full number this sync masked (the server kept them)."""
+    erased: int = 0
+    """Entries whose personal data this sync erased, past the retention period (sync_now)."""
     duration: float = 0.0
     items: list[wire.PushItemResult] = field(default_factory=list)
     retry_reasons: list[str] = field(default_factory=list)

@@ -31,12 +31,26 @@ def base_headers(token: str | None = None) -> dict[str, str]:
     return headers
 
 
-def make_client(server_url: str, token: str | None = None) -> httpx.Client:
-    """An httpx client for one server with explicit timeouts and the sync headers."""
+def make_client(
+    server_url: str, token: str | None = None, timeout_seconds: float | None = None
+) -> httpx.Client:
+    """An httpx client for one server with explicit timeouts and the sync headers.
+
+    `timeout_seconds` (FIELDKIT_HTTP_TIMEOUT_SECONDS) bounds reads and writes; connecting
+    and waiting for the pool keep their own shorter limits.
+    """
+    timeout = TIMEOUT
+    if timeout_seconds is not None:
+        timeout = httpx.Timeout(
+            connect=min(10.0, timeout_seconds),
+            read=timeout_seconds,
+            write=timeout_seconds,
+            pool=min(10.0, timeout_seconds),
+        )
     return httpx.Client(
         base_url=server_url.rstrip("/"),
         headers=base_headers(token),
-        timeout=TIMEOUT,
+        timeout=timeout,
         follow_redirects=False,
     )
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -15,7 +16,9 @@ from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
 from fieldkit.domain.catalogue import ServiceInfo
+from fieldkit.profile_files import profile_names
 from fieldkit.settings import ClientSettings
+from fieldkit.tui.failures import explain
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.messages import (
     ConnectionChecked,
@@ -38,14 +41,6 @@ Clock = Callable[[], datetime]
 def both(key: str, **params: object) -> tuple[str, str]:
     """A catalogue label in Vietnamese and English, to show in whichever is chosen later."""
     return tr(key, "vi", **params), tr(key, "en", **params)
-
-
-def explain(error: BaseException, lang: str) -> str:
-    """A worker's failure in plain words (never a traceback)."""
-    message = getattr(error, "message", None)
-    if type(error).__name__ in ("SyncError", "StoreError") and callable(message):
-        return str(message(lang))
-    return tr("error.unexpected", lang)
 
 
 class FieldkitApp(App[None]):
@@ -100,6 +95,8 @@ class FieldkitApp(App[None]):
         self._on_exit = on_exit
         self._notice = notice
         self._notice_warning = notice_warning
+        self._opened: tuple[str, Store] | None = None
+        self._opened_lock = threading.Lock()
         self.set_reactive(FieldkitApp.ui_lang, self.settings.lang)
 
     # -- start-up -------------------------------------------------------------------------
@@ -138,16 +135,41 @@ class FieldkitApp(App[None]):
         from fieldkit.store.profiles import profile_path
 
         choices: list[ProfileChoice] = []
-        for name in names:
+        for index, name in enumerate(names):
             store = Store(profile_path(self.home, name))
             try:
                 choices.append(ProfileChoice(name, store.profile.user_name))
             except StoreError:
                 choices.append(ProfileChoice(name, name))
-            finally:
+                store.close()
+                continue
+            if index == 0:  # the preselected profile: its PIN check need not open it again
+                self.keep_opened(name, store)
+            else:
                 store.close()
         self.call_from_thread(self._name_profiles, choices)
         preload()
+
+    def keep_opened(self, name: str, store: Store) -> None:
+        """Hold a profile's store opened before its PIN is checked (nothing of it is shown)."""
+        with self._opened_lock:
+            earlier, self._opened = self._opened, (name, store)
+        if earlier is not None:
+            earlier[1].close()
+
+    def take_opened(self, name: str | None) -> Store | None:
+        """The store keep_opened holds for this profile, handed over once (else None)."""
+        with self._opened_lock:
+            if self._opened is None or self._opened[0] != name:
+                return None
+            store, self._opened = self._opened[1], None
+        return store
+
+    def _drop_opened(self) -> None:
+        with self._opened_lock:
+            earlier, self._opened = self._opened, None
+        if earlier is not None:
+            earlier[1].close()
 
     def _name_profiles(self, choices: list[ProfileChoice]) -> None:
         from fieldkit.tui.screens.unlock import UnlockScreen
@@ -173,25 +195,32 @@ class FieldkitApp(App[None]):
         else:
             self.push_screen(WelcomeScreen())
 
-    def open_home(self) -> None:
-        """Show the home screen of the open profile, dropping every other screen."""
+    def open_home(self, loaded: StatusLoaded | None = None) -> None:
+        """Show the home screen of the open profile, dropping every other screen.
+
+        `loaded`: home's figures, when they were read while the PIN was checked.
+        """
         from fieldkit.tui.screens.home import HomeScreen
 
+        if loaded is not None:
+            self._status_loaded(loaded)
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(HomeScreen())
-        self.refresh_status()
+        if loaded is None:
+            self.refresh_status()
         self.check_connection()
 
-    def use_store(self, store: Store) -> None:
+    def use_store(self, store: Store, loaded: StatusLoaded | None = None) -> None:
         """Make a freshly unlocked or enrolled profile the open one."""
         if self.store is not None and self.store is not store:
             self.store.close()
+        self._drop_opened()
         self.store = store
         self.mask_overdue()
         self.locked = False
         self.last_activity = self.monotonic()
-        self.open_home()
+        self.open_home(loaded)
 
     # -- idle lock ------------------------------------------------------------------------
 
@@ -239,15 +268,10 @@ class FieldkitApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="status")
     def refresh_status(self) -> None:
         """Read counts and quota progress off the UI thread."""
-        from fieldkit.store import EntryFilter, EntryQuery
-
         store = self.store
         if store is None:
             return
-        status = store.status()
-        today = store.count_entries(EntryQuery(filter=EntryFilter.TODAY))
-        services = store.services()
-        self.post_message(StatusLoaded(status, today, services))
+        self.post_message(StatusLoaded.read(store))
 
     @on(StatusLoaded)
     def _status_loaded(self, message: StatusLoaded) -> None:
@@ -292,7 +316,7 @@ class FieldkitApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def run_sync(self) -> None:
         """Push the outbox and pull changes; report progress and the outcome as messages."""
-        from fieldkit.sync import SyncError, sync_once
+        from fieldkit.sync import sync_now
 
         store = self.store
         if store is None:
@@ -301,17 +325,8 @@ class FieldkitApp(App[None]):
         def progress(done: int, total: int) -> None:
             self.post_message(SyncProgressed(done, total))
 
-        try:
-            report = sync_once(
-                store,
-                progress=progress,
-                batch_size=self.settings.sync_batch_size,
-                mask_after=timedelta(minutes=self.settings.mask_after_minutes),
-            )
-        except SyncError as exc:
-            store.record_sync(error=exc.message("vi"))
-            raise
-        store.record_sync()
+        # A SyncError reaches _worker_failed; the store has recorded it by then.
+        report = sync_now(store, self.settings, progress=progress)
         texts = both("sync.done", pushed=report.pushed, pulled=report.pulled)
         if report.rejected or report.duplicates:
             texts = (report.summary("vi"), report.summary("en"))
@@ -392,18 +407,9 @@ class FieldkitApp(App[None]):
         """Close the store and stop a demo server."""
         if self.store is not None:
             self.store.close()
+        self._drop_opened()
         if self._on_exit is not None:
             self._on_exit()
-
-
-def profile_names(home: Path) -> list[str]:
-    """Profile directories holding a database (a directory scan; the store loads later)."""
-    root = home / "profiles"
-    if not root.is_dir():
-        return []
-    return sorted(
-        d.name for d in root.iterdir() if d.is_dir() and (d / "fieldkit.sqlite3").is_file()
-    )
 
 
 def preload() -> None:

@@ -146,8 +146,12 @@ def check_draft(
     *,
     entry_id: uuid.UUID | None = None,
     rev: int = 1,
+    kept_number: bool = False,
 ) -> DraftCheck:
-    """Validate a draft with the domain rules: one Entry per service, errors and warnings."""
+    """Validate a draft with the domain rules: one Entry per service, errors and warnings.
+
+    `kept_number`: the draft edits a stored entry whose masked number stays as it is.
+    """
     data, problems = _base_data(draft, assisted_at)
     if not draft.services:
         problems.append(error("service.required", "services"))
@@ -169,7 +173,7 @@ def check_draft(
             reasons=[r.value for r in choice.reasons],
             rev=rev,
         )
-        entry, found = parse_entry(item)
+        entry, found = parse_entry(item, kept_number=kept_number)
         problems.extend(_plain(p) for p in found if p.code != "reasons.required")
         if entry is not None:
             entries.append(entry)

@@ -65,28 +65,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "Đang khởi động máy chủ dùng thử… (có thể mất vài chục giây)",
         "Starting the demo server… (this can take a few dozen seconds)",
     ),
-    "demo.reused": (
-        "Dùng lại tình nguyện viên demo của lần trước ({count} bản ghi trên máy).",
-        "Using the demo volunteer from last time ({count} entries on this laptop).",
-    ),
-    "demo.re_enroll.unknown_device": (
-        "Máy chủ dùng thử không còn nhận ra máy này, nên đã đăng ký một tình nguyện viên demo "
-        "mới. Hồ sơ demo cũ (kể cả bản ghi chưa gửi) được giữ lại ở {path}.",
-        "The demo server no longer knows this laptop, so a new demo volunteer was enrolled. "
-        "The old demo profile (with any unsent entries) is kept in {path}.",
-    ),
-    "demo.re_enroll.new_epoch": (
-        "Cơ sở dữ liệu của máy chủ dùng thử đã được tạo lại, nên đã đăng ký một tình nguyện "
-        "viên demo mới. Hồ sơ demo cũ (kể cả bản ghi chưa gửi) được giữ lại ở {path}.",
-        "The demo server's database was rebuilt, so a new demo volunteer was enrolled. "
-        "The old demo profile (with any unsent entries) is kept in {path}.",
-    ),
-    "demo.re_enroll.unreadable": (
-        "Không mở được hồ sơ demo cũ ({detail}), nên đã đăng ký một tình nguyện viên demo mới. "
-        "Hồ sơ cũ được giữ lại ở {path}.",
-        "The old demo profile could not be opened ({detail}), so a new demo volunteer was "
-        "enrolled. The old profile is kept in {path}.",
-    ),
     # unlock
     "unlock.title": (
         "Chọn tình nguyện viên và nhập mã PIN",

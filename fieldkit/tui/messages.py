@@ -10,7 +10,7 @@ from textual.message import Message
 from fieldkit.domain.catalogue import ServiceInfo
 
 if TYPE_CHECKING:
-    from fieldkit.store import StoreStatus
+    from fieldkit.store import Store, StoreStatus
 
 
 class StatusLoaded(Message):
@@ -21,6 +21,14 @@ class StatusLoaded(Message):
         self.today = today
         self.services = services
         super().__init__()
+
+    @classmethod
+    def read(cls, store: Store) -> StatusLoaded:
+        """Read what home shows, off the UI thread: counts, today's entries, the catalogue."""
+        from fieldkit.store import EntryFilter, EntryQuery
+
+        today = store.count_entries(EntryQuery(filter=EntryFilter.TODAY))
+        return cls(store.status(), today, store.services())
 
 
 class ConnectionChecked(Message):

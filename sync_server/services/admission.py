@@ -42,10 +42,20 @@ class Checked:
     params: tuple[Any, ...] | None = None
     """The row's ROW_COLUMNS as SQLite parameters (made outside the lock, on SQLite only)."""
 
+    @property
+    def is_edit(self) -> bool:
+        """Whether the mutation edits a stored entry (an edit may keep a masked number)."""
+        return self.mutation.base_rev is not None
+
+    @property
+    def keeps_number(self) -> bool:
+        """Whether the entry carries a masked number: the server keeps the one it stored."""
+        return self.entry is not None and self.entry.keeps_number
+
     def parsed(self) -> Entry:
         """The domain entry (the fast path skipped building it)."""
         if self.entry is None:
-            self.entry, problems = parse_entry(self.mutation.entry)
+            self.entry, problems = parse_entry(self.mutation.entry, kept_number=self.is_edit)
             assert self.entry is not None, f"well-formed path disagrees: {problems}"
         return self.entry
 
@@ -140,7 +150,7 @@ def _check(
         checked = Checked(mutation, row["id"], row=row)
         service, village_code = row["service"], row["village"]
     else:
-        entry, problems = parse_entry(mutation.entry)
+        entry, problems = parse_entry(mutation.entry, kept_number=mutation.base_rev is not None)
         if entry is None:
             return Checked(mutation, problem=problems[0] if problems else None)
         checked = Checked(mutation, str(entry.id), entry=entry)

@@ -192,8 +192,11 @@ def _apply_again(session: Session, device: Device, checked: Checked, batch: Batc
     batch.deltas.move(EntryState.of(stored), None)
     stored.counted = False
     row = entry_row(entry, owner, batch.citizen_key, batch.now)
+    # A masked number (the laptop no longer holds it) leaves the stored citizen as it is.
+    kept = ("citizen_key", "id_masked") if entry.keeps_number else ()
     for name in EDITABLE:
-        setattr(stored, name, row[name])
+        if name not in kept:
+            setattr(stored, name, row[name])
     # A version sent again takes the laptop's rev, so sending it once more changes nothing.
     stored.rev = entry.rev if m.base_rev is None else stored.rev + 1
     stored.review_status = "pending"
@@ -270,6 +273,10 @@ def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ing
         entry_id = c.entry_id
         if entry_id in known:
             again.append(c)
+            continue
+        if c.keeps_number:  # an edit keeping a number the server never had: nothing to keep
+            problem = error("id_number.kept_unknown", "id_number")
+            batch.results[c.mutation.mutation_id] = rejected(c.mutation, problem)
             continue
         known.add(entry_id)
         assert c.owner is not None and c.row is not None

@@ -125,4 +125,4 @@ def test_fieldkit_demo_shows_the_home_screen_in_a_terminal(tmp_path: Path) -> No
         quit_and_wait_for_the_server_to_stop(session, home)
     finally:
         subprocess.run(tmux(session, "kill-server"), check=False)
-    assert [p.name for p in (home / "demo").iterdir() if p.name.startswith("client")] == ["client"]
+    assert [p.name for p in (home / "profiles").iterdir()] == ["demo"]

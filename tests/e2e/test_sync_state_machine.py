@@ -118,7 +118,12 @@ def make_machine(rig: Rig) -> type[RuleBasedStateMachine]:
             if not editable:
                 return
             row = data.draw(st.sampled_from(editable))
-            change = data.draw(st.sampled_from(["fix_village", "citizen", "outcome"]))
+            changes = (
+                ["fix_village", "citizen", "outcome"]
+                if row.number_editable
+                else ["fix_village", "outcome"]
+            )
+            change = data.draw(st.sampled_from(changes))
             entry = row.to_entry()
             if change == "fix_village":
                 entry = entry.model_copy(update={"village": VILLAGES[device]})

@@ -7,6 +7,7 @@ that runs the real subprocesses end to end is marked slow.
 
 from __future__ import annotations
 
+import json
 import socket
 import uuid
 from collections.abc import Iterator
@@ -16,10 +17,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from fieldkit import demo
+from fieldkit.cli import app
 from fieldkit.domain import Entry, Outcome, Sex
-from fieldkit.store import EntryFilter, EntryQuery, Store
+from fieldkit.store import EntryFilter, EntryQuery, Store, list_profiles, open_store
+from fieldkit.store.profiles import profile_path
 from fieldkit.sync import sync_once
 from tests.tui.server import VILLAGE, ServerThread, add_volunteer, make_world
 
@@ -137,7 +141,42 @@ def test_second_run_keeps_the_demo_volunteer_and_their_entries(
     finally:
         running.store.close()
         running.stop()
-    assert len(list((home / "demo" / demo.CLIENT_DIR / "profiles").iterdir())) == 1
+    assert [p.name for p in list_profiles(home)] == ["demo"]
+
+
+def test_plain_fieldkit_lists_and_opens_the_demo_profile(
+    tmp_path: Path, in_process: list[ThreadServer]
+) -> None:
+    home = tmp_path / "home"
+    device_id, _url = first_run(home)
+    env = {"FIELDKIT_HOME": str(home), "FIELDKIT_LANG": "vi", "FIELDKIT_PROFILE": None}
+    status = CliRunner().invoke(app, ["status", "--json"], env=env)
+    assert status.exit_code == 0, status.stderr
+    data = json.loads(status.stdout)
+    assert (data["profile"]["name"], data["profile"]["device_id"]) == ("demo", device_id)
+    assert (data["pending"], data["total"]) == (1, 2)
+    store = open_store(home)  # what the app opens after the PIN screen lists the profiles
+    try:
+        assert store.profile.device_id == device_id
+    finally:
+        store.close()
+
+
+def test_a_demo_profile_of_an_earlier_version_is_moved_to_the_profiles(
+    tmp_path: Path, in_process: list[ThreadServer]
+) -> None:
+    home = tmp_path / "home"
+    device_id, _url = first_run(home)
+    old = home / "demo" / demo.OLD_CLIENT_DIR / "profiles" / "tinh-nguyen-vien-demo"
+    old.parent.mkdir(parents=True)
+    profile_path(home, "demo").parent.rename(old)
+    running = demo.start_demo(home)
+    try:
+        assert running.reused and running.store.profile.device_id == device_id
+        assert [p.name for p in list_profiles(home)] == ["demo"]
+    finally:
+        running.store.close()
+        running.stop()
 
 
 def test_the_profile_follows_the_server_when_its_port_is_taken(
@@ -178,9 +217,9 @@ def test_a_laptop_the_server_no_longer_knows_is_enrolled_afresh_and_nothing_is_l
         assert "Máy chủ dùng thử không còn nhận ra máy này" in vi and vi in said
         assert "no longer knows this laptop" in en
         # The old profile, with the entry it never sent, is kept where the notice says.
-        kept = [p for p in (home / "demo").iterdir() if p.name.startswith("client-")]
+        kept = [p for p in (home / "profiles").iterdir() if p.name.startswith("demo-")]
         assert len(kept) == 1 and str(kept[0]) in vi
-        old = Store(next((kept[0] / "profiles").iterdir()) / "fieldkit.sqlite3")
+        old = Store(kept[0] / "fieldkit.sqlite3")
         try:
             assert old.profile.device_id == device_id
             assert names(old) == ["Lê Thị Hoa", "Trần Thị Bích"]
@@ -196,8 +235,7 @@ def test_a_profile_from_another_server_epoch_is_enrolled_afresh(
 ) -> None:
     home = tmp_path / "home"
     first_run(home)
-    client = home / "demo" / demo.CLIENT_DIR
-    store = Store(next((client / "profiles").iterdir()) / "fieldkit.sqlite3")
+    store = Store(profile_path(home, demo.DEMO_PROFILE))
     try:
         store.reset_for_epoch("an-epoch-this-server-never-had")
     finally:
@@ -217,8 +255,7 @@ def test_an_unreadable_profile_is_moved_aside_and_enrolled_afresh(
 ) -> None:
     home = tmp_path / "home"
     first_run(home)
-    client = home / "demo" / demo.CLIENT_DIR
-    database = next((client / "profiles").iterdir()) / "fieldkit.sqlite3"
+    database = profile_path(home, demo.DEMO_PROFILE)
     for path in database.parent.glob("fieldkit.sqlite3*"):
         path.unlink()
     database.write_bytes(b"not a database, just some bytes " * 64)
@@ -228,7 +265,7 @@ def test_an_unreadable_profile_is_moved_aside_and_enrolled_afresh(
         assert running.notice is not None
         assert running.notice[0].startswith("Không mở được hồ sơ demo cũ")
         assert running.notice[1].startswith("The old demo profile could not be opened")
-        kept = [p for p in (home / "demo").iterdir() if p.name.startswith("client-")]
+        kept = [p for p in (home / "profiles").iterdir() if p.name.startswith("demo-")]
         assert len(kept) == 1 and str(kept[0]) in running.notice[0]
     finally:
         running.store.close()
@@ -272,4 +309,4 @@ def test_fieldkit_demo_set_up_twice_with_real_server_processes(
     finally:
         running.store.close()
         running.stop()
-    assert any(p.name.startswith("client-") for p in (home / "demo").iterdir())
+    assert any(p.name.startswith("demo-") for p in (home / "profiles").iterdir())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -136,3 +136,31 @@ async def test_offline_then_online_sync(tmp_path: Path, world: tuple[str, int]) 
             assert "1/40" in str(bar.render()) and "2,5 %" in str(bar.render())
         finally:
             server.stop()
+
+
+async def test_the_apps_sync_erases_personal_data_past_the_retention_period(
+    tmp_path: Path, world: tuple[str, int]
+) -> None:
+    db_url, port = world
+    store = enrolled_store(tmp_path, db_url, port)
+    old = make_entry("Võ Thị Mai", "052195001234", birth_year=1995, sex=Sex.FEMALE)
+    old = old.model_copy(
+        update={"village": VILLAGE, "assisted_at": datetime.now(UTC) - timedelta(days=40)}
+    )
+    fresh = make_entry("Lê Minh", "064088007777", birth_year=1988, at=datetime.now(UTC))
+    store.save_entries([old, fresh.model_copy(update={"village": VILLAGE})])
+    settings = ClientSettings(home=tmp_path / "home", retention_days=30, mask_after_minutes=0)
+    server = ServerThread(db_url, tmp_path, port).start()
+    try:
+        app = FieldkitApp(settings, store=store, check_seconds=3600)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)  # online: the first sync sends both
+            assert app.status is not None and app.status.pending == 0
+            app.action_sync()  # a later sync confirms the server kept them: masked, then erased
+            await settle(pilot)
+            assert not app.syncing
+    finally:
+        server.stop()
+    gone, kept = store.get_entry(old.id), store.get_entry(fresh.id)
+    assert gone is not None and gone.erased and gone.full_name == "" and gone.phone is None
+    assert kept is not None and not kept.erased and kept.full_name == "Lê Minh"

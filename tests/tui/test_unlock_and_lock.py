@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 
+from fieldkit.profile_files import profile_database
 from fieldkit.store import Store, create_profile
 from fieldkit.tui.screens.home import HomeScreen
 from fieldkit.tui.screens.unlock import UnlockScreen
@@ -112,3 +117,41 @@ async def test_a_notice_given_at_start_is_shown_in_the_users_language(
         await pilot.pause()
         shown = list(app._notifications)
         assert shown[-1].message == notice[1] and shown[-1].severity == "warning"
+
+
+async def test_home_shows_its_figures_on_its_first_frame_after_the_pin(
+    store: Store, make_app: AppFactory
+) -> None:
+    # Home's figures are read while argon2 checks the PIN, and shown only once it is right.
+    store.close()
+    app = make_app()
+    seen: list[bool] = []
+
+    def on_message(message: Message) -> None:
+        if isinstance(message, events.ScreenResume) and isinstance(app.screen, HomeScreen):
+            seen.append(app.status is not None)  # what home's first frame can show
+
+    async with app.run_test(size=(80, 24), message_hook=on_message) as pilot:
+        await settle(pilot)
+        assert app.status is None  # nothing of the profile before the PIN
+        await pilot.press(*"0000", "enter")
+        await settle(pilot)
+        assert app.status is None and isinstance(app.screen, UnlockScreen)
+        await pilot.press(*"2468", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert "Đang tải" not in static_text(app.screen.query_one("#counts", Static))
+    assert seen[:1] == [True]
+
+
+def test_the_pin_check_reads_its_hash_without_sqlalchemy(store: Store, home: Path) -> None:
+    # argon2 starts at once, while SQLAlchemy still loads for the home screen.
+    store.close()
+    database = profile_database(home, "le-thi-dao")
+    code = (
+        "import sys; from pathlib import Path; from fieldkit.pin import stored_pin_hash, "
+        f"verify_pin; h = stored_pin_hash(Path({str(database)!r})); "
+        "print(verify_pin(h, '2468'), verify_pin(h, '0000'), 'sqlalchemy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False", "False"]

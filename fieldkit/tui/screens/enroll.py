@@ -149,7 +149,7 @@ class EnrollScreen(FieldkitScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Explain a failed enrollment on the form itself."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
-            from fieldkit.tui.app import explain
+            from fieldkit.tui.failures import explain
 
             lang = self.fk().ui_lang
             self.say(tr("error.enroll", lang, detail=explain(event.worker.error, lang)))

@@ -26,8 +26,6 @@ from textual.worker import Worker, WorkerState
 
 from fieldkit.domain import DeviceOwner, Entry, Problem, Sex
 from fieldkit.domain.catalogue import DEFAULT_SERVICES
-from fieldkit.domain.formatting import format_date
-from fieldkit.domain.problems import warning
 from fieldkit.tui.draft import DraftCheck, EntryDraft, check_draft
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.messages import EntriesChanged
@@ -43,8 +41,6 @@ from fieldkit.tui.widgets.service_line import ServiceLine
 if TYPE_CHECKING:
     from fieldkit.store import EntryRow
 
-# A phone recorded for this many other citizens is worth a warning.
-SHARED_PHONE_WARNING = 3
 TEXT_FIELDS = ("full_name", "id_number", "birth_year", "phone", "note")
 FOCUS_ORDER = ("full_name", "id_number", "birth_year", "sex", "phone", "village", "consent", "note")
 OWNERS = (DeviceOwner.CITIZEN, DeviceOwner.RELATIVE, DeviceOwner.VOLUNTEER)
@@ -134,6 +130,8 @@ class EntryFormScreen(FieldkitScreen):
         if self.editing is not None:
             self.load_draft(EntryDraft.from_entry(self.editing.to_entry()))
             self.show_all = True
+            # Masked once the server had it: the number stays, every other field can change.
+            self.query_one("#id_number", Input).disabled = not self.editing.number_editable
         else:
             self.load_draft(EntryDraft(village=self.default_village()))
         self.query_one("#full_name", Input).focus()
@@ -247,6 +245,7 @@ class EntryFormScreen(FieldkitScreen):
             assisted_at,
             entry_id=row.id if row is not None else None,
             rev=row.rev if row is not None else 1,
+            kept_number=row is not None,
         )
         if row is not None:
             check.entries = [e.model_copy(update={"visit_id": row.visit_id}) for e in check.entries]
@@ -313,20 +312,10 @@ class EntryFormScreen(FieldkitScreen):
         store = self.fk().store
         if store is None:
             return
-        warnings = list(found)
-        if self.editing is None:
-            for entry in entries:
-                when = store.already_helped(entry.id_number, entry.service)
-                if when is not None:
-                    warnings.append(
-                        warning("id_number.already_helped", "id_number", when=format_date(when))
-                    )
-                    break
-        first = entries[0]
-        if first.phone:
-            count = store.phone_use_count(first.phone, exclude_id_number=first.id_number)
-            if count >= SHARED_PHONE_WARNING:
-                warnings.append(warning("phone.shared", "phone", count=str(count)))
+        from fieldkit.store.visits import history_warnings
+
+        editing = self.editing is not None
+        warnings = list(found) + history_warnings(store, entries, editing=editing)
         self.post_message(self.Prechecked(entries, warnings))
 
     @on(Prechecked)
@@ -382,7 +371,7 @@ class EntryFormScreen(FieldkitScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A save that failed says so and keeps the form."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
-            from fieldkit.tui.app import explain
+            from fieldkit.tui.failures import explain
 
             lang = self.fk().ui_lang
             text = tr("form.save_failed", lang, detail=explain(event.worker.error, lang))

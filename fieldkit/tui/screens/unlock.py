@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -15,7 +16,9 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.worker import Worker, WorkerState
 
+from fieldkit.profile_files import profile_database
 from fieldkit.tui.i18n import tr
+from fieldkit.tui.messages import StatusLoaded
 from fieldkit.tui.screens.base import FieldkitScreen, key
 
 if TYPE_CHECKING:
@@ -36,10 +39,11 @@ class UnlockScreen(FieldkitScreen):
     BINDINGS: ClassVar[list[BindingType]] = [key("ctrl+n", "add_profile", "add_profile")]
 
     class Unlocked(Message):
-        """The PIN was right for this store."""
+        """The PIN was right for this store; home's figures were read meanwhile."""
 
-        def __init__(self, store: Store) -> None:
+        def __init__(self, store: Store, loaded: StatusLoaded | None = None) -> None:
             self.store = store
+            self.loaded = loaded
             super().__init__()
 
     class WrongPin(Message):
@@ -116,16 +120,56 @@ class UnlockScreen(FieldkitScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
     def check_pin(self, name: str | None, pin: str) -> None:
-        """Open the store if needed and verify the PIN (argon2 is slow on purpose)."""
+        """Verify the PIN (argon2 is slow on purpose) while the store opens and reads home.
+
+        The hash is read with the standard library (fieldkit.pin), so argon2 starts at once
+        and runs on one core while SQLAlchemy, the store and home's figures load on the
+        other; nothing of them is shown unless the PIN is right.
+        """
+        if self.locked_store is not None:
+            if self.locked_store.check_pin(pin):
+                self.post_message(self.Unlocked(self.locked_store))
+            else:
+                self.post_message(self.WrongPin())
+            return
+        import sqlite3
+
+        from fieldkit.pin import stored_pin_hash, verify_pin
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            opening = pool.submit(self._open_for_home, name)
+            try:
+                stored = stored_pin_hash(profile_database(self.fk().home, name)) if name else ""
+            except sqlite3.Error:
+                stored = ""  # the store explains what is wrong, or checks the PIN itself
+            if stored == "":
+                store, loaded = opening.result()
+                right = store.check_pin(pin)
+            else:
+                right = stored is None or verify_pin(stored, pin)
+                if not right and opening.exception() is not None:
+                    self.post_message(self.WrongPin())
+                    return
+                store, loaded = opening.result()
+        if right:
+            self.post_message(self.Unlocked(store, loaded))
+            return
+        if name is not None:
+            self.fk().keep_opened(name, store)  # for the next try
+        else:
+            store.close()
+        self.post_message(self.WrongPin())
+
+    def _open_for_home(self, name: str | None) -> tuple[Store, StatusLoaded]:
+        """The profile's store (opened ahead if it was) and home's figures."""
         from fieldkit.store import open_store
 
-        store = self.locked_store or open_store(self.fk().home, name)
-        if store.check_pin(pin):
-            self.post_message(self.Unlocked(store))
-        else:
-            if store is not self.locked_store:
-                store.close()
-            self.post_message(self.WrongPin())
+        store = self.fk().take_opened(name) or open_store(self.fk().home, name)
+        try:
+            return store, StatusLoaded.read(store)
+        except BaseException:
+            store.close()
+            raise
 
     @on(WrongPin)
     def _wrong(self) -> None:
@@ -139,12 +183,12 @@ class UnlockScreen(FieldkitScreen):
         if self.locked_store is not None:
             self.fk().unlocked()
         else:
-            self.fk().use_store(message.store)
+            self.fk().use_store(message.store, message.loaded)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Explain a profile that cannot be opened."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
-            from fieldkit.tui.app import explain
+            from fieldkit.tui.failures import explain
 
             text = explain(event.worker.error, self.fk().ui_lang)
             self.query_one("#unlock-message", Static).update(text)

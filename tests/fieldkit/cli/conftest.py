@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "store"))
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fieldkit_cli_helpers import Outcome, Run
+from fieldkit_cli_server import RunningServer, running_server
 from fieldkit_store_helpers import fake_enrollment
 
 from fieldkit.cli import app
@@ -59,3 +61,10 @@ def fieldkit(home: Path) -> Run:
         return Outcome(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RunningServer]:
+    """A sync server with one village, a volunteer and a coordinator (a real process)."""
+    with running_server(tmp_path) as running:
+        yield running

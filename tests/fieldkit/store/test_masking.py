@@ -121,8 +121,8 @@ def test_a_pulled_status_moves_the_ack_time_later(store: Store) -> None:
 
 
 def test_a_pulled_refusal_of_an_acknowledged_entry_masks_it(store: Store) -> None:
-    # Before, the number was masked at the ack and such an entry could not be edited; it
-    # still cannot (a refused entry is never sent again, so nothing needs the number).
+    # A refused entry is returned to its volunteer: every field but the number can be fixed
+    # (the edit keeps the masked number and the server keeps its own).
     entry = make_entry()
     store.save_entry(entry)
     ack(store, 1, (1, "accepted"))
@@ -133,7 +133,9 @@ def test_a_pulled_refusal_of_an_acknowledged_entry_masks_it(store: Store) -> Non
         )
     )
     row = store.get_entry(entry.id)
-    assert row is not None and row.status is EntryStatus.REJECTED and not row.editable
+    assert row is not None and row.status is EntryStatus.REJECTED
+    assert row.editable and not row.number_editable
+    assert row.to_entry().id_number == SHOWN
     assert stored(store, entry)[0] == SHOWN
 
 

@@ -10,6 +10,7 @@ from fieldkit_store_helpers import fake_enrollment, make_entry
 
 from fieldkit.settings import get_settings
 from fieldkit.store import Store, StoreError, create_profile, list_profiles, open_store
+from fieldkit.store.store import SCHEMA_VERSION
 
 
 def test_database_file_is_private(store: Store) -> None:
@@ -26,7 +27,7 @@ def test_pragmas_read_back(store: Store) -> None:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA user_version").scalar() == 2  # the schema version
+        assert conn.exec_driver_sql("PRAGMA user_version").scalar() == SCHEMA_VERSION
 
 
 def test_profile_holds_the_enrollment(store: Store) -> None:

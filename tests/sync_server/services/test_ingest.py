@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import VIETNAM_TZ, wire
-from sync_server.db.models import ChangeLog, Conflict, Device, Entry
+from sync_server.db.models import ChangeLog, Conflict, Device, Entry, User
+from sync_server.services import users
 from sync_server.services.admission import Checked
 from sync_server.services.ingest import MutationGap, _sequence, ingest_mutations
 from sync_server.services.recount import recount
+from sync_server.services.review import apply_review
 from sync_server.services.tally import read_tally
 
 
@@ -318,3 +320,45 @@ def test_a_duplicate_in_another_commune_tells_only_since_which_day(session: Sess
     assert change.data["status"] == "duplicate"
     assert earlier["id"] not in str(change.data) and there not in str(change.data)
     assert change.data["duplicate_of"]["village"] == ""
+
+
+def test_an_edit_with_the_masked_number_keeps_the_stored_citizen(session: Session) -> None:
+    # A laptop masks the number once the server has the entry; fixing a returned entry then
+    # sends the masked form, and the server keeps the citizen it stored.
+    geo = make_geography(session)
+    village = geo.all_villages()[0]
+    device = make_device(session, village)
+    payload = entry_data(village, 1)
+    ingest_mutations(session, device, mutations([payload]))
+    session.commit()
+    stored = session.scalars(select(Entry)).one()
+    key, masked = stored.citizen_key, stored.id_masked
+    added = users.add_user(session, "coordinator", geo.communes[0], "Điều Phối")
+    reviewer = session.get(User, added.user_id)
+    assert reviewer is not None
+    apply_review(session, stored.id, "rejected", "Sai năm sinh", reviewer)
+    session.commit()
+    assert stored.review_status == "rejected"
+    fixed = payload | {"id_number": masked, "birth_year": 2000, "note": "đã sửa", "rev": 2}
+    resp = ingest_mutations(session, device, mutations([fixed], start=2, base_rev=1))
+    session.commit()
+    assert [r.status for r in resp.results] == [wire.ItemStatus.ACCEPTED]
+    session.refresh(stored)
+    assert (stored.citizen_key, stored.id_masked) == (key, masked)
+    assert (stored.birth_year, stored.note, stored.rev) == (2000, "đã sửa", 2)
+    assert stored.review_status == "pending"
+    assert recount(session) == []
+
+
+def test_a_masked_number_is_refused_for_an_entry_the_server_never_had(session: Session) -> None:
+    geo = make_geography(session)
+    village = geo.all_villages()[0]
+    device = make_device(session, village)
+    masked = entry_data(village, 1) | {"id_number": "•••••••••001"}
+    new = ingest_mutations(session, device, mutations([masked]))
+    edit = ingest_mutations(session, device, mutations([masked], start=2, base_rev=1))
+    session.commit()
+    assert [r.status for r in new.results + edit.results] == [wire.ItemStatus.REJECTED] * 2
+    assert edit.results[0].code == "id_number.kept_unknown"
+    assert session.scalar(select(func.count()).select_from(Entry)) == 0
+    assert edit.last_mutation_id == 2  # refused, never blocking the queue
