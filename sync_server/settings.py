@@ -69,7 +69,7 @@ class ServerSettings(BaseSettings):
     body_timeout: float = Field(default=60.0, gt=0)
     """Seconds a client has to send a whole request body; a slower one is answered 408."""
 
-    keep_alive_timeout: float = Field(default=5.0, gt=0)
+    keep_alive_timeout: int = Field(default=5, ge=1)
     """Seconds an idle kept-alive connection stays open."""
 
     @property
