@@ -74,10 +74,10 @@ class ServerSettings(BaseSettings):
 
     @property
     def pool_size(self) -> int:
-        """Database connections per process: one per thread that may hold one, plus the
-        checkpointer's and a spare, so a thread never waits for a connection held by a
-        request that waits for a thread."""
-        return self.threads + self.push_threads + 2
+        """Database connections per process: one per thread that may hold one (requests,
+        pushes, the health check) and the checkpointer's and a spare, so a thread never waits
+        for a connection held by a request that waits for a thread."""
+        return self.threads + self.push_threads + 3
 
     @model_validator(mode="after")
     def _default_database(self) -> ServerSettings:

@@ -105,6 +105,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     # Pushes run on threads of their own: pushes queued on the writers' lock never hold the
     # threads that health checks, pulls and staff reads need.
     app.state.push_threads = CapacityLimiter(settings.push_threads)
+    # Health checks get a thread of their own: they answer while every other thread is busy.
+    app.state.health_threads = CapacityLimiter(1)
     app.state.secret = secret
     install_error_handlers(app)
     app.include_router(api_router())
