@@ -73,6 +73,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._head_timer: asyncio.TimerHandle | None = None
         self._message_done = True
+        self._heads_done = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -85,7 +86,12 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._in_head and self._head_timer is None:
             self._arm_head_timer()  # the next request on a kept-alive connection begins
+        in_head, heads_before = self._in_head, self._heads_done
         super().data_received(data)
+        if not in_head or self._heads_done != heads_before:
+            # Body bytes, or a head that ended in this chunk. What follows a body in the same
+            # chunk (a pipelined request's head) is at most one chunk: counted from the next.
+            return
         if self._in_head and not self.transport.is_closing():
             self._head_bytes += len(data)
             if self._head_bytes > self._limits.max_header_bytes:
@@ -104,6 +110,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._head_bytes = 0
+        self._heads_done += 1
         self._disarm_head_timer()
         super().on_headers_complete()
 

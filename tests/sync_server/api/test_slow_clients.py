@@ -112,6 +112,23 @@ def test_oversized_heads_are_refused_and_memory_stays_bounded(served: Served) ->
     assert httpx.get(f"{served.base}/api/v1/healthz", timeout=10).status_code == 200
 
 
+def test_large_bodies_are_not_taken_for_large_heads(served: Served) -> None:
+    body = b"[" + b"0," * 200_000 + b"0]"  # 400 kB: its last chunks arrive with the head done
+    for _ in range(3):
+        response = httpx.post(
+            f"{served.base}/api/v1/sync/push",
+            content=body,
+            headers={
+                wire.PROTOCOL_HEADER: wire.PROTOCOL_VERSION,
+                "Content-Type": "application/json",
+                "Authorization": "Bearer not-a-token",
+            },
+            timeout=30,
+        )
+        assert response.status_code == 401, response.text
+        assert response.json()["error"]["code"] == "token_invalid"
+
+
 async def _until_closed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
     """Drip one byte every 0.1 s until the server closes the connection; what it answered."""
     received = b""
