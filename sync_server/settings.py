@@ -69,8 +69,9 @@ class ServerSettings(BaseSettings):
     body_timeout: float = Field(default=60.0, gt=0)
     """Seconds a client has to send a whole request body; a slower one is answered 408."""
 
-    keep_alive_timeout: int = Field(default=5, ge=1)
-    """Seconds an idle kept-alive connection stays open."""
+    keep_alive_timeout: int = Field(default=10, ge=1)
+    """Seconds an idle kept-alive connection stays open: longer than clients keep idle ones
+    (httpx: 5 s), so a client never sends on a connection the server is just closing."""
 
     @property
     def pool_size(self) -> int:
