@@ -123,7 +123,11 @@ def _refuse_writes(
     if conn.get_execution_options().get(READ_ONLY, False) and (
         statement.lstrip()[:7].upper().startswith(_WRITES)
     ):
-        raise ReadOnlyViolation(f"a read-only transaction may not write: {statement[:60]!r}")
+        raise ReadOnlyViolation(
+            f"a read-only transaction may not write: {statement[:60]!r}; request sessions only"
+            " read unless the write is wrapped in `with writing(session):`"
+            " (sync_server.db.engine)"
+        )
 
 
 def read_only(engine: Engine) -> Engine:
