@@ -73,6 +73,24 @@ class ServerSettings(BaseSettings):
     """Seconds an idle kept-alive connection stays open: longer than clients keep idle ones
     (httpx: 5 s), so a client never sends on a connection the server is just closing."""
 
+    enroll_code_days: int = Field(default=7, ge=1, le=365)
+    """Days an enrollment code stays valid after `user add` prints it."""
+
+    lockout_after: int = Field(default=5, ge=1, le=1000)
+    """Failed sign-ins in a row after which an account is locked."""
+
+    lockout_seconds: int = Field(default=60, ge=1, le=86_400)
+    """The first lock's length; each further failure doubles it, up to lockout_max_seconds."""
+
+    lockout_max_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
+    """The longest an account stays locked after one failure."""
+
+    address_failures: int = Field(default=20, ge=1, le=100_000)
+    """Failed sign-ins and enrollment codes one client address may send per address window."""
+
+    address_window_seconds: int = Field(default=600, ge=1, le=86_400)
+    """The window of address_failures; an address over the limit waits until it ends."""
+
     @property
     def pool_size(self) -> int:
         """Database connections per process: one per thread that may hold one (requests,

@@ -109,6 +109,8 @@ class User(Base):
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    deactivated_at: Mapped[datetime | None]
+    """When an administrator deactivated the user: no sign-in, no enrollment, no live token."""
 
 
 class EnrollmentCode(Base):
@@ -120,6 +122,25 @@ class EnrollmentCode(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    """After this moment the code no longer enrolls (None: never set, treated as expired)."""
+    revoked_at: Mapped[datetime | None]
+
+
+class SignInAttempts(Base):
+    """Failed password or enrollment-code attempts of one account or one client address.
+
+    `key` is `account:<user id>`, `account:?<hash of the login typed>` (logins that match no
+    user lock the same way, so a lockout says nothing about who exists) or `address:<ip>`.
+    """
+
+    __tablename__ = "sign_in_attempts"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None]
 
 
 class Device(Base):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -40,7 +41,7 @@ class AuthError(Exception):
 
 
 class EnrollmentError(Exception):
-    """An enrollment code was refused; `code` is enroll_code_invalid / enroll_code_used."""
+    """An enrollment code was refused; `code` is enroll_code_invalid."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -115,18 +116,32 @@ def team_villages(session: Session, user: User) -> list[wire.VillageInfo]:
     ]
 
 
+CODE_REFUSED = (
+    "This enrollment code is not valid: it is wrong, already used, expired or withdrawn. "
+    "Ask your coordinator for a new one."
+)
+"""The one answer for every refused code, so an answer never tells a guesser which codes exist."""
+
+
 def enroll(session: Session, code: str, device_name: str) -> wire.EnrollResponse:
-    """Spend a one-time enrollment code on a new device and return its token (shown once)."""
+    """Spend a one-time enrollment code on a new device and return its token (shown once).
+
+    Unknown, spent, expired and withdrawn codes, and codes of users who are no longer active
+    volunteers, are all refused alike (EnrollmentError enroll_code_invalid, CODE_REFUSED).
+    """
     hashed = code_hash(code)
     row = session.get(EnrollmentCode, hashed)
-    if row is None:
-        raise EnrollmentError("enroll_code_invalid", "This enrollment code is not valid.")
-    user = session.get(User, row.user_id)
-    if user is None or user.role != "volunteer" or user.team_id is None:
-        raise EnrollmentError(
-            "enroll_code_invalid", "This enrollment code does not belong to a volunteer."
-        )
     now = _now()
+    if row is None or row.revoked_at is not None or not _before(now, row.expires_at):
+        raise EnrollmentError("enroll_code_invalid", CODE_REFUSED)
+    user = session.get(User, row.user_id)
+    if (
+        user is None
+        or user.role != "volunteer"
+        or user.team_id is None
+        or user.deactivated_at is not None
+    ):
+        raise EnrollmentError("enroll_code_invalid", CODE_REFUSED)
     # Spend the code atomically: of two racing enrollments only one updates the row.
     spent = session.execute(
         update(EnrollmentCode)
@@ -135,10 +150,7 @@ def enroll(session: Session, code: str, device_name: str) -> wire.EnrollResponse
         .execution_options(synchronize_session=False)
     )
     if spent.rowcount != 1:  # type: ignore[attr-defined]
-        raise EnrollmentError(
-            "enroll_code_used",
-            "This enrollment code was already used; ask your coordinator for a new one.",
-        )
+        raise EnrollmentError("enroll_code_invalid", CODE_REFUSED)
     token = secrets.token_urlsafe(32)
     device = Device(
         id=str(new_entry_id()),
@@ -162,6 +174,11 @@ def enroll(session: Session, code: str, device_name: str) -> wire.EnrollResponse
     )
 
 
+def _before(now: datetime, deadline: datetime | None) -> bool:
+    """Whether a deadline is still ahead (a missing one has passed)."""
+    return deadline is not None and now < _aware(deadline)
+
+
 def authenticate(session: Session, token: str) -> Device:
     """The live device (or staff login) a bearer token belongs to; AuthError otherwise."""
     if not token:
@@ -173,12 +190,14 @@ def authenticate(session: Session, token: str) -> Device:
         .where(Device.token_hash == token_hash(token))
     ).first()
     device = found[0] if found is not None else None
-    if device is None:
+    if device is None or found is None:
         raise AuthError("token_invalid", "This token is not known to the server; enroll again.")
     if device.revoked_at is not None:
         raise AuthError(
             "token_revoked", "This device was revoked by a coordinator; ask for a new code."
         )
+    if found[1].deactivated_at is not None:
+        raise AuthError("token_revoked", "This user was deactivated by an administrator.")
     if is_login(device) and _aware(device.created_at) + LOGIN_TTL < _now():
         raise AuthError("token_revoked", "This login has expired; log in again.")
     return device
@@ -194,28 +213,35 @@ def revoke(session: Session, device_id: str) -> Device:
     return device
 
 
+def normalise_login(login: str) -> str:
+    """A login as people type it: NFC, surrounding and repeated spaces ignored."""
+    return " ".join(unicodedata.normalize("NFC", login).split())
+
+
 def find_login_user(session: Session, login: str) -> User | None:
     """A staff user by numeric id or by exact name (None when unknown or ambiguous)."""
-    login = login.strip()
-    if login.isdigit():
+    login = normalise_login(login)
+    if login.isascii() and login.isdigit():
         return session.get(User, int(login)) if len(login) <= 9 else None
     users = list(session.scalars(select(User).where(User.name == login).limit(2)))
     return users[0] if len(users) == 1 else None
 
 
-def login(session: Session, login_name: str, password: str, client: str = "") -> LoginResult:
-    """Check a staff user's password (argon2) and open a login session token."""
-    user = find_login_user(session, login_name)
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+def password_matches(stored_hash: str | None, password: str) -> bool:
+    """Check a password against an argon2 hash (about 160 ms, unknown users cost the same).
+
+    Call it outside any database transaction: it is slow on purpose.
+    """
+    stored = stored_hash or _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
-        verified = stored is not _DUMMY_HASH
     except (VerificationError, InvalidHashError):
-        verified = False
-    if user is None or not verified:
-        raise AuthError("login_failed", "Wrong user or password.")
-    if user.role not in STAFF_ROLES:
-        raise AuthError("login_failed", "Volunteers sign in by enrolling a laptop, not here.")
+        return False
+    return stored_hash is not None
+
+
+def open_login(session: Session, user: User, client: str = "") -> LoginResult:
+    """A new staff login session for a user whose password was just checked."""
     token = secrets.token_urlsafe(32)
     now = _now()
     session.add(

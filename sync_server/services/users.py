@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
@@ -20,6 +21,8 @@ ROLES = ("volunteer", "coordinator", "province", "admin")
 CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
 CODE_LENGTH = 8
 PASSWORD_LENGTH = 12
+CODE_DAYS = 7
+"""Days an enrollment code stays valid unless the server is set otherwise."""
 _ROLE_LEVEL = {
     "volunteer": wire.UnitLevel.VILLAGE,
     "coordinator": wire.UnitLevel.COMMUNE,
@@ -70,19 +73,32 @@ def team_for_village(session: Session, village: Unit) -> Team:
     return team
 
 
-def new_enrollment_code(session: Session, user_id: int) -> str:
-    """A fresh one-time code for a volunteer (stored only as its hash)."""
+def new_enrollment_code(session: Session, user_id: int, days: int = CODE_DAYS) -> str:
+    """A fresh one-time code for a volunteer, valid for `days` (stored only as its hash)."""
     while True:
         code = _random_text(CODE_ALPHABET, CODE_LENGTH)
         if session.get(EnrollmentCode, code_hash(code)) is None:
             break
-    session.add(EnrollmentCode(code_hash=code_hash(code), user_id=user_id))
+    now = datetime.now(UTC)
+    session.add(
+        EnrollmentCode(
+            code_hash=code_hash(code),
+            user_id=user_id,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+    )
     session.flush()
     return code
 
 
-def add_user(session: Session, role: str, unit_code: str | None, name: str) -> AddedUser:
-    """Add a user of a role to a unit of the matching level; return its one-time secret."""
+def add_user(
+    session: Session, role: str, unit_code: str | None, name: str, code_days: int = CODE_DAYS
+) -> AddedUser:
+    """Add a user of a role to a unit of the matching level; return its one-time secret.
+
+    A volunteer's enrollment code is valid for `code_days`.
+    """
     role = role.strip().lower()
     if role not in ROLES:
         raise UserError(
@@ -110,7 +126,7 @@ def add_user(session: Session, role: str, unit_code: str | None, name: str) -> A
     session.add(user)
     session.flush()
     if role == "volunteer":
-        return AddedUser(user.id, code=new_enrollment_code(session, user.id))
+        return AddedUser(user.id, code=new_enrollment_code(session, user.id, code_days))
     password = _random_text("abcdefghjkmnpqrstuvwxyz23456789", PASSWORD_LENGTH)
     user.password_hash = _hasher.hash(password)
     session.flush()

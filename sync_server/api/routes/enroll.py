@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from fieldkit.domain import wire
-from sync_server.api.deps import CurrentCaller, SessionDep
+from sync_server.api.deps import CurrentCaller, SessionDep, SettingsDep
 from sync_server.api.errors import ApiError
 from sync_server.db.engine import writing
-from sync_server.services import devices
+from sync_server.services import devices, sign_in
 
 router = APIRouter(tags=["auth"])
 
@@ -36,24 +36,57 @@ class LoginResponse(BaseModel):
     expires_at: datetime
 
 
+def _client_address(request: Request) -> str:
+    """The caller's address, as the server (or a trusted proxy, uvicorn --proxy-headers) saw it."""
+    return request.client.host if request.client is not None else ""
+
+
+def _throttled(exc: sign_in.Throttled) -> ApiError:
+    return ApiError(429, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)})
+
+
 @router.post("/enroll")
-def enroll(body: wire.EnrollRequest, session: SessionDep) -> wire.EnrollResponse:
-    """Spend a volunteer's one-time enrollment code on this laptop; returns its device token."""
+def enroll(
+    body: wire.EnrollRequest, request: Request, session: SessionDep, settings: SettingsDep
+) -> wire.EnrollResponse:
+    """Spend a volunteer's one-time enrollment code on this laptop; returns its device token.
+
+    Wrong, spent, expired and withdrawn codes get the same 401; too many refused codes from
+    one address get 429 with Retry-After.
+    """
     try:
-        with writing(session):
-            return devices.enroll(session, body.code, body.device_name)
+        return sign_in.enroll(
+            session,
+            body.code,
+            body.device_name,
+            _client_address(request),
+            limits=sign_in.Limits.from_settings(settings),
+        )
+    except sign_in.Throttled as exc:
+        raise _throttled(exc) from exc
     except devices.EnrollmentError as exc:
-        status = 409 if exc.code == "enroll_code_used" else 401
-        raise ApiError(status, exc.code, exc.message) from exc
+        raise ApiError(401, exc.code, exc.message) from exc
 
 
 @router.post("/login")
-def login(body: LoginRequest, request: Request, session: SessionDep) -> LoginResponse:
-    """Check a staff user's password and return a login token valid for a working day."""
-    client = request.headers.get("user-agent", "")
+def login(
+    body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep
+) -> LoginResponse:
+    """Check a staff user's password and return a login token valid for a working day.
+
+    A locked account or address gets 429 with Retry-After, even with the right password.
+    """
     try:
-        with writing(session):
-            result = devices.login(session, body.user, body.password, client=client)
+        result = sign_in.sign_in(
+            session,
+            body.user,
+            body.password,
+            _client_address(request),
+            user_agent=request.headers.get("user-agent", ""),
+            limits=sign_in.Limits.from_settings(settings),
+        )
+    except sign_in.Throttled as exc:
+        raise _throttled(exc) from exc
     except devices.AuthError as exc:
         raise ApiError(401, exc.code, exc.message) from exc
     return LoginResponse(

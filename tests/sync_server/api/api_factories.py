@@ -92,11 +92,19 @@ class World:
             s.commit()
             return user.id
 
-    def enrollment_code(self, user_id: int) -> str:
-        """A fresh one-time enrollment code for a user."""
+    def enrollment_code(self, user_id: int, valid_for: timedelta = timedelta(days=7)) -> str:
+        """A fresh one-time enrollment code for a user (expired if valid_for is negative)."""
         code = secrets.token_hex(5).upper()
         with self.factory() as s:
-            s.add(EnrollmentCode(code_hash=devices.code_hash(code), user_id=user_id))
+            now = datetime.now(UTC)
+            s.add(
+                EnrollmentCode(
+                    code_hash=devices.code_hash(code),
+                    user_id=user_id,
+                    created_at=now,
+                    expires_at=now + valid_for,
+                )
+            )
             s.commit()
         return code
 

@@ -44,7 +44,7 @@ def test_enroll_returns_a_working_token_and_the_team_village(
 def test_enrollment_code_is_single_use(client: TestClient, world: World) -> None:
     code = world.enrollment_code(world.volunteer_user(VILLAGE_A))
     assert client.post(ENROLL, json={"code": code}).status_code == 200
-    assert_error(client.post(ENROLL, json={"code": code}), 409, "enroll_code_used")
+    assert_error(client.post(ENROLL, json={"code": code}), 401, "enroll_code_invalid")
 
 
 def test_bad_enrollment_code(client: TestClient, world: World) -> None:
