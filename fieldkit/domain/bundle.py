@@ -152,7 +152,8 @@ def _decompress(data: bytes, limit: int) -> bytes:
 def _json(raw: bytes, line: int) -> dict[str, Any]:
     try:
         value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: nesting deeper than the interpreter's stack (a hostile file).
         raise BundleError("json", line=line) from exc
     if not isinstance(value, dict):
         raise BundleError("json", line=line)
@@ -184,6 +185,8 @@ def read_bundle(
     signature = trailer.get("signature")
     if set(trailer) != {"signature"} or not isinstance(signature, str):
         raise BundleError("truncated")
+    if not signature.isascii():  # compare_digest refuses non-ASCII text outright
+        raise BundleError("signature")
     token_hash_hex = key_lookup(header.device_id)
     if token_hash_hex is None:
         raise BundleError("unknown_device")

@@ -27,6 +27,7 @@ from fieldkit.domain.notes import check_note
 from fieldkit.domain.people import MIN_BIRTH_YEAR, DeviceOwner, normalise_name
 from fieldkit.domain.phone import normalise_phone
 from fieldkit.domain.problems import DomainError, Problem, error, warning
+from fieldkit.domain.wire import MAX_REV
 
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Device clocks drift; an entry up to this far in the future is still accepted.
@@ -86,7 +87,7 @@ class Entry(BaseModel):
     consent_method: ConsentMethod = ConsentMethod.VERBAL
     device_owner: DeviceOwner = DeviceOwner.CITIZEN
     note: str = Field(default="", max_length=2000)
-    rev: int = Field(default=1, ge=1)
+    rev: int = Field(default=1, ge=1, le=MAX_REV)
 
     @field_validator("id_number")
     @classmethod

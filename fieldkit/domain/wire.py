@@ -17,12 +17,17 @@ PROTOCOL_VERSION = "1.0"
 PROTOCOL_HEADER = "X-Fieldkit-Protocol"
 API_PREFIX = "/api/v1"
 MAX_PUSH_BATCH = 1000
+MAX_REV = 2**31 - 1
+"""The highest entry revision: the server stores revisions as 32-bit integers."""
+MAX_MUTATION_ID = 2**63 - 1
+"""The highest mutation id: the server stores them as 64-bit integers."""
 
 
 def protocol_major(version: str) -> int | None:
     """The major number of a protocol version string, or None if it is not one."""
     head = version.strip().split(".", 1)[0]
-    return int(head) if head.isdigit() else None
+    # ASCII digits only ("¹".isdigit() is true), and few enough to be a version at all.
+    return int(head) if head.isascii() and head.isdigit() and len(head) <= 6 else None
 
 
 class WriteModel(BaseModel):
@@ -73,9 +78,9 @@ class EnrollResponse(ReadModel):
 class Mutation(WriteModel):
     """One outbox row: strictly increasing per device."""
 
-    mutation_id: int = Field(ge=1)
+    mutation_id: int = Field(ge=1, le=MAX_MUTATION_ID)
     entry: dict[str, Any]
-    base_rev: int | None = Field(default=None, ge=0)
+    base_rev: int | None = Field(default=None, ge=0, le=MAX_REV)
 
 
 class PushRequest(WriteModel):

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -146,6 +146,27 @@ async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # A broken constraint fails the same way every time: resending cannot help, so a 4xx.
+    log.warning("constraint refused %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        409,
+        "conflicts_with_stored_data",
+        "The request conflicts with data the server already holds; nothing was saved, and "
+        "sending it again will not help.",
+    )
+
+
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    # A value the database cannot hold (out of range, malformed): the input's fault.
+    log.warning("value refused %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        422,
+        "value_out_of_range",
+        "A value in the request cannot be stored (too large or malformed); nothing was saved.",
+    )
+
+
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(
@@ -159,6 +180,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_busy)
-    app.add_exception_handler(IntegrityError, _database_busy)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(PoolTimeout, _database_busy)
     app.add_exception_handler(Exception, _internal_error)

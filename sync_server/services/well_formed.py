@@ -31,6 +31,7 @@ from fieldkit.domain.people import (
     normalise_name,
 )
 from fieldkit.domain.phone import normalise_phone
+from fieldkit.domain.wire import MAX_REV
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _VILLAGE = re.compile(r"[0-9]{2,5}-[0-9]{1,4}")
@@ -150,7 +151,7 @@ class RowMaker:
             return None
         if type(birth_year) is not int or not MIN_BIRTH_YEAR <= birth_year <= 2100:
             return None
-        if type(rev) is not int or rev < 1:
+        if type(rev) is not int or not 1 <= rev <= MAX_REV:
             return None
         assisted_at = _stamp(stamp)
         if assisted_at is None or not _EARLIEST <= assisted_at <= self.latest:

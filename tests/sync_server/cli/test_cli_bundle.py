@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -76,3 +77,27 @@ def test_import_bundle_streams_with_a_size_cap(
     assert big.code == 2 and "File too large" in big.err
     assert peak < MAX_DECOMPRESSED_BYTES + 8 * 1024 * 1024  # stopped at the cap
     assert time.monotonic() - started < 60
+
+
+def test_hostile_bundles_get_a_clear_refusal(
+    cli: CliRunner, seeded_url: str, tmp_path: Path
+) -> None:
+    """A non-ASCII signature and a header nested 100,000 deep: exit 2 with a message, no crash."""
+    engine = create_engine(seeded_url)
+    with Session(engine) as session:
+        device = session.scalars(select(Device).order_by(Device.id).limit(1)).one()
+        device_id, key = device.id, device.token_hash
+    engine.dispose()
+    signed = gzip.decompress(write_bundle(device_id, key, []))
+    body = signed[: signed.rstrip(b"\n").rfind(b"\n") + 1]
+    non_ascii = tmp_path / "non-ascii.bundle"
+    non_ascii.write_bytes(gzip.compress(body + '{"signature":"ảảảả"}\n'.encode()))
+    deep = tmp_path / "deep.bundle"
+    depth = 100_000
+    deep.write_bytes(
+        gzip.compress(b'{"format":' + b"[" * depth + b"]" * depth + b'}\n{"signature":"00"}\n')
+    )
+    for path, words in ((non_ascii, "signature"), (deep, "Line 1")):
+        result = cli("--db", seeded_url, "import-bundle", str(path))
+        assert result.code == 2, result.err
+        assert words in result.err and "unexpected" not in result.err
