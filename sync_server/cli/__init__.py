@@ -10,7 +10,13 @@ import click
 import typer
 from sqlalchemy.exc import NoSuchModuleError, OperationalError, SQLAlchemyError
 
-from sync_server.cli import admin, reports, restoring, serving  # noqa: F401  (they register commands)
+from sync_server.cli import (  # noqa: F401  (they register commands)
+    access,
+    admin,
+    reports,
+    restoring,
+    serving,
+)
 from sync_server.cli.app import CLICK_ERRORS, EXIT_BAD_INPUT, OPENED_CONTEXTS, CliError, app
 from sync_server.cli.serving import litestream_binary, litestream_config
 
@@ -20,6 +26,7 @@ __all__ = ["app", "litestream_binary", "litestream_config", "main", "run"]
 def _known_errors() -> tuple[type[BaseException], ...]:
     """Refusals that mean "bad input": one line, exit code 2."""
     from seed.geography import UnknownProvince
+    from sync_server.services.accounts import AccountError
     from sync_server.services.exports import ExportError
     from sync_server.services.quotas import QuotaError, QuotaFileError
     from sync_server.services.server_key import KeyProblem
@@ -27,6 +34,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from sync_server.services.users import UserError
 
     known: list[type[BaseException]] = [
+        AccountError,
         CliError,
         KeyProblem,
         UnknownProvince,

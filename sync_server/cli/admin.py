@@ -121,8 +121,9 @@ def user_add(
     """Thêm người dùng / add a user; prints an enrollment code or an initial password."""
     from sync_server.services.users import add_user
 
+    code_days = settings_for().enroll_code_days
     with context_of(ctx).session() as session:
-        added = add_user(session, role, unit, name)
+        added = add_user(session, role, unit, name, code_days=code_days)
     if as_json:
         key, value = ("code", added.code) if added.code else ("password", added.password)
         print_json({"user_id": added.user_id, key: value})

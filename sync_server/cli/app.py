@@ -37,9 +37,11 @@ app = typer.Typer(
 user_app = typer.Typer(help="Người dùng / users", no_args_is_help=True)
 device_app = typer.Typer(help="Thiết bị / devices", no_args_is_help=True)
 quota_app = typer.Typer(help="Chỉ tiêu / quotas", no_args_is_help=True)
+code_app = typer.Typer(help="Mã đăng ký / enrollment codes", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(device_app, name="device")
 app.add_typer(quota_app, name="quota")
+app.add_typer(code_app, name="code")
 
 SERVICE_SHORT = {
     "vneid_level1": "VNeID mức 1",
