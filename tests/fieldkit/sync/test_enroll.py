@@ -24,7 +24,7 @@ def test_a_code_works_once(served: Served) -> None:
     with pytest.raises(SyncError) as caught:
         enroll(served.url, code, "second")
     assert caught.value.code == "enroll_invalid"
-    assert "409" in caught.value.detail
+    assert "401" in caught.value.detail
 
 
 @pytest.mark.parametrize("code", ["WRONG-CODE", "x" * 64, "ab", "", "'; DROP TABLE users; --"])
