@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +11,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from fieldkit.domain import period_of
-from fieldkit.domain.formatting import format_number
+from fieldkit.domain.formatting import format_date, format_number
 from sync_server.cli.app import (
     LEVEL_VI,
     CliError,
@@ -128,7 +128,11 @@ def user_add(
         key, value = ("code", added.code) if added.code else ("password", added.password)
         print_json({"user_id": added.user_id, key: value})
     elif added.code:
-        typer.echo(f"Mã đăng ký (dùng một lần) / enrollment code: {added.code}")
+        until = format_date(datetime.now(UTC) + timedelta(days=code_days))
+        typer.echo(
+            f"Mã đăng ký (dùng một lần, hết hạn {until}) / "
+            f"enrollment code (one use, expires {until}): {added.code}"
+        )
     else:
         typer.echo(f"Mật khẩu ban đầu / initial password: {added.password}")
 

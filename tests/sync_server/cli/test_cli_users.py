@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from fieldkit.domain.entry import VIETNAM_TZ
 from sync_server.db.models import Device, User
 from sync_server.services.devices import enroll
 
@@ -59,6 +61,8 @@ def test_human_output_prints_the_secret_once(cli: CliRunner, seeded_url: str) ->
                  "--name", "Giàng A Páo")  # fmt: skip
     assert result.code == 0
     assert result.out.startswith("Mã đăng ký")
+    until = (datetime.now(UTC) + timedelta(days=7)).astimezone(VIETNAM_TZ).strftime("%d/%m/%Y")
+    assert f"hết hạn {until}" in result.out
 
 
 @pytest.mark.parametrize(
