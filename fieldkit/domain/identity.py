@@ -52,7 +52,7 @@ def normalise_id_number(raw: str) -> str:
     if not cleaned:
         raise DomainError("id_number.length", "id_number", digits="0")
     if not cleaned.isascii() or not cleaned.isdigit():
-        if cleaned and all(c.isdigit() for c in cleaned):
+        if cleaned and all(c.isdecimal() for c in cleaned):
             # Non-ASCII digits (e.g. full-width) are normalised to ASCII.
             cleaned = "".join(str(int(c)) for c in cleaned)
         else:

@@ -141,9 +141,10 @@ class BodyMiddleware:
         length = headers.get("content-length")
         if length is None:
             return
-        if not length.strip().isdigit():
+        length = length.strip()
+        if not (length.isascii() and length.isdigit()):  # "²".isdigit() is true
             raise _BodyRefused(400, "bad_request", "Content-Length must be a whole number.")
-        if int(length) > self.max_body_bytes:
+        if len(length) > 18 or int(length) > self.max_body_bytes:
             raise self._too_large()
 
     def _too_large(self) -> _BodyRefused:

@@ -53,6 +53,7 @@ def test_normalise_accepts_separators(raw: str, expected: str) -> None:
         ("", "id_number.length"),
         ("05209000123a", "id_number.characters"),
         ("052090001234; DROP TABLE", "id_number.characters"),
+        ("05209000123²", "id_number.characters"),  # a digit, but not a decimal one
     ],
 )
 def test_normalise_rejects(raw: str, code: str) -> None:

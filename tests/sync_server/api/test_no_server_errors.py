@@ -149,3 +149,12 @@ def test_a_held_write_lock_is_still_503_busy(
     assert response.headers["Retry-After"] == "1"
     assert client.post("/api/v1/logout", headers=auth).status_code == 204
     assert HEADERS  # every request above carried the protocol header
+
+
+def test_a_content_length_of_odd_digits_is_400_or_413(client: TestClient, world: World) -> None:
+    volunteer = world.volunteer(VILLAGE_A)
+    for sent, status in ((b"\xb2", 400), (b"9" * 5000, 413)):
+        response = client.post(
+            PUSH, content=b"{}", headers={**volunteer.auth, "Content-Length": sent}
+        )
+        assert response.status_code == status, response.text
