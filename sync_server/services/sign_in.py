@@ -1,9 +1,9 @@
 """Signing in: every password check and every enrollment code goes through here, with limits.
 
-`sign_in` (staff passwords: the API's POST /login and the web app's sign-in form) and `enroll`
-(a laptop's one-time code) both take the client's address. They refuse at once, without
-checking anything, while the address or the account is locked; otherwise they count each
-failure:
+`check_password` (staff passwords: the API's POST /login through `sign_in`, and the web app's
+sign-in form) and `enroll` (a laptop's one-time code) both take the client's address. They
+refuse at once, without checking anything, while the address or the account is locked;
+otherwise they count each failure:
 
 - an account (a user, or a login text that matches no user: both lock alike, so a lockout says
   nothing about who exists) is locked after `lock_after` failures in a row, for `lock_seconds`,
@@ -178,20 +178,20 @@ def record_failure(
     )
 
 
-def sign_in(
+def check_password(
     session: Session,
     login: str,
     password: str,
     client_address: str,
     *,
-    user_agent: str = "",
     limits: Limits | None = None,
-) -> devices.LoginResult:
-    """Check a staff user's password, within the limits, and open a login session.
+) -> User:
+    """The one password check, within the limits: the staff user whose password this is.
 
     `login` is a user id or exact name. Raises Throttled (locked: nothing was checked) or
-    devices.AuthError (`login_failed`, wrong user or password, or not a staff user;
-    `user_deactivated`). Commits what it writes; the session is idle when it returns.
+    devices.AuthError (`login_failed`: wrong user or password, or not a staff user;
+    `user_deactivated`). Commits what it writes; the session is idle when it returns, and
+    the caller opens whatever session it hands out (an API token, a web session) next.
     """
     limits = limits or Limits()
     now = _now()
@@ -215,7 +215,22 @@ def sign_in(
         session.rollback()
         raise devices.AuthError("user_deactivated", "This account was deactivated.")
     session.execute(delete(SignInAttempts).where(SignInAttempts.key == account))
-    result = devices.open_login(session, current, user_agent)
+    session.commit()
+    return current
+
+
+def sign_in(
+    session: Session,
+    login: str,
+    password: str,
+    client_address: str,
+    *,
+    user_agent: str = "",
+    limits: Limits | None = None,
+) -> devices.LoginResult:
+    """POST /login: check_password, then a new login token (committed) for a working day."""
+    user = check_password(session, login, password, client_address, limits=limits)
+    result = devices.open_login(session, user, user_agent)
     session.commit()
     return result
 
