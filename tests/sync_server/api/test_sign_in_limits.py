@@ -25,7 +25,7 @@ from api_factories import (
 )
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from sync_server.api.app import create_app
 from sync_server.db.engine import make_engine, make_sessionmaker
@@ -198,5 +198,24 @@ def test_wrong_passwords_never_hold_the_write_lock_so_pushes_go_through(
             assert pushed.result().status_code == 200
         assert free + locked >= 20
         assert locked <= (free + locked) // 5, (free, locked)
+    finally:
+        served.close()
+
+
+def test_concurrent_failures_are_all_counted(any_db_url: str, tmp_path: Path) -> None:
+    """Eight wrong passwords at once lock the account that five lock one by one."""
+    served = _serve(any_db_url, tmp_path, address_failures=1000)
+    client, world = next(served)
+    try:
+        world.staff("admin", None, "Quản Trị")
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(lambda n: _login(client, "Quản Trị", f"sai {n}"), range(8)))
+        assert {a.status_code for a in answers} <= {401, 429}
+        with world.factory() as s:
+            counted = {row.key: row.failures for row in s.scalars(select(SignInAttempts))}
+        failed = sum(a.status_code == 401 for a in answers)
+        assert counted["address:testclient"] == failed
+        assert [n for key, n in counted.items() if key.startswith("account:")] == [failed]
+        assert_error(_login(client, "Quản Trị", PASSWORD), 429, "account_locked")
     finally:
         served.close()
