@@ -7,8 +7,7 @@ from pydantic import ValidationError
 
 from fieldkit.domain import wire
 from fieldkit.sync.errors import SyncError
-from fieldkit.sync.retry import RetryPolicy
-from fieldkit.sync.transport import base_headers, encode_json, error_body, make_client, send
+from fieldkit.sync.transport import base_headers, encode_json, error_body, make_client
 
 ENROLL_PATH = f"{wire.API_PREFIX}/enroll"
 HEALTH_PATH = f"{wire.API_PREFIX}/healthz"
@@ -20,7 +19,6 @@ def enroll(
     device_name: str,
     *,
     client: httpx.Client | None = None,
-    policy: RetryPolicy | None = None,
 ) -> wire.EnrollResponse:
     """Exchange a one-time enrolment code for this device's id and token."""
     try:
@@ -30,16 +28,12 @@ def enroll(
     body, headers = encode_json(request.model_dump_json().encode())
     http = client if client is not None else make_client(server_url)
     url = ENROLL_PATH if str(http.base_url) else server_url.rstrip("/") + ENROLL_PATH
-    # Enrolment uses up the code, so a lost reply cannot be resent: one attempt only.
+    # Enrolment uses up the code, so a lost reply cannot be resent: one attempt only, and a
+    # 429 (too many wrong codes) is told to the volunteer rather than retried.
     try:
-        response = send(
-            http,
-            "POST",
-            url,
-            policy=policy or RetryPolicy(max_attempts=1),
-            content=body,
-            headers=base_headers() | headers,
-        )
+        response = http.post(url, content=body, headers=base_headers() | headers)
+    except httpx.TransportError as exc:
+        raise SyncError("unreachable", detail=f"{type(exc).__name__}: {exc}") from exc
     finally:
         if client is None:
             http.close()
@@ -52,9 +46,19 @@ def enroll(
     detail = f"HTTP {response.status_code} {err_code}: {message}"
     if response.status_code == 426 or "protocol" in err_code:
         raise SyncError("protocol_too_old", detail=detail)
+    if response.status_code == 429:
+        raise SyncError("enroll_throttled", detail=_wait_text(response))
     if response.status_code in (400, 401, 403, 404, 409, 410, 422):
         raise SyncError("enroll_invalid", detail=detail)
     raise SyncError("server_error", detail=detail)
+
+
+def _wait_text(response: httpx.Response) -> str:
+    """The whole minutes the server asks to wait (its Retry-After is in seconds)."""
+    seconds = response.headers.get("Retry-After", "").strip()
+    if not (seconds.isascii() and seconds.isdigit()) or len(seconds) > 6:
+        return "1"
+    return str(max(1, -(-int(seconds) // 60)))
 
 
 def reachable(server_url: str, timeout: float = 3.0) -> bool:

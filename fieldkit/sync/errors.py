@@ -38,6 +38,10 @@ SYNC_MESSAGES: dict[str, tuple[str, str]] = {
         "Máy chủ từ chối yêu cầu ({detail}). Dữ liệu vẫn an toàn trên máy.",
         "The server refused the request ({detail}). Your data is safe on this laptop.",
     ),
+    "enroll_throttled": (
+        "Đã nhập sai mã quá nhiều lần. Hãy đợi {detail} phút rồi thử lại với mã đúng.",
+        "Too many wrong codes were tried. Wait {detail} min, then try again with the right code.",
+    ),
     "enroll_invalid": (
         "Mã đăng ký không đúng, đã dùng hoặc đã hết hạn. Hãy xin cán bộ xã mã mới.",
         "The enrolment code is wrong, already used or expired. Ask your coordinator for a new one.",

@@ -39,3 +39,16 @@ def test_enroll_against_nothing_is_unreachable() -> None:
     with pytest.raises(SyncError) as caught:
         enroll("http://127.0.0.1:9", "ABCDEFGH", "laptop")
     assert caught.value.code == "unreachable"
+
+
+def test_too_many_wrong_codes_from_one_laptop_say_how_long_to_wait(served: Served) -> None:
+    code = sync_chaos.add_volunteer(served.db_url, VILLAGE_A, "Võ Thị Giang")
+    for n in range(20):  # the server's default: 20 failures per address in 10 minutes
+        with pytest.raises(SyncError) as caught:
+            enroll(served.url, f"SAI-MA-{n:02d}", "laptop")
+        assert caught.value.code == "enroll_invalid"
+    with pytest.raises(SyncError) as caught:
+        enroll(served.url, code, "laptop")
+    assert caught.value.code == "enroll_throttled"
+    assert "đợi 10 phút" in caught.value.message("vi")
+    assert "Wait 10 min" in caught.value.message("en")
