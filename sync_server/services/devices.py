@@ -189,14 +189,14 @@ def authenticate(session: Session, token: str) -> Device:
         .join(User, User.id == Device.user_id)
         .where(Device.token_hash == token_hash(token))
     ).first()
-    device = found[0] if found is not None else None
-    if device is None or found is None:
+    if found is None:
         raise AuthError("token_invalid", "This token is not known to the server; enroll again.")
+    device, user = found
     if device.revoked_at is not None:
         raise AuthError(
             "token_revoked", "This device was revoked by a coordinator; ask for a new code."
         )
-    if found[1].deactivated_at is not None:
+    if user.deactivated_at is not None:
         raise AuthError("token_revoked", "This user was deactivated by an administrator.")
     if is_login(device) and _aware(device.created_at) + LOGIN_TTL < _now():
         raise AuthError("token_revoked", "This login has expired; log in again.")

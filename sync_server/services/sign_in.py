@@ -125,8 +125,6 @@ def refuse_if_locked(session: Session, address: str, account: str | None, now: d
 
 
 def _minutes(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} s"
     return f"{math.ceil(seconds / 60)} min"
 
 

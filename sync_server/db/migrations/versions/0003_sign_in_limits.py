@@ -62,9 +62,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("enrollment_codes") as batch:
-        batch.drop_column("revoked_at")
-        batch.drop_column("expires_at")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("deactivated_at")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35): a batch copy of `users` would have to
+    # drop a table other tables' foreign keys point at.
+    for table, column in (
+        ("enrollment_codes", "revoked_at"),
+        ("enrollment_codes", "expires_at"),
+        ("users", "deactivated_at"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     op.drop_table("sign_in_attempts")
