@@ -147,10 +147,11 @@ async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    # A broken constraint fails the same way every time: resending cannot help, so a 4xx.
+    # A broken constraint fails the same way every time: resending cannot help, so a 4xx
+    # (422, not 409: a laptop reads a 409 on push as a mutation gap).
     log.warning("constraint refused %s %s: %s", request.method, request.url.path, exc)
     return error_response(
-        409,
+        422,
         "conflicts_with_stored_data",
         "The request conflicts with data the server already holds; nothing was saved, and "
         "sending it again will not help.",

@@ -116,7 +116,7 @@ def test_bundles_with_a_non_ascii_signature_or_a_deep_header_are_400(
     assert world.entries() == []
 
 
-def test_a_broken_constraint_is_409_and_not_busy(client: TestClient, world: World) -> None:
+def test_a_broken_constraint_is_422_and_not_busy(client: TestClient, world: World) -> None:
     app = client.app
     assert isinstance(app, FastAPI)
 
@@ -128,7 +128,7 @@ def test_a_broken_constraint_is_409_and_not_busy(client: TestClient, world: Worl
 
     app.add_api_route("/api/v1/test-constraint", add_unit_twice, methods=["POST"])
     response = client.post("/api/v1/test-constraint")
-    body = assert_error(response, 409, "conflicts_with_stored_data")
+    body = assert_error(response, 422, "conflicts_with_stored_data")
     assert "Retry-After" not in response.headers
     assert "again will not help" in body["error"]["message"]
 
