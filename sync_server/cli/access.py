@@ -1,4 +1,4 @@
-"""Who may reach the server: `device list`, `code list|revoke`, `user deactivate`."""
+"""Who may reach the server: `device list`, `code list|revoke`, `user deactivate|unlock`."""
 
 from __future__ import annotations
 
@@ -112,3 +112,19 @@ def user_deactivate(
         f"{format_number(done.devices_revoked)} máy/phiên đăng nhập, "
         f"{format_number(done.codes_revoked)} mã / user deactivated"
     )
+
+
+@user_app.command("unlock")
+def user_unlock(
+    ctx: typer.Context,
+    user_id: Annotated[int, typer.Argument(min=1, max=2**31 - 1)],
+) -> None:
+    """Mở khóa đăng nhập / lift a sign-in lock after too many wrong passwords."""
+    from sync_server.services.accounts import unlock_user
+
+    with context_of(ctx).session() as session:
+        cleared = unlock_user(session, user_id)
+    if cleared:
+        typer.echo(f"Đã mở khóa người dùng {user_id} / user {user_id} unlocked")
+    else:
+        typer.echo(f"Người dùng {user_id} không bị khóa / user {user_id} was not locked")

@@ -1,6 +1,6 @@
-"""Who may reach the server: enrolled laptops, open enrollment codes, and deactivating a user.
+"""Who may reach the server: enrolled laptops, open enrollment codes, deactivating a user.
 
-What `sync-server device list`, `code list|revoke` and `user deactivate` show and do.
+What `sync-server device list`, `code list|revoke` and `user deactivate|unlock` show and do.
 """
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import Device, EnrollmentCode, Entry, Team, User
+from sync_server.db.models import Device, EnrollmentCode, Entry, SignInAttempts, Team, User
 from sync_server.services.devices import LOGIN_PREFIX, code_hash
+from sync_server.services.sign_in import account_key
 
 CODE_ID_LENGTH = 10
 """Hex digits of a code's hash shown as its id (the code itself is never stored)."""
@@ -191,3 +192,14 @@ def deactivate_user(session: Session, user_id: int) -> Deactivated:
         devices_revoked=devices.rowcount,  # type: ignore[attr-defined]
         codes_revoked=codes.rowcount,  # type: ignore[attr-defined]
     )
+
+
+def unlock_user(session: Session, user_id: int) -> bool:
+    """Lift a user's sign-in lock and forget their failed attempts; False if there were none."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountError(f"Không có người dùng {user_id} / no user {user_id}")
+    cleared = session.execute(
+        delete(SignInAttempts).where(SignInAttempts.key == account_key("", user))
+    )
+    return bool(cleared.rowcount)  # type: ignore[attr-defined]

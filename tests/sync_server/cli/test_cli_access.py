@@ -12,7 +12,8 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import Device, User
-from sync_server.services.devices import EnrollmentError, enroll
+from sync_server.services.devices import AuthError, EnrollmentError, enroll
+from sync_server.services.sign_in import Throttled, check_password
 
 CliRunner = Callable[..., Any]
 
@@ -120,3 +121,24 @@ def test_user_deactivate_revokes_laptops_and_codes(cli: CliRunner, seeded_url: s
     assert again.code == 0 and "0" in again.out
     unknown = cli("--db", seeded_url, "user", "deactivate", "999999")
     assert unknown.code == 2 and "999999" in unknown.err and "unexpected" not in unknown.err
+
+
+def test_user_unlock_lifts_a_sign_in_lock(cli: CliRunner, seeded_url: str) -> None:
+    added = cli("--db", seeded_url, "user", "add", "--role", "admin", "--unit", "12",
+                "--name", "Quản Trị", "--json")  # fmt: skip
+    assert added.code == 0, added.err
+    user_id, password = json.loads(added.out)["user_id"], json.loads(added.out)["password"]
+    engine = create_engine(seeded_url)
+    with Session(engine) as session:
+        for _ in range(5):
+            with pytest.raises(AuthError):
+                check_password(session, str(user_id), "sai", "10.0.0.7")
+        with pytest.raises(Throttled):
+            check_password(session, str(user_id), password, "10.0.0.7")
+    unlocked = cli("--db", seeded_url, "user", "unlock", str(user_id))
+    assert unlocked.code == 0 and "unlocked" in unlocked.out
+    with Session(engine) as session:
+        assert check_password(session, str(user_id), password, "10.0.0.7").id == user_id
+    engine.dispose()
+    again = cli("--db", seeded_url, "user", "unlock", str(user_id))
+    assert again.code == 0 and "not locked" in again.out
