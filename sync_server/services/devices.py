@@ -130,17 +130,9 @@ def enroll(session: Session, code: str, device_name: str) -> wire.EnrollResponse
     volunteers, are all refused alike (EnrollmentError enroll_code_invalid, CODE_REFUSED).
     """
     hashed = code_hash(code)
-    row = session.get(EnrollmentCode, hashed)
     now = _now()
-    if row is None or row.revoked_at is not None or not _before(now, row.expires_at):
-        raise EnrollmentError("enroll_code_invalid", CODE_REFUSED)
-    user = session.get(User, row.user_id)
-    if (
-        user is None
-        or user.role != "volunteer"
-        or user.team_id is None
-        or user.deactivated_at is not None
-    ):
+    user = code_owner(session, code, now)
+    if user is None or user.team_id is None:
         raise EnrollmentError("enroll_code_invalid", CODE_REFUSED)
     # Spend the code atomically: of two racing enrollments only one updates the row.
     spent = session.execute(
@@ -172,6 +164,19 @@ def enroll(session: Session, code: str, device_name: str) -> wire.EnrollResponse
         villages=team_villages(session, user),
         server_epoch=server_secrets.server_epoch(session),
     )
+
+
+def code_owner(session: Session, code: str, now: datetime) -> User | None:
+    """The active volunteer an unused, unexpired, unrevoked code belongs to; None otherwise."""
+    row = session.get(EnrollmentCode, code_hash(code))
+    if row is None or row.used_at is not None or row.revoked_at is not None:
+        return None
+    if not _before(now, row.expires_at):
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or user.role != "volunteer" or user.team_id is None:
+        return None
+    return None if user.deactivated_at is not None else user
 
 
 def _before(now: datetime, deadline: datetime | None) -> bool:

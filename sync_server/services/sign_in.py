@@ -250,7 +250,10 @@ def enroll(
     address = address_key(client_address)
     with reading(session):
         refuse_if_locked(session, address, None, now)
+        usable = devices.code_owner(session, code, now) is not None
     try:
+        if not usable:  # refused without taking the write lock for the look-up
+            raise devices.EnrollmentError("enroll_code_invalid", devices.CODE_REFUSED)
         response = devices.enroll(session, code, device_name)
     except devices.EnrollmentError:
         session.rollback()
