@@ -30,7 +30,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
-from sync_server.db.engine import reading
+from sync_server.db.engine import reading, writing
 from sync_server.db.models import SignInAttempts, User
 from sync_server.services import devices
 from sync_server.services.tally import dialect_insert
@@ -198,22 +198,23 @@ def check_password(
         user = devices.find_login_user(session, login)
         account = account_key(login, user)
         refuse_if_locked(session, address, account, now)
+        # Read now: a session that expires on commit would reload them in a transaction.
         stored_hash = user.password_hash if user is not None else None
+        user_id, role = (user.id, user.role) if user is not None else (None, "")
     if not devices.password_matches(stored_hash, password):
-        record_failure(session, address, account, limits, now)
-        session.commit()
+        with writing(session):
+            record_failure(session, address, account, limits, now)
         raise devices.AuthError("login_failed", "Wrong user or password.")
-    assert user is not None  # a password matched, so the user exists
-    if user.role not in devices.STAFF_ROLES:
+    assert user_id is not None  # a password matched, so the user exists
+    if role not in devices.STAFF_ROLES:
         raise devices.AuthError(
             "login_failed", "Volunteers sign in by enrolling a laptop, not here."
         )
-    current = session.get(User, user.id, populate_existing=True)
-    if current is None or current.deactivated_at is not None:
-        session.rollback()
-        raise devices.AuthError("user_deactivated", "This account was deactivated.")
-    session.execute(delete(SignInAttempts).where(SignInAttempts.key == account))
-    session.commit()
+    with writing(session):
+        current = session.get(User, user_id, populate_existing=True)
+        if current is None or current.deactivated_at is not None:
+            raise devices.AuthError("user_deactivated", "This account was deactivated.")
+        session.execute(delete(SignInAttempts).where(SignInAttempts.key == account))
     return current
 
 
@@ -228,9 +229,8 @@ def sign_in(
 ) -> devices.LoginResult:
     """POST /login: check_password, then a new login token (committed) for a working day."""
     user = check_password(session, login, password, client_address, limits=limits)
-    result = devices.open_login(session, user, user_agent)
-    session.commit()
-    return result
+    with writing(session):
+        return devices.open_login(session, user, user_agent)
 
 
 def enroll(
@@ -254,11 +254,9 @@ def enroll(
     try:
         if not usable:  # refused without taking the write lock for the look-up
             raise devices.EnrollmentError("enroll_code_invalid", devices.CODE_REFUSED)
-        response = devices.enroll(session, code, device_name)
+        with writing(session):
+            return devices.enroll(session, code, device_name)
     except devices.EnrollmentError:
-        session.rollback()
-        record_failure(session, address, None, limits, now)
-        session.commit()
+        with writing(session):
+            record_failure(session, address, None, limits, now)
         raise
-    session.commit()
-    return response

@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from fieldkit.domain import wire
 from fieldkit.domain.bundle import token_hash, write_bundle
 from sync_server.api.deps import SessionDep
+from sync_server.db.engine import writing
 from sync_server.db.models import Unit
 
 PUSH = "/api/v1/sync/push"
@@ -121,10 +122,11 @@ def test_a_broken_constraint_is_422_and_not_busy(client: TestClient, world: Worl
     assert isinstance(app, FastAPI)
 
     def add_unit_twice(session: SessionDep) -> None:
-        session.add(Unit(code="99", name="Hai lần", level="province"))
-        session.flush()
-        session.add(Unit(code="99", name="Hai lần", level="province"))
-        session.flush()
+        with writing(session):
+            session.add(Unit(code="99", name="Hai lần", level="province"))
+            session.flush()
+            session.add(Unit(code="99", name="Hai lần", level="province"))
+            session.flush()
 
     app.add_api_route("/api/v1/test-constraint", add_unit_twice, methods=["POST"])
     response = client.post("/api/v1/test-constraint")
