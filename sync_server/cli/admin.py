@@ -118,18 +118,38 @@ def user_add(
     name: Annotated[str, typer.Option("--name", help="Họ tên")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Thêm người dùng / add a user; prints an enrollment code or an initial password."""
+    """Thêm người dùng / add a user; prints the login name and a one-time password (staff:
+    with the address to open) or an enrollment code (volunteers)."""
     from sync_server.services.users import add_user
 
     with context_of(ctx).session() as session:
         added = add_user(session, role, unit, name)
+    address = sign_in_address()
     if as_json:
-        key, value = ("code", added.code) if added.code else ("password", added.password)
-        print_json({"user_id": added.user_id, key: value})
+        if added.code:
+            print_json({"user_id": added.user_id, "login": added.login, "code": added.code})
+        else:
+            print_json(
+                {
+                    "user_id": added.user_id,
+                    "login": added.login,
+                    "password": added.password,
+                    "url": address,
+                }
+            )
     elif added.code:
         typer.echo(f"Mã đăng ký (dùng một lần) / enrollment code: {added.code}")
     else:
-        typer.echo(f"Mật khẩu ban đầu / initial password: {added.password}")
+        typer.echo(f"Tên đăng nhập / login: {added.login}")
+        typer.echo(f"Mật khẩu dùng một lần / one-time password: {added.password}")
+        typer.echo(f"Mở / open: {address}")
+        typer.echo("Lần đăng nhập đầu phải đổi mật khẩu / choose a new password at first sign-in.")
+
+
+def sign_in_address() -> str:
+    """Where staff open the web app: SYNC_SERVER_PUBLIC_URL, else the default `serve` address."""
+    public = settings_for().public_url.strip().rstrip("/")
+    return f"{public or 'http://127.0.0.1:8000'}/login"
 
 
 @device_app.command("revoke")

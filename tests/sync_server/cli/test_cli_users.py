@@ -36,8 +36,9 @@ def test_user_add_json_for_each_role(cli: CliRunner, seeded_url: str, role: str)
                  "--name", "Lò Thị Mai", "--json")  # fmt: skip
     assert result.code == 0, result.err
     data = json.loads(result.out)
-    secret_key = "code" if role == "volunteer" else "password"
-    assert set(data) == {"user_id", secret_key}
+    keys = {"code"} if role == "volunteer" else {"password", "url"}
+    assert set(data) == {"user_id", "login", *keys}
+    assert data["login"] == "lo.thi.mai"
     engine = create_engine(seeded_url)
     with Session(engine) as session:
         user = session.get(User, data["user_id"])
@@ -50,6 +51,8 @@ def test_user_add_json_for_each_role(cli: CliRunner, seeded_url: str, role: str)
         else:
             assert user.password_hash and user.password_hash.startswith("$argon2")
             assert data["password"] not in user.password_hash
+            assert user.login == "lo.thi.mai" and user.must_change_password
+            assert data["url"] == "http://127.0.0.1:8000/login"
     engine.dispose()
 
 
@@ -59,6 +62,21 @@ def test_human_output_prints_the_secret_once(cli: CliRunner, seeded_url: str) ->
                  "--name", "Giàng A Páo")  # fmt: skip
     assert result.code == 0
     assert result.out.startswith("Mã đăng ký")
+
+
+def test_staff_output_names_login_password_and_address(
+    cli: CliRunner, seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNC_SERVER_PUBLIC_URL", "http://10.0.0.5:8000/")
+    unit = _first(seeded_url, "commune")
+    for expected in ("tran.van.an", "tran.van.an2"):
+        result = cli("--db", seeded_url, "user", "add", "--role", "coordinator", "--unit", unit,
+                     "--name", "Trần Văn  An")  # fmt: skip
+        assert result.code == 0, result.err
+        lines = result.out.splitlines()
+        assert lines[0] == f"Tên đăng nhập / login: {expected}"
+        assert lines[1].startswith("Mật khẩu dùng một lần / one-time password: ")
+        assert lines[2] == "Mở / open: http://10.0.0.5:8000/login"
 
 
 @pytest.mark.parametrize(
