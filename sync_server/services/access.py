@@ -117,11 +117,14 @@ def manageable_user(actor: User, target: User, target_unit: Unit | None) -> bool
     """Whether staff may reset another person's password: admins anyone; staff people under them.
 
     A coordinator manages the volunteers of their commune; a province officer the coordinators
-    and volunteers of their province. Nobody manages an admin but an admin, nor a peer.
+    and volunteers of their province. Nobody manages an admin but an admin, nor a peer, nor
+    themselves (one changes one's own password knowing the current one).
     """
+    if target.id == actor.id:
+        return False
     if actor.role == "admin":
         return True
-    if not is_staff(actor) or target.role == "admin" or target.id == actor.id:
+    if not is_staff(actor) or target.role == "admin":
         return False
     if target_unit is None or target.unit_code == actor.unit_code:
         return False

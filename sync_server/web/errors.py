@@ -14,14 +14,14 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fieldkit.domain import wire
 from sync_server.services.access import AccessError
-from sync_server.web import templating
+from sync_server.web import i18n, templating
 
 log = logging.getLogger("sync_server.web")
 
@@ -80,8 +80,17 @@ def is_web_path(path: str) -> bool:
 
 
 def error_page(request: Request, error: WebError) -> Response:
-    """The page for one refusal, in the visitor's language."""
+    """The page for one refusal, in the visitor's language (JSON for a page's `.json` twin)."""
     title, advice = _PAGES.get(error.status, _PAGES[500 if error.status >= 500 else 400])
+    if request.url.path.endswith(".json"):
+        lang = templating.request_lang(request)
+        text = i18n.translate(error.message or title, lang)
+        code = error.detail if error.detail.isidentifier() else "error"
+        return JSONResponse(
+            {"error": {"code": code, "message": text}},
+            status_code=error.status,
+            headers={"Cache-Control": "no-store"},
+        )
     return templating.render(
         request,
         "error.html",
