@@ -28,9 +28,7 @@ def _pages(client: TestClient, world: World) -> dict[str, str]:
     return pages
 
 
-def test_no_page_references_anything_outside_this_server(
-    client: TestClient, world: World
-) -> None:
+def test_no_page_references_anything_outside_this_server(client: TestClient, world: World) -> None:
     pages = _pages(client, world)
     for path, html in pages.items():
         references = REFERENCE.findall(html)
