@@ -109,12 +109,14 @@ class User(Base):
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    login: Mapped[str | None] = mapped_column(String(60), unique=True)
+    login: Mapped[str | None] = mapped_column(String(60))
     """The name staff sign in with (ASCII, lower case); derived from the name when added."""
     must_change_password: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=text("false")
     )
     """Set when the password is a one-time one: the next sign-in must choose a new one."""
+
+    __table_args__ = (Index("ux_users_login", "login", unique=True),)
 
 
 class WebSession(Base):

@@ -25,16 +25,15 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this revision."""
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("login", sa.String(length=60), nullable=True))
-        batch.add_column(
-            sa.Column(
-                "must_change_password",
-                sa.Boolean(),
-                server_default=sa.text("false"),
-                nullable=False,
-            )
-        )
+    # Plain ADD COLUMN and a unique index: no table rebuild, so SQLite never drops `users`
+    # (which devices, teams' members and reviews point at).
+    op.add_column("users", sa.Column("login", sa.String(length=60), nullable=True))
+    op.add_column(
+        "users",
+        sa.Column(
+            "must_change_password", sa.Boolean(), server_default=sa.text("false"), nullable=False
+        ),
+    )
     connection = op.get_bind()
     users = sa.table("users", sa.column("id", sa.Integer()), sa.column("name"), sa.column("login"))
     taken: set[str] = set()
@@ -42,8 +41,7 @@ def upgrade() -> None:
         login = derive_login(name, taken)
         taken.add(login)
         connection.execute(users.update().where(users.c.id == user_id).values(login=login))
-    with op.batch_alter_table("users") as batch:
-        batch.create_unique_constraint(batch.f("uq_users_login"), ["login"])
+    op.create_index("ux_users_login", "users", ["login"], unique=True)
     op.create_table(
         "web_sessions",
         sa.Column("id_hash", sa.String(length=64), nullable=False),
@@ -65,7 +63,7 @@ def downgrade() -> None:
     """Revert this revision."""
     op.drop_index(op.f("ix_web_sessions_user_id"), table_name="web_sessions")
     op.drop_table("web_sessions")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_constraint(batch.f("uq_users_login"), type_="unique")
-        batch.drop_column("must_change_password")
-        batch.drop_column("login")
+    op.drop_index("ux_users_login", table_name="users")
+    # SQLite (3.35+) drops a column in place when nothing indexes it; no table rebuild.
+    op.execute("ALTER TABLE users DROP COLUMN must_change_password")
+    op.execute("ALTER TABLE users DROP COLUMN login")
