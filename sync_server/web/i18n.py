@@ -70,6 +70,7 @@ VI: dict[str, str] = {
     "Volunteers have no password: hand out an enrollment code.": (
         "Tình nguyện viên không có mật khẩu: hãy cấp mã đăng ký."
     ),
+    "You may not reset this person's password.": "Bạn không được đặt lại mật khẩu của người này.",
     "Login name": "Tên đăng nhập",
     "Period": "Kỳ",
     "Show": "Xem",
