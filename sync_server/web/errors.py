@@ -41,6 +41,7 @@ _PAGES: dict[int, tuple[str, str]] = {
         "Page not found",
         "There is no page at this address. Check the link, or start again from your page.",
     ),
+    429: ("Too many attempts", "Nothing was changed. Wait a while, then try again."),
     503: ("The server is busy", "Nothing was lost. Wait a moment and try again."),
     500: (
         "Something went wrong",

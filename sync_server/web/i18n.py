@@ -119,6 +119,13 @@ VI: dict[str, str] = {
     "Nothing was changed. Check what you typed and try again.": (
         "Chưa có gì thay đổi. Hãy kiểm tra thông tin đã nhập và thử lại."
     ),
+    "Too many attempts": "Quá nhiều lần thử",
+    "Nothing was changed. Wait a while, then try again.": (
+        "Chưa có gì thay đổi. Hãy đợi một lúc rồi thử lại."
+    ),
+    "Too many failed sign-ins. Wait a while, then try again.": (
+        "Đăng nhập sai quá nhiều lần. Hãy đợi một lúc rồi thử lại."
+    ),
     "The server is busy": "Máy chủ đang bận",
     "Nothing was lost. Wait a moment and try again.": (
         "Không mất dữ liệu. Hãy đợi một lát rồi thử lại."

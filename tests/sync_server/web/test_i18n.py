@@ -65,7 +65,8 @@ def _python_texts() -> set[str]:
 def test_every_text_on_the_pages_has_its_vietnamese() -> None:
     texts = _template_texts() | _python_texts()
     assert len(texts) > 40
-    missing = sorted(t for t in texts if t not in i18n.VI)
+    translations = set(i18n.VI.values())  # Vietnamese kept in Python modules is not a key
+    missing = sorted(t for t in texts if t not in i18n.VI and t not in translations)
     assert missing == []
 
 
