@@ -208,3 +208,33 @@ def quota_import(ctx: typer.Context, file: Annotated[Path, typer.Argument()]) ->
         typer.echo(str(error), err=True)
     if errors:
         raise CliError(f"{len(errors)} dòng bị từ chối / {len(errors)} rows refused")
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(help="Tên đăng nhập hoặc mã người dùng / login or id")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Cấp mật khẩu dùng một lần / give a staff member a one-time password (e.g. a lost admin)."""
+    from sync_server.services.devices import find_login_user
+    from sync_server.services.passwords import PasswordError, issue_one_time_password
+
+    with context_of(ctx).session() as session:
+        person = find_login_user(session, user)
+        if person is None:
+            raise CliError(f"Không có người dùng {user!r} / no user {user!r}")
+        try:
+            password = issue_one_time_password(session, person)
+        except PasswordError as exc:
+            raise CliError(
+                "Tình nguyện viên không có mật khẩu: hãy cấp mã đăng ký / " + exc.message
+            ) from exc
+        login = person.login or str(person.id)
+    address = sign_in_address()
+    if as_json:
+        print_json({"user_id": person.id, "login": login, "password": password, "url": address})
+        return
+    typer.echo(f"Tên đăng nhập / login: {login}")
+    typer.echo(f"Mật khẩu dùng một lần / one-time password: {password}")
+    typer.echo(f"Mở / open: {address}")

@@ -84,6 +84,15 @@ def reset_password(session: Session, actor: User, target: User) -> str:
     unit = session.get(Unit, target.unit_code) if target.unit_code else None
     if not access.manageable_user(actor, target, unit):
         raise access.AccessError(403, "forbidden", "You may not reset this person's password.")
+    return issue_one_time_password(session, target)
+
+
+def issue_one_time_password(session: Session, target: User) -> str:
+    """Replace a staff member's password with a one-time one (returned once); sessions end.
+
+    For `reset_password` once the actor is checked, and for the server's operator
+    (`sync-server user reset-password`), who may reset anyone's, admins' included.
+    """
     if not access.is_staff(target):
         raise PasswordError(
             "not_staff", "Volunteers have no password: hand out an enrollment code."

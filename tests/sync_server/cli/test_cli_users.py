@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from sync_server.db.models import Device, User
 from sync_server.services.devices import enroll
+from sync_server.services.passwords import password_matches
 
 CliRunner = Callable[..., Any]
 
@@ -116,3 +117,29 @@ def test_device_revoke(cli: CliRunner, seeded_url: str) -> None:
     engine.dispose()
     missing = cli("--db", seeded_url, "device", "revoke", "no-such-device")
     assert missing.code == 2 and "Unknown device" in missing.err
+
+
+def test_reset_password_gives_a_one_time_password_for_a_lost_admin(
+    cli: CliRunner, seeded_url: str
+) -> None:
+    province = _first(seeded_url, "province")
+    added = json.loads(cli("--db", seeded_url, "user", "add", "--role", "admin", "--unit",
+                           province, "--name", "Quản Trị", "--json").out)  # fmt: skip
+    result = cli("--db", seeded_url, "user", "reset-password", added["login"], "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["login"] == "quan.tri" and data["password"] != added["password"]
+    engine = create_engine(seeded_url)
+    with Session(engine) as session:
+        user = session.get(User, added["user_id"])
+        assert user is not None and user.must_change_password
+        assert password_matches(user.password_hash, data["password"])
+        assert not password_matches(user.password_hash, added["password"])
+    engine.dispose()
+    volunteer = _first(seeded_url, "village")
+    code = json.loads(cli("--db", seeded_url, "user", "add", "--role", "volunteer", "--unit",
+                          volunteer, "--name", "Giàng A Páo", "--json").out)  # fmt: skip
+    refused = cli("--db", seeded_url, "user", "reset-password", str(code["user_id"]))
+    assert refused.code == 2 and "mã đăng ký" in refused.err
+    unknown = cli("--db", seeded_url, "user", "reset-password", "ai.do")
+    assert unknown.code == 2 and "ai.do" in unknown.err
