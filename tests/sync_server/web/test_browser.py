@@ -201,3 +201,50 @@ def test_screenshots_of_the_shell(served: tuple[str, dict[str, Any]], browser: A
         assert page.locator(control).is_hidden(), control
     anonymous.close()
     context.close()
+
+
+def test_the_shell_pages_have_no_serious_accessibility_problems(
+    served: tuple[str, dict[str, Any]], browser: Any
+) -> None:
+    axe_api = pytest.importorskip("axe_playwright_python.sync_playwright")
+    axe = axe_api.Axe()
+    base, added = served
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    problems: dict[str, list[str]] = {}
+
+    def check(name: str) -> None:
+        results = axe.run(page)
+        assert results.response["testEngine"]["name"] == "axe-core"
+        serious = [
+            f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+            for v in results.response["violations"]
+            if v.get("impact") in ("critical", "serious")
+        ]
+        if serious:
+            problems[name] = serious
+
+    page.goto(f"{base}/login")
+    check("login")
+    page.fill("input[name=username]", added["login"])
+    page.fill("input[name=password]", "sai mật khẩu")
+    page.click("button[type=submit].primary")
+    check("login with an error")
+    page.fill("input[name=password]", added["password"])
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base}/password")
+    check("password (forced)")
+    page.fill("#current", added["password"])
+    page.fill("#new", NEW_PASSWORD)
+    page.fill("#again", NEW_PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base}/units/{COMMUNE_A}")
+    for lang in ("vi", "en"):
+        page.goto(f"{base}/lang?to={lang}&next=/units/{COMMUNE_A}")
+        check(f"unit page ({lang})")
+    page.goto(f"{base}/units/99999")
+    check("404 page")
+    page.goto(f"{base}/units/52")
+    check("403 page")
+    assert problems == {}
+    context.close()
