@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from sync_server.api.deps import SessionDep
@@ -14,6 +16,9 @@ from sync_server.web.errors import WebError
 from sync_server.web.templating import render
 
 router = APIRouter(tags=["web"], include_in_schema=False)
+
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+"""A user number as the database stores it (an out-of-range one is a 400, not a crash)."""
 
 
 def _person(session: SessionDep, viewer_user: User, user_id: int) -> User:
@@ -28,7 +33,9 @@ def _person(session: SessionDep, viewer_user: User, user_id: int) -> User:
 
 
 @router.get("/people/{user_id}/password-reset")
-def reset_form(user_id: int, request: Request, session: SessionDep, viewer: SignedIn) -> Response:
+def reset_form(
+    user_id: UserId, request: Request, session: SessionDep, viewer: SignedIn
+) -> Response:
     """Ask before giving someone a one-time password."""
     with reading(session):
         person = _person(session, viewer.user, user_id)
@@ -37,7 +44,7 @@ def reset_form(user_id: int, request: Request, session: SessionDep, viewer: Sign
 
 @router.post("/people/{user_id}/password-reset")
 def reset(
-    user_id: int, request: Request, session: SessionDep, viewer: SignedIn, form: CheckedForm
+    user_id: UserId, request: Request, session: SessionDep, viewer: SignedIn, form: CheckedForm
 ) -> Response:
     """Give someone a one-time password, shown once; their sessions end."""
     person = _person(session, viewer.user, user_id)

@@ -138,3 +138,12 @@ def test_who_may_reset_whose_password(make_web: AppFactory, world: World) -> Non
         refreshed = session.get(User, ids["coord_a"])
         assert refreshed is not None and refreshed.must_change_password
         assert session.scalars(select(WebSession)).first() is not None
+
+
+def test_odd_user_numbers_are_a_page_not_a_crash(client: TestClient, world: World) -> None:
+    staff(world, "admin", None, "Admin", login="admin")
+    sign_in(client, "admin")
+    for number in ("99999999999999999999", "2147483648", "0", "-1", "abc", "1e3"):
+        response = client.get(f"/people/{number}/password-reset")
+        assert response.status_code in (400, 404), number
+        assert "<html" in response.text
