@@ -42,12 +42,7 @@ def web_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def make_web(tmp_path: Path, web_template: Path) -> Iterator[AppFactory]:
-    """Build the real app (settings overridable) on a fresh database with the standard units."""
-    path = tmp_path / "server.sqlite3"
-    shutil.copyfile(web_template, path)
-    url = f"sqlite:///{path}"
+def _factory(url: str, tmp_path: Path) -> Iterator[AppFactory]:
     engine = make_engine(url)
     world = World(make_sessionmaker(engine))
     world.units()
@@ -64,6 +59,21 @@ def make_web(tmp_path: Path, web_template: Path) -> Iterator[AppFactory]:
     for client in clients:
         client.__exit__(None, None, None)
     engine.dispose()
+
+
+@pytest.fixture
+def make_web(tmp_path: Path, web_template: Path) -> Iterator[AppFactory]:
+    """Build the real app (settings overridable) on a fresh database with the standard units."""
+    path = tmp_path / "server.sqlite3"
+    shutil.copyfile(web_template, path)
+    yield from _factory(f"sqlite:///{path}", tmp_path)
+
+
+@pytest.fixture
+def make_web_pg(tmp_path: Path, pg_url: str) -> Iterator[AppFactory]:
+    """The same on a fresh, migrated PostgreSQL database."""
+    migrate(pg_url)
+    yield from _factory(pg_url, tmp_path)
 
 
 @pytest.fixture
