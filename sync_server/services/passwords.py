@@ -6,10 +6,12 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import Unit, User
+from sync_server.db.models import Device, Unit, User, utcnow
 from sync_server.services import access, web_sessions
+from sync_server.services.devices import LOGIN_PREFIX
 
 ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 """No 0/o, 1/l/i: one-time passwords are read off a screen or paper and typed."""
@@ -72,6 +74,7 @@ def change_own_password(
     user.password_hash = hash_password(new)
     user.must_change_password = False
     web_sessions.revoke_user_sessions(session, user.id, keep=keep_session)
+    revoke_api_logins(session, user.id)
     session.flush()
 
 
@@ -101,5 +104,20 @@ def issue_one_time_password(session: Session, target: User) -> str:
     target.password_hash = hash_password(password)
     target.must_change_password = True
     web_sessions.revoke_user_sessions(session, target.id)
+    revoke_api_logins(session, target.id)
     session.flush()
     return password
+
+
+def revoke_api_logins(session: Session, user_id: int) -> None:
+    """End a user's API login tokens (POST /api/v1/login) when their password changes."""
+    session.execute(
+        update(Device)
+        .where(
+            Device.user_id == user_id,
+            Device.name.startswith(LOGIN_PREFIX),
+            Device.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from sqlalchemy.exc import OperationalError
 from starlette.datastructures import FormData
 
 from fieldkit.domain import period_of
@@ -69,8 +70,11 @@ def current_viewer(request: Request, session: SessionDep) -> Viewer | None:
     session.expunge(row)
     session.expunge(user)
     if web_sessions.needs_touch(row, now):
-        web_sessions.touch(session, row.id_hash, now)
-        session.commit()
+        try:
+            web_sessions.touch(session, row.id_hash, now)
+            session.commit()
+        except OperationalError:  # busy writers: the page matters more than the timestamp
+            session.rollback()
     viewer = Viewer(user=user, session_row=row, token=token)
     request.state.viewer = viewer
     return viewer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from api_factories import COMMUNE_A, COMMUNE_B, PROVINCE, VILLAGE_A, World
+from api_factories import COMMUNE_A, COMMUNE_B, HEADERS, PROVINCE, VILLAGE_A, World, login
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_helpers import PASSWORD, AppFactory, csrf_of, sign_in, staff
@@ -62,12 +62,16 @@ def test_changing_ones_password_ends_the_other_sessions(
     other, _ = make_web()
     sign_in(other, "duc")
     sign_in(client, "duc")
+    client.headers.update(HEADERS)  # the API's protocol header, as fieldkit sends it
+    api_token = login(client, "duc")
+    assert client.get("/api/v1/tally", headers=api_token).status_code == 200
     wrong = _change(client, "sai mật khẩu", NEW)
     assert wrong.status_code == 400 and "Mật khẩu hiện tại không đúng." in wrong.text
     response = _change(client, PASSWORD, NEW)
     assert response.status_code == 200 and "Đã đổi mật khẩu." in response.text
     assert client.get(f"/units/{COMMUNE_A}").status_code == 200  # this browser stays in
     assert other.get(f"/units/{COMMUNE_A}").status_code == 303  # the other one is out
+    assert client.get("/api/v1/tally", headers=api_token).status_code == 401  # the API too
     other.cookies.clear()
     assert sign_in(other, "duc").status_code == 401
     assert sign_in(other, "duc", NEW).status_code == 303
