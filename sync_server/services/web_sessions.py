@@ -12,13 +12,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import User, WebSession
 
 TOUCH_EVERY = timedelta(minutes=1)
 """last_seen_at is written at most this often, so reading pages seldom needs a write."""
+KEEP_ENDED = timedelta(days=30)
+"""Ended sessions stay this long past their expiry (who was signed in when), then go."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def open_session(
         address=address[:64],
     )
     session.add(row)
+    session.execute(delete(WebSession).where(WebSession.expires_at < now - KEEP_ENDED))
     session.flush()
     return OpenedSession(token, row)
 

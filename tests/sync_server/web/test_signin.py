@@ -190,3 +190,15 @@ def test_sessions_are_counted_once_per_sign_in(client: TestClient, world: World)
         client.get(f"/units/{COMMUNE_A}")
     with world.factory() as session:
         assert session.scalar(select(func.count()).select_from(WebSession)) == 1
+
+
+def test_long_ended_sessions_are_cleared_at_the_next_sign_in(
+    client: TestClient, world: World
+) -> None:
+    staff(world, "coordinator", COMMUNE_A, "Đức", login="duc")
+    sign_in(client, "duc")
+    _age(world, expires_at=datetime.now(UTC) - timedelta(days=31))
+    client.cookies.clear()
+    sign_in(client, "duc")
+    [row] = _sessions(world)
+    assert row.expires_at > datetime.now(UTC)
