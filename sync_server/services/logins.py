@@ -12,11 +12,16 @@ _BASE_LENGTH = 50
 
 
 def login_base(name: str) -> str:
-    """'Nguyễn Văn Đức' → 'nguyen.van.duc' (diacritics dropped, words joined by dots)."""
+    """'Nguyễn Văn Đức' → 'nguyen.van.duc' (diacritics dropped, words joined by dots).
+
+    Never only digits: sign-in reads a number as a user number.
+    """
     text = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
     ascii_text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     words = re.findall(r"[a-z0-9]+", ascii_text)
-    return ".".join(words)[:_BASE_LENGTH].strip(".") or "user"
+    base = ".".join(words)[:_BASE_LENGTH].strip(".") or "user"
+    # All digits would read as a user number at sign-in.
+    return f"user.{base}" if base.isdigit() else base
 
 
 def derive_login(name: str, taken: Container[str]) -> str:
