@@ -56,7 +56,9 @@ def _factory(url: str, tmp_path: Path) -> Iterator[AppFactory]:
         return client, world
 
     yield build
-    for client in clients:
+    # Last started, first stopped: each app's lifespan restores the interpreter settings it
+    # found (GC thresholds, switch interval), so apps must stop in reverse order.
+    for client in reversed(clients):
         client.__exit__(None, None, None)
     engine.dispose()
 
