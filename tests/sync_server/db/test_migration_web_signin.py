@@ -18,7 +18,7 @@ def _run(url: str, action: str, revision: str) -> None:
 
 
 def test_existing_users_get_logins_and_keep_their_devices(db_url: str) -> None:
-    _run(db_url, "upgrade", "0002")
+    _run(db_url, "upgrade", "0003_three_digit_masks")
     engine = make_engine(db_url)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO units (code, name, level, retired) VALUES "
@@ -51,7 +51,7 @@ def test_existing_users_get_logins_and_keep_their_devices(db_url: str) -> None:
         ]
         assert conn.execute(text("SELECT user_id FROM devices")).scalar_one() == 1
     engine.dispose()
-    _run(db_url, "downgrade", "0002")
+    _run(db_url, "downgrade", "0003_three_digit_masks")
     engine = make_engine(db_url)
     with engine.connect() as conn:
         columns = {c["name"] for c in inspect(conn).get_columns("users")}

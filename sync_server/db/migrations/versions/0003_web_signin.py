@@ -4,7 +4,7 @@ Existing users get a login derived from their name (diacritics dropped, a number
 two names collide), so every staff member can sign in by name as soon as this runs.
 
 Revision ID: 0003_web_signin
-Revises: 0002
+Revises: 0003_three_digit_masks
 Create Date: 2026-12-06 13:00:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from sync_server.services.logins import derive_login
 
 revision: str = "0003_web_signin"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003_three_digit_masks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
