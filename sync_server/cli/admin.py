@@ -118,23 +118,51 @@ def user_add(
     name: Annotated[str, typer.Option("--name", help="Họ tên")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Thêm người dùng / add a user; prints an enrollment code or an initial password."""
+    """Thêm người dùng / add a user; prints the login name and a one-time password (staff:
+    with the address to open) or an enrollment code (volunteers)."""
     from sync_server.services.users import add_user
 
     code_days = settings_for().enroll_code_days
     with context_of(ctx).session() as session:
         added = add_user(session, role, unit, name, code_days=code_days)
+    address = sign_in_address()
+    expires = added.expires_at or datetime.now(UTC) + timedelta(days=code_days)
     if as_json:
-        key, value = ("code", added.code) if added.code else ("password", added.password)
-        print_json({"user_id": added.user_id, key: value})
+        if added.code:
+            print_json(
+                {
+                    "user_id": added.user_id,
+                    "login": added.login,
+                    "code": added.code,
+                    "expires_at": expires.isoformat(),
+                }
+            )
+        else:
+            print_json(
+                {
+                    "user_id": added.user_id,
+                    "login": added.login,
+                    "password": added.password,
+                    "url": address,
+                }
+            )
     elif added.code:
-        until = format_date(datetime.now(UTC) + timedelta(days=code_days))
+        until = format_date(expires)
         typer.echo(
             f"Mã đăng ký (dùng một lần, hết hạn {until}) / "
             f"enrollment code (one use, expires {until}): {added.code}"
         )
     else:
-        typer.echo(f"Mật khẩu ban đầu / initial password: {added.password}")
+        typer.echo(f"Tên đăng nhập / login: {added.login}")
+        typer.echo(f"Mật khẩu dùng một lần / one-time password: {added.password}")
+        typer.echo(f"Mở / open: {address}")
+        typer.echo("Lần đăng nhập đầu phải đổi mật khẩu / choose a new password at first sign-in.")
+
+
+def sign_in_address() -> str:
+    """Where staff open the web app: SYNC_SERVER_PUBLIC_URL, else the default `serve` address."""
+    public = settings_for().public_url.strip().rstrip("/")
+    return f"{public or 'http://127.0.0.1:8000'}/login"
 
 
 @device_app.command("revoke")
@@ -193,3 +221,33 @@ def quota_import(ctx: typer.Context, file: Annotated[Path, typer.Argument()]) ->
         typer.echo(str(error), err=True)
     if errors:
         raise CliError(f"{len(errors)} dòng bị từ chối / {len(errors)} rows refused")
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(help="Tên đăng nhập hoặc mã người dùng / login or id")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Cấp mật khẩu dùng một lần / give a staff member a one-time password (e.g. a lost admin)."""
+    from sync_server.services.devices import find_login_user
+    from sync_server.services.passwords import PasswordError, issue_one_time_password
+
+    with context_of(ctx).session() as session:
+        person = find_login_user(session, user)
+        if person is None:
+            raise CliError(f"Không có người dùng {user!r} / no user {user!r}")
+        try:
+            password = issue_one_time_password(session, person)
+        except PasswordError as exc:
+            raise CliError(
+                "Tình nguyện viên không có mật khẩu: hãy cấp mã đăng ký / " + exc.message
+            ) from exc
+        login = person.login or str(person.id)
+    address = sign_in_address()
+    if as_json:
+        print_json({"user_id": person.id, "login": login, "password": password, "url": address})
+        return
+    typer.echo(f"Tên đăng nhập / login: {login}")
+    typer.echo(f"Mật khẩu dùng một lần / one-time password: {password}")
+    typer.echo(f"Mở / open: {address}")

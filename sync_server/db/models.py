@@ -111,6 +111,28 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     deactivated_at: Mapped[datetime | None]
     """When an administrator deactivated the user: no sign-in, no enrollment, no live token."""
+    login: Mapped[str | None] = mapped_column(String(60))
+    """The name staff sign in with (ASCII, lower case); derived from the name when added."""
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    """Set when the password is a one-time one: the next sign-in must choose a new one."""
+
+    __table_args__ = (Index("ux_users_login", "login", unique=True),)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    address: Mapped[str] = mapped_column(String(64), default="")
 
 
 class EnrollmentCode(Base):

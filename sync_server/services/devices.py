@@ -10,25 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import new_entry_id, wire
 from sync_server.db.models import Device, EnrollmentCode, Team, Unit, User
 from sync_server.services import secrets as server_secrets
+from sync_server.services.logins import normalise_login, typed_login
 
 LOGIN_PREFIX = "login:"
 LOGIN_TTL = timedelta(hours=12)
-STAFF_ROLES = frozenset({"coordinator", "province", "admin"})
-_hasher = PasswordHasher()
-# Verified against when the login name is unknown, so both paths cost one argon2 verify.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AuthError(Exception):
@@ -218,31 +212,22 @@ def revoke(session: Session, device_id: str) -> Device:
     return device
 
 
-def normalise_login(login: str) -> str:
-    """A login as people type it: NFC, surrounding and repeated spaces ignored."""
-    return " ".join(unicodedata.normalize("NFC", login).split())
-
-
 def find_login_user(session: Session, login: str) -> User | None:
-    """A staff user by numeric id or by exact name (None when unknown or ambiguous)."""
-    login = normalise_login(login)
+    """A user by numeric id, login name or exact name (None when unknown or ambiguous).
+
+    ASCII digits are a user id; otherwise the login name (lower case) is tried, then the
+    full name as typed (NFC, surrounding and repeated spaces ignored).
+    """
+    login = typed_login(login)
+    if not login or len(login) > 200:
+        return None
     if login.isascii() and login.isdigit():
         return session.get(User, int(login)) if len(login) <= 9 else None
+    by_login = session.scalars(select(User).where(User.login == normalise_login(login))).first()
+    if by_login is not None:
+        return by_login
     users = list(session.scalars(select(User).where(User.name == login).limit(2)))
     return users[0] if len(users) == 1 else None
-
-
-def password_matches(stored_hash: str | None, password: str) -> bool:
-    """Check a password against an argon2 hash (about 160 ms, unknown users cost the same).
-
-    Call it outside any database transaction: it is slow on purpose.
-    """
-    stored = stored_hash or _DUMMY_HASH
-    try:
-        _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    return stored_hash is not None
 
 
 def open_login(session: Session, user: User, client: str = "") -> LoginResult:

@@ -32,7 +32,9 @@ from sqlalchemy.orm import Session
 from fieldkit.domain import wire
 from sync_server.db.engine import reading, writing
 from sync_server.db.models import SignInAttempts, User
-from sync_server.services import devices
+from sync_server.services import devices, passwords
+from sync_server.services.access import STAFF_ROLES
+from sync_server.services.logins import typed_login
 from sync_server.services.tally import dialect_insert
 from sync_server.settings import ServerSettings
 
@@ -89,7 +91,7 @@ def account_key(login: str, user: User | None) -> str:
     """The counter of the account a login names, whether or not it exists."""
     if user is not None:
         return f"account:{user.id}"
-    typed = devices.normalise_login(login).casefold().encode()
+    typed = typed_login(login).casefold().encode()
     return f"account:?{hashlib.sha256(typed).hexdigest()[:40]}"
 
 
@@ -186,8 +188,8 @@ def check_password(
 ) -> User:
     """The one password check, within the limits: the staff user whose password this is.
 
-    `login` is a user id or exact name. Raises Throttled (locked: nothing was checked) or
-    devices.AuthError (`login_failed`: wrong user or password, or not a staff user;
+    `login` is a user id, login name or exact name. Raises Throttled (locked: nothing was
+    checked) or devices.AuthError (`login_failed`: wrong user or password, or not a staff user;
     `user_deactivated`). Commits what it writes; the session is idle when it returns, and
     the caller opens whatever session it hands out (an API token, a web session) next.
     """
@@ -201,12 +203,12 @@ def check_password(
         # Read now: a session that expires on commit would reload them in a transaction.
         stored_hash = user.password_hash if user is not None else None
         user_id, role = (user.id, user.role) if user is not None else (None, "")
-    if not devices.password_matches(stored_hash, password):
+    if not passwords.password_matches(stored_hash, password):
         with writing(session):
             record_failure(session, address, account, limits, now)
         raise devices.AuthError("login_failed", "Wrong user or password.")
     assert user_id is not None  # a password matched, so the user exists
-    if role not in devices.STAFF_ROLES:
+    if role not in STAFF_ROLES:
         raise devices.AuthError(
             "login_failed", "Volunteers sign in by enrolling a laptop, not here."
         )

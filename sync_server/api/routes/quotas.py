@@ -8,12 +8,12 @@ from fastapi import APIRouter, Body, Query
 from sqlalchemy import or_, select
 
 from fieldkit.domain import wire
-from sync_server.api.access import can_set_quota, readable_unit
 from sync_server.api.deps import CurrentUser, SessionDep, StaffUser
 from sync_server.api.errors import ApiError
 from sync_server.db.engine import writing
 from sync_server.db.models import Quota, Unit
 from sync_server.services import quotas
+from sync_server.services.access import can_set_quota, readable_unit
 
 router = APIRouter(prefix="/quotas", tags=["quotas"])
 

@@ -19,7 +19,7 @@ def test_old_open_codes_expire_seven_days_after_they_were_made(db_url: str) -> N
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0003_three_digit_masks")
+        command.upgrade(config, "0003_web_signin")
     now = datetime.now(UTC)
     made = {"OLDCODE14": now - timedelta(days=430), "NEWCODE01": now - timedelta(days=1)}
     with engine.begin() as connection:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_sign_in_limits"
-down_revision: str | None = "0003_three_digit_masks"
+down_revision: str | None = "0003_web_signin"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
