@@ -62,9 +62,11 @@ class EntryDraft:
     note: str = ""
 
     def household(self) -> EntryDraft:
-        """A fresh draft for the next citizen of the same household (village, phone prefix)."""
-        digits = "".join(c for c in self.phone if c.isdigit())
-        return EntryDraft(village=self.village, phone=digits[:4])
+        """A fresh draft for the next citizen of the same household: village and phone.
+
+        Household members often share one phone; everything about the person starts empty.
+        """
+        return EntryDraft(village=self.village, phone=self.phone)
 
     @classmethod
     def from_entry(cls, entry: Entry) -> EntryDraft:

@@ -147,8 +147,8 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "form.has_errors": ("Còn {count} lỗi cần sửa trước khi lưu.", "Fix {count} errors first."),
     "form.household_hint": (
-        "Cùng hộ: giữ thôn và đầu số điện thoại.",
-        "Same household: village and phone prefix kept.",
+        "Cùng hộ: giữ thôn và số điện thoại; thông tin người dân nhập mới.",
+        "Same household: village and phone kept; the person's details start empty.",
     ),
     "form.invalid.full_name": ("Họ tên không hợp lệ.", "The name is not valid."),
     "form.invalid.id_number": ("Số định danh không hợp lệ.", "The identity number is not valid."),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, Select, SelectionList, Static
+from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Select, SelectionList, Static
 
-from fieldkit.domain import Outcome, Reason
+from fieldkit.domain import Outcome, Reason, Sex
 from fieldkit.store import EntryFilter, EntryQuery, Store
 from fieldkit.tui.app import FieldkitApp
-from fieldkit.tui.draft import ServiceChoice
+from fieldkit.tui.draft import EntryDraft, ServiceChoice
 from fieldkit.tui.screens.discard import DiscardScreen
 from fieldkit.tui.screens.entry_form import EntryFormScreen
 from fieldkit.tui.screens.home import HomeScreen
@@ -248,7 +248,7 @@ async def test_warnings_must_be_confirmed(store: Store, make_app: AppFactory) ->
         assert len(all_entries(store)) == 1
 
 
-async def test_same_household_keeps_village_and_phone_prefix(
+async def test_same_household_keeps_village_and_the_whole_phone(
     store: Store, make_app: AppFactory
 ) -> None:
     app = make_app(store=store)
@@ -265,8 +265,9 @@ async def test_same_household_keeps_village_and_phone_prefix(
         await pilot.press("f3")
         await pilot.pause()
         assert screen.query_one("#village", Select).value == "52001-2"
-        assert screen.query_one("#phone", Input).value == "0987"
+        assert screen.query_one("#phone", Input).value == "0987654321"
         assert screen.query_one("#full_name", Input).value == ""
+        assert screen.to_draft().sex is None and screen.to_draft().birth_year == ""
         assert not screen.query_one("#consent", Checkbox).value
         assert "Cùng hộ" in str(screen.query_one("#form-info", Static).render())
         # Back home: the counts include the new entry.
@@ -504,3 +505,71 @@ async def test_enter_moves_on_from_a_text_field_at_burst_speed(
         # Enter on a choice still chooses: on the sex buttons it presses the first, Nam.
         await pilot.press("enter")
         assert screen.to_draft().sex is not None
+
+
+async def test_nothing_of_the_previous_citizen_is_carried_to_the_next(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_new_entry(app, pilot)
+        await fill_valid(screen)  # a woman, on a relative's phone, failed with a reason
+        screen.query_one("#owner-relative", RadioButton).value = True
+        screen.query_one("#note", Input).value = "hẹn chiều mai"
+        line = screen.query_one("#svc-vneid_level2", ServiceLine)
+        line.query_one(Select).value = Outcome.FAILED.value
+        await pilot.pause()
+        line.query_one(SelectionList).select(Reason.NO_NETWORK.value)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert all_entries(store) == ["Trần Thị Bích"]
+        fresh = EntryDraft(village=VILLAGE)
+        assert screen.to_draft() == fresh
+        assert screen.query_one("#sex", RadioSet).pressed_button is None
+        owner = screen.query_one("#device_owner", RadioSet).pressed_button
+        assert owner is not None and owner.id == "owner-citizen"
+        assert [b.id for b in screen.query(RadioButton) if b.value] == ["owner-citizen"]
+        # The next citizen, a man, typed with the keyboard: Enter on the sex picks Nam.
+        await burst(pilot, *person_keys("Lê Văn Tám", "052090001234", "male", "0912345678"))
+        assert screen.to_draft().sex is Sex.MALE
+        # Same household: only the village and the whole phone number stay.
+        await pilot.press("ctrl+s")  # errors (no service, no consent): nothing saved
+        await settle(pilot)
+        screen.last_draft = screen.to_draft()
+        await pilot.press("f3")
+        await pilot.pause()
+        assert screen.to_draft() == EntryDraft(village=VILLAGE, phone="0912345678")
+
+
+async def test_sex_and_birth_year_follow_the_identity_number_as_it_is_typed(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_new_entry(app, pilot)
+        screen.query_one("#id_number", Input).focus()
+        await type_text(pilot, "052 1")  # digit 4 = 1: a woman born 1900-1999
+        await pilot.pause()
+        assert screen.to_draft().sex is Sex.FEMALE
+        assert screen.to_draft().birth_year == ""
+        await type_text(pilot, "95")  # digits 5-6: born 1995
+        await pilot.pause()
+        assert screen.to_draft().birth_year == "1995"
+        # A typo fixed: digit 4 = 2, a man born 2005; both follow.
+        await pilot.press("backspace", "backspace", "backspace", "backspace")
+        await type_text(pilot, "2050 0123 4")
+        await pilot.pause()
+        assert (screen.to_draft().sex, screen.to_draft().birth_year) == (Sex.MALE, "2005")
+        # Both stay editable, and what the volunteer chose is never overwritten.
+        screen.query_one("#birth_year", Input).focus()
+        await pilot.press("end", *["backspace"] * 4)
+        await type_text(pilot, "2004")
+        screen.query_one("#sex", RadioSet).focus()
+        await pilot.press("right", "enter")  # Nữ, although the number says Nam
+        await pilot.pause()
+        screen.query_one("#id_number", Input).focus()
+        await pilot.press("end", "backspace")
+        await type_text(pilot, "5")
+        await pilot.pause()
+        assert (screen.to_draft().sex, screen.to_draft().birth_year) == (Sex.FEMALE, "2004")

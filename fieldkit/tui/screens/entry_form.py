@@ -24,7 +24,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
-from fieldkit.domain import DeviceOwner, Entry, Problem, Sex
+from fieldkit.domain import DeviceOwner, Entry, Problem, Sex, decode_id_number
 from fieldkit.domain.catalogue import DEFAULT_SERVICES
 from fieldkit.tui.draft import DraftCheck, EntryDraft, check_draft
 from fieldkit.tui.i18n import tr
@@ -78,6 +78,9 @@ class EntryFormScreen(FieldkitScreen):
         super().__init__()
         self.editing = editing
         self.touched: set[str] = set()
+        # Fields the volunteer set by hand, and what the identity number filled in.
+        self.explicit: set[str] = set()
+        self.filled: dict[str, str] = {}
         self.show_all = False
         self.last_draft: EntryDraft | None = None
         self.last_check: DraftCheck | None = None
@@ -215,11 +218,10 @@ class EntryFormScreen(FieldkitScreen):
         with self.prevent(Input.Changed, RadioSet.Changed, Checkbox.Changed, Select.Changed):
             for name in TEXT_FIELDS:
                 self.query_one(f"#{name}", Input).value = str(getattr(draft, name))
-            self.query_one("#sex-male", RadioButton).value = draft.sex is Sex.MALE
-            self.query_one("#sex-female", RadioButton).value = draft.sex is Sex.FEMALE
-            for owner in OWNERS:
-                button = self.query_one(f"#owner-{owner.value}", RadioButton)
-                button.value = draft.device_owner is owner
+            sex = f"sex-{draft.sex.value}" if draft.sex is not None else None
+            self.query_one("#sex", FormRadioSet).choose(sex)
+            owner = f"owner-{draft.device_owner.value}"
+            self.query_one("#device_owner", FormRadioSet).choose(owner)
             village = self.query_one("#village", Select)
             if draft.village:
                 village.value = draft.village
@@ -228,6 +230,9 @@ class EntryFormScreen(FieldkitScreen):
             for line in self.query(ServiceLine):
                 line.load_model(chosen.get(line.code))
         self.touched = set()
+        # A stored entry's sex and birth year were chosen by someone: never overwrite them.
+        self.explicit = {"sex", "birth_year"} if self.editing is not None else set()
+        self.filled = {}
         self.show_all = self.editing is not None
         self.query_one(ProblemList).problems = []
         for widget in self.query(".-problem"):
@@ -271,7 +276,45 @@ class EntryFormScreen(FieldkitScreen):
         if isinstance(control, Widget) and control.id:
             name = control.id
             self.touched.add("services" if name.startswith("svc-") else name)
+            if name == "sex" or (name == "birth_year" and isinstance(control, Input)):
+                self._set_by_hand(name, control)
+            elif name == "id_number" and isinstance(control, Input):
+                self.fill_from_id_number(control.value)
         self.check()
+
+    def _set_by_hand(self, name: str, control: Widget) -> None:
+        """A choice the volunteer made (an emptied birth year may be filled in again)."""
+        if isinstance(control, Input) and not control.value:
+            self.explicit.discard(name)
+        else:
+            self.explicit.add(name)
+        self.filled.pop(name, None)
+
+    def fill_from_id_number(self, number: str) -> None:
+        """Sex and birth year from the number's 4th to 6th digits, unless typed by hand.
+
+        A field is filled only while it is empty or still holds what the number last gave it,
+        so a correction of the number follows through and nothing typed is overwritten.
+        """
+        decoded = decode_id_number(number)
+        sex_set = self.query_one("#sex", FormRadioSet)
+        pressed = sex_set.pressed_button.id if sex_set.pressed_button is not None else None
+        wanted = f"sex-{decoded.sex.value}" if decoded.sex is not None else None
+        if "sex" not in self.explicit and pressed in (None, self.filled.get("sex")):
+            sex_set.choose(wanted)
+            self._note_filled("sex", wanted)
+        year = self.query_one("#birth_year", Input)
+        wanted = str(decoded.birth_year) if decoded.birth_year is not None else None
+        if "birth_year" not in self.explicit and year.value in ("", self.filled.get("birth_year")):
+            with self.prevent(Input.Changed):
+                year.value = wanted or ""
+            self._note_filled("birth_year", wanted)
+
+    def _note_filled(self, name: str, value: str | None) -> None:
+        if value is None:
+            self.filled.pop(name, None)
+        else:
+            self.filled[name] = value
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Enter is the form's only in text fields; elsewhere it ticks, picks or opens."""
@@ -361,7 +404,7 @@ class EntryFormScreen(FieldkitScreen):
         self.query_one("#full_name", Input).focus()
 
     def action_household(self) -> None:
-        """Start the next citizen of the same household: village and phone prefix kept."""
+        """Start the next citizen of the same household: village and phone kept."""
         if self.last_draft is None or self.editing is not None:
             return
         self.load_draft(self.last_draft.household())
