@@ -116,7 +116,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "form.new_title": ("Nhập người dân mới", "New citizen"),
     "form.edit_title": ("Sửa bản ghi", "Edit entry"),
     "form.full_name": ("Họ và tên", "Full name"),
-    "form.id_number": ("Số định danh (12 số)", "Identity number (12 digits)"),
+    "form.id_number": ("Số định danh (12 số)", "ID number (12 digits)"),
     "form.birth_year": ("Năm sinh", "Birth year"),
     "form.sex": ("Giới tính", "Sex"),
     "form.male": ("Nam", "Male"),
@@ -145,7 +145,13 @@ LABELS: dict[str, tuple[str, str]] = {
         "Chưa lưu được: {detail}. Dữ liệu trên form vẫn còn, hãy thử lại.",
         "Not saved: {detail}. The form still holds your data; try again.",
     ),
-    "form.has_errors": ("Còn {count} lỗi cần sửa trước khi lưu.", "Fix {count} errors first."),
+    "form.has_errors": (
+        "Còn {count} lỗi cần sửa trước khi lưu:",
+        "{count} errors to fix before saving:",
+    ),
+    "form.has_errors.one": ("Còn 1 lỗi cần sửa trước khi lưu:", "1 error to fix before saving:"),
+    "form.more_problems": ("… và {count} mục khác", "… and {count} more"),
+    "form.more_problems.one": ("… và 1 mục khác", "… and 1 more"),
     "form.household_hint": (
         "Cùng hộ: giữ thôn và số điện thoại; thông tin người dân nhập mới.",
         "Same household: village and phone kept; the person's details start empty.",
@@ -221,7 +227,12 @@ LABELS: dict[str, tuple[str, str]] = {
 
 
 def tr(key: str, lang: str, **params: object) -> str:
-    """The label for key in lang (Vietnamese unless 'en'), with {params} filled in."""
+    """The label for key in lang (Vietnamese unless 'en'), with {params} filled in.
+
+    A count of one picks the key's '.one' form where there is one ("1 error", "2 errors").
+    """
+    if str(params.get("count")) == "1" and f"{key}.one" in LABELS:
+        key = f"{key}.one"
     vi, en = LABELS.get(key) or MESSAGES.get(key) or (key, key)
     template = en if lang == "en" else vi
     if not params:
@@ -239,10 +250,26 @@ def problem_text(problem: Problem, lang: str) -> str:
     return problem.message(lang)
 
 
-def service_label(code: str, lang: str, catalogue: dict[str, ServiceInfo] | None = None) -> str:
-    """A service's label from the synced catalogue or the default one."""
+def service_label(
+    code: str,
+    lang: str,
+    catalogue: dict[str, ServiceInfo] | None = None,
+    *,
+    short: bool = False,
+) -> str:
+    """A service's label (or short name) from the synced catalogue or the default one.
+
+    A service the server sent without a short name takes the default catalogue's, if any.
+    """
     info = (catalogue or {}).get(code) or service_by_code(code)
-    return info.label(lang) if info is not None else code
+    if info is None:
+        return code
+    if not short:
+        return info.label(lang)
+    default = service_by_code(code)
+    if not (info.short_en if lang == "en" else info.short_vi) and default is not None:
+        return default.short_label(lang)
+    return info.short_label(lang)
 
 
 def outcome_text(outcome: Outcome | str, lang: str) -> str:

@@ -14,6 +14,7 @@ from fieldkit.tui.screens.discard import DiscardScreen
 from fieldkit.tui.screens.entry_form import EntryFormScreen
 from fieldkit.tui.screens.home import HomeScreen
 from fieldkit.tui.screens.warnings import WarningsScreen
+from fieldkit.tui.widgets.form_radio_set import FormRadioSet
 from fieldkit.tui.widgets.problem_list import ProblemList
 from fieldkit.tui.widgets.service_line import ServiceLine
 from tests.tui.conftest import (
@@ -176,9 +177,9 @@ async def test_errors_block_saving_and_are_explained(store: Store, make_app: App
         assert {"full_name.empty", "id_number.length", "form.invalid.sex"} <= set(codes)
         assert {"service.required", "consent.required", "birth_year.range"} <= set(codes)
         assert screen.query_one("#full_name", Input).has_class("-problem")
-        # The toast says how many errors there are and what the first one is.
-        toasts = [n.message for n in app._notifications]
-        assert any("lỗi cần sửa" in t and "Chưa nhập họ tên." in t for t in toasts), toasts
+        # The list under the form says how many errors there are, then every one of them.
+        listed = str(screen.query_one(ProblemList).render())
+        assert "lỗi cần sửa" in listed and "Chưa nhập họ tên." in listed, listed
         # Live: typing a 3-digit id number says how many digits it has.
         screen.query_one("#id_number", Input).focus()
         await type_text(pilot, "052")
@@ -573,3 +574,54 @@ async def test_sex_and_birth_year_follow_the_identity_number_as_it_is_typed(
         await type_text(pilot, "5")
         await pilot.pause()
         assert (screen.to_draft().sex, screen.to_draft().birth_year) == (Sex.FEMALE, "2004")
+
+
+async def test_every_error_is_named_and_marked_at_once_in_either_language(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_new_entry(app, pilot)
+        screen.query_one("#full_name", Input).value = "Nguyễn Văn An"
+        # 11 digits, the 4th one no century/sex digit: so no sex is filled in either.
+        screen.query_one("#id_number", Input).value = "05290001234"
+        screen.query_one("#birth_year", Input).value = "2030"
+        screen.query_one("#svc-vneid_level1 #tick", Checkbox).value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert shown_problems(screen) == [
+            "id_number.length",
+            "birth_year.range",
+            "form.invalid.sex",
+            "consent.required",
+        ]
+        for name in ("id_number", "birth_year", "sex", "consent"):
+            assert screen.query_one(f"#{name}").has_class("-problem"), name
+        assert not screen.query_one("#full_name").has_class("-problem")
+        assert focused_id(app) == "id_number", "the cursor goes to the first error"
+        listed = str(screen.query_one(ProblemList).render())
+        assert listed.splitlines() == [
+            "Còn 4 lỗi cần sửa trước khi lưu:",
+            "✗ Số định danh phải có đúng 12 chữ số (đang có 11).",
+            "✗ Năm sinh phải trong khoảng 1900–2026.",
+            "✗ Chọn giới tính (Nam/Nữ).",
+            "✗ Cần có sự đồng ý của người dân (im lặng không phải là đồng ý).",
+        ]
+        assert not app._notifications, "nothing covers the form"
+        await pilot.press("f2")
+        await settle(pilot)
+        listed = str(screen.query_one(ProblemList).render())
+        assert "4 errors to fix before saving:" in listed
+        assert "✗ Choose the sex (male/female)." in listed
+        # One error left: said in the singular.
+        screen.query_one("#id_number", Input).value = "052090001234"
+        screen.query_one("#birth_year", Input).value = "1990"
+        screen.query_one("#consent", Checkbox).value = True
+        await pilot.pause()
+        screen.query_one("#sex", FormRadioSet).choose(None)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        listed = str(screen.query_one(ProblemList).render())
+        assert listed.splitlines()[0] == "1 error to fix before saving:", listed
+        assert all_entries(store) == []

@@ -44,6 +44,13 @@ if TYPE_CHECKING:
 TEXT_FIELDS = ("full_name", "id_number", "birth_year", "phone", "note")
 FOCUS_ORDER = ("full_name", "id_number", "birth_year", "sex", "phone", "village", "consent", "note")
 OWNERS = (DeviceOwner.CITIZEN, DeviceOwner.RELATIVE, DeviceOwner.VOLUNTEER)
+# Errors are listed in the order of the fields on the form.
+FIELD_RANK = {
+    name: i
+    for i, name in enumerate(
+        [*FOCUS_ORDER[:6], "services", "reasons", *FOCUS_ORDER[6:], "device_owner"]
+    )
+}
 
 
 class EntryFormScreen(FieldkitScreen):
@@ -125,7 +132,7 @@ class EntryFormScreen(FieldkitScreen):
             with Grid(classes="form-grid", id="note-grid"):
                 yield Label(id="lbl-note")
                 yield Input(id="note", compact=True, max_length=500)
-            yield ProblemList(id="problems")
+        yield ProblemList(id="problems")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -138,6 +145,11 @@ class EntryFormScreen(FieldkitScreen):
         else:
             self.load_draft(EntryDraft(village=self.default_village()))
         self.query_one("#full_name", Input).focus()
+
+    def on_resize(self) -> None:
+        """A resized terminal: long service labels where they fit, else short ones."""
+        for line in self.query(ServiceLine):
+            line.fit_label()
 
     def _village_options(self) -> list[tuple[str, str]]:
         store = self.fk().store
@@ -255,16 +267,35 @@ class EntryFormScreen(FieldkitScreen):
         if row is not None:
             check.entries = [e.model_copy(update={"visit_id": row.visit_id}) for e in check.entries]
         self.last_check = check
-        shown = [
-            p
-            for p in check.errors
-            if self.show_all or p.field.split(":", 1)[0] in self.touched or ":" in p.field
-        ]
+        shown = sorted(
+            (
+                p
+                for p in check.errors
+                if self.show_all or p.field.split(":", 1)[0] in self.touched or ":" in p.field
+            ),
+            key=lambda p: FIELD_RANK.get(p.field.split(":", 1)[0], len(FIELD_RANK)),
+        )
         self.query_one(ProblemList).problems = shown + check.warnings
-        invalid = {p.field.split(":", 1)[0] for p in shown}
+        invalid = {p.field for p in shown} | {p.field.split(":", 1)[0] for p in shown}
         for name in (*TEXT_FIELDS, "sex", "village", "consent"):
             self.query_one(f"#{name}").set_class(name in invalid, "-problem")
+        self.query_one("#lbl-services").set_class("services" in invalid, "-problem")
+        for line in self.query(ServiceLine):
+            line.set_class(f"reasons:{line.code}" in invalid, "-problem")
         return check
+
+    def bad_field(self, problem: Problem) -> Widget | None:
+        """The widget to fix a problem in (for a service's reasons: its list, or its box)."""
+        name, _, code = problem.field.partition(":")
+        if name == "services":
+            return next(iter(self.query(ServiceLine)), None)
+        if name == "reasons" and code:
+            line = self.query_one(f"#svc-{code}", ServiceLine)
+            found = line.query("#reasons")
+            return found.first() if found else line
+        if name in FOCUS_ORDER:
+            return self.query_one(f"#{name}")
+        return None
 
     @on(Input.Changed)
     @on(RadioSet.Changed)
@@ -334,17 +365,11 @@ class EntryFormScreen(FieldkitScreen):
         check = self.check()
         lang = self.fk().ui_lang
         if not check.ok:
-            order = [*FOCUS_ORDER[:6], "services", *FOCUS_ORDER[6:]]
-            rank = {name: i for i, name in enumerate(order)}
-            errors = sorted(check.errors, key=lambda p: rank.get(p.field.split(":")[0], len(order)))
-            first = errors[0].message(lang) if errors else ""  # the first one on the form
-            text = tr("form.has_errors", lang, count=len(check.errors))
-            self.notify(f"{text} {first}".strip(), severity="error")
-            fields = [p.field.split(":", 1)[0] for p in check.errors]
-            for name in FOCUS_ORDER:
-                if name in fields:
-                    self.query_one(f"#{name}").focus()
-                    break
+            # Every error is listed and marked (check); the cursor goes to the first one.
+            problems = self.query_one(ProblemList).problems
+            target = next((w for p in problems if (w := self.bad_field(p)) is not None), None)
+            if target is not None:
+                target.focus()
             return
         self.query_one("#form-info", Static).update(tr("form.saving", lang))
         self.precheck(check.entries, list(check.warnings))
