@@ -63,7 +63,7 @@ class FieldkitApp(App[None]):
     status: reactive[StoreStatus | None] = reactive(None, always_update=True)
     """The open profile's counts and quota progress."""
     today: reactive[int] = reactive(0)
-    """Entries recorded today."""
+    """Citizens helped today."""
     sync_note: reactive[tuple[str, str]] = reactive(("", ""))
     """What the running or last sync said, in Vietnamese and English."""
     syncing: reactive[bool] = reactive(False)

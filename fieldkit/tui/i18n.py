@@ -87,6 +87,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "home.online": ("● TRỰC TUYẾN", "● ONLINE"),
     "home.offline": ("○ NGOẠI TUYẾN", "○ OFFLINE"),
     "home.today": ("Hôm nay", "Today"),
+    "home.all": ("Tất cả", "In all"),
     "home.pending": ("Chờ đồng bộ", "Waiting to sync"),
     "home.rejected": ("Bị trả lại, cần sửa", "Rejected, to fix"),
     "home.duplicates": ("Trùng", "Duplicates"),
@@ -136,7 +137,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "form.owner.volunteer": ("Tình nguyện viên", "The volunteer"),
     "form.note": ("Ghi chú", "Note"),
     "form.saving": ("Đang lưu…", "Saving…"),
-    "form.saved": ("Đã lưu {count} bản ghi cho {name}.", "Saved {count} entries for {name}."),
+    "form.saved": ("Đã lưu {name}: {count} dịch vụ.", "Saved {name}: {count} services."),
+    "form.saved.one": ("Đã lưu {name}: 1 dịch vụ.", "Saved {name}: 1 service."),
     "form.updated": (
         "Đã sửa, bản ghi sẽ được gửi lại khi đồng bộ.",
         "Fixed; the entry goes back to the server on the next sync.",

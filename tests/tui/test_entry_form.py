@@ -63,7 +63,7 @@ async def test_keyboard_only_fast_path_saves_after_commit(
         await settle(pilot)
         assert isinstance(app.screen, EntryFormScreen), "no warnings: saved without a dialog"
         info = str(screen.query_one("#form-info", Static).render())
-        assert "Đã lưu 2 bản ghi cho Nguyễn Văn An" in info
+        assert "Đã lưu Nguyễn Văn An: 2 dịch vụ." in info
         rows = store.query_entries(EntryQuery(limit=10))
         assert {(r.full_name, r.service, r.phone, r.village) for r in rows} == {
             ("Nguyễn Văn An", "vneid_level1", "0912345678", VILLAGE),
@@ -92,12 +92,13 @@ def typed(value: str) -> list[str]:
     return ["space" if c == " " else c for c in value]
 
 
-def person_keys(name: str, number: str, sex: str, phone: str) -> list[str]:
-    """Keys that fill the person fields (birth year 1990) and Tab past the kept village."""
-    sex_keys = ["right", "enter"] if sex == "female" else ["enter"]  # Nữ is 2nd, Nam 1st
+def person_keys(name: str, number: str, phone: str) -> list[str]:
+    """Keys that fill the person fields and Tab past the kept village.
+
+    The birth year and the sex are left to the identity number, which fills them in.
+    """
     return [
-        *typed(name), "tab", *typed(number), "tab", *typed("1990"), "tab",
-        *sex_keys, "tab", *typed(phone), "tab", "tab",
+        *typed(name), "tab", *typed(number), "tab", "tab", "tab", *typed(phone), "tab", "tab",
     ]  # fmt: skip
 
 
@@ -150,7 +151,7 @@ async def test_whole_form_typed_in_one_burst_saves_both_services(
         await open_new_entry(app, pilot)
         await burst(
             pilot,
-            *person_keys("trần thị bích", "052190001234", "female", "0987654321"),
+            *person_keys("trần thị bích", "052190001234", "0987654321"),
             "space",  # the 1st service ...
             "tab",  # ... its outcome stays "success"
             "tab",
@@ -374,7 +375,7 @@ async def test_whole_form_with_a_failed_service_typed_in_one_burst_saves_its_rea
         await open_new_entry(app, pilot)
         await burst(
             pilot,
-            *person_keys("lê văn cường", "052090001234", "male", "0912345678"),
+            *person_keys("lê văn cường", "052090001234", "0912345678"),
             "space",  # the 1st service ...
             "tab",
             *["enter", "down", "down", "down", "enter"],  # ... did not succeed
@@ -478,7 +479,7 @@ async def test_esc_leaves_at_once_when_nothing_is_unsaved(
         assert isinstance(app.screen, HomeScreen), "an untouched form needs no question"
         # Right after a save the form is clear again, so Esc leaves at once too.
         screen = await open_new_entry(app, pilot)
-        await burst(pilot, *person_keys("Lê Thị Hoa", "052190001234", "female", "0912345678"))
+        await burst(pilot, *person_keys("Lê Thị Hoa", "052190001234", "0912345678"))
         await pilot.press("space")  # tick the first service; its outcome stays "success"
         screen.query_one("#consent", Checkbox).focus()
         await pilot.press("space", "ctrl+s")
@@ -531,8 +532,8 @@ async def test_nothing_of_the_previous_citizen_is_carried_to_the_next(
         owner = screen.query_one("#device_owner", RadioSet).pressed_button
         assert owner is not None and owner.id == "owner-citizen"
         assert [b.id for b in screen.query(RadioButton) if b.value] == ["owner-citizen"]
-        # The next citizen, a man, typed with the keyboard: Enter on the sex picks Nam.
-        await burst(pilot, *person_keys("Lê Văn Tám", "052090001234", "male", "0912345678"))
+        # The next citizen, a man, typed with the keyboard: the number fills in Nam.
+        await burst(pilot, *person_keys("Lê Văn Tám", "052090001234", "0912345678"))
         assert screen.to_draft().sex is Sex.MALE
         # Same household: only the village and the whole phone number stay.
         await pilot.press("ctrl+s")  # errors (no service, no consent): nothing saved
@@ -625,3 +626,39 @@ async def test_every_error_is_named_and_marked_at_once_in_either_language(
         listed = str(screen.query_one(ProblemList).render())
         assert listed.splitlines()[0] == "1 error to fix before saving:", listed
         assert all_entries(store) == []
+
+
+async def test_home_counts_people_and_services_not_records(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        people = [
+            ("Nguyễn Văn An", "052090001234", "0912345678", 2),
+            ("Trần Thị Bích", "052195001234", "0987654321", 2),
+            ("Lê Văn Cường", "052088004321", "0987654321", 1),  # same household
+            ("Phạm Thị Dung", "052170001111", "0355555555", 2),
+            ("Hồ Văn Em", "052205002222", "0366666666", 2),
+        ]
+        for name, number, phone, services in people:
+            screen = await open_new_entry(app, pilot)
+            await burst(pilot, *person_keys(name, number, phone))
+            for code in ("vneid_level1", "vneid_level2")[:services]:
+                screen.query_one(f"#svc-{code} #tick", Checkbox).value = True
+            screen.query_one("#consent", Checkbox).value = True
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            info = str(screen.query_one("#form-info", Static).render())
+            said = f"Đã lưu {name}: 1 dịch vụ." if services == 1 else f"{services} dịch vụ."
+            assert said in info, info
+            await pilot.press("escape")
+            await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        counts = str(app.screen.query_one("#counts", Static).render())
+        assert "Hôm nay: 5 người, 9 dịch vụ  ·  Tất cả: 5 người, 9 dịch vụ" in counts, counts
+        await pilot.press("f2")
+        await settle(pilot)
+        counts = str(app.screen.query_one("#counts", Static).render())
+        assert "Today: 5 citizens, 9 services" in counts, counts

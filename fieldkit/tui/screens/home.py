@@ -9,7 +9,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from fieldkit.domain.formatting import format_datetime, format_number
+from fieldkit.domain.formatting import format_datetime, format_helped, format_number
 from fieldkit.tui.i18n import service_label, tr
 from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.widgets.connection_badge import ConnectionBadge
@@ -19,17 +19,25 @@ if TYPE_CHECKING:
     from fieldkit.store import StoreStatus
 
 
-def counts_line(status: StoreStatus | None, today: int, lang: str) -> str:
-    """'Hôm nay 12 · Chờ đồng bộ 3 · Bị trả lại, cần sửa 1 · Trùng 0'."""
+def counts_line(status: StoreStatus | None, lang: str) -> str:
+    """People helped today and in all, then the queue.
+
+    'Hôm nay: 5 người, 9 dịch vụ  ·  Tất cả: …' over
+    'Chờ đồng bộ: 3  ·  Bị trả lại, cần sửa: 1  ·  Trùng: 0'.
+    """
     if status is None:
         return tr("home.loading", lang)
+    helped = status.helped
+    today = format_helped(helped.citizens_today, helped.services_today, lang)
+    total = format_helped(helped.citizens_total, helped.services_total, lang)
+    people = f"{tr('home.today', lang)}: {today}  ·  {tr('home.all', lang)}: {total}"
     parts = [
-        (tr("home.today", lang), today),
         (tr("home.pending", lang), status.pending),
         (tr("home.rejected", lang), status.rejected),
         (tr("home.duplicates", lang), status.duplicates),
     ]
-    return "  ·  ".join(f"{label}: {format_number(n, lang)}" for label, n in parts)
+    queue = "  ·  ".join(f"{label}: {format_number(n, lang)}" for label, n in parts)
+    return f"{people}\n{queue}"
 
 
 def last_sync_line(status: StoreStatus | None, lang: str) -> str:
@@ -92,7 +100,7 @@ class HomeScreen(FieldkitScreen):
             profile = store.profile
             villages = ", ".join(v.name or v.code for v in profile.villages[:2])
             self.query_one("#who", Static).update(f"{profile.user_name}  ·  {villages}")
-        self.query_one("#counts", Static).update(counts_line(status, app.today, lang))
+        self.query_one("#counts", Static).update(counts_line(status, lang))
         self.query_one("#last-sync", Static).update(last_sync_line(status, lang))
         self._show_quotas(status, lang)
 
