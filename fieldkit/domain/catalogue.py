@@ -95,7 +95,7 @@ DEFAULT_SERVICES: tuple[ServiceInfo, ...] = (
     ),
     ServiceInfo(
         code="cashless_payment",
-        short_vi="Thanh toán không tiền mặt",
+        short_vi="TK không tiền mặt",
         short_en="Cashless payment",
         label_vi="Mở tài khoản thanh toán không dùng tiền mặt / Mobile Money",
         label_en="Open a cashless payment account / Mobile Money",
@@ -129,6 +129,15 @@ OUTCOME_LABELS: dict[Outcome, tuple[str, str]] = {
     Outcome.REFERRED: ("Chuyển công an xã / nhà mạng", "Referred to police / carrier"),
     Outcome.FAILED: ("Không thành công", "Failed"),
     Outcome.DECLINED: ("Người dân từ chối", "Citizen declined"),
+}
+
+# The same in a few letters, for table cells.
+OUTCOME_SHORT_LABELS: dict[Outcome, tuple[str, str]] = {
+    Outcome.SUCCESS: ("Thành công", "Success"),
+    Outcome.PENDING: ("Chờ/hẹn lại", "Pending"),
+    Outcome.REFERRED: ("Chuyển", "Referred"),
+    Outcome.FAILED: ("Thất bại", "Failed"),
+    Outcome.DECLINED: ("Từ chối", "Declined"),
 }
 
 REASON_LABELS: dict[Reason, tuple[str, str]] = {
@@ -170,9 +179,9 @@ REASON_LABELS: dict[Reason, tuple[str, str]] = {
 }
 
 
-def outcome_label(outcome: Outcome, lang: str = "vi") -> str:
-    """The outcome's label in the user's language."""
-    vi, en = OUTCOME_LABELS[outcome]
+def outcome_label(outcome: Outcome, lang: str = "vi", *, short: bool = False) -> str:
+    """The outcome's label (or short label) in the user's language."""
+    vi, en = (OUTCOME_SHORT_LABELS if short else OUTCOME_LABELS)[outcome]
     return en if lang == "en" else vi
 
 

@@ -131,7 +131,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Người dân đồng ý cho ghi lại thông tin",
         "The citizen agrees to this record",
     ),
-    "form.device_owner": ("Điện thoại dùng để cài đặt là của", "The phone used belongs to"),
+    "form.device_owner": ("Điện thoại dùng là của", "Phone used belongs to"),
     "form.owner.citizen": ("Người dân", "The citizen"),
     "form.owner.relative": ("Người thân", "A relative"),
     "form.owner.volunteer": ("Tình nguyện viên", "The volunteer"),
@@ -274,10 +274,10 @@ def service_label(
     return info.short_label(lang)
 
 
-def outcome_text(outcome: Outcome | str, lang: str) -> str:
-    """An outcome's label, tolerating unknown codes."""
+def outcome_text(outcome: Outcome | str, lang: str, *, short: bool = False) -> str:
+    """An outcome's label (or short label), tolerating unknown codes."""
     try:
-        return outcome_label(Outcome(outcome), lang)
+        return outcome_label(Outcome(outcome), lang, short=short)
     except ValueError:
         return str(outcome)
 

@@ -14,7 +14,6 @@ from fieldkit.tui.screens.discard import DiscardScreen
 from fieldkit.tui.screens.entry_form import EntryFormScreen
 from fieldkit.tui.screens.home import HomeScreen
 from fieldkit.tui.screens.warnings import WarningsScreen
-from fieldkit.tui.widgets.form_radio_set import FormRadioSet
 from fieldkit.tui.widgets.problem_list import ProblemList
 from fieldkit.tui.widgets.service_line import ServiceLine
 from tests.tui.conftest import (
@@ -616,11 +615,10 @@ async def test_every_error_is_named_and_marked_at_once_in_either_language(
         assert "4 errors to fix before saving:" in listed
         assert "✗ Choose the sex (male/female)." in listed
         # One error left: said in the singular.
-        screen.query_one("#id_number", Input).value = "052090001234"
-        screen.query_one("#birth_year", Input).value = "1990"
+        screen.query_one("#id_number", Input).value = "052990001234"  # still no sex digit
+        screen.query_one("#birth_year", Input).value = "1999"
         screen.query_one("#consent", Checkbox).value = True
         await pilot.pause()
-        screen.query_one("#sex", FormRadioSet).choose(None)
         await pilot.press("ctrl+s")
         await settle(pilot)
         listed = str(screen.query_one(ProblemList).render())

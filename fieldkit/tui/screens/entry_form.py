@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import (
@@ -124,12 +124,11 @@ class EntryFormScreen(FieldkitScreen):
             for code in self._service_codes():
                 yield ServiceLine(code, lang=self.fk().ui_lang, id=f"svc-{code}")
             yield FormCheckbox(id="consent", compact=True)
-            with Horizontal(id="owner-row"):
+            with Grid(classes="form-grid", id="note-grid"):
                 yield Label(id="lbl-device_owner")
                 with FormRadioSet(id="device_owner", compact=True):
                     for owner in OWNERS:
                         yield RadioButton(id=f"owner-{owner.value}", compact=True)
-            with Grid(classes="form-grid", id="note-grid"):
                 yield Label(id="lbl-note")
                 yield Input(id="note", compact=True, max_length=500)
         yield ProblemList(id="problems")
@@ -361,6 +360,8 @@ class EntryFormScreen(FieldkitScreen):
 
     def action_save(self) -> None:
         """Validate everything; then look for warnings off the UI thread."""
+        # A Ctrl+S typed right behind the number may come before the number's Changed message.
+        self.fill_from_id_number(self.query_one("#id_number", Input).value)
         self.show_all = True
         check = self.check()
         lang = self.fk().ui_lang

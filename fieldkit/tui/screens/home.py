@@ -16,7 +16,7 @@ from fieldkit.tui.widgets.connection_badge import ConnectionBadge
 from fieldkit.tui.widgets.quota_bar import QuotaBar
 
 if TYPE_CHECKING:
-    from fieldkit.store import StoreStatus
+    from fieldkit.store import StoreStatus, VillageProgress
 
 
 def counts_line(status: StoreStatus | None, lang: str) -> str:
@@ -46,6 +46,16 @@ def last_sync_line(status: StoreStatus | None, lang: str) -> str:
     if status is not None and status.last_sync_at is not None:
         when = format_datetime(status.last_sync_at)
     return f"{tr('home.last_sync', lang)}: {when}"
+
+
+def bar_labels(
+    rows: list[VillageProgress], lang: str, *, several: bool, short: bool = False
+) -> list[str]:
+    """Each quota bar's label: the service (its short name), after the village if several."""
+    labels = [service_label(row.service, lang, short=short) for row in rows]
+    if several:
+        labels = [f"{r.village_name or r.village} · {x}" for r, x in zip(rows, labels, strict=True)]
+    return labels
 
 
 class HomeScreen(FieldkitScreen):
@@ -104,6 +114,10 @@ class HomeScreen(FieldkitScreen):
         self.query_one("#last-sync", Static).update(last_sync_line(status, lang))
         self._show_quotas(status, lang)
 
+    def on_resize(self) -> None:
+        """Full or short labels for the new width."""
+        self._show_quotas(self.fk().status, self.fk().ui_lang)
+
     def _show_quotas(self, status: StoreStatus | None, lang: str) -> None:
         bars = self.query_one("#quota-bars", VerticalScroll)
         rows = status.villages if status is not None else []
@@ -121,11 +135,14 @@ class HomeScreen(FieldkitScreen):
                 return
             existing = [QuotaBar() for _ in rows]
             bars.mount_all(existing)
-        for bar, row in zip(existing, rows, strict=True):
-            label = service_label(row.service, lang)
-            if len(village_names) > 1:
-                label = f"{row.village_name or row.village} · {label}"
+        labels = bar_labels(rows, lang, several=len(village_names) > 1)
+        room = (bars.size.width or self.app.size.width) // 2
+        if max(len(label) for label in labels) > room:
+            labels = bar_labels(rows, lang, several=len(village_names) > 1, short=True)
+        width = min(room, max(len(label) for label in labels))
+        for bar, row, label in zip(existing, rows, labels, strict=True):
             bar.label = label
+            bar.label_width = width
             bar.lang = lang
             bar.quota = row.quota
             bar.achieved = row.achieved
