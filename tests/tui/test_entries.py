@@ -173,7 +173,7 @@ async def test_acknowledged_entries_show_masked_and_cannot_be_edited(
         await settle(pilot)
         assert [r.id_number for r in screen.rows] == ["•••••••••777"]
         screen.query_one(EntryTable).focus()
-        await pilot.press("o")  # the footer's "open" key, same as Enter
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         await pilot.press("e")
@@ -228,3 +228,30 @@ async def test_starting_long_past_the_grace_period_masks_the_number(
         with store._read() as session:
             numbers = sorted(session.scalars(select(EntryRecord.id_number)))
     assert numbers == ["052090001234", "•••••••••321", "•••••••••777"]  # the rejected one stays
+
+
+async def test_typing_in_the_list_goes_to_the_search_box(
+    store: Store, make_app: AppFactory
+) -> None:
+    seed(store)
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntriesScreen)
+        assert app.focused is screen.query_one(EntryTable)
+        # Letters that used to be commands ("o" opened the entry under the cursor) search.
+        await type_text(pilot, "dang thi hoa")
+        await settle(pilot)
+        assert app.screen is screen, "no entry was opened while typing"
+        assert screen.query_one("#search", Input).value == "dang thi hoa"
+        assert names(screen) == ["Đặng Thị Hoa"]
+        # Enter goes back to the list, and Enter there opens the entry.
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is screen.query_one(EntryTable)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)

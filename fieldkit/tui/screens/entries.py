@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
@@ -43,7 +43,7 @@ class EntriesScreen(FieldkitScreen):
         key("f4", "next_filter", "filter"),
         key("f7", "prev_page", "prev_page"),
         key("f8", "next_page", "next_page"),
-        key("o", "open", "open"),
+        key("enter", "open", "open"),
         key("escape", "back", "back"),
     ]
 
@@ -67,7 +67,7 @@ class EntriesScreen(FieldkitScreen):
     def compose(self) -> ComposeResult:
         """Search, filters, the table and a paging line."""
         yield Header()
-        yield Input(id="search", compact=True)
+        yield Input(id="search", compact=True, select_on_focus=False)
         yield Tabs(*[Tab("", id=f"filter-{f}") for f in FILTERS], id="filters")
         yield EntryTable(lang=self.fk().ui_lang, id="table")
         with Horizontal(id="page-line"):
@@ -161,6 +161,16 @@ class EntriesScreen(FieldkitScreen):
         value = (event.tab.id or "filter-all").removeprefix("filter-")
         if value != self.query_state.filter:
             self._requery(filter=value, offset=0)
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing anywhere in the list goes to the search box (letters are no commands here)."""
+        search = self.query_one("#search", Input)
+        if self.focused is search or not event.is_printable or event.character is None:
+            return
+        event.stop()
+        event.prevent_default()
+        self.set_focus(search)  # now: the keys behind this one go to the box too
+        search.insert_text_at_cursor(event.character)
 
     def action_focus_search(self) -> None:
         """Type to search (focus moves now, before the next typed key is routed)."""
