@@ -16,6 +16,7 @@ from fieldkit.domain.formatting import format_number
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.widgets.entry_table import EntryTable
+from fieldkit.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from fieldkit.store import EntryRow
@@ -72,6 +73,7 @@ class EntriesScreen(FieldkitScreen):
         yield EntryTable(lang=self.fk().ui_lang, id="table")
         with Horizontal(id="page-line"):
             yield Static(id="page")
+        yield StatusLine(id="status-line")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState
 from fieldkit.domain import DeviceOwner, Entry, Problem, Sex, decode_id_number
 from fieldkit.domain.catalogue import DEFAULT_SERVICES
 from fieldkit.tui.draft import DraftCheck, EntryDraft, check_draft
-from fieldkit.tui.i18n import tr
+from fieldkit.tui.i18n import both, tr
 from fieldkit.tui.messages import EntriesChanged
 from fieldkit.tui.screens.base import FOCUS_KEYS, FieldkitScreen, key
 from fieldkit.tui.screens.discard import DiscardScreen
@@ -37,6 +37,7 @@ from fieldkit.tui.widgets.form_radio_set import FormRadioSet
 from fieldkit.tui.widgets.form_select import FormSelect
 from fieldkit.tui.widgets.problem_list import ProblemList
 from fieldkit.tui.widgets.service_line import ServiceLine
+from fieldkit.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from fieldkit.store import EntryRow
@@ -132,6 +133,7 @@ class EntryFormScreen(FieldkitScreen):
                 yield Label(id="lbl-note")
                 yield Input(id="note", compact=True, max_length=500)
         yield ProblemList(id="problems")
+        yield StatusLine(id="status-line")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -419,14 +421,13 @@ class EntryFormScreen(FieldkitScreen):
         lang = app.ui_lang
         app.post_message(EntriesChanged())
         if self.editing is not None:
-            app.notify(tr("form.updated", lang), markup=False)
+            app.sync_note = both("form.updated")
             self.dismiss(None)
             return
         text = tr("form.saved", lang, count=len(message.entries), name=message.entries[0].full_name)
         self.last_draft = self.to_draft()
         self.load_draft(EntryDraft(village=self.last_draft.village))
         self.query_one("#form-info", Static).update(f"✓ {text}  (F3: {tr('key.household', lang)})")
-        app.notify(text, markup=False)
         self.query_one("#full_name", Input).focus()
 
     def action_household(self) -> None:
@@ -445,7 +446,7 @@ class EntryFormScreen(FieldkitScreen):
             lang = self.fk().ui_lang
             text = tr("form.save_failed", lang, detail=explain(event.worker.error, lang))
             self.query_one("#form-info", Static).update(text)
-            self.notify(text, severity="error", markup=False)
+            self.query_one("#form-info", Static).scroll_visible()
 
     def action_back(self) -> None:
         """Leave the form; with unsaved typing, only after the volunteer says to discard it."""
