@@ -381,7 +381,7 @@ async def test_whole_form_with_a_failed_service_typed_in_one_burst_saves_its_rea
             "tab",  # straight into its reasons
             "down",
             "space",  # the 2nd reason
-            "tab",  # the 2nd service
+            "enter",  # done with the reasons: on to the 2nd service
             *["tab"] * 6,  # past the other five services to the consent box
             "space",
             "ctrl+s",
@@ -660,3 +660,29 @@ async def test_home_counts_people_and_services_not_records(
         await settle(pilot)
         counts = str(app.screen.query_one("#counts", Static).render())
         assert "Today: 5 citizens, 9 services" in counts, counts
+
+
+async def test_tab_in_the_reasons_goes_from_reason_to_reason_like_check_boxes(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_form_at_first_service(app, pilot)
+        await burst(pilot, "space", "tab", "enter", "k", "enter", "tab")
+        assert focus_path(app) == "svc-vneid_level1/reasons"
+        reasons = screen.query_one("#svc-vneid_level1 #reasons", SelectionList)
+        # Tab, Tab, Space: the third reason is ticked, not the next service.
+        await burst(pilot, "tab", "tab", "space")
+        assert focus_path(app) == "svc-vneid_level1/reasons"
+        assert reasons.highlighted == 2
+        line = screen.query_one("#svc-vneid_level1", ServiceLine)
+        assert line.to_model() == ServiceChoice(
+            "vneid_level1", Outcome.FAILED, [Reason.NO_CHIP_CARD]
+        )
+        assert not screen.query_one("#svc-vneid_level2 #tick", Checkbox).value
+        # Shift+Tab goes back a reason; Enter leaves the reasons for the next service.
+        await burst(pilot, "shift+tab", "space", "enter")
+        choice = line.to_model()
+        assert choice is not None
+        assert set(choice.reasons) == {Reason.DEVICE_UNSUPPORTED, Reason.NO_CHIP_CARD}
+        assert focus_path(app) == "svc-vneid_level2/tick"

@@ -166,8 +166,10 @@ class EntriesScreen(FieldkitScreen):
 
     def on_key(self, event: events.Key) -> None:
         """Typing anywhere in the list goes to the search box (letters are no commands here)."""
+        # A key the box did not take (it takes every printable one) was sent to the list,
+        # maybe before an earlier key moved the focus here: it belongs in the box too.
         search = self.query_one("#search", Input)
-        if self.focused is search or not event.is_printable or event.character is None:
+        if not event.is_printable or event.character is None:
             return
         event.stop()
         event.prevent_default()

@@ -29,12 +29,12 @@ from fieldkit.domain.catalogue import DEFAULT_SERVICES
 from fieldkit.tui.draft import DraftCheck, EntryDraft, check_draft
 from fieldkit.tui.i18n import both, tr
 from fieldkit.tui.messages import EntriesChanged
-from fieldkit.tui.screens.base import FOCUS_KEYS, FieldkitScreen, key
+from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.screens.discard import DiscardScreen
 from fieldkit.tui.screens.warnings import WarningsScreen
 from fieldkit.tui.widgets.form_checkbox import FormCheckbox
 from fieldkit.tui.widgets.form_radio_set import FormRadioSet
-from fieldkit.tui.widgets.form_select import FormSelect
+from fieldkit.tui.widgets.form_select import FormSelect, FormSelectionList
 from fieldkit.tui.widgets.problem_list import ProblemList
 from fieldkit.tui.widgets.service_line import ServiceLine
 from fieldkit.tui.widgets.status_line import StatusLine
@@ -59,9 +59,12 @@ class EntryFormScreen(FieldkitScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         key("ctrl+s", "save", "save"),
-        *FOCUS_KEYS,
-        # Enter in a text field moves on at once, like Tab (see check_action): left to the
-        # Input, it moved focus only after the keys already queued had reached that field.
+        # Tab and Shift+Tab move like FOCUS_KEYS, except through a service's reasons, which
+        # look like check boxes and so take Tab from one to the next like check boxes.
+        Binding("tab", "tab(1)", show=False, priority=True),
+        Binding("shift+tab", "tab(-1)", show=False, priority=True),
+        # Enter in a text field (or the reasons) moves on at once, like Tab (see check_action):
+        # left to the widget, it moved focus only after the keys already queued had reached it.
         Binding("enter", "next_field", show=False, priority=True),
         key("f3", "household", "household"),
         key("escape", "back", "back"),
@@ -351,8 +354,24 @@ class EntryFormScreen(FieldkitScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Enter is the form's only in text fields; elsewhere it ticks, picks or opens."""
         if action == "next_field":
-            return isinstance(self.focused, Input)
+            return isinstance(self.focused, Input | FormSelectionList)
         return True
+
+    def action_tab(self, step: int) -> None:
+        """The next (step 1) or previous (-1) field; inside a reasons list, the next reason.
+
+        Space then ticks the reason the volunteer sees highlighted, never the next service.
+        """
+        reasons = self.focused
+        if isinstance(reasons, FormSelectionList) and reasons.highlighted is not None:
+            target = reasons.highlighted + step
+            if 0 <= target < reasons.option_count:
+                reasons.highlighted = target
+                return
+        if step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
 
     def action_next_field(self) -> None:
         """The next field, before any key typed after Enter is handled."""
@@ -373,6 +392,8 @@ class EntryFormScreen(FieldkitScreen):
             target = next((w for p in problems if (w := self.bad_field(p)) is not None), None)
             if target is not None:
                 target.focus()
+                # Again once the error list has taken its room, which shrinks the form.
+                self.call_after_refresh(target.scroll_visible)
             return
         self.query_one("#form-info", Static).update(tr("form.saving", lang))
         self.precheck(check.entries, list(check.warnings))

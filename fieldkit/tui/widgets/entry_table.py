@@ -98,7 +98,8 @@ class EntryTable(DataTable[Text]):
             )
             for row in rows
         ]
-        self._fitted_to = self.size.width or self.app.size.width
+        # The table spans the screen; its own size is not known before its first layout.
+        self._fitted_to = self.app.size.width
         headers = [tr(key, self.lang) for key in COLUMNS]
         widths = fit_widths(pages, headers, self._fitted_to - CHROME)
         self.clear(columns=True)  # headers are cut to the same widths as their cells
@@ -114,7 +115,7 @@ class EntryTable(DataTable[Text]):
 
     def on_resize(self) -> None:
         """Fit the page again to a new width."""
-        if self._rows and self.size.width != self._fitted_to:
+        if self._rows and self.app.size.width != self._fitted_to:
             self.show_rows(self._rows)
 
     def relabel(self, lang: str, rows: Sequence[EntryRow]) -> None:
