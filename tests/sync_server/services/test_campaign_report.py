@@ -219,3 +219,25 @@ def test_bad_unit_or_period_is_refused(engine: Engine) -> None:
             campaign_report(session, "999", PERIOD)
         with pytest.raises(TargetError):
             campaign_report(session, PROVINCE, "20x6")
+
+
+@pytest.mark.postgres
+def test_report_figures_on_postgres(pg_url: str) -> None:
+    migrate(pg_url)
+    engine = make_engine(pg_url)
+    try:
+        with Session(engine) as session:
+            seed_province(session, PROVINCE, seed=3, demo_entries=400, now=NOW)
+            _mark_some_youth_union(session)
+            session.commit()
+            report = campaign_report(session, PROVINCE, PERIOD, now=NOW)
+            expected = _expected(session)
+            helped = session.scalar(
+                text(RAW_HELPED_TOTAL), {"province": PROVINCE, "period": PERIOD}
+            )
+    finally:
+        engine.dispose()
+    names = {k for figures in expected.values() for k in figures}
+    wanted = {code: {k: v for k, v in f.items() if v} for code, f in expected.items()}
+    assert _shown(report, names) == {r.unit_code: wanted.get(r.unit_code, {}) for r in report.rows}
+    assert report.total.accounts > 0 and report.total.citizens_helped == helped
