@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 
 from fieldkit.domain import period_of
-from sync_server.cli.app import CliError, context_of, report_app, target_app, write_private
+from sync_server.cli.app import (
+    CliError,
+    context_of,
+    read_file,
+    report_app,
+    target_app,
+    write_private,
+)
+
+official_app = typer.Typer(help="Số liệu chính thức / official counts", no_args_is_help=True)
+report_app.add_typer(official_app, name="official")
 
 
 @report_app.command("campaign")
@@ -83,3 +93,26 @@ def target_set(
         f"Mục tiêu tỷ lệ có giao dịch / target share {row.unit_code} {row.period}: "
         f"{format_percent(row.percent)}"
     )
+
+
+@official_app.command("import")
+def official_import(ctx: typer.Context, file: Annotated[Path, typer.Argument()]) -> None:
+    """Nhập số liệu chính thức / import official counts (unit_code,period,figure,value).
+
+    All or nothing: every bad row is named, and nothing is saved while any row is bad.
+    """
+    from fieldkit.domain.formatting import format_number
+    from sync_server.services.official import import_official, read_official_csv
+
+    rows = read_official_csv(read_file(file))
+    with context_of(ctx).session() as session:
+        errors = import_official(session, rows)
+        if errors:
+            session.rollback()
+    for error in errors:
+        typer.echo(str(error), err=True)
+    if errors:
+        raise CliError(
+            f"{len(errors)} dòng sai, không lưu dòng nào / {len(errors)} bad rows, nothing saved"
+        )
+    typer.echo(f"Đã lưu {format_number(len(rows))} dòng / saved {len(rows)} rows.")

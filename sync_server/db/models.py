@@ -266,6 +266,17 @@ class TransactionTarget(Base):
     percent: Mapped[float] = mapped_column(Float)
 
 
+class OfficialCount(Base):
+    """A figure the official systems give for a unit and period (e.g. the portal's accounts)."""
+
+    __tablename__ = "official_counts"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    figure: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
 class Tally(Base):
     """Incrementally kept counts for one unit × service × period (recount must agree)."""
 

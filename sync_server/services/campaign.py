@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from fieldkit.domain import wire
 from sync_server.db.models import Entry, Quota, Tally, Team, Unit, User
+from sync_server.services.official import official_counts
 from sync_server.services.targets import check_period, transaction_targets
 from sync_server.services.units import get_unit
 
@@ -54,6 +55,13 @@ class CampaignRow:
     vneid_level1: int = 0
     vneid_level2: int = 0
     citizens_helped: int = 0
+    official: dict[str, int] = field(default_factory=dict)
+    """Figures the official systems give for this unit (see services.official)."""
+
+    def gap(self, figure: str) -> int | None:
+        """Our figure minus the official one (None without an official figure)."""
+        official = self.official.get(figure)
+        return None if official is None else int(getattr(self, figure)) - official
 
     @property
     def accounts_percent(self) -> float | None:
@@ -73,6 +81,7 @@ class CampaignRow:
     def as_dict(self) -> dict[str, Any]:
         """Every figure, the percentages included (for JSON)."""
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["gaps"] = {figure: self.gap(figure) for figure in self.official}
         data["accounts_percent"] = self.accounts_percent
         data["non_youth_percent"] = self.non_youth_percent
         data["transaction_percent"] = self.transaction_percent
@@ -276,6 +285,8 @@ def campaign_report(
     _teams(session, unit, report, rows)
     _entries(session, unit, period, report, rows)
     targets = transaction_targets(session, [unit, *children], period)
+    official = official_counts(session, sorted(rows), period)
     for code, row in rows.items():
         row.transaction_target = targets[code]
+        row.official = official.get(code, {})
     return report

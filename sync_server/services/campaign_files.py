@@ -61,14 +61,42 @@ COLUMNS: tuple[Column, ...] = (
     Column("Kích hoạt VNeID mức 2", lambda r: r.vneid_level2, width=13),
     Column("Người dân được hỗ trợ", lambda r: r.citizens_helped, width=14),
 )
+OFFICIAL_LABELS = {
+    "accounts": "tài khoản DVC",
+    "non_youth_accounts": "TK ngoài độ tuổi TN",
+    "transacting_accounts": "TK có giao dịch",
+    "vneid_level1": "VNeID mức 1",
+    "vneid_level2": "VNeID mức 2",
+}
+"""The figures official systems can count (services.official.FIGURES), as headers name them."""
 HEADER_ROW = 6
 """The row of the XLSX that holds the headers (title, unit, period and date above it)."""
 
 
+def _official_column(figure: str, gap: bool) -> Column:
+    label = OFFICIAL_LABELS[figure]
+    if gap:
+        return Column(f"Chênh lệch {label} (ta − chính thức)", lambda r: r.gap(figure), width=14)
+    return Column(f"Số chính thức {label}", lambda r: r.official.get(figure), width=14)
+
+
+def columns_of(report: CampaignReport) -> list[Column]:
+    """The report's columns: the article's figures, then official counts and gaps if any."""
+    given = {f for row in (*report.rows, report.total) for f in row.official}
+    extra = [
+        _official_column(figure, gap)
+        for figure in OFFICIAL_LABELS
+        if figure in given
+        for gap in (False, True)
+    ]
+    return [*COLUMNS, *extra]
+
+
 def table(report: CampaignReport) -> list[list[Any]]:
     """The report's rows (sub-units, then the total) as the columns read them."""
-    body = [[c.value(row) for c in COLUMNS] for row in report.rows]
-    total = [c.value(report.total) for c in COLUMNS]
+    columns = columns_of(report)
+    body = [[c.value(row) for c in columns] for row in report.rows]
+    total = [c.value(report.total) for c in columns]
     if report.rows:
         total[1] = f"{TOTAL_LABEL} ({report.total.unit_name})"
     return [*body, total]
@@ -85,7 +113,7 @@ def write_csv(report: CampaignReport, out: Path) -> None:
     """One header row, then the rows; shares as fractions (1.18 = 118 %), as in the XLSX."""
     with out.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow([c.header for c in COLUMNS])
+        writer.writerow([c.header for c in columns_of(report)])
         for row in table(report):
             writer.writerow(["" if v is None else v for v in row])
 
@@ -108,7 +136,8 @@ def write_xlsx(report: CampaignReport, out: Path) -> None:
     sheet["A4"] = f"Ngày lập: {format_date(report.made_at)}"
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for index, column in enumerate(COLUMNS, start=1):
+    columns = columns_of(report)
+    for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=index, value=column.header)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
@@ -119,7 +148,7 @@ def write_xlsx(report: CampaignReport, out: Path) -> None:
     rows = table(report)
     for offset, values in enumerate(rows, start=1):
         is_total = offset == len(rows)
-        for index, (column, value) in enumerate(zip(COLUMNS, values, strict=True), start=1):
+        for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
             cell = sheet.cell(row=HEADER_ROW + offset, column=index, value=value)
             cell.border = border
             if column.is_percent:

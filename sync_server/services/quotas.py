@@ -27,6 +27,8 @@ _FIELD_VI = {
     "period": "kỳ",
     "target": "chỉ tiêu",
     "group": "nhóm đối tượng",
+    "figure": "chỉ số",
+    "value": "số liệu",
 }
 QuotaKey = tuple[str, str, str, str]
 """(unit code, service, period, target group)."""
@@ -184,6 +186,23 @@ def set_quotas(
     return len(changed)
 
 
+def whole_number(text: str, field: str) -> int:
+    """A count typed in a CSV cell (`1234`, `1.234`, `1 234`); QuotaError names the field."""
+    shown = _FIELD_VI.get(field, field)
+    digits = text.replace(" ", "")
+    if _GROUPED.match(digits):
+        digits = digits.replace(".", "")
+    if digits.isascii() and digits.isdigit() and len(digits) > 9:
+        raise QuotaError(field, f"{shown} quá lớn ({digits[:20]}) / {field} too large")
+    if not digits.isascii() or not digits.isdigit():
+        raise QuotaError(
+            field,
+            f"{shown} phải là số nguyên không âm ({text[:20]!r}) / "
+            f"{field} must be a whole number ≥ 0",
+        )
+    return int(digits)
+
+
 def import_quotas(session: Session, rows: Iterable[Mapping[str, str | None]]) -> list[RowError]:
     """Save every good row; report every bad one (row numbers count the header as 1)."""
     errors: list[RowError] = []
@@ -192,20 +211,7 @@ def import_quotas(session: Session, rows: Iterable[Mapping[str, str | None]]) ->
         cleaned: dict[str, object] = {k: (raw.get(k) or "").strip() for k in CSV_COLUMNS}
         cleaned["group"] = (raw.get("group") or "").strip().lower() or "all"
         try:
-            target_text = str(cleaned["target"]).replace(" ", "")
-            if _GROUPED.match(target_text):
-                target_text = target_text.replace(".", "")
-            if target_text.isascii() and target_text.isdigit() and len(target_text) > 9:
-                raise QuotaError(
-                    "target", f"chỉ tiêu quá lớn ({target_text[:20]}) / target too large"
-                )
-            if not target_text.isascii() or not target_text.isdigit():
-                raise QuotaError(
-                    "target",
-                    f"chỉ tiêu phải là số nguyên không âm ({str(cleaned['target'])[:20]!r}) / "
-                    "target must be a whole number ≥ 0",
-                )
-            cleaned["target"] = int(target_text)
+            cleaned["target"] = whole_number(str(cleaned["target"]), "target")
             quota = _validate(session, cleaned)
         except QuotaError as exc:
             errors.append(RowError(number, exc.field, exc.message))
@@ -217,6 +223,11 @@ def import_quotas(session: Session, rows: Iterable[Mapping[str, str | None]]) ->
 
 def read_quota_csv(data: bytes) -> list[dict[str, str | None]]:
     """Rows of a quota CSV (UTF-8, optional BOM, comma or semicolon); QuotaFileError if unusable."""
+    return read_csv(data, CSV_COLUMNS)
+
+
+def read_csv(data: bytes, columns: tuple[str, ...]) -> list[dict[str, str | None]]:
+    """Rows of a CSV with these columns (UTF-8, optional BOM, comma or semicolon)."""
     if len(data) > MAX_CSV_BYTES:
         raise QuotaFileError("Tệp quá lớn / File too large")
     try:
@@ -231,11 +242,11 @@ def read_quota_csv(data: bytes) -> list[dict[str, str | None]]:
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in CSV_COLUMNS if c not in header]
+    missing = [c for c in columns if c not in header]
     if missing:
         raise QuotaFileError(
-            f"Thiếu cột {', '.join(missing)} (cần: {', '.join(CSV_COLUMNS)}) / "
-            f"Missing columns {', '.join(missing)} (need: {', '.join(CSV_COLUMNS)})"
+            f"Thiếu cột {', '.join(missing)} (cần: {', '.join(columns)}) / "
+            f"Missing columns {', '.join(missing)} (need: {', '.join(columns)})"
         )
     reader.fieldnames = header
     try:

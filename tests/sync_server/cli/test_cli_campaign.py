@@ -154,3 +154,61 @@ def test_group_quotas_and_target_share_reach_the_report(
     rows = [r for r in json.loads(tally.out) if r["unit_code"] == "12"]
     account = next(r for r in rows if r["service"] == "dvc_account")
     assert account["non_youth_quota"] == 7 and account["youth_quota"] == 9
+
+
+def _official_rows(url: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(text("select count(*) from official_counts")).scalar()
+    engine.dispose()
+    return int(count or 0)
+
+
+def test_official_counts_import_all_or_nothing_and_show_the_gap(
+    cli: CliRunner, seeded_url: str, tmp_path: Path
+) -> None:
+    data = _json_report(cli, seeded_url)
+    commune = data["rows"][0]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "unit_code,period,figure,value\n"
+        f"{commune['unit_code']},{PERIOD},accounts,12\n"
+        f"999,{PERIOD},accounts,3\n"
+        f"12,20x6,accounts,3\n"
+        f"12,{PERIOD},selfies,3\n"
+        f"12,{PERIOD},vneid_level2,-4\n",
+        encoding="utf-8",
+    )
+    result = cli("--db", seeded_url, "report", "official", "import", str(bad))
+    assert result.code == 2
+    named = [line.split(",")[0] for line in result.err.splitlines() if line.startswith("dòng")]
+    assert named == ["dòng 3 / row 3", "dòng 4 / row 4", "dòng 5 / row 5", "dòng 6 / row 6"]
+    assert _official_rows(seeded_url) == 0
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "unit_code,period,figure,value\n"
+        f"{commune['unit_code']},{PERIOD},accounts,1.000\n"
+        f"12,{PERIOD},vneid_level2,7\n",
+        encoding="utf-8",
+    )
+    result = cli("--db", seeded_url, "report", "official", "import", str(good))
+    assert result.code == 0, result.err
+    data = _json_report(cli, seeded_url)
+    row = data["rows"][0]
+    assert row["official"] == {"accounts": 1000}
+    assert row["gaps"] == {"accounts": row["accounts"] - 1000}
+    assert data["total"]["gaps"] == {"vneid_level2": data["total"]["vneid_level2"] - 7}
+    out = tmp_path / "r.xlsx"
+    assert cli("--db", seeded_url, "report", "campaign", "--unit", "12", "--period", PERIOD,
+               "--out", str(out)).code == 0  # fmt: skip
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    headers = [c.value for c in sheet[HEADER_ROW]]
+    assert headers[len(COLUMNS) :] == [
+        "Số chính thức tài khoản DVC",
+        "Chênh lệch tài khoản DVC (ta − chính thức)",
+        "Số chính thức VNeID mức 2",
+        "Chênh lệch VNeID mức 2 (ta − chính thức)",
+    ]
+    first = [c.value for c in sheet[HEADER_ROW + 1]]
+    assert first[len(COLUMNS) : len(COLUMNS) + 2] == [1000, row["accounts"] - 1000]

@@ -2,7 +2,8 @@
 
 Quotas gain a target group (`all`, `youth`, `non_youth`) in their primary key, every existing
 quota becoming the `all` one; the target share of portal accounts with a real transaction gets
-a table of its own (unit × period); users get the Youth Union flag (the staff pages add the
+a table of its own (unit × period), and so do the official systems' counts the report sets
+beside ours (unit × period × figure); users get the Youth Union flag (the staff pages add the
 same column, so it is added here only when missing).
 
 Revision ID: 0004_campaign_figures
@@ -45,6 +46,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("unit_code", "period", name=op.f("pk_transaction_targets")),
     )
+    op.create_table(
+        "official_counts",
+        sa.Column("unit_code", sa.String(length=20), nullable=False),
+        sa.Column("period", sa.String(length=10), nullable=False),
+        sa.Column("figure", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["unit_code"], ["units.code"], name=op.f("fk_official_counts_unit_code_units")
+        ),
+        sa.PrimaryKeyConstraint("unit_code", "period", "figure", name=op.f("pk_official_counts")),
+    )
     if not _has_column("users", "youth_union"):
         op.add_column(
             "users",
@@ -54,6 +66,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision (group quotas other than `all` are dropped)."""
+    op.drop_table("official_counts")
     op.drop_table("transaction_targets")
     op.execute(sa.text("DELETE FROM quotas WHERE target_group <> 'all'"))
     with op.batch_alter_table("quotas", recreate="auto") as batch:
