@@ -13,6 +13,7 @@ from sqlalchemy.exc import NoSuchModuleError, OperationalError, SQLAlchemyError
 from sync_server.cli import (  # noqa: F401  (they register commands)
     access,
     admin,
+    campaign,
     reports,
     restoring,
     serving,
@@ -27,9 +28,11 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     """Refusals that mean "bad input": one line, exit code 2."""
     from seed.geography import UnknownProvince
     from sync_server.services.accounts import AccountError
+    from sync_server.services.campaign_files import ReportFormatError
     from sync_server.services.exports import ExportError
     from sync_server.services.quotas import QuotaError, QuotaFileError
     from sync_server.services.server_key import KeyProblem
+    from sync_server.services.targets import TargetError
     from sync_server.services.units import UnitError
     from sync_server.services.users import UserError
 
@@ -41,6 +44,8 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         ExportError,
         QuotaError,
         QuotaFileError,
+        ReportFormatError,
+        TargetError,
         UnitError,
         UserError,
     ]

@@ -3,8 +3,8 @@
 Open enrollment codes made before this revision expire seven days after they were made (the
 default lifetime), so a forgotten code from last year no longer enrolls a laptop.
 
-Revision ID: 0004_sign_in_limits
-Revises: 0003_three_digit_masks
+Revision ID: 0005_sign_in_limits
+Revises: 0004_campaign_figures
 Create Date: 2026-12-06 13:10:00
 """
 
@@ -16,8 +16,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_sign_in_limits"
-down_revision: str | None = "0003_web_signin"
+revision: str = "0005_sign_in_limits"
+down_revision: str | None = "0004_campaign_figures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
