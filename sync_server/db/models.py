@@ -115,6 +115,9 @@ class User(Base):
         Boolean, default=False, server_default=text("false")
     )
     """Set when the password is a one-time one: the next sign-in must choose a new one."""
+    phone: Mapped[str | None] = mapped_column(String(20))
+    youth_union: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
     __table_args__ = (Index("ux_users_login", "login", unique=True),)
 
@@ -156,6 +159,7 @@ class Device(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    last_sync_at: Mapped[datetime | None]
 
 
 class Service(Base):
@@ -204,6 +208,8 @@ class Entry(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
+        # A commune's review queue: waiting entries, newest first, without a scan.
+        Index("ix_entries_commune_review", "commune_code", "review_status", "assisted_at"),
         # The dedupe rule, kept by the database: at most one counting success per citizen,
         # service and period (NULLs never collide, so any number may not count). The same
         # index finds a group's successes when dedupe hands a count over.
@@ -320,3 +326,6 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(40))
     entry_id: Mapped[str | None] = mapped_column(String(36))
     detail: Mapped[str] = mapped_column(Text, default="")
+    unit_code: Mapped[str | None] = mapped_column(String(20))
+
+    __table_args__ = (Index("ix_audit_log_unit_at", "unit_code", "at"),)

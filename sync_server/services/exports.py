@@ -119,6 +119,7 @@ def export_entries(
             action="export",
             entry_id=None,
             detail=f"unit={unit.code} format={fmt} rows={count}",
+            unit_code=unit.commune_code or unit.code,
         )
     )
     session.flush()
