@@ -117,7 +117,8 @@ class User(Base):
     """Set when the password is a one-time one: the next sign-in must choose a new one."""
     phone: Mapped[str | None] = mapped_column(String(20))
     youth_union: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    deactivated_at: Mapped[datetime | None]
+    """When an administrator deactivated the user: no sign-in, no enrollment, no live token."""
 
     __table_args__ = (Index("ux_users_login", "login", unique=True),)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
@@ -90,7 +90,7 @@ def volunteers_in(session: Session, unit: Unit, period: str | None) -> list[Volu
                 name=user.name,
                 phone=user.phone,
                 youth_union=user.youth_union,
-                active=user.active,
+                active=user.deactivated_at is None,
                 village_code=village,
                 entries=total,
                 counted=counted,
@@ -144,7 +144,7 @@ def volunteer_in(session: Session, unit: Unit, user_id: int) -> User | None:
 
 def hand_out_code(session: Session, user: User) -> str:
     """A fresh enrollment code for an active volunteer (shown once)."""
-    if not user.active:
+    if user.deactivated_at is not None:
         raise VolunteerError("user", "Tình nguyện viên đã ngừng hoạt động / Volunteer is inactive")
     return new_enrollment_code(session, user.id)
 
@@ -177,7 +177,9 @@ def withdraw_code(session: Session, user_id: int, ref: str) -> int:
 
 def set_active(session: Session, user: User, active: bool) -> None:
     """Activate or deactivate a volunteer; deactivating withdraws their unused codes."""
-    user.active = active
-    if not active:
+    if active:
+        user.deactivated_at = None
+    elif user.deactivated_at is None:
+        user.deactivated_at = datetime.now(UTC)
         withdraw_code(session, user.id, "")
     session.flush()

@@ -143,7 +143,7 @@ def test_volunteers_codes_and_deactivation(session: Session) -> None:
     assert added.code is not None
     user = session.get(User, added.user_id)
     assert user is not None and user.name == "Lê Văn Cường" and user.phone == "0912345678"
-    assert user.youth_union and user.active
+    assert user.youth_union and user.deactivated_at is None
     with pytest.raises(VolunteerError):
         clean_phone("0112345678")
     with pytest.raises(VolunteerError):

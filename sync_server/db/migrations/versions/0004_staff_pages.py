@@ -1,6 +1,6 @@
 """What the coordinator's pages need: volunteers' details, laptops' last sync, audit by unit.
 
-Volunteers get a phone, a Youth Union flag and an active flag; devices remember when they
+Volunteers get a phone, a Youth Union flag and a deactivation time; devices remember when they
 last synced (push or pull) so a commune can see stale laptops; audit rows name the unit they
 concern so a coordinator's audit page reads one commune's rows by index; and entries get an
 index for a commune's review queue (waiting entries, newest first).
@@ -30,9 +30,7 @@ def upgrade() -> None:
         "users",
         sa.Column("youth_union", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
-    op.add_column(
-        "users", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true())
-    )
+    op.add_column("users", sa.Column("deactivated_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("devices", sa.Column("last_sync_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("audit_log", sa.Column("unit_code", sa.String(length=20), nullable=True))
     op.create_index("ix_audit_log_unit_at", "audit_log", ["unit_code", "at"], unique=False)
@@ -50,5 +48,5 @@ def downgrade() -> None:
     op.drop_index("ix_audit_log_unit_at", table_name="audit_log")
     op.drop_column("audit_log", "unit_code")
     op.drop_column("devices", "last_sync_at")
-    for column in ("active", "youth_union", "phone"):
+    for column in ("deactivated_at", "youth_union", "phone"):
         op.drop_column("users", column)
