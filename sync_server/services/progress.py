@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldkit.domain import wire
+from fieldkit.domain import DEFAULT_SERVICES, wire
 from sync_server.db.models import Service, Unit
 from sync_server.services.tally import read_tally
 
+CATALOGUE_ORDER = {service.code: n for n, service in enumerate(DEFAULT_SERVICES)}
+"""The default catalogue's order (VNeID first); services a province added come after, by code."""
 SORT_NAME = "name"
 """Sort key for villages in name order; any service code sorts by that service's percentage."""
 
@@ -99,14 +101,14 @@ class Progress:
 
 
 def services_shown(session: Session, codes: set[str]) -> list[ServiceInfo]:
-    """Services counting toward quotas, and any other service with figures, by code."""
-    rows = session.scalars(select(Service).order_by(Service.code)).all()
+    """Services counting toward quotas, and any other service with figures, in catalogue order."""
+    rows = session.scalars(select(Service)).all()
     shown = [
         ServiceInfo(s.code, s.label_vi, s.label_en)
         for s in rows
         if (s.active and s.counts_toward_quota) or s.code in codes
     ]
-    return shown
+    return sorted(shown, key=lambda s: (CATALOGUE_ORDER.get(s.code, len(CATALOGUE_ORDER)), s.code))
 
 
 def sort_villages(villages: list[UnitProgress], sort: str | None) -> list[UnitProgress]:

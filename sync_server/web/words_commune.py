@@ -39,15 +39,12 @@ COMMUNE_VI: dict[str, str] = {
         "{count} máy tính chưa đồng bộ từ {days} ngày trở lên: số liệu của chúng có thể chưa đủ."
     ),
     "The commune against its quota": "Kết quả của xã so với chỉ tiêu",
-    "By name.": "Theo tên.",
+    "Order": "Thứ tự",
     "By name": "Theo tên",
-    "Furthest behind first": "Thôn chậm nhất trước",
-    "Over all services": "Xét mọi dịch vụ",
-    "Furthest behind first in: {service}.": "Thôn chậm nhất trước, theo: {service}.",
-    "Furthest behind first (the lowest share of quota of any service).": (
-        "Thôn chậm nhất trước (tỷ lệ đạt chỉ tiêu thấp nhất ở bất kỳ dịch vụ nào)."
+    "Furthest behind first in: {service}": "Thôn chậm nhất trước, theo: {service}",
+    "Furthest behind first (the lowest share of quota of any service)": (
+        "Thôn chậm nhất trước (tỷ lệ đạt chỉ tiêu thấp nhất ở bất kỳ dịch vụ nào)"
     ),
-    "Furthest behind first in this service": "Xếp thôn chậm nhất trước theo dịch vụ này",
     "Achieved against quota per village, {period}": "Kết quả so với chỉ tiêu theo thôn, {period}",
     "This commune has no villages yet.": "Xã chưa có thôn nào.",
     "Laptops and their last sync": "Máy tính và lần đồng bộ gần nhất",
