@@ -218,7 +218,13 @@ def test_screenshots_of_every_page_in_both_languages(site: Site, browser: Any) -
                 overflow = page.evaluate(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"
                 )
-                assert overflow <= 1, (path, width, overflow)  # wide tables scroll inside
+                wide = page.evaluate(
+                    "Array.from(document.querySelectorAll('main *')).filter(e =>"
+                    " !e.closest('thead') &&"
+                    " e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)"
+                    ".slice(0, 5).map(e => e.tagName + '.' + e.className)"
+                )
+                assert overflow <= 1, (path, width, overflow, wide)  # wide tables scroll inside
                 name = path.strip("/").replace("/", "_").replace("?unit=", "-")
                 page.screenshot(path=str(SHOTS / f"{name}-{lang}-{width}.png"), full_page=True)
         page.close()
