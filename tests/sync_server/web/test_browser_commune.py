@@ -204,10 +204,25 @@ PAGES = ("/units/{commune}", "/units/{village}", "/review?unit={commune}",
          "/quotas?unit={commune}", "/teams?unit={commune}", "/audit?unit={commune}")  # fmt: skip
 
 
-def test_screenshots_of_every_page_in_both_languages(site: Site, browser: Any) -> None:
+def _serious_violations(page: Any) -> list[str]:
+    """axe-core's critical and serious findings on the page (rule id and first target)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.response["testEngine"]["name"] == "axe-core"
+    return [
+        f"{v['id']}: {v['nodes'][0]['target'] if v['nodes'] else ''}"
+        for v in results.response["violations"]
+        if v.get("impact") in ("critical", "serious")
+    ]
+
+
+def test_screenshots_and_accessibility_of_every_page_in_both_languages(
+    site: Site, browser: Any
+) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width, height in ((1366, 768), (390, 844)):
-        page = browser.new_page(viewport={"width": width, "height": height})
+        page = browser.new_page(viewport={"width": width, "height": height}, bypass_csp=True)
         _sign_in(page, site)
         for lang in ("vi", "en"):
             page.goto(f"{site.url}/lang?to={lang}&next=/")
@@ -225,6 +240,7 @@ def test_screenshots_of_every_page_in_both_languages(site: Site, browser: Any) -
                     ".slice(0, 5).map(e => e.tagName + '.' + e.className)"
                 )
                 assert overflow <= 1, (path, width, overflow, wide)  # wide tables scroll inside
+                assert _serious_violations(page) == [], (path, width, lang)
                 name = path.strip("/").replace("/", "_").replace("?unit=", "-")
                 page.screenshot(path=str(SHOTS / f"{name}-{lang}-{width}.png"), full_page=True)
         page.close()
