@@ -198,6 +198,9 @@ COMMUNE_VI: dict[str, str] = {
     ),
     "Bundle file": "Tệp gói dữ liệu",
     "The bundle was imported.": "Đã nhập gói dữ liệu.",
+    "bundle:accepted": "mục mới",
+    "bundle:duplicate": "trùng người dân đã được tính",
+    "bundle:rejected": "bị từ chối",
     "The code was withdrawn.": "Đã hủy mã.",
     "The laptop was revoked: it can no longer sync. Its unsent entries can still come as a "
     "bundle.": (
@@ -239,6 +242,9 @@ COMMUNE_VI: dict[str, str] = {
 }
 
 EN_ONLY: dict[str, str] = {
+    "bundle:accepted": "new entries",
+    "bundle:duplicate": "citizens already counted",
+    "bundle:rejected": "refused",
     "review:pending": "Waiting for review",
     "review:has_issues": "Has issues",
     "review:approved": "Approved",

@@ -200,3 +200,43 @@ def test_exports_are_the_cli_files_and_every_read_is_in_the_audit(
             == 2
         )
     assert client.get("/exports/entries.pdf?unit=" + COMMUNE_A).status_code == 404
+
+
+def test_a_bundle_from_a_usb_stick_is_imported_once_and_another_communes_is_refused(
+    client: TestClient, world: World
+) -> None:
+    from api_factories import entry
+
+    from fieldkit.domain import wire
+    from fieldkit.domain.bundle import token_hash, write_bundle
+
+    _signed_in(client, world)
+    ours, theirs = world.volunteer(VILLAGE_A), world.volunteer(VILLAGE_B)
+
+    def bundle(volunteer: object, village: str) -> bytes:
+        items = [entry(village), entry(village)]
+        mutations = [wire.Mutation(mutation_id=i + 1, entry=e) for i, e in enumerate(items)]
+        return write_bundle(volunteer.device_id, token_hash(volunteer.token), mutations)  # type: ignore[attr-defined]
+
+    token = csrf_of(client.get(f"/teams?unit={COMMUNE_A}").text)
+    data = bundle(ours, VILLAGE_A)
+    shown = []
+    for _ in range(2):
+        response = client.post(
+            "/teams/bundle",
+            data={"csrf_token": token, "unit": COMMUNE_A},
+            files={"file": ("an.fkb", data, "application/octet-stream")},
+        )
+        assert response.status_code == 200
+        notice = re.search(r"Đã nhập gói dữ liệu\. ([^<]*)<", response.text)
+        assert notice is not None
+        shown.append(notice.group(1))
+    assert shown[0] == "mục mới: 2"
+    assert len(world.entries()) == 2
+    refused = client.post(
+        "/teams/bundle",
+        data={"csrf_token": token, "unit": COMMUNE_A},
+        files={"file": ("b.fkb", bundle(theirs, VILLAGE_B), "application/octet-stream")},
+    )
+    assert refused.status_code == 400
+    assert len(world.entries()) == 2
