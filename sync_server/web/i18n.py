@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from fieldkit.domain.formatting import format_date, format_datetime, format_number, format_percent
-from sync_server.web.words_commune import COMMUNE_VI, EN_ONLY
+from sync_server.web.words_commune import COMMUNE_VI
 
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
@@ -145,15 +145,13 @@ VI: dict[str, str] = {
 
 
 VI.update(COMMUNE_VI)
-EN: dict[str, str] = dict(EN_ONLY)
-"""English for the few keys that are codes (`review:approved`) rather than English text."""
 
 
 def translate(text: str, lang: str) -> str:
     """The text in a language (English is the key itself; unknown texts stay as they are)."""
     if lang == "vi":
         return unicodedata.normalize("NFC", VI.get(text, text))
-    return EN.get(text, text)
+    return text
 
 
 def pick_lang(value: str | None) -> str:

@@ -32,7 +32,6 @@ COMMUNE_VI: dict[str, str] = {
     "No such page.": "Không có trang này.",
     "Choose a commune first.": "Hãy chọn một xã trước.",
     "This page is for a commune.": "Trang này dành cho một xã.",
-    "{unit}, {period}": "{unit}, {period}",
     # Commune and village pages
     "{count} entries waiting for review": "{count} mục đang chờ duyệt",
     "{count} laptops have not synced for {days} days or more: their figures may be behind.": (
@@ -71,10 +70,6 @@ COMMUNE_VI: dict[str, str] = {
     "No volunteer in this village yet.": "Thôn chưa có tình nguyện viên.",
     # Review queue
     "Review state": "Trạng thái duyệt",
-    "review:pending": "Chờ duyệt",
-    "review:has_issues": "Có vấn đề",
-    "review:approved": "Đã duyệt",
-    "review:rejected": "Từ chối",
     "Filter": "Lọc",
     "entries match.": "mục phù hợp.",
     "Review one by one": "Duyệt từng mục",
@@ -113,9 +108,6 @@ COMMUNE_VI: dict[str, str] = {
     "Review an entry": "Duyệt một mục",
     "Back to the queue": "Về danh sách chờ duyệt",
     "Note": "Ghi chú",
-    "sex:male": "Nam",
-    "sex:female": "Nữ",
-    "sex:other": "Khác",
     "Earlier decisions": "Các quyết định trước",
     "Save and go to the next": "Lưu và sang mục tiếp theo",
     "Keys: A approve, R reject, I has issues (then type the reason and press Enter), N skip to "
@@ -198,9 +190,6 @@ COMMUNE_VI: dict[str, str] = {
     ),
     "Bundle file": "Tệp gói dữ liệu",
     "The bundle was imported.": "Đã nhập gói dữ liệu.",
-    "bundle:accepted": "mục mới",
-    "bundle:duplicate": "trùng người dân đã được tính",
-    "bundle:rejected": "bị từ chối",
     "The code was withdrawn.": "Đã hủy mã.",
     "The laptop was revoked: it can no longer sync. Its unsent entries can still come as a "
     "bundle.": (
@@ -227,21 +216,28 @@ COMMUNE_VI: dict[str, str] = {
     "Detail": "Chi tiết",
     "entry": "mục",
     "Nothing recorded yet.": "Chưa có bản ghi nào.",
-    "audit:entry.read": "Xem mục",
-    "audit:review": "Duyệt mục",
-    "audit:export": "Xuất dữ liệu",
-    "audit:quota.set": "Đặt chỉ tiêu",
-    "audit:quota.import": "Nhập chỉ tiêu",
-    "audit:volunteer.add": "Thêm tình nguyện viên",
-    "audit:code.issue": "Cấp mã đăng ký",
-    "audit:code.withdraw": "Hủy mã đăng ký",
-    "audit:volunteer.active.no": "Ngừng hoạt động tình nguyện viên",
-    "audit:volunteer.active.yes": "Cho tình nguyện viên hoạt động lại",
-    "audit:device.revoke": "Thu hồi máy tính",
-    "audit:bundle.import": "Nhập gói dữ liệu",
+    # Labels of codes (CODE_WORDS)
+    "new entries": "mục mới",
+    "citizens already counted": "trùng người dân đã được tính",
+    "refused": "bị từ chối",
+    "Male": "Nam",
+    "Female": "Nữ",
+    "Other": "Khác",
+    "Read entries": "Xem mục",
+    "Review": "Duyệt mục",
+    "Export": "Xuất dữ liệu",
+    "Set a quota": "Đặt chỉ tiêu",
+    "Imported quotas": "Nhập chỉ tiêu",
+    "Added a volunteer": "Thêm tình nguyện viên",
+    "Handed out a code": "Cấp mã đăng ký",
+    "Withdrew a code": "Hủy mã đăng ký",
+    "Deactivated a volunteer": "Ngừng hoạt động tình nguyện viên",
+    "Reactivated a volunteer": "Cho tình nguyện viên hoạt động lại",
+    "Revoked a laptop": "Thu hồi máy tính",
+    "Imported a bundle": "Nhập gói dữ liệu",
 }
 
-EN_ONLY: dict[str, str] = {
+CODE_WORDS: dict[str, str] = {
     "bundle:accepted": "new entries",
     "bundle:duplicate": "citizens already counted",
     "bundle:rejected": "refused",
@@ -265,4 +261,4 @@ EN_ONLY: dict[str, str] = {
     "audit:device.revoke": "Revoked a laptop",
     "audit:bundle.import": "Imported a bundle",
 }
-"""English for keys that are codes rather than English text."""
+"""The English label of a code a page shows (`review:approved`); translated like any text."""
