@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from sync_server.db.models import Service, Unit, User
 from sync_server.services import access
+from sync_server.services.progress import CATALOGUE_ORDER
 from sync_server.web.errors import WebError
 
 
@@ -39,10 +40,9 @@ def villages_of(session: Session, commune: Unit) -> list[Unit]:
 
 
 def service_labels(session: Session, lang: str) -> dict[str, str]:
-    """Every service's label in the page's language, by code."""
-    return {
-        code: (vi if lang == "vi" else en)
-        for code, vi, en in session.execute(
-            select(Service.code, Service.label_vi, Service.label_en).order_by(Service.code)
-        )
-    }
+    """Every service's label in the page's language, by code, in catalogue order."""
+    rows = sorted(
+        session.execute(select(Service.code, Service.label_vi, Service.label_en)).all(),
+        key=lambda row: (CATALOGUE_ORDER.get(row[0], len(CATALOGUE_ORDER)), row[0]),
+    )
+    return {code: (vi if lang == "vi" else en) for code, vi, en in rows}
