@@ -8,6 +8,7 @@ around the request; beside it, in the same run, the tally read behind the commun
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,7 +78,10 @@ def run(quick: bool) -> Report:
             token = _coordinator(session, commune)
             in_commune = session.scalar(select(func.count()).where(Entry.commune_code == commune))
         report.params |= {"commune": commune, "commune_entries": in_commune}
-        settings = get_settings(database_url=url, data_dir=RESULTS_DIR)
+        # Pages read no citizen key; the server still wants a key to start.
+        settings = get_settings(
+            database_url=url, data_dir=RESULTS_DIR, secret_key=secrets.token_hex(32)
+        )
         reads = 30 if quick else 100
         with TestClient(create_app(settings), follow_redirects=False) as client:
             client.cookies.set(SESSION_COOKIE, token)
