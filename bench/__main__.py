@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, str] = {
     "ingest": "bench.ingest",
     "sync2g": "bench.sync2g",
     "tui": "bench.tui",
+    "load": "bench.load",
 }
 
 

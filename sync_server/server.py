@@ -12,11 +12,13 @@ import gc
 import os
 import socket
 import sys
+from typing import Any
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
+from sync_server import connection_limits
 from sync_server.api.app import create_app
 from sync_server.db.engine import migrate
 from sync_server.settings import ServerSettings, get_settings
@@ -37,6 +39,23 @@ APP_FACTORY = "sync_server.api.app:create_app"
 """What each worker process imports and calls to build its app (settings from SYNC_SERVER_*)."""
 
 
+def uvicorn_options(settings: ServerSettings) -> dict[str, Any]:
+    """uvicorn's settings: quiet logs, and the connection limits of `settings`.
+
+    Each worker process builds its own protocol limits from the SYNC_SERVER_* variables it
+    inherits (sync_server.connection_limits).
+    """
+    return {
+        "log_level": "warning",
+        "access_log": False,
+        "timeout_graceful_shutdown": 10,
+        "http": connection_limits.LimitedHttpProtocol,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "limit_concurrency": settings.max_connections,
+        "timeout_keep_alive": settings.keep_alive_timeout,
+    }
+
+
 def serve(host: str, port: int, settings: ServerSettings | None = None, workers: int = 1) -> None:
     """Migrate the database, bind, announce the address on stdout and serve until stopped."""
     settings = settings or get_settings()
@@ -51,12 +70,8 @@ def serve(host: str, port: int, settings: ServerSettings | None = None, workers:
     app = create_app(settings)
     # Long-lived objects built at start-up need no cyclic GC scans on every batch.
     gc.freeze()
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    connection_limits.configure(settings)
+    config = uvicorn.Config(app, **uvicorn_options(settings))
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -71,14 +86,7 @@ def _serve_workers(sock: socket.socket, settings: ServerSettings, workers: int) 
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
-    config = uvicorn.Config(
-        APP_FACTORY,
-        factory=True,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    config = uvicorn.Config(APP_FACTORY, factory=True, workers=workers, **uvicorn_options(settings))
     supervisor = Multiprocess(config, sockets=[sock])
     supervisor.run()
     if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes):

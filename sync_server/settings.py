@@ -45,6 +45,41 @@ class ServerSettings(BaseSettings):
     workers: int = Field(default=1, ge=1)
     """Server processes `sync-server serve` starts (uvicorn workers sharing one socket)."""
 
+    threads: int = Field(default=40, ge=2, le=1000)
+    """Threads per server process for requests other than pushes (AnyIO's limiter)."""
+
+    push_threads: int = Field(default=4, ge=1, le=100)
+    """Threads per server process for pushes: more only queue on the writers' lock."""
+
+    push_queue: int = Field(default=100, ge=0)
+    """Pushes per process that may wait for a push thread; beyond that a push gets 503."""
+
+    max_connections: int = Field(default=1000, ge=1)
+    """Open connections per process; a request beyond it is answered 503 (uvicorn's
+    limit_concurrency)."""
+
+    max_header_bytes: int = Field(default=16_384, ge=1024)
+    """Largest request line plus headers; a longer one is answered 431 and the connection
+    closed."""
+
+    header_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a client has to send a request's line and headers, from connecting (or from
+    the request's first byte on a kept-alive connection)."""
+
+    body_timeout: float = Field(default=60.0, gt=0)
+    """Seconds a client has to send a whole request body; a slower one is answered 408."""
+
+    keep_alive_timeout: int = Field(default=10, ge=1)
+    """Seconds an idle kept-alive connection stays open: longer than clients keep idle ones
+    (httpx: 5 s), so a client never sends on a connection the server is just closing."""
+
+    @property
+    def pool_size(self) -> int:
+        """Database connections per process: one per thread that may hold one (requests,
+        pushes, the health check) and the checkpointer's and a spare, so a thread never waits
+        for a connection held by a request that waits for a thread."""
+        return self.threads + self.push_threads + 3
+
     public_url: str = ""
     """The address people open in a browser (printed by `user add`); empty: http://HOST:PORT."""
 

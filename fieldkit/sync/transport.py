@@ -15,7 +15,8 @@ from fieldkit.sync.retry import RetryPolicy
 TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 # Bodies smaller than this are sent as they are: gzip would not pay for itself.
 GZIP_MIN_BYTES = 512
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+"""Outcomes that say "not done, or not known to be done": the same request goes again."""
 
 
 def base_headers(token: str | None = None) -> dict[str, str]:
@@ -115,8 +116,9 @@ def send(
 ) -> httpx.Response:
     """Send one request, resending it unchanged while its outcome is unknown.
 
-    A timeout, a dropped connection, a 5xx or a 429 may or may not have been applied, so the
-    very same request goes again after a jittered backoff. Any other response is returned.
+    A timeout (ours or the server's 408), a dropped connection, a 5xx or a 429 may or may not
+    have been applied, so the very same request goes again after a jittered backoff. Any other
+    response is returned.
     """
     counts = counts if counts is not None else Attempts()
     last_error = ""

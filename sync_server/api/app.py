@@ -8,6 +8,8 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -17,7 +19,7 @@ from sync_server.api.middleware import BodyMiddleware, ProtocolMiddleware
 from sync_server.api.push_load import PushLoad
 from sync_server.api.routes import bundles, enroll, entries, health, quotas, reports, sync
 from sync_server.db.checkpoints import Checkpointer
-from sync_server.db.engine import make_engine, make_sessionmaker
+from sync_server.db.engine import make_engine, make_sessionmaker, read_only
 from sync_server.db.writers import WriterLock
 from sync_server.services.server_key import load_key
 from sync_server.settings import ServerSettings, get_settings
@@ -52,7 +54,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     """
     settings = settings or get_settings()
     secret = load_key(settings)
-    engine = make_engine(settings.database_url)
+    # Enough connections for every thread that may hold one: none ever waits for the pool.
+    engine = make_engine(
+        settings.database_url, pool_size=settings.pool_size, max_overflow=0, pool_timeout=10
+    )
     checkpointer = Checkpointer(engine)
 
     @asynccontextmanager
@@ -66,6 +71,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         sys.setswitchinterval(SWITCH_INTERVAL)
         thresholds = gc.get_threshold()
         gc.set_threshold(*GC_THRESHOLDS)
+        threads = anyio.to_thread.current_default_thread_limiter()
+        default_threads = threads.total_tokens
+        threads.total_tokens = settings.threads
         checkpointer.start()
         try:
             yield
@@ -73,6 +81,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             checkpointer.stop()
             sys.setswitchinterval(before)
             gc.set_threshold(*thresholds)
+            threads.total_tokens = default_threads
         engine.dispose()
 
     app = FastAPI(
@@ -87,7 +96,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.checkpointer = checkpointer
-    app.state.sessionmaker = make_sessionmaker(engine)
+    # Requests read by default (a plain BEGIN: never queued behind a writer); the code that
+    # writes opts in with `writing(session)`.
+    app.state.sessionmaker = make_sessionmaker(read_only(engine))
     # One pushing writer at a time, handed over at once (see sync_server.db.writers).
     app.state.writers = WriterLock(settings.database_url)
     # One push at a time per process checks its entries (pure Python: it holds the GIL), so
@@ -95,12 +106,21 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.checking = threading.Lock()
     # Pushes in flight here; a crowded process asks clients to reconnect (see push_load).
     app.state.push_load = PushLoad(settings.workers)
+    # Pushes run on threads of their own: pushes queued on the writers' lock never hold the
+    # threads that health checks, pulls and staff reads need.
+    app.state.push_threads = CapacityLimiter(settings.push_threads)
+    # Health checks get a thread of their own: they answer while every other thread is busy.
+    app.state.health_threads = CapacityLimiter(1)
     app.state.secret = secret
     install_error_handlers(app)
     app.include_router(api_router())
     install_web(app)
     # Added innermost first: the gzip response wrapper sits outside everything else.
-    app.add_middleware(BodyMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
+    )
     app.add_middleware(ProtocolMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     return app

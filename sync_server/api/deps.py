@@ -27,7 +27,8 @@ def get_settings(request: Request) -> ServerSettings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session for this request; routes commit, anything uncommitted is rolled back."""
+    """A session for this request: it reads (plain BEGIN) unless the route opts in to a write
+    with `writing(session)`; anything uncommitted is rolled back."""
     factory: sessionmaker[Session] = request.app.state.sessionmaker
     with factory() as session:
         yield session
@@ -58,16 +59,21 @@ def get_caller(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
-    """Resolve the bearer token; 401 token_missing / token_invalid / token_revoked otherwise."""
+    """Resolve the bearer token; 401 token_missing / token_invalid / token_revoked otherwise.
+
+    The check is a read transaction that ends at once: it never waits for a writer, and the
+    route's own transaction (read or write) starts afresh.
+    """
     if credentials is None or not credentials.credentials.strip():
         raise _unauthorized("token_missing", "Send your token as 'Authorization: Bearer <token>'.")
-    try:
-        device = devices.authenticate(session, credentials.credentials.strip())
-    except devices.AuthError as exc:
-        raise _unauthorized(exc.code, exc.message) from exc
-    user = session.get(User, device.user_id)
-    if user is None:
-        raise _unauthorized("token_invalid", "This token's user no longer exists.")
+    with reading(session):
+        try:
+            device = devices.authenticate(session, credentials.credentials.strip())
+        except devices.AuthError as exc:
+            raise _unauthorized(exc.code, exc.message) from exc
+        user = session.get(User, device.user_id)
+        if user is None:
+            raise _unauthorized("token_invalid", "This token's user no longer exists.")
     return Caller(device=device, user=user)
 
 
@@ -92,20 +98,6 @@ def get_staff_user(caller: CurrentCaller) -> User:
     return caller.user
 
 
-def get_pushing_device(
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Device:
-    """The laptop behind the token, checked in a read-only transaction that ends at once.
-
-    A push checks its entries before it takes the writers' lock; the token check must not wait
-    for that lock either, or one push's checks could never overlap another push's writes.
-    """
-    with reading(session):
-        return get_current_device(get_caller(session, credentials))
-
-
 CurrentDevice = Annotated[Device, Depends(get_current_device)]
-PushingDevice = Annotated[Device, Depends(get_pushing_device)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 StaffUser = Annotated[User, Depends(get_staff_user)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 
+import anyio
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -80,9 +81,11 @@ def _with_protocol_header(send: Send) -> Send:
 class _BodyRefused(Exception):
     """The request body broke a limit; carries the response to send instead."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
-        self.response = error_response(status, code, message)
+        self.response = error_response(status, code, message, headers=headers)
 
 
 class BodyMiddleware:
@@ -90,12 +93,15 @@ class BodyMiddleware:
 
     The whole body is buffered (API bodies are small) and replayed to the app; a body over the cap
     is refused with 413 as soon as the cap is crossed, so neither a huge upload nor a gzip bomb is
-    ever held in memory.
+    ever held in memory. A body that has not fully arrived `body_timeout` seconds after its
+    headers is answered 408 and its connection closed, so a client dripping bytes cannot hold
+    a connection (and its buffer) for ever.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout: float) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -109,7 +115,7 @@ class BodyMiddleware:
             headers = Headers(scope=scope)
             encoding = self._encoding(headers)
             self._check_length(headers)
-            body = await self._read(receive)
+            body = await self._read_in_time(receive)
             if body is None:
                 return  # the client went away
             if encoding == "gzip":
@@ -146,6 +152,18 @@ class BodyMiddleware:
             "body_too_large",
             f"The request body is larger than {self.max_body_bytes:,} bytes; send smaller batches.",
         )
+
+    async def _read_in_time(self, receive: Receive) -> bytes | None:
+        try:
+            with anyio.fail_after(self.body_timeout):
+                return await self._read(receive)
+        except TimeoutError:
+            raise _BodyRefused(
+                408,
+                "body_timeout",
+                f"The request body did not arrive within {self.body_timeout:g} s; send it again.",
+                headers={"Connection": "close"},
+            ) from None
 
     async def _read(self, receive: Receive) -> bytes | None:
         chunks: list[bytes] = []

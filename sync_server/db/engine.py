@@ -98,12 +98,47 @@ READ_ONLY = "fieldkit_read_only"
 """Execution option for a transaction that only reads: a plain BEGIN, so it never waits for
 the writers' lock (WAL readers see the last commit). It must not write; everything else takes
 BEGIN IMMEDIATE."""
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A statement that writes ran in a read-only transaction (a programming error)."""
 
 
 def _on_sqlite_begin(conn: Any) -> None:
     """Take the write lock at BEGIN so two writers never deadlock on lock upgrades."""
     read_only = conn.get_execution_options().get(READ_ONLY, False)
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _refuse_writes(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    """Stop a write in a read-only transaction at once, not only when two writers meet.
+
+    On SQLite such a write would upgrade the plain BEGIN to a write lock and fail with
+    "database is locked" whenever another writer committed since the read began: rarely, and
+    only under load.
+    """
+    if conn.get_execution_options().get(READ_ONLY, False) and (
+        statement.lstrip()[:7].upper().startswith(_WRITES)
+    ):
+        raise ReadOnlyViolation(
+            f"a read-only transaction may not write: {statement[:60]!r}; request sessions only"
+            " read unless the write is wrapped in `with writing(session):`"
+            " (sync_server.db.engine)"
+        )
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine (and pool) whose transactions only read unless `writing()` opts in.
+
+    The server's requests use it: reads (pulls, tallies, lists, health, token checks) never
+    queue for the write lock, and only the code that writes takes it, explicitly.
+    """
+    reader = engine.execution_options(**{READ_ONLY: True})
+    event.listen(reader, "before_cursor_execute", _refuse_writes)
+    return reader
 
 
 @contextmanager
@@ -116,6 +151,25 @@ def reading(session: Session) -> Iterator[Session]:
         session.rollback()
         raise
     session.commit()  # a read commits nothing; loaded rows stay usable (expire_on_commit=False)
+
+
+@contextmanager
+def writing(session: Session) -> Iterator[Session]:
+    """A write transaction (BEGIN IMMEDIATE on SQLite) committed when the block ends.
+
+    Opts in on a session of a `read_only()` engine (and is the default on any other). An
+    exception rolls everything back. The session must have no transaction open yet: options
+    only apply when one begins.
+    """
+    if session.in_transaction():
+        raise RuntimeError("writing() needs a session with no transaction open")
+    session.connection(execution_options={READ_ONLY: False})
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:

@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 
 from fieldkit.domain import period_of
 from sync_server.api.deps import SessionDep
-from sync_server.db.engine import reading
+from sync_server.db.engine import reading, writing
 from sync_server.db.models import User, WebSession
 from sync_server.services import access, web_sessions
 from sync_server.settings import ServerSettings
@@ -71,10 +71,10 @@ def current_viewer(request: Request, session: SessionDep) -> Viewer | None:
     session.expunge(user)
     if web_sessions.needs_touch(row, now):
         try:
-            web_sessions.touch(session, row.id_hash, now)
-            session.commit()
+            with writing(session):
+                web_sessions.touch(session, row.id_hash, now)
         except OperationalError:  # busy writers: the page matters more than the timestamp
-            session.rollback()
+            pass
     viewer = Viewer(user=user, session_row=row, token=token)
     request.state.viewer = viewer
     return viewer

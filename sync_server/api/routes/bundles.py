@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fieldkit.domain import wire
 from sync_server.api.deps import SessionDep, StaffUser
 from sync_server.api.errors import ApiError
+from sync_server.db.engine import writing
 from sync_server.services import bundles, ingest
 
 router = APIRouter(tags=["bundles"])
@@ -38,22 +39,18 @@ def upload_bundle(
     if not data:
         raise ApiError(400, "bundle_empty", "The upload is empty; send the bundle file's bytes.")
     try:
-        response = bundles.import_bundle(
-            session, data, importer=user, secret=request.app.state.secret
-        )
+        with writing(session):
+            return bundles.import_bundle(
+                session, data, importer=user, secret=request.app.state.secret
+            )
     except bundles.BundleError as exc:
-        session.rollback()
         raise ApiError(400, f"bundle_{exc.code}", exc.message) from exc
     except bundles.BundleRefused as exc:
-        session.rollback()
         raise ApiError(403, exc.code, exc.message) from exc
     except ingest.MutationGap as gap:
-        session.rollback()
         raise ApiError(
             409,
             "mutation_gap",
             f"The server is missing this laptop's earlier data: expected mutation {gap.expected}.",
             expected=gap.expected,
         ) from gap
-    session.commit()
-    return response

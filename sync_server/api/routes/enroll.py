@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from fieldkit.domain import wire
 from sync_server.api.deps import CurrentCaller, SessionDep
 from sync_server.api.errors import ApiError
+from sync_server.db.engine import writing
 from sync_server.services import devices
 
 router = APIRouter(tags=["auth"])
@@ -39,13 +40,11 @@ class LoginResponse(BaseModel):
 def enroll(body: wire.EnrollRequest, session: SessionDep) -> wire.EnrollResponse:
     """Spend a volunteer's one-time enrollment code on this laptop; returns its device token."""
     try:
-        response = devices.enroll(session, body.code, body.device_name)
+        with writing(session):
+            return devices.enroll(session, body.code, body.device_name)
     except devices.EnrollmentError as exc:
-        session.rollback()
         status = 409 if exc.code == "enroll_code_used" else 401
         raise ApiError(status, exc.code, exc.message) from exc
-    session.commit()
-    return response
 
 
 @router.post("/login")
@@ -54,11 +53,12 @@ def login(body: LoginRequest, request: Request, session: SessionDep) -> LoginRes
     client = request.headers.get("user-agent", "")
     address = request.client.host if request.client else ""
     try:
-        result = devices.login(session, body.user, body.password, client=client, address=address)
+        with writing(session):
+            result = devices.login(
+                session, body.user, body.password, client=client, address=address
+            )
     except devices.AuthError as exc:
-        session.rollback()
         raise ApiError(401, exc.code, exc.message) from exc
-    session.commit()
     return LoginResponse(
         token=result.token,
         user_id=result.user_id,
@@ -74,5 +74,5 @@ def logout(caller: CurrentCaller, session: SessionDep) -> None:
     """End a staff login session (an enrolled laptop is revoked by a coordinator instead)."""
     if not caller.is_login:
         raise ApiError(400, "not_a_login", "Laptops are revoked with `sync-server device revoke`.")
-    devices.revoke(session, caller.device.id)
-    session.commit()
+    with writing(session):
+        devices.revoke(session, caller.device.id)

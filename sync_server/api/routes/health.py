@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import APIRouter
+import anyio.to_thread
+from anyio import CapacityLimiter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from fieldkit.domain import wire
-from sync_server.api.deps import SessionDep
 from sync_server.api.errors import ApiError
+from sync_server.db.engine import ReadOnlyViolation
 from sync_server.services import secrets as server_secrets
 
 router = APIRouter(tags=["health"])
@@ -35,15 +38,26 @@ def server_version() -> str:
         return "0+unknown"
 
 
+def _database_epoch(factory: sessionmaker[Session]) -> str:
+    """The epoch, read in a session of its own (a read transaction)."""
+    with factory() as session:
+        try:
+            session.execute(text("SELECT 1"))
+            return server_secrets.server_epoch(session)
+        except (SQLAlchemyError, ReadOnlyViolation) as exc:
+            raise ApiError(503, "database_unavailable", "The database does not answer.") from exc
+
+
 @router.get("/healthz")
-def healthz(session: SessionDep) -> Health:
-    """Database reachable, server epoch, software and protocol version (no token needed)."""
-    try:
-        session.execute(text("SELECT 1"))
-        epoch = server_secrets.server_epoch(session)
-        session.rollback()
-    except SQLAlchemyError as exc:
-        raise ApiError(503, "database_unavailable", "The database does not answer.") from exc
+async def healthz(request: Request) -> Health:
+    """Database reachable, server epoch, software and protocol version (no token needed).
+
+    The database is asked on a thread of its own (`app.state.health_threads`), so a server
+    whose request threads are all busy still answers at once whether it is alive.
+    """
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    limiter: CapacityLimiter = request.app.state.health_threads
+    epoch = await anyio.to_thread.run_sync(_database_epoch, factory, limiter=limiter)
     return Health(
         status="ok",
         db="ok",

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from fieldkit.domain import wire
 from sync_server.api.deps import CurrentUser, SessionDep, StaffUser
 from sync_server.api.errors import ApiError
+from sync_server.db.engine import writing
 from sync_server.db.models import Quota, Unit
 from sync_server.services import quotas
 from sync_server.services.access import can_set_quota, readable_unit
@@ -50,25 +51,28 @@ def write_quotas(
     session: SessionDep,
 ) -> list[wire.QuotaRead]:
     """Set quotas for units under the caller's own (all or nothing)."""
-    for index, item in enumerate(body):
-        unit = session.get(Unit, item.unit_code)
-        if unit is None:
-            raise ApiError(
-                404, "unit_not_found", f"[{index}].unit_code: there is no unit {item.unit_code}."
-            )
-        if not can_set_quota(user, unit):
-            raise ApiError(
-                403, "forbidden", f"[{index}]: you may not set quotas for unit {item.unit_code}."
-            )
-    for index, item in enumerate(body):
-        try:
-            quotas.set_quota(session, item.unit_code, item.service, item.period, item.target)
-        except quotas.QuotaError as exc:
-            session.rollback()
-            raise ApiError(
-                422, "invalid_quota", f"[{index}].{exc.field}: {exc.message}", field=exc.field
-            ) from exc
-    session.commit()
+    with writing(session):
+        for index, item in enumerate(body):
+            unit = session.get(Unit, item.unit_code)
+            if unit is None:
+                raise ApiError(
+                    404,
+                    "unit_not_found",
+                    f"[{index}].unit_code: there is no unit {item.unit_code}.",
+                )
+            if not can_set_quota(user, unit):
+                raise ApiError(
+                    403,
+                    "forbidden",
+                    f"[{index}]: you may not set quotas for unit {item.unit_code}.",
+                )
+        for index, item in enumerate(body):
+            try:
+                quotas.set_quota(session, item.unit_code, item.service, item.period, item.target)
+            except quotas.QuotaError as exc:
+                raise ApiError(
+                    422, "invalid_quota", f"[{index}].{exc.field}: {exc.message}", field=exc.field
+                ) from exc
     return [
         wire.QuotaRead(unit_code=q.unit_code, service=q.service, period=q.period, target=q.target)
         for q in body

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
-from sync_server.api.deps import CurrentDevice, PushingDevice, SessionDep
+from sync_server.api.deps import CurrentDevice, SessionDep
 from sync_server.api.errors import ApiError
 from sync_server.api.json_body import openapi_body, parse_body, request_body
-from sync_server.db.engine import reading
+from sync_server.db.engine import reading, writing
 from sync_server.db.models import Device
 from sync_server.services import admission, bundles, changes, ingest
 
@@ -29,10 +31,10 @@ def _json(model: wire.ReadModel) -> Response:
 @router.post(
     "/push", response_model=wire.PushResponse, openapi_extra=openapi_body(wire.PushRequest)
 )
-def push(
+async def push(
     raw: Annotated[bytes, Depends(request_body)],
     request: Request,
-    device: PushingDevice,
+    device: CurrentDevice,
     session: SessionDep,
 ) -> Response:
     """Apply a batch of outbox mutations; the ack is sent only after the commit is durable.
@@ -49,9 +51,23 @@ def push(
     read in a read transaction just before: a push that races a team change is taken as if it
     had arrived a moment earlier. A process busy with other pushes asks the client to
     reconnect (sync_server.api.push_load), so pushes spread over the worker processes.
+
+    Pushes run on a few threads of their own (`app.state.push_threads`) and wait for one
+    without holding any; when `push_queue` pushes already wait, the next one is told to come
+    back later (503, the laptop resends it), so a flood of pushes never starves the requests
+    that only read.
     """
+    threads = request.app.state.push_threads
+    if threads.statistics().tasks_waiting >= request.app.state.settings.push_queue:
+        raise ApiError(
+            503,
+            "server_busy",
+            "The server is busy with other laptops' data; send the same request again shortly.",
+            headers={"Retry-After": "1"},
+        )
     with request.app.state.push_load as load:
-        content = _push(raw, request, device, session)
+        work = partial(_push, raw, request, device, session)
+        content = await anyio.to_thread.run_sync(work, limiter=threads)
         return Response(content=content, media_type="application/json", headers=load.headers())
 
 
@@ -71,16 +87,15 @@ def _push(raw: bytes, request: Request, device: Device, session: Session) -> byt
             admitted = admission.admit(session, device, prepared)
     with request.app.state.writers:
         try:
-            ingested = ingest.ingest_prepared(session, device, admitted)
+            with writing(session):
+                ingested = ingest.ingest_prepared(session, device, admitted)
         except ingest.MutationGap as gap:
-            session.rollback()
             raise ApiError(
                 409,
                 "mutation_gap",
                 f"Mutations are missing before this batch: expected mutation {gap.expected} next.",
                 expected=gap.expected,
             ) from gap
-        session.commit()
     return ingested.response_json()
 
 

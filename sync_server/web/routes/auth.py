@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from sync_server.api.deps import SessionDep
+from sync_server.db.engine import writing
 from sync_server.db.models import User
 from sync_server.services import devices, passwords, web_sessions
 from sync_server.web import cookies, i18n
@@ -76,16 +77,16 @@ def login(request: Request, session: SessionDep, form: CheckedForm) -> Response:
         return _login_page(request, next_path=next_path, username=username[:200], error=WRONG)
     address = request.client.host if request.client else ""
     try:
-        user = devices.verify_login(session, username, password, address=address)
+        with writing(session):
+            user = devices.verify_login(session, username, password, address=address)
     except devices.AuthError:
-        session.rollback()
         return _login_page(request, next_path=next_path, username=username[:200], error=WRONG)
     old = request.cookies.get(cookies.SESSION_COOKIE)
-    if old:
-        web_sessions.revoke(session, old)
     limits = session_limits(request.app.state.settings)
-    opened = web_sessions.open_session(session, user, limits, address)
-    session.commit()
+    with writing(session):
+        if old:
+            web_sessions.revoke(session, old)
+        opened = web_sessions.open_session(session, user, limits, address)
     target = "/password" if user.must_change_password else next_path or landing_path(user)
     response = RedirectResponse(target, status_code=303)
     cookies.set_private(request, response, cookies.SESSION_COOKIE, opened.token)
@@ -98,8 +99,8 @@ def logout(request: Request, session: SessionDep, form: CheckedForm) -> Response
     """End this session on the server and forget its cookie."""
     token = request.cookies.get(cookies.SESSION_COOKIE)
     if token:
-        web_sessions.revoke(session, token)
-        session.commit()
+        with writing(session):
+            web_sessions.revoke(session, token)
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     cookies.clear(request, response, cookies.SESSION_COOKIE)
     return response
@@ -121,17 +122,16 @@ def change_password(
     if new != again:
         error = "The two new passwords differ."
         return render(request, "password.html", {"forced": forced, "error": error}, 400)
-    user = session.get(User, viewer.user.id)
-    if user is None:
-        raise SignInRequired()
     try:
-        passwords.change_own_password(
-            session, user, _field(form, "current"), new, keep_session=viewer.token
-        )
+        with writing(session):
+            user = session.get(User, viewer.user.id)
+            if user is None:
+                raise SignInRequired()
+            passwords.change_own_password(
+                session, user, _field(form, "current"), new, keep_session=viewer.token
+            )
     except passwords.PasswordError as exc:
-        session.rollback()
         return render(request, "password.html", {"forced": forced, "error": exc.message}, 400)
-    session.commit()
     if forced:
         return RedirectResponse(landing_path(user), status_code=303)
     return render(request, "password.html", {"forced": False, "done": True})

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from sync_server.api.deps import SessionDep
-from sync_server.db.engine import reading
+from sync_server.db.engine import reading, writing
 from sync_server.db.models import Unit, User
 from sync_server.services import access, passwords
 from sync_server.web.deps import CheckedForm, SignedIn
@@ -47,7 +47,7 @@ def reset(
     user_id: UserId, request: Request, session: SessionDep, viewer: SignedIn, form: CheckedForm
 ) -> Response:
     """Give someone a one-time password, shown once; their sessions end."""
-    person = _person(session, viewer.user, user_id)
-    password = passwords.reset_password(session, viewer.user, person)
-    session.commit()
+    with writing(session):
+        person = _person(session, viewer.user, user_id)
+        password = passwords.reset_password(session, viewer.user, person)
     return render(request, "password_reset.html", {"person": person, "password": password})

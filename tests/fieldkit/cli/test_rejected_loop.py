@@ -60,7 +60,7 @@ def test_a_rejected_entry_is_fixed_on_the_laptop_and_waits_for_review_again(
         synced = fieldkit("sync", "--json")
         assert synced.code == 0, synced.stderr
     listed = json.loads(fieldkit("list", "--json").stdout)["entries"][0]
-    assert listed["id_number"] == "052••••••234" and not listed["editable"]
+    assert listed["id_number"] == "•••••••••234" and not listed["editable"]
 
     login = httpx.post(
         f"{server.url}/api/v1/login",

@@ -15,6 +15,7 @@ from fieldkit.domain.wire import Change, ItemStatus, PullResponse, PushItemResul
 from fieldkit.store import EntryFilter, EntryQuery, Store, StoreError
 from fieldkit.store.models import ConflictRow, EntryRecord, OutboxRow
 from fieldkit.store.records import EntryStatus
+from fieldkit.store.store import SCHEMA_VERSION
 
 EPOCH = "epoch-1"
 NUMBER = "052090001234"
@@ -197,7 +198,7 @@ def test_opening_an_older_store_shortens_its_masks(store: Store) -> None:
             conflict = session.scalars(select(ConflictRow)).one()
             assert conflict.data["id_number"] == SHOWN
             version = session.connection().exec_driver_sql("PRAGMA user_version").scalar()
-            assert version == 2
+            assert version == SCHEMA_VERSION
 
 
 def outbox_number(store: Store, entry: Entry) -> str | None:

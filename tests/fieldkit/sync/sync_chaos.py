@@ -34,6 +34,7 @@ class Fault(StrEnum):
     RESET_BEFORE = "reset_before"  # read the request, reset without forwarding
     STATUS_503 = "status_503"  # answer 503 without forwarding
     STATUS_429 = "status_429"  # answer 429 without forwarding
+    STATUS_408 = "status_408"  # answer 408 (the server's body timeout) without forwarding
     SLOW_REPLY = "slow_reply"  # forward, then hold the answer until the client gives up
     GARBAGE_200 = "garbage_200"  # answer 200 with a body that is not the expected JSON
     OLD_PROTOCOL = "old_protocol"  # forward with the protocol header of an old client
@@ -227,10 +228,11 @@ class FaultProxy:
         if fault is Fault.RESET_BEFORE:
             _reset(conn)
             return
-        if fault in (Fault.STATUS_503, Fault.STATUS_429, Fault.GARBAGE_200):
+        if fault in (Fault.STATUS_503, Fault.STATUS_429, Fault.STATUS_408, Fault.GARBAGE_200):
             status = {
                 Fault.STATUS_503: "503 Service Unavailable",
                 Fault.STATUS_429: "429 Too Many Requests",
+                Fault.STATUS_408: "408 Request Timeout",
                 Fault.GARBAGE_200: "200 OK",
             }[fault]
             payload = b'{"error": {"code": "busy", "message": "try later"}}'

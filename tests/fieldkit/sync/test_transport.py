@@ -82,11 +82,12 @@ def _post(proxy: FaultProxy, policy: RetryPolicy, timeout: float = 5.0) -> httpx
 ProxyTo = Callable[[int], FaultProxy]
 
 
-def test_503_then_success_backs_off_and_server_sees_one_request(
-    upstream: Upstream, proxy_to: ProxyTo
+@pytest.mark.parametrize("fault", [Fault.STATUS_503, Fault.STATUS_408])
+def test_503_or_408_then_success_backs_off_and_server_sees_one_request(
+    upstream: Upstream, proxy_to: ProxyTo, fault: Fault
 ) -> None:
     proxy = proxy_to(upstream.port)
-    proxy.inject(Fault.STATUS_503, times=2)
+    proxy.inject(fault, times=2)
     sleeps: list[float] = []
     response = _post(proxy, _policy(sleeps))
     assert response.status_code == 200
