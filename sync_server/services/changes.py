@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, text, update
@@ -100,7 +99,6 @@ def pull(session: Session, device: Device, cursor: int, limit: int) -> wire.Pull
     """Changes after `cursor` this device may see, oldest first, at most `limit` of them."""
     limit = max(1, min(limit, MAX_PULL_LIMIT))
     cursor = max(0, cursor)
-    device.last_sync_at = datetime.now(UTC)
     rows = session.scalars(
         select(ChangeLog)
         .where(ChangeLog.seq > cursor, ChangeLog.scope.in_(device_scopes(session, device)))

@@ -7,15 +7,16 @@ from typing import Annotated
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
 from sync_server.api.deps import CurrentDevice, SessionDep
 from sync_server.api.errors import ApiError
 from sync_server.api.json_body import openapi_body, parse_body, request_body
-from sync_server.db.engine import reading, writing
+from sync_server.db.engine import reading, writing, writing_if_free
 from sync_server.db.models import Device
-from sync_server.services import admission, bundles, changes, ingest
+from sync_server.services import admission, bundles, changes, devices, ingest
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 
@@ -109,4 +110,9 @@ def pull(
     """Changes for this device after `cursor`, one page at a time."""
     response = changes.pull(session, device, cursor, limit)
     session.commit()
+    try:
+        with writing_if_free(session):
+            devices.note_sync(session, device.id)
+    except OperationalError:  # another writer holds the lock: a pull never waits for it
+        pass
     return _json(response)

@@ -13,9 +13,9 @@ from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from sync_server.api.deps import SessionDep
-from sync_server.db.engine import reading
+from sync_server.db.engine import reading, writing
 from sync_server.services.audit import PAGE, audit_page
-from sync_server.services.exports import export_entries
+from sync_server.services.exports import record_export, write_export
 from sync_server.web.communes import managed_commune
 from sync_server.web.deps import SignedIn
 from sync_server.web.errors import WebError
@@ -34,11 +34,13 @@ def export(fmt: str, request: Request, session: SessionDep, viewer: SignedIn) ->
     """The commune's entries as a file, masked numbers and Vietnamese headers; audited."""
     if fmt not in MEDIA:
         raise WebError(404, detail="csv or xlsx")
-    commune = managed_commune(session, viewer.user, request.query_params.get("unit"))
-    folder = Path(tempfile.mkdtemp(prefix="fieldkit-export-"))
-    out = folder / f"{commune.code}.{fmt}"
-    export_entries(session, commune.code, fmt, out, viewer.user.id)
-    session.commit()
+    with reading(session):
+        commune = managed_commune(session, viewer.user, request.query_params.get("unit"))
+        folder = Path(tempfile.mkdtemp(prefix="fieldkit-export-"))
+        out = folder / f"{commune.code}.{fmt}"
+        unit, count = write_export(session, commune.code, fmt, out)
+    with writing(session):
+        record_export(session, unit, fmt, count, viewer.user.id)
 
     def clean_up() -> None:
         out.unlink(missing_ok=True)

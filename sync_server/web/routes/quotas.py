@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from sync_server.api.deps import SessionDep
-from sync_server.db.engine import reading
+from sync_server.db.engine import reading, writing
 from sync_server.db.models import Quota, Unit, User
 from sync_server.services import access, audit
 from sync_server.services.quotas import (
@@ -117,31 +117,38 @@ def _text(form: Any, key: str) -> str:
 @router.post("/quotas/set")
 def set_one(request: Request, session: SessionDep, viewer: SignedIn, form: CheckedForm) -> Response:
     """Set one village's quota for a service and period."""
-    commune = managed_commune(session, viewer.user, _text(form, "unit"))
+    with reading(session):
+        commune = managed_commune(session, viewer.user, _text(form, "unit"))
     period = _text(form, "period")
-    village = session.get(Unit, _text(form, "unit_code")[:20])
-    refusal = _refusal(viewer.user, commune)(village) if village else "unknown village"
     shown_period = period if len(period) == 4 and period.isdigit() else ""
-    if village is None or refusal:
-        session.rollback()
-        return _page(
-            request, session, viewer.user, commune, shown_period or page_period(None),
-            form_error=str(refusal), status=400,
-        )  # fmt: skip
-    target = _text(form, "target").replace(".", "").replace(" ", "")
     try:
-        if not target.isascii() or not target.isdigit() or len(target) > 9:
-            raise QuotaError("target", "Chỉ tiêu phải là số nguyên ≥ 0 / Target must be ≥ 0")
-        set_quota(session, village.code, _text(form, "service"), period, int(target))
+        with writing(session):
+            village = session.get(Unit, _text(form, "unit_code")[:20])
+            refusal = _refusal(viewer.user, commune)(village) if village else "unknown village"
+            if village is None or refusal:
+                raise QuotaError("unit_code", str(refusal))
+            target = _text(form, "target").replace(".", "").replace(" ", "")
+            if not target.isascii() or not target.isdigit() or len(target) > 9:
+                raise QuotaError("target", "Chỉ tiêu phải là số nguyên ≥ 0 / Target must be ≥ 0")
+            set_quota(session, village.code, _text(form, "service"), period, int(target))
+            audit.record(
+                session, viewer.user, "quota.set", commune.code, f"{village.code} {period}"
+            )
     except QuotaError as exc:
-        session.rollback()
-        return _page(
-            request, session, viewer.user, commune, shown_period or page_period(None),
-            form_error=exc.message, status=400,
-        )  # fmt: skip
-    audit.record(session, viewer.user, "quota.set", commune.code, f"{village.code} {period}")
-    session.commit()
+        with reading(session):
+            return _page(
+                request, session, viewer.user, commune, shown_period or page_period(None),
+                form_error=exc.message, status=400,
+            )  # fmt: skip
     return RedirectResponse(f"/quotas?unit={commune.code}&period={period}&saved=1", 303)
+
+
+class _BadRows(Exception):
+    """A quota file with bad rows: nothing of it is saved."""
+
+    def __init__(self, errors: list[Any]) -> None:
+        super().__init__(f"{len(errors)} bad rows")
+        self.errors = errors
 
 
 @router.post("/quotas/import")
@@ -157,17 +164,21 @@ def import_file(
 def _import(
     request: Request, session: Session, user: User, unit: str, period: str, data: bytes
 ) -> Response:
-    commune = managed_commune(session, user, unit)
+    with reading(session):
+        commune = managed_commune(session, user, unit)
     shown = period if len(period) == 4 and period.isdigit() else page_period(None)
     try:
         rows = read_quota_csv(data)
+        with writing(session):
+            saved, errors = import_quotas_whole(session, rows, _refusal(user, commune))
+            if errors:
+                raise _BadRows(errors)
+            detail = f"rows={len(rows)} saved={saved}"
+            audit.record(session, user, "quota.import", commune.code, detail)
     except QuotaFileError as exc:
-        session.rollback()
-        return _page(request, session, user, commune, shown, file_error=str(exc), status=400)
-    saved, errors = import_quotas_whole(session, rows, _refusal(user, commune))
-    if errors:
-        session.rollback()
-        return _page(request, session, user, commune, shown, errors=errors, status=400)
-    audit.record(session, user, "quota.import", commune.code, f"rows={len(rows)} saved={saved}")
-    session.commit()
+        with reading(session):
+            return _page(request, session, user, commune, shown, file_error=str(exc), status=400)
+    except _BadRows as bad:
+        with reading(session):
+            return _page(request, session, user, commune, shown, errors=bad.errors, status=400)
     return RedirectResponse(f"/quotas?unit={commune.code}&period={shown}&imported={saved}", 303)

@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from fieldkit.domain import Outcome, Reason, outcome_label, reason_label
 from sync_server.api.deps import SessionDep
+from sync_server.db.engine import reading, writing
 from sync_server.db.models import Entry, Unit, User
 from sync_server.services import access, audit
 from sync_server.services.entries import READ_ACTION, EntryQuery, list_entries
@@ -134,13 +135,12 @@ def _queue(
 def queue(request: Request, session: SessionDep, viewer: SignedIn) -> Response:
     """The queue: newest first, filtered, 50 to a page."""
     params = request.query_params
-    commune = managed_commune(session, viewer.user, params.get("unit"))
     page_text = (params.get("page") or "1").strip()
     if not page_text.isascii() or not page_text.isdigit() or not 1 <= int(page_text) <= 100_000:
         raise WebError(400, "No such page.", detail="page")
-    response = _queue(request, session, viewer.user, commune, _filters(params), int(page_text))
-    session.commit()  # the audit of what was shown
-    return response
+    with writing(session):  # the audit of what was shown
+        commune = managed_commune(session, viewer.user, params.get("unit"))
+        return _queue(request, session, viewer.user, commune, _filters(params), int(page_text))
 
 
 def _entry_in(session: Session, user: User, entry_id: str) -> Entry:
@@ -204,10 +204,9 @@ def _entry_page(
 @router.get("/review/entries/{entry_id}")
 def one_entry(entry_id: str, request: Request, session: SessionDep, viewer: SignedIn) -> Response:
     """One entry and the decision form, with keyboard shortcuts for deciding one by one."""
-    entry = _entry_in(session, viewer.user, entry_id)
-    response = _entry_page(request, session, viewer.user, entry, _filters(request.query_params))
-    session.commit()
-    return response
+    with writing(session):  # the audit of what was shown
+        entry = _entry_in(session, viewer.user, entry_id)
+        return _entry_page(request, session, viewer.user, entry, _filters(request.query_params))
 
 
 def _form_text(form: FormData, key: str) -> str:
@@ -218,60 +217,66 @@ def _form_text(form: FormData, key: str) -> str:
 @router.post("/review/decide")
 def decide(request: Request, session: SessionDep, viewer: SignedIn, form: CheckedForm) -> Response:
     """Record a decision for one entry, the ticked ones, or everything matching the filter."""
-    commune = managed_commune(session, viewer.user, _form_text(form, "unit"))
+    with reading(session):
+        commune = managed_commune(session, viewer.user, _form_text(form, "unit"))
     filters = _filters({k: _form_text(form, k) for k in FILTERS})
+    scope = _form_text(form, "scope")
+    ids = [v for v in form.getlist("entry_id") if isinstance(v, str)]
+    try:
+        with writing(session):
+            return _decide(request, session, viewer.user, commune, filters, form)
+    except ReviewRefused as exc:
+        error = exc.code
+    with writing(session):  # the page shown again is audited like any other
+        if scope == "one" and len(ids) == 1:
+            entry = _entry_in(session, viewer.user, ids[0])
+            return _entry_page(
+                request, session, viewer.user, entry, filters, error=error, status=400
+            )
+        return _queue(request, session, viewer.user, commune, filters, 1, error=error, status=400)
+
+
+def _decide(
+    request: Request,
+    session: Session,
+    user: User,
+    commune: Unit,
+    filters: dict[str, str],
+    form: FormData,
+) -> Response:
+    """The decision itself, in the caller's write transaction (ReviewRefused rolls it back)."""
     scope = _form_text(form, "scope")
     decision, reason = _form_text(form, "decision"), _form_text(form, "reason")
     ids = [v for v in form.getlist("entry_id") if isinstance(v, str)]
-    try:
-        if scope == "one" and len(ids) == 1:
-            review_entries(session, ids, decision, reason, viewer.user, commune.code)
-            session.commit()
-            query = urlencode(
-                {"unit": commune.code, **{k: v for k, v in filters.items() if v}, "after": ids[0]}
-            )
-            return RedirectResponse(f"/review/next?{query}", status_code=303)
-        if scope == "ticked":
-            done = review_entries(session, ids, decision, reason, viewer.user, commune.code)
-        elif scope == "all":
-            wanted = _query(commune, filters)
-            matching = len(matching_ids(session, commune, wanted, MAX_BULK))
-            if _form_text(form, "confirm") != "yes" or _form_text(form, "expected") != str(
-                matching
-            ):
-                session.rollback()
-                return render(
-                    request,
-                    "review_confirm.html",
-                    {
-                        "unit": commune,
-                        "commune_code": commune.code,
-                        "period": "",
-                        "filters": filters,
-                        "matching": matching,
-                        "decision": decision,
-                        "reason": reason,
-                        "max_bulk": MAX_BULK,
-                        "changed": _form_text(form, "confirm") == "yes",
-                        "queue_link": _link(commune, filters),
-                    },
-                )
-            done = decide_matching(session, commune, wanted, decision, reason, viewer.user)
-        else:
-            raise ReviewRefused("nothing_selected", "Chưa chọn mục nào / No entry selected")
-    except ReviewRefused as exc:
-        session.rollback()
-        if scope == "one" and len(ids) == 1:
-            entry = _entry_in(session, viewer.user, ids[0])
-            response = _entry_page(
-                request, session, viewer.user, entry, filters, error=exc.code, status=400
-            )
-            session.commit()
-            return response
-        response = _queue(
-            request, session, viewer.user, commune, filters, 1, error=exc.code, status=400
+    if scope == "one" and len(ids) == 1:
+        review_entries(session, ids, decision, reason, user, commune.code)
+        query = urlencode(
+            {"unit": commune.code, **{k: v for k, v in filters.items() if v}, "after": ids[0]}
         )
-        session.commit()
-        return response
-    session.commit()
+        return RedirectResponse(f"/review/next?{query}", status_code=303)
+    if scope == "ticked":
+        done = review_entries(session, ids, decision, reason, user, commune.code)
+    elif scope == "all":
+        wanted = _query(commune, filters)
+        matching = len(matching_ids(session, commune, wanted, MAX_BULK))
+        if _form_text(form, "confirm") != "yes" or _form_text(form, "expected") != str(matching):
+            return render(
+                request,
+                "review_confirm.html",
+                {
+                    "unit": commune,
+                    "commune_code": commune.code,
+                    "period": "",
+                    "filters": filters,
+                    "matching": matching,
+                    "decision": decision,
+                    "reason": reason,
+                    "max_bulk": MAX_BULK,
+                    "changed": _form_text(form, "confirm") == "yes",
+                    "queue_link": _link(commune, filters),
+                },
+            )
+        done = decide_matching(session, commune, wanted, decision, reason, user)
+    else:
+        raise ReviewRefused("nothing_selected", "Chưa chọn mục nào / No entry selected")
     return RedirectResponse(_link(commune, filters, decided=done), status_code=303)

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from fieldkit.domain.bundle import BundleError
 from sync_server.api.deps import SessionDep
-from sync_server.db.engine import reading
+from sync_server.db.engine import reading, writing
 from sync_server.db.models import Device, Unit, User
 from sync_server.services import audit, devices
 from sync_server.services.bundles import BundleRefused, import_bundle
@@ -127,26 +127,33 @@ def _shown_once(
 @router.post("/teams/volunteers")
 def add(request: Request, session: SessionDep, viewer: SignedIn, form: CheckedForm) -> Response:
     """Add a volunteer to a village of the commune and show their enrollment code once."""
-    commune = managed_commune(session, viewer.user, _text(form, "unit"))
-    village = session.get(Unit, _text(form, "village")[:20])
+    with reading(session):
+        commune = managed_commune(session, viewer.user, _text(form, "unit"))
     lang = request_lang(request)
     try:
-        if village is None or village.parent_code != commune.code or village.level != "village":
-            raise VolunteerError(
-                "village", "Chọn một thôn của xã / Choose a village of the commune"
+        with writing(session):
+            village = session.get(Unit, _text(form, "village")[:20])
+            if village is None or village.parent_code != commune.code or village.level != "village":
+                raise VolunteerError(
+                    "village", "Chọn một thôn của xã / Choose a village of the commune"
+                )
+            phone = clean_phone(_text(form, "phone"), lang)
+            added = add_volunteer(
+                session, village, _text(form, "name"), phone, _text(form, "youth_union") == "yes"
             )
-        phone = clean_phone(_text(form, "phone"), lang)
-        added = add_volunteer(
-            session, village, _text(form, "name"), phone, _text(form, "youth_union") == "yes"
-        )
+            user = session.get(User, added.user_id)
+            assert user is not None and added.code is not None
+            audit.record(session, viewer.user, "volunteer.add", commune.code, f"user={user.id}")
     except VolunteerError as exc:
-        session.rollback()
-        return _page(request, session, commune, error=exc.message, status=400)
-    user = session.get(User, added.user_id)
-    assert user is not None and added.code is not None
-    audit.record(session, viewer.user, "volunteer.add", commune.code, f"user={user.id}")
-    session.commit()
-    return _shown_once(request, session, commune, user, added.code)
+        return _refused(request, session, commune, exc.message)
+    with reading(session):
+        return _shown_once(request, session, commune, user, added.code)
+
+
+def _refused(request: Request, session: Session, commune: Unit, message: str) -> Response:
+    """The page again with what was refused (nothing of the refused request was saved)."""
+    with reading(session):
+        return _page(request, session, commune, error=message, status=400)
 
 
 @router.post("/teams/volunteers/{user_id}/code")
@@ -154,16 +161,17 @@ def new_code(
     user_id: int, request: Request, session: SessionDep, viewer: SignedIn, form: CheckedForm
 ) -> Response:
     """Hand a volunteer a new enrollment code (for another laptop), shown once."""
-    commune = managed_commune(session, viewer.user, _text(form, "unit"))
-    user = _volunteer(session, commune, user_id)
+    with reading(session):
+        commune = managed_commune(session, viewer.user, _text(form, "unit"))
     try:
-        code = hand_out_code(session, user)
+        with writing(session):
+            user = _volunteer(session, commune, user_id)
+            code = hand_out_code(session, user)
+            audit.record(session, viewer.user, "code.issue", commune.code, f"user={user.id}")
     except VolunteerError as exc:
-        session.rollback()
-        return _page(request, session, commune, error=exc.message, status=400)
-    audit.record(session, viewer.user, "code.issue", commune.code, f"user={user.id}")
-    session.commit()
-    return _shown_once(request, session, commune, user, code)
+        return _refused(request, session, commune, exc.message)
+    with reading(session):
+        return _shown_once(request, session, commune, user, code)
 
 
 @router.post("/teams/volunteers/{user_id}/codes/withdraw")
@@ -171,18 +179,18 @@ def withdraw(
     user_id: int, request: Request, session: SessionDep, viewer: SignedIn, form: CheckedForm
 ) -> Response:
     """Withdraw a volunteer's unused enrollment code."""
-    commune = managed_commune(session, viewer.user, _text(form, "unit"))
-    user = _volunteer(session, commune, user_id)
+    with reading(session):
+        commune = managed_commune(session, viewer.user, _text(form, "unit"))
     ref = _text(form, "ref")
     try:
-        if not ref:
-            raise VolunteerError("code", "Mã không hợp lệ / Invalid code reference")
-        count = withdraw_code(session, user.id, ref)
+        with writing(session):
+            user = _volunteer(session, commune, user_id)
+            if not ref:
+                raise VolunteerError("code", "Mã không hợp lệ / Invalid code reference")
+            count = withdraw_code(session, user.id, ref)
+            audit.record(session, viewer.user, "code.withdraw", commune.code, f"user={user.id}")
     except VolunteerError as exc:
-        session.rollback()
-        return _page(request, session, commune, error=exc.message, status=400)
-    audit.record(session, viewer.user, "code.withdraw", commune.code, f"user={user.id}")
-    session.commit()
+        return _refused(request, session, commune, exc.message)
     return RedirectResponse(f"/teams?unit={commune.code}&withdrawn={count}", status_code=303)
 
 
@@ -191,16 +199,16 @@ def activate(
     user_id: int, request: Request, session: SessionDep, viewer: SignedIn, form: CheckedForm
 ) -> Response:
     """Deactivate (active=no) or reactivate (active=yes) a volunteer."""
-    commune = managed_commune(session, viewer.user, _text(form, "unit"))
-    user = _volunteer(session, commune, user_id)
     wanted = _text(form, "active")
-    if wanted not in ("yes", "no"):
-        raise WebError(400, detail="active must be yes or no")
-    set_active(session, user, wanted == "yes")
-    audit.record(
-        session, viewer.user, f"volunteer.active.{wanted}", commune.code, f"user={user.id}"
-    )
-    session.commit()
+    with writing(session):
+        commune = managed_commune(session, viewer.user, _text(form, "unit"))
+        user = _volunteer(session, commune, user_id)
+        if wanted not in ("yes", "no"):
+            raise WebError(400, detail="active must be yes or no")
+        set_active(session, user, wanted == "yes")
+        audit.record(
+            session, viewer.user, f"volunteer.active.{wanted}", commune.code, f"user={user.id}"
+        )
     return RedirectResponse(f"/teams?unit={commune.code}", status_code=303)
 
 
@@ -209,14 +217,14 @@ def revoke(
     device_id: str, request: Request, session: SessionDep, viewer: SignedIn, form: CheckedForm
 ) -> Response:
     """Revoke a laptop of one of the commune's volunteers: its token stops working at once."""
-    commune = managed_commune(session, viewer.user, _text(form, "unit"))
-    device = session.get(Device, device_id[:36])
-    if device is None or devices.is_login(device):
-        raise WebError(404, detail="no such laptop")
-    _volunteer(session, commune, device.user_id)
-    devices.revoke(session, device.id)
-    audit.record(session, viewer.user, "device.revoke", commune.code, f"device={device.id}")
-    session.commit()
+    with writing(session):
+        commune = managed_commune(session, viewer.user, _text(form, "unit"))
+        device = session.get(Device, device_id[:36])
+        if device is None or devices.is_login(device):
+            raise WebError(404, detail="no such laptop")
+        _volunteer(session, commune, device.user_id)
+        devices.revoke(session, device.id)
+        audit.record(session, viewer.user, "device.revoke", commune.code, f"device={device.id}")
     return RedirectResponse(f"/teams?unit={commune.code}&revoked=1", status_code=303)
 
 
@@ -225,32 +233,33 @@ def upload_bundle(
     request: Request, session: SessionDep, viewer: SignedIn, form: CheckedForm
 ) -> Response:
     """Import a bundle file from a laptop through the same ingest as a push; twice is harmless."""
-    commune = managed_commune(session, viewer.user, _text(form, "unit"))
+    with reading(session):
+        commune = managed_commune(session, viewer.user, _text(form, "unit"))
     upload = form.get("file")
     data = upload.file.read(MAX_BUNDLE_BYTES + 1) if isinstance(upload, UploadFile) else b""
     if not data or len(data) > MAX_BUNDLE_BYTES:
-        return _page(
-            request, session, commune, error="Choose a bundle file (at most 50 MB).", status=400
-        )
+        return _refused(request, session, commune, "Choose a bundle file (at most 50 MB).")
+    statuses: dict[str, int] = {}
     try:
-        result = import_bundle(session, data, importer=viewer.user)
+        with writing(session):
+            result = import_bundle(
+                session, data, importer=viewer.user, secret=request.app.state.secret
+            )
+            for item in result.results:
+                statuses[item.status.value] = statuses.get(item.status.value, 0) + 1
+            audit.record(session, viewer.user, "bundle.import", commune.code, str(statuses))
     except (BundleError, BundleRefused, MutationGap) as exc:
-        session.rollback()
         if isinstance(exc, BundleError) and request_lang(request) == "vi":
             message = exc.message_vi
         elif isinstance(exc, MutationGap):
             message = GAP_MESSAGE
         else:
             message = exc.message
-        return _page(request, session, commune, error=message, status=400)
-    statuses: dict[str, int] = {}
-    for item in result.results:
-        statuses[item.status.value] = statuses.get(item.status.value, 0) + 1
-    audit.record(session, viewer.user, "bundle.import", commune.code, str(statuses))
-    session.commit()
-    return _page(
-        request,
-        session,
-        commune,
-        bundle={"statuses": statuses, "last_mutation_id": result.last_mutation_id},
-    )
+        return _refused(request, session, commune, message)
+    with reading(session):
+        return _page(
+            request,
+            session,
+            commune,
+            bundle={"statuses": statuses, "last_mutation_id": result.last_mutation_id},
+        )
