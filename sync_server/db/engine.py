@@ -195,8 +195,8 @@ def writing_if_free(session: Session) -> Iterator[Session]:
     """
     if session.in_transaction():
         raise RuntimeError("writing_if_free() needs a session with no transaction open")
-    connection = session.connection(execution_options={READ_ONLY: False, NO_WAIT: True})
     try:
+        connection = session.connection(execution_options={READ_ONLY: False, NO_WAIT: True})
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SET LOCAL lock_timeout = '1ms'")
         yield session
