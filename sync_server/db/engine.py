@@ -177,8 +177,8 @@ def writing(session: Session) -> Iterator[Session]:
     """
     if session.in_transaction():
         raise RuntimeError("writing() needs a session with no transaction open")
-    session.connection(execution_options={READ_ONLY: False})
     try:
+        session.connection(execution_options={READ_ONLY: False})
         yield session
     except BaseException:
         session.rollback()

@@ -19,6 +19,7 @@ from sync_server.db.engine import (
     normalise_url,
     read_only,
     sqlite_file,
+    writing,
     writing_if_free,
 )
 
@@ -113,5 +114,24 @@ def test_a_write_that_may_be_skipped_gives_up_at_once_when_another_writer_holds_
                 session.rollback()
         with engine.connect() as conn:
             assert conn.execute(text("SELECT seen FROM t")).scalar() == 2
+    finally:
+        engine.dispose()
+
+
+def test_a_write_whose_begin_times_out_leaves_the_session_usable(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        factory = make_sessionmaker(read_only(engine))
+        with engine.connect() as other, factory() as session:
+            other.execute(text("INSERT INTO t VALUES (1)"))  # holds the write lock
+            with pytest.raises(OperationalError), writing(session):
+                pass  # BEGIN IMMEDIATE gives up after the busy timeout
+            other.commit()
+            with writing(session):  # the failed BEGIN left no transaction behind
+                session.execute(text("INSERT INTO t VALUES (2)"))
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 2
     finally:
         engine.dispose()
