@@ -140,7 +140,9 @@ def test_sign_in_figures_review_quotas_and_enroll(site: Site, browser: Any, tmp_
     page.click("text=Duyệt từng mục")
     page.wait_for_selector("dl.entry")
     first = page.get_attribute("dl.entry", "data-entry-id")
+    page.wait_for_load_state("load")  # the shortcuts listen from DOMContentLoaded on
     page.keyboard.press("r")
+    page.wait_for_function("document.activeElement.name === 'reason'")  # else "a" would approve
     page.keyboard.type("Sai số định danh")
     page.keyboard.press("Enter")
     page.wait_for_selector("dl.entry")
