@@ -177,8 +177,15 @@ def quota_set(
     service: Annotated[str, typer.Option("--service")],
     target: Annotated[str, typer.Option("--target")],
     period: Annotated[str | None, typer.Option("--period", help="Năm, mặc định năm nay")] = None,
+    group: Annotated[
+        str,
+        typer.Option(
+            "--group",
+            help="Nhóm đối tượng / target group: all, youth (16–30), non_youth (ngoài độ tuổi)",
+        ),
+    ] = "all",
 ) -> None:
-    """Đặt chỉ tiêu / set one quota."""
+    """Đặt chỉ tiêu / set one quota (for everyone, or for one age group)."""
     from sync_server.services.quotas import set_quota
 
     text = target.strip().replace(".", "")
@@ -188,15 +195,16 @@ def quota_set(
         )
     chosen = period or period_of(datetime.now(UTC))
     with context_of(ctx).session() as session:
-        row = set_quota(session, unit, service, chosen, int(text))
+        row = set_quota(session, unit, service, chosen, int(text), group.strip().lower())
     typer.echo(
-        f"Chỉ tiêu / quota {row.unit_code} {row.service} {row.period}: {format_number(row.target)}"
+        f"Chỉ tiêu / quota {row.unit_code} {row.service} {row.period} {row.target_group}: "
+        f"{format_number(row.target)}"
     )
 
 
 @quota_app.command("import")
 def quota_import(ctx: typer.Context, file: Annotated[Path, typer.Argument()]) -> None:
-    """Nhập chỉ tiêu từ CSV / import quotas (columns unit_code,service,period,target)."""
+    """Nhập chỉ tiêu từ CSV / import quotas (unit_code,service,period,target[,group])."""
     from sync_server.services.quotas import import_quotas, read_quota_csv
 
     rows = read_quota_csv(read_file(file))

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -241,14 +242,45 @@ class Review(Base):
 
 
 class Quota(Base):
-    """A target number of citizens for one unit, service and period."""
+    """A target number of citizens for one unit, service, period and target group.
+
+    The group is `all` (every citizen), `youth` (16–30) or `non_youth` (outside youth age):
+    the latter two are measured against the tally's youth / non_youth counts.
+    """
 
     __tablename__ = "quotas"
 
     unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
     service: Mapped[str] = mapped_column(String(40), primary_key=True)
     period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    target_group: Mapped[str] = mapped_column(
+        String(10), primary_key=True, default="all", server_default="all"
+    )
     target: Mapped[int] = mapped_column(Integer)
+
+
+class TransactionTarget(Base):
+    """The target share (in %) of portal accounts that go on to a real transaction.
+
+    Set per unit and period; a unit without its own takes its province's, else the default.
+    """
+
+    __tablename__ = "transaction_targets"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    percent: Mapped[float] = mapped_column(Float)
+
+
+class OfficialCount(Base):
+    """A figure the official systems give for a unit and period (e.g. the portal's accounts)."""
+
+    __tablename__ = "official_counts"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    figure: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
 
 
 class Tally(Base):
