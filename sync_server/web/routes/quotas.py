@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from fieldkit.domain.wire import QuotaGroup
 from sync_server.api.deps import SessionDep
 from sync_server.db.engine import reading, writing
 from sync_server.db.models import Quota, Unit, User
@@ -71,7 +72,11 @@ def _page(
     quotas: dict[tuple[str, str], int] = {}
     if codes:
         for row in session.scalars(
-            select(Quota).where(Quota.unit_code.in_(codes), Quota.period == period)
+            select(Quota).where(
+                Quota.unit_code.in_(codes),
+                Quota.period == period,
+                Quota.target_group == QuotaGroup.ALL.value,  # the page sets quotas for everyone
+            )
         ):
             quotas[(row.unit_code, row.service)] = row.target
     split = quota_split(session, commune, period)

@@ -176,7 +176,7 @@ def test_sign_in_figures_review_quotas_and_enroll(site: Site, browser: Any, tmp_
     page.wait_for_selector(".row-errors li")
     assert page.get_attribute(".row-errors li", "data-row") == "3"
     with site.world.factory() as session:
-        quota = session.get(Quota, (VILLAGE_A, "vneid_level1", PERIOD))
+        quota = session.get(Quota, (VILLAGE_A, "vneid_level1", PERIOD, "all"))
         assert quota is not None and quota.target == 10
 
     # A new volunteer's code enrolls a laptop with the real CLI.

@@ -56,7 +56,7 @@ def test_the_commune_pages_on_postgresql(make_web_pg: AppFactory) -> None:
     )
     assert refused.status_code == 400
     with world.factory() as session:
-        quota = session.get(Quota, (VILLAGE_A, "vneid_level1", PERIOD))
+        quota = session.get(Quota, (VILLAGE_A, "vneid_level1", PERIOD, "all"))
         assert quota is not None and quota.target == 10
 
     added = client.post(
