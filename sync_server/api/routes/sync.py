@@ -14,6 +14,7 @@ from fieldkit.domain import wire
 from sync_server.api.deps import CurrentDevice, SessionDep
 from sync_server.api.errors import ApiError
 from sync_server.api.json_body import openapi_body, parse_body, request_body
+from sync_server.api.openapi import errors
 from sync_server.db.engine import reading, writing, writing_if_free
 from sync_server.db.models import Device
 from sync_server.services import admission, bundles, changes, devices, ingest
@@ -30,7 +31,10 @@ def _json(model: wire.ReadModel) -> Response:
 
 
 @router.post(
-    "/push", response_model=wire.PushResponse, openapi_extra=openapi_body(wire.PushRequest)
+    "/push",
+    response_model=wire.PushResponse,
+    responses=errors(403, 409),
+    openapi_extra=openapi_body(wire.PushRequest),
 )
 async def push(
     raw: Annotated[bytes, Depends(request_body)],
@@ -100,7 +104,7 @@ def _push(raw: bytes, request: Request, device: Device, session: Session) -> byt
     return ingested.response_json()
 
 
-@router.get("/pull", response_model=wire.PullResponse)
+@router.get("/pull", response_model=wire.PullResponse, responses=errors(403))
 def pull(
     device: CurrentDevice,
     session: SessionDep,
