@@ -21,6 +21,7 @@ _DESCRIPTIONS: dict[int, str] = {
     401: "No token, or a token that is unknown, expired or revoked.",
     403: "The token is valid but may not do this.",
     404: "No such thing.",
+    408: "The request body did not arrive in time; the connection is closed.",
     409: "Conflicts with what the server already holds.",
     413: "The request body is larger than the server accepts.",
     415: "The body is not JSON, or its Content-Encoding is not gzip or identity.",
@@ -33,8 +34,8 @@ _ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/ErrorBody"}
 
 _EVERYWHERE = (400, 426, 503)
 """Answered on any API route: the protocol check, NUL in the URL, the database busy."""
-_WITH_BODY = (400, 413, 415, 422)
-"""Answered on any route that takes a body: its size, encoding, type and shape."""
+_WITH_BODY = (400, 408, 413, 415, 422)
+"""Answered on any route that takes a body: its size, time, encoding, type and shape."""
 _WITH_TOKEN = (401,)
 """Answered on any route that needs a bearer token."""
 _BODY_METHODS = frozenset({"post", "put", "patch", "delete"})

@@ -161,4 +161,4 @@ def test_the_schema_says_what_a_bundle_body_is(served_once: Served) -> None:
         "maxLength": MAX_BODY,
     }
     assert "export-bundle" in body["description"]
-    assert {"401", "403", "409", "413"} <= set(upload["responses"])
+    assert {"401", "403", "408", "409", "413"} <= set(upload["responses"])
