@@ -34,8 +34,8 @@ _ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/ErrorBody"}
 
 _EVERYWHERE = (400, 426, 503)
 """Answered on any API route: the protocol check, NUL in the URL, the database busy."""
-_WITH_BODY = (400, 408, 413, 415, 422)
-"""Answered on any route that takes a body: its size, time, encoding, type and shape."""
+_WITH_BODY = (400, 408, 413, 415)
+"""Answered on any POST, PUT, PATCH or DELETE: the body's size, time and encoding."""
 _WITH_TOKEN = (401,)
 """Answered on any route that needs a bearer token."""
 _BODY_METHODS = frozenset({"post", "put", "patch", "delete"})
@@ -82,8 +82,8 @@ def _complete(path: str, method: str, operation: dict[str, Any]) -> None:
         statuses += _WITH_BODY
     if operation.get("security"):
         statuses += _WITH_TOKEN
-    if any(p.get("in") in ("query", "path") for p in parameters):
-        statuses.append(422)
+    if "requestBody" in operation or any(p.get("in") in ("query", "path") for p in parameters):
+        statuses.append(422)  # the body or a parameter does not match its schema
     responses = operation.setdefault("responses", {})
     for status in statuses:
         responses.setdefault(str(status), _error_response(status))
