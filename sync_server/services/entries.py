@@ -13,6 +13,8 @@ from fieldkit.domain import mask_phone
 from sync_server.db.models import AuditLog, Entry, Unit, User, utcnow
 
 MAX_PAGE = 200
+MAX_OFFSET = 2**31 - 1
+"""Far beyond any unit's entries; larger numbers do not fit the databases' OFFSET."""
 READ_ACTION = "entry.read"
 
 
@@ -28,7 +30,7 @@ class EntryQuery(BaseModel):
     service: str | None = Field(default=None, max_length=40)
     outcome: str | None = Field(default=None, max_length=20)
     review_status: str | None = Field(default=None, max_length=12)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
 
 

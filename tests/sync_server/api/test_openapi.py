@@ -9,7 +9,17 @@ from typing import Any
 
 import pytest
 import schemathesis
-from api_factories import COMMUNE_A, HEADERS, MAX_BODY, VILLAGE_A, World, entry, login, push_body
+from api_factories import (
+    COMMUNE_A,
+    HEADERS,
+    MAX_BODY,
+    VILLAGE_A,
+    World,
+    assert_error,
+    entry,
+    login,
+    push_body,
+)
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
@@ -163,3 +173,23 @@ def test_the_schema_says_what_a_bundle_body_is(served_once: Served) -> None:
     assert "export-bundle" in body["description"]
     assert {"401", "403", "408", "409", "413"} <= set(upload["responses"])
     assert "422" not in upload["responses"]  # the bytes are judged by the bundle reader
+
+
+def test_an_entries_offset_past_what_the_database_holds_is_a_422_not_a_500(
+    served_once: Served,
+) -> None:
+    """Found by the schemathesis run: SQLite's OFFSET is 64-bit, PostgreSQL's too."""
+    for offset in (2**63, 2**31):
+        response = served_once.client.get(
+            "/api/v1/entries",
+            params={"unit": COMMUNE_A, "offset": offset},
+            headers=served_once.staff(),
+        )
+        assert_error(response, 422, "invalid_request")
+    page = served_once.client.get(
+        "/api/v1/entries",
+        params={"unit": COMMUNE_A, "offset": 2**31 - 1},
+        headers=served_once.staff(),
+    )
+    assert page.status_code == 200, page.text
+    assert page.json()["data"] == []
