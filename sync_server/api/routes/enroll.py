@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from fieldkit.domain import wire
 from sync_server.api.deps import CurrentCaller, SessionDep, SettingsDep
 from sync_server.api.errors import ApiError
+from sync_server.api.openapi import errors
 from sync_server.db.engine import writing
 from sync_server.services import devices, sign_in
 
@@ -45,7 +46,7 @@ def _throttled(exc: sign_in.Throttled) -> ApiError:
     return ApiError(429, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)})
 
 
-@router.post("/enroll")
+@router.post("/enroll", responses=errors(401, 429))
 def enroll(
     body: wire.EnrollRequest, request: Request, session: SessionDep, settings: SettingsDep
 ) -> wire.EnrollResponse:
@@ -68,7 +69,7 @@ def enroll(
         raise ApiError(401, exc.code, exc.message) from exc
 
 
-@router.post("/login")
+@router.post("/login", responses=errors(401, 429))
 def login(
     body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep
 ) -> LoginResponse:

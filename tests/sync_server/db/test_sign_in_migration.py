@@ -1,4 +1,4 @@
-"""Migration 0005_sign_in_limits: codes made before it expire seven days after they were made."""
+"""Migration 0006_sign_in_limits: codes made before it expire seven days after they were made."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_old_open_codes_expire_seven_days_after_they_were_made(db_url: str) -> N
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0004_campaign_figures")
+        command.upgrade(config, "0005_staff_pages")
     now = datetime.now(UTC)
     made = {"OLDCODE14": now - timedelta(days=430), "NEWCODE01": now - timedelta(days=1)}
     with engine.begin() as connection:

@@ -7,7 +7,7 @@ from server_factories import entry_data, id_number, make_device, make_geography,
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from sync_server.db.engine import alembic_config, migrate
+from sync_server.db.engine import alembic_config
 from sync_server.db.models import Conflict, Entry
 from sync_server.services.ingest import ingest_mutations
 
@@ -42,12 +42,14 @@ def test_the_migration_shortens_older_masks(engine: Engine, db_url: str) -> None
             text("UPDATE entries SET id_masked = '••••••••••••' WHERE id = :id"),
             {"id": first["id"]},
         )
+        session.execute(text("UPDATE alembic_version SET version_num = '0002'"))
         session.commit()
-    config = alembic_config()  # back to the schema before the masks were shortened
+    # Only this revision runs again: the later ones' columns exist already in this schema.
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0002")
-    migrate(db_url)
+        command.upgrade(config, "0003_three_digit_masks")
+        command.stamp(config, "head")
     with Session(engine) as session:
         masks = sorted(session.scalars(select(Entry.id_masked)))
         assert masks == ["•••••••••008", "••••••••••••"]

@@ -1,10 +1,12 @@
-"""Sign-in limits: failed-attempt counters, enrollment-code expiry and revocation, deactivation.
+"""Sign-in limits: failed-attempt counters, enrollment-code expiry and revocation.
+
+Users' deactivated_at comes from 0005_staff_pages.
 
 Open enrollment codes made before this revision expire seven days after they were made (the
 default lifetime), so a forgotten code from last year no longer enrolls a laptop.
 
-Revision ID: 0005_sign_in_limits
-Revises: 0004_campaign_figures
+Revision ID: 0006_sign_in_limits
+Revises: 0005_staff_pages
 Create Date: 2026-12-06 13:10:00
 """
 
@@ -16,8 +18,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_sign_in_limits"
-down_revision: str | None = "0004_campaign_figures"
+revision: str = "0006_sign_in_limits"
+down_revision: str | None = "0005_staff_pages"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -39,8 +41,6 @@ def upgrade() -> None:
         sa.Column("locked_until", _moment(), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_sign_in_attempts")),
     )
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("deactivated_at", _moment(), nullable=True))
     with op.batch_alter_table("enrollment_codes") as batch:
         batch.add_column(sa.Column("expires_at", _moment(), nullable=True))
         batch.add_column(sa.Column("revoked_at", _moment(), nullable=True))
@@ -67,7 +67,6 @@ def downgrade() -> None:
     for table, column in (
         ("enrollment_codes", "revoked_at"),
         ("enrollment_codes", "expires_at"),
-        ("users", "deactivated_at"),
     ):
         op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     op.drop_table("sign_in_attempts")
