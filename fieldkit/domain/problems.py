@@ -199,4 +199,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Mã bản ghi này đã thuộc về một máy khác.",
         "This entry id already belongs to another device.",
     ),
+    "mutation.reused": (
+        "Máy chủ đã nhận một nội dung khác mang cùng số thay đổi {mutation_id} của máy này (có "
+        "thể là gói dữ liệu giả mạo), nên bản ghi này CHƯA được lưu trên máy chủ. Bản ghi vẫn "
+        "giữ nguyên trên máy: hãy báo điều phối viên, rồi mở và lưu lại bản ghi để gửi lại.",
+        "The server already holds different content under this laptop's change number "
+        "{mutation_id} (possibly a forged bundle), so this entry is NOT stored on the server. It "
+        "stays on this laptop: tell your coordinator, then open and save the entry to send it "
+        "again.",
+    ),
 }

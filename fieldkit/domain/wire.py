@@ -17,6 +17,8 @@ PROTOCOL_VERSION = "1.0"
 PROTOCOL_HEADER = "X-Fieldkit-Protocol"
 API_PREFIX = "/api/v1"
 MAX_PUSH_BATCH = 1000
+PUBLIC_KEY_PATTERN = r"^[0-9a-f]{64}$"
+"""A laptop's Ed25519 public key: its 32 raw bytes as lowercase hex."""
 
 
 def protocol_major(version: str) -> int | None:
@@ -51,6 +53,8 @@ class ErrorBody(ReadModel):
 class EnrollRequest(WriteModel):
     code: str = Field(min_length=4, max_length=64)
     device_name: str = Field(default="", max_length=100)
+    public_key: str | None = Field(default=None, pattern=PUBLIC_KEY_PATTERN)
+    """The public half of the key pair the laptop signs its bundles with."""
 
 
 class VillageInfo(ReadModel):
@@ -68,6 +72,19 @@ class EnrollResponse(ReadModel):
     team_id: int
     villages: list[VillageInfo]
     server_epoch: str
+    public_key: str | None = None
+    """The bundle-signing key the server stored for this device (None: none was sent)."""
+
+
+class DeviceKeyRequest(WriteModel):
+    """An enrolled laptop registers the public half of its bundle-signing key (once)."""
+
+    public_key: str = Field(pattern=PUBLIC_KEY_PATTERN)
+
+
+class DeviceKeyResponse(ReadModel):
+    device_id: str
+    public_key: str
 
 
 class Mutation(WriteModel):

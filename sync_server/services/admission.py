@@ -168,5 +168,6 @@ def _check(
         del row["village"]
         row.update(columns)
     else:
-        checked.row = entry_row(checked.parsed(), owner, key, now, checked.entry_id)
+        row = checked.row = entry_row(checked.parsed(), owner, key, now, checked.entry_id)
+    row["mutation_id"] = mutation.mutation_id
     return checked

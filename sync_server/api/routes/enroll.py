@@ -8,9 +8,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from fieldkit.domain import wire
-from sync_server.api.deps import CurrentCaller, SessionDep
+from sync_server.api.deps import CurrentCaller, CurrentDevice, SessionDep
 from sync_server.api.errors import ApiError
 from sync_server.db.engine import writing
+from sync_server.db.models import Device
 from sync_server.services import devices
 
 router = APIRouter(tags=["auth"])
@@ -41,10 +42,35 @@ def enroll(body: wire.EnrollRequest, session: SessionDep) -> wire.EnrollResponse
     """Spend a volunteer's one-time enrollment code on this laptop; returns its device token."""
     try:
         with writing(session):
-            return devices.enroll(session, body.code, body.device_name)
+            return devices.enroll(session, body.code, body.device_name, body.public_key)
     except devices.EnrollmentError as exc:
         status = 409 if exc.code == "enroll_code_used" else 401
         raise ApiError(status, exc.code, exc.message) from exc
+    except devices.DeviceKeyError as exc:
+        raise ApiError(400, exc.code, exc.message) from exc
+
+
+@router.post(
+    "/devices/key",
+    responses={
+        400: {"model": wire.ErrorBody, "description": "Not an Ed25519 public key."},
+        409: {"model": wire.ErrorBody, "description": "The device has another key already."},
+    },
+)
+def register_key(
+    body: wire.DeviceKeyRequest, device: CurrentDevice, session: SessionDep
+) -> wire.DeviceKeyResponse:
+    """A laptop enrolled before bundles were signed by the laptop registers its public key."""
+    device_id = device.id
+    try:
+        with writing(session):
+            stored = session.get(Device, device_id)
+            assert stored is not None  # the token was just checked
+            devices.register_key(session, stored, body.public_key)
+    except devices.DeviceKeyError as exc:
+        status = 409 if exc.code == "device_key_taken" else 400
+        raise ApiError(status, exc.code, exc.message) from exc
+    return wire.DeviceKeyResponse(device_id=device_id, public_key=body.public_key)
 
 
 @router.post("/login")

@@ -1,0 +1,38 @@
+"""Bundles signed by the laptop: each device's public key, each entry's last mutation.
+
+`devices.public_key` holds the Ed25519 key a laptop signs its bundles with (the server can
+verify, never sign). `entries.mutation_id` names the device mutation that last wrote the row,
+so a mutation id sent again with other content is told apart from an honest resend.
+
+Revision ID: 0003_bundle_signing_key
+Revises: 0002
+Create Date: 2026-12-06 13:20:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003_bundle_signing_key"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    with op.batch_alter_table("devices") as batch:
+        batch.add_column(sa.Column("public_key", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("entries") as batch:
+        batch.add_column(sa.Column("mutation_id", sa.BigInteger(), nullable=True))
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    with op.batch_alter_table("entries") as batch:
+        batch.drop_column("mutation_id")
+    with op.batch_alter_table("devices") as batch:
+        batch.drop_column("public_key")
