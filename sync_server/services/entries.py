@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fieldkit.domain import mask_phone
 from sync_server.db.models import AuditLog, Entry, Unit, User
+from sync_server.services.dedupe import disputed
 
 MAX_PAGE = 200
 READ_ACTION = "entry.read"
@@ -26,6 +27,8 @@ class EntryQuery(BaseModel):
     service: str | None = Field(default=None, max_length=40)
     outcome: str | None = Field(default=None, max_length=20)
     review_status: str | None = Field(default=None, max_length=12)
+    disputed: bool = False
+    """Only successes in a credit dispute between villages (dedupe.disputed)."""
     offset: int = Field(default=0, ge=0)
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
 
@@ -111,6 +114,8 @@ def list_entries(session: Session, viewer: User, unit: Unit, query: EntryQuery) 
         conditions.append(Entry.outcome == query.outcome)
     if query.review_status:
         conditions.append(Entry.review_status == query.review_status)
+    if query.disputed:
+        conditions.append(disputed())
     count = session.scalar(select(func.count()).select_from(Entry).where(*conditions)) or 0
     rows = session.scalars(
         select(Entry)

@@ -35,6 +35,7 @@ from sync_server.services.dedupe import (
     CountingEntry,
     GroupKey,
     counting_entries,
+    counting_order,
     entry_status_change,
     group_of,
     settle,
@@ -86,7 +87,7 @@ def _insert_new(
     names: dict[str, str],
     batch: Batch,
 ) -> None:
-    """Insert brand-new entries in bulk; each group's earliest success takes the count."""
+    """Insert brand-new entries in bulk; each group's first success (dedupe rule) counts."""
     best: dict[GroupKey, dict[str, Any]] = {}
     for row in rows:
         if row["outcome"] != "success":
@@ -94,15 +95,14 @@ def _insert_new(
         key = (row["citizen_key"], row["service"], row["period"])
         held = best.get(key)
         if held is None or (row["assisted_at"], row["id"]) < (held["assisted_at"], held["id"]):
-            best[key] = row
+            best[key] = row  # one batch is received at one instant
     holders = counting_entries(session, set(best)) if best else {}
     takers: dict[str, dict[str, Any]] = {}
     for key, row in best.items():
         holder = holders.get(key)
-        if holder is not None and (holder.assisted_at, holder.entry_id) <= (
-            row["assisted_at"],
-            row["id"],
-        ):
+        if holder is not None and counting_order(
+            holder.received_at, holder.assisted_at, holder.entry_id
+        ) <= counting_order(row["received_at"], row["assisted_at"], row["id"]):
             batch.holders[key] = holder
             continue
         if holder is not None:
@@ -110,7 +110,7 @@ def _insert_new(
         row["counted"] = True
         batch.holders[key] = CountingEntry(
             row["id"], row["village_code"], names[row["id"]], row["assisted_at"],
-            row["commune_code"],
+            row["received_at"], row["commune_code"],
         )  # fmt: skip
     if takers:
         _take_over(session, takers, batch)
@@ -201,6 +201,8 @@ def _apply_again(session: Session, device: Device, checked: Checked, batch: Batc
     for name in EDITABLE:
         if name not in kept:
             setattr(stored, name, row[name])
+    if group_of(stored) != old_key:
+        stored.received_at = batch.now  # a claim on another citizen or service starts now
     # A version sent again takes the laptop's rev, so sending it once more changes nothing.
     stored.rev = entry.rev if m.base_rev is None else stored.rev + 1
     stored.mutation_id = m.mutation_id

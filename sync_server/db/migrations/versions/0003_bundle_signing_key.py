@@ -24,15 +24,15 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this revision."""
-    with op.batch_alter_table("devices") as batch:
-        batch.add_column(sa.Column("public_key", sa.String(length=64), nullable=True))
-    with op.batch_alter_table("entries") as batch:
-        batch.add_column(sa.Column("mutation_id", sa.BigInteger(), nullable=True))
+    op.add_column("devices", sa.Column("public_key", sa.String(length=64), nullable=True))
+    op.add_column("entries", sa.Column("mutation_id", sa.BigInteger(), nullable=True))
 
 
 def downgrade() -> None:
-    """Revert this revision."""
-    with op.batch_alter_table("entries") as batch:
-        batch.drop_column("mutation_id")
-    with op.batch_alter_table("devices") as batch:
-        batch.drop_column("public_key")
+    """Revert this revision.
+
+    Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch rebuild of `entries` would lose
+    the counting index, whose expression it cannot copy.
+    """
+    op.execute("ALTER TABLE entries DROP COLUMN mutation_id")
+    op.execute("ALTER TABLE devices DROP COLUMN public_key")
