@@ -199,6 +199,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Mã bản ghi này đã thuộc về một máy khác.",
         "This entry id already belongs to another device.",
     ),
+    "assisted_at.before_enrollment": (
+        "Thời điểm hỗ trợ ghi trước khi máy tính này được đăng ký: điều phối viên cần xem lại "
+        "(phiếu giấy nhập sau, hay ghi lùi ngày?).",
+        "The time of help is before this laptop was enrolled: a coordinator must look at it "
+        "(a paper form typed in later, or a backdated entry?).",
+    ),
     "mutation.reused": (
         "Máy chủ đã nhận một nội dung khác mang cùng số thay đổi {mutation_id} của máy này (có "
         "thể là gói dữ liệu giả mạo), nên bản ghi này CHƯA được lưu trên máy chủ. Bản ghi vẫn "

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session, attributes
 from fieldkit.domain import mask_id_number, wire
 from fieldkit.domain.problems import error
 from sync_server.db.bulk import existing_ids, insert_params, insert_rows
-from sync_server.db.models import Base, Conflict, Device
+from sync_server.db.models import Base, Conflict, Device, Review
 from sync_server.db.models import Entry as EntryRow
 from sync_server.services.admission import (
     ENTRIES,
+    FLAGGED,
     ROW_COLUMNS,
     Admitted,
     Checked,
@@ -119,6 +120,7 @@ def _insert_new(
         insert_params(session, ENTRIES, (*ROW_COLUMNS, "counted"), values)
     else:
         insert_rows(session, ENTRIES, rows)
+    _review_flagged(session, [r["id"] for r in rows if r["review_status"] == FLAGGED], batch)
     # New entries await review, so only the counting ones change tallies.
     shares = Counter(_TALLY_UNITS(r) for r in rows if r["counted"])
     for (village, commune, province, service, period, group), n in shares.items():
@@ -150,6 +152,17 @@ def _take_over(session: Session, takers: dict[str, dict[str, Any]], batch: Batch
         .where(EntryRow.id.in_([old[0] for old in losers]))
         .values(counted=False)
         .execution_options(synchronize_session=False)
+    )
+
+
+def _review_flagged(session: Session, entry_ids: list[str], batch: Batch) -> None:
+    """The review-queue reason of entries flagged on arrival (admission.flag_backdated)."""
+    if not entry_ids:
+        return
+    reason = error("assisted_at.before_enrollment", "assisted_at").message("vi")
+    session.add_all(
+        Review(entry_id=i, decision=FLAGGED, reason=reason, reviewer_id=None, at=batch.now)
+        for i in entry_ids
     )
 
 
@@ -207,6 +220,9 @@ def _apply_again(session: Session, device: Device, checked: Checked, batch: Batc
     stored.rev = entry.rev if m.base_rev is None else stored.rev + 1
     stored.mutation_id = m.mutation_id
     stored.review_status = "pending"
+    if checked.row is not None and checked.row["review_status"] == FLAGGED:
+        stored.review_status = FLAGGED
+        _review_flagged(session, [stored.id], batch)
     batch.deltas.move(None, EntryState.of(stored))
     session.flush()
     settlement = settle(session, {old_key, group_of(stored)}, batch.deltas)

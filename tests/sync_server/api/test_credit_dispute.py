@@ -18,7 +18,9 @@ from api_factories import (
     push_body,
 )
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from sync_server.db.models import Review
 from sync_server.services.recount import recount
 
 PUSH = "/api/v1/sync/push"
@@ -105,4 +107,31 @@ def test_an_edit_onto_a_counted_citizen_is_received_anew(client: TestClient, wor
     province = login(client, "Sở KH&CN")
     assert _achieved(client, province, VILLAGE_A) == 1
     assert _achieved(client, province, VILLAGE_B) == 0
+    _recount_agrees(world)
+
+
+def test_an_entry_dated_before_the_laptop_was_enrolled_waits_for_review(
+    served_any: tuple[TestClient, World],
+) -> None:
+    client, world = served_any
+    volunteer = world.volunteer(VILLAGE_A)  # enrolled just now
+    now = datetime.now(UTC)
+    backdated = entry(VILLAGE_A, assisted_at=(now - timedelta(days=30)).isoformat())
+    recent = entry(VILLAGE_A, assisted_at=(now - timedelta(hours=20)).isoformat())
+    pushed = client.post(PUSH, json=push_body(backdated, recent), headers=volunteer.auth).json()
+    assert [r["status"] for r in pushed["results"]] == ["accepted", "accepted"]
+    world.staff("coordinator", COMMUNE_A, "Điều phối A")
+    auth = login(client, "Điều phối A")
+    queue = client.get(
+        "/api/v1/entries", params={"unit": COMMUNE_A, "review_status": "has_issues"}, headers=auth
+    ).json()
+    assert [e["id"] for e in queue["data"]] == [backdated["id"]]
+    with world.factory() as session:
+        [review] = session.scalars(select(Review).where(Review.entry_id == backdated["id"])).all()
+    assert review.decision == "has_issues" and "đăng ký" in review.reason
+    assert _achieved(client, auth, VILLAGE_A) == 2  # stored and counted, only flagged
+    approved = client.post(
+        f"/api/v1/entries/{backdated['id']}/review", json={"decision": "approved"}, headers=auth
+    )
+    assert approved.status_code == 200, approved.text
     _recount_agrees(world)
