@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, attributes
 from fieldkit.domain import mask_id_number, wire
 from fieldkit.domain.problems import error
 from sync_server.db.bulk import existing_ids, insert_params, insert_rows
-from sync_server.db.models import Base, Conflict, Device, Review
+from sync_server.db.models import Base, Conflict, Device
 from sync_server.db.models import Entry as EntryRow
 from sync_server.services.admission import (
     ENTRIES,
@@ -49,6 +49,7 @@ from sync_server.services.server_key import configured_key
 from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas
 
 _DEVICES = Base.metadata.tables["devices"]
+_REVIEWS = Base.metadata.tables["reviews"]
 _ADVANCE = (
     update(_DEVICES)
     .where(_DEVICES.c.id == bindparam("device"))
@@ -160,10 +161,8 @@ def _review_flagged(session: Session, entry_ids: list[str], batch: Batch) -> Non
     if not entry_ids:
         return
     reason = error("assisted_at.before_enrollment", "assisted_at").message("vi")
-    session.add_all(
-        Review(entry_id=i, decision=FLAGGED, reason=reason, reviewer_id=None, at=batch.now)
-        for i in entry_ids
-    )
+    review = {"decision": FLAGGED, "reason": reason, "reviewer_id": None, "at": batch.now}
+    insert_rows(session, _REVIEWS, [review | {"entry_id": i} for i in entry_ids])
 
 
 def _apply_again(session: Session, device: Device, checked: Checked, batch: Batch) -> None:
