@@ -23,9 +23,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Apply this revision."""
-    op.add_column("devices", sa.Column("public_key", sa.String(length=64), nullable=True))
-    op.add_column("entries", sa.Column("mutation_id", sa.BigInteger(), nullable=True))
+    """Apply this revision (a column already there, e.g. after a stamp back, is kept)."""
+    inspector = sa.inspect(op.get_bind())
+    for table, column in (
+        ("devices", sa.Column("public_key", sa.String(length=64), nullable=True)),
+        ("entries", sa.Column("mutation_id", sa.BigInteger(), nullable=True)),
+    ):
+        if column.name not in {c["name"] for c in inspector.get_columns(table)}:
+            op.add_column(table, column)
 
 
 def downgrade() -> None:
