@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import VIETNAM_TZ, period_of, wire
+from seed.campaign_plan import plan_campaign_quotas
 from seed.demo_entries import DemoEntry, generate_entries
 from seed.geography import ProvinceSpec, load_province
 from seed.quota_plan import plan_quotas
@@ -87,6 +88,7 @@ def _volunteers(
                     unit_code=village.code,
                     team_id=team.id,
                     password_hash=None,
+                    youth_union=volunteer.youth_union,
                 )
                 session.add(user)
                 members.append(user)
@@ -234,12 +236,20 @@ def seed_province(
     now: datetime | None = None,
     secret: str | None = None,
 ) -> SeedReport:
-    """Seed everything for a province and commit (this is a job, not a service)."""
+    """Seed everything for a province and commit (this is a job, not a service).
+
+    With demo entries, quotas are sized from them so the province's campaign report reads
+    like the article's (seed.campaign_plan).
+    """
     started = time.perf_counter()
     spec, report, teams = seed_structure(session, province_code, seed, now)
     session.commit()
     if demo_entries > 0:
         entries = generate_entries(spec, seed, demo_entries, now)
+        period = period_of(now or datetime.now(UTC))
+        plan = plan_campaign_quotas(spec, seed, period, entries)
+        set_quotas(session, [(q.unit_code, q.service, q.period, q.target, q.group) for q in plan])
+        session.commit()
         before = _entry_count(session)
         report.entries = seed_entries(session, entries, teams, secret=secret)
         report.new_entries = _entry_count(session) - before

@@ -22,12 +22,13 @@ _KIND_FACTOR = {CommuneKind.PHUONG: 1.4, CommuneKind.XA: 1.0, CommuneKind.DAC_KH
 
 @dataclass(frozen=True)
 class QuotaSpec:
-    """One target for one unit, service and period."""
+    """One target for one unit, service, period and target group."""
 
     unit_code: str
     service: str
     period: str
     target: int
+    group: str = "all"
 
 
 def apportion(total: int, weights: Sequence[float]) -> list[int]:

@@ -1,4 +1,4 @@
-"""Demo teams: 3–5 volunteers (mostly youth-union age) per village."""
+"""Demo teams: 3–5 volunteers (mostly Youth Union members) per village."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from seed.geography import ProvinceSpec
 from seed.people import NameMaker
 from seed.villages import is_highland
 
+YOUTH_UNION_SHARE = 0.85
+"""Most volunteers are Youth Union members; the rest are other villagers who help."""
+
 
 @dataclass(frozen=True)
 class VolunteerSpec:
@@ -18,6 +21,7 @@ class VolunteerSpec:
     village_code: str
     slot: int
     name: str
+    youth_union: bool = True
 
 
 def team_name(village_name: str) -> str:
@@ -29,6 +33,7 @@ def plan_volunteers(province: ProvinceSpec, seed: int) -> dict[str, list[Volunte
     """Village code -> its team's volunteers, the same for the same seed."""
     names = NameMaker(f"volunteers:{seed}")
     rng = random.Random(f"volunteers:{seed}")
+    union = random.Random(f"youth-union:{seed}")  # its own draws: names stay as they were
     plan: dict[str, list[VolunteerSpec]] = {}
     for commune in province.communes:
         highland = is_highland(int(commune.unit.code))
@@ -39,6 +44,7 @@ def plan_volunteers(province: ProvinceSpec, seed: int) -> dict[str, list[Volunte
                     village.code,
                     slot,
                     names.full_name(rng.choice((Sex.MALE, Sex.FEMALE)), highland),
+                    union.random() < YOUTH_UNION_SHARE,
                 )
                 for slot in range(size)
             ]

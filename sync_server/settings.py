@@ -80,6 +80,18 @@ class ServerSettings(BaseSettings):
         for a connection held by a request that waits for a thread."""
         return self.threads + self.push_threads + 3
 
+    public_url: str = ""
+    """The address people open in a browser (printed by `user add`); empty: http://HOST:PORT."""
+
+    session_idle_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    """A web session unused for this long is over; the person signs in again."""
+
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    """A web session ends this long after sign-in however busy it is."""
+
+    forwarded_proto: bool = False
+    """Trust X-Forwarded-Proto from a reverse proxy (set it when TLS ends at the proxy)."""
+
     @model_validator(mode="after")
     def _default_database(self) -> ServerSettings:
         if not self.database_url:

@@ -75,7 +75,12 @@ def status(
 ) -> None:
     """Tình trạng: chưa gửi, bị từ chối, chỉ tiêu / pending, rejected, quota progress."""
     ctx = context_of(typer_ctx)
-    from fieldkit.domain.formatting import format_datetime, format_number, format_percent
+    from fieldkit.domain.formatting import (
+        format_datetime,
+        format_helped,
+        format_number,
+        format_percent,
+    )
 
     with failures(ctx), ctx.store() as store:
         st = store.status()
@@ -102,6 +107,21 @@ def status(
             f"Pending: {n(st.pending, 'en')}  Returned to fix: {n(st.rejected, 'en')}  "
             f"Follow-up: {n(st.follow_up, 'en')}  Duplicates: {n(st.duplicates, 'en')}  "
             f"Total: {n(st.total, 'en')}",
+        )
+    )
+    helped = st.helped
+    today = {
+        lang: format_helped(helped.citizens_today, helped.services_today, lang)
+        for lang in ("vi", "en")
+    }
+    total = {
+        lang: format_helped(helped.citizens_total, helped.services_total, lang)
+        for lang in ("vi", "en")
+    }
+    typer.echo(
+        ctx.t(
+            f"Đã hỗ trợ hôm nay: {today['vi']}  Tất cả: {total['vi']}",
+            f"Helped today: {today['en']}  In all: {total['en']}",
         )
     )
     typer.echo(ctx.t(f"Đồng bộ lần cuối: {last}", f"Last sync: {last}"))

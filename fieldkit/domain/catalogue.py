@@ -49,30 +49,45 @@ class ServiceInfo(BaseModel):
     label_en: str
     counts_toward_quota: bool = True
     active: bool = True
+    short_vi: str = ""
+    """A name of at most ~24 characters for narrow screens (empty: the label)."""
+    short_en: str = ""
 
     def label(self, lang: str) -> str:
         """The label in the user's language."""
         return self.label_en if lang == "en" else self.label_vi
 
+    def short_label(self, lang: str) -> str:
+        """The short name in the user's language, for where room is short."""
+        return (self.short_en if lang == "en" else self.short_vi) or self.label(lang)
+
 
 DEFAULT_SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo(
         code="vneid_level1",
+        short_vi="VNeID mức 1",
+        short_en="VNeID level 1",
         label_vi="Cài đặt VNeID và đăng ký tài khoản định danh mức 1",
         label_en="Install VNeID and register a level-1 identity account",
     ),
     ServiceInfo(
         code="vneid_level2",
+        short_vi="VNeID mức 2",
+        short_en="VNeID level 2",
         label_vi="Kích hoạt tài khoản định danh điện tử mức 2",
         label_en="Activate a level-2 electronic identity account",
     ),
     ServiceInfo(
         code="dvc_account",
+        short_vi="Tài khoản Cổng DVC",
+        short_en="Portal account",
         label_vi="Tạo / đăng nhập tài khoản Cổng Dịch vụ công quốc gia",
         label_en="Create / sign in to a National Public Service Portal account",
     ),
     ServiceInfo(
         code="dvc_transaction",
+        short_vi="Giao dịch DVC lần đầu",
+        short_en="First portal transaction",
         label_vi=(
             "Nộp hồ sơ hoặc thanh toán trực tuyến lần đầu (tài khoản có phát sinh giao dịch)"
         ),
@@ -80,17 +95,23 @@ DEFAULT_SERVICES: tuple[ServiceInfo, ...] = (
     ),
     ServiceInfo(
         code="cashless_payment",
+        short_vi="TK không tiền mặt",
+        short_en="Cashless payment",
         label_vi="Mở tài khoản thanh toán không dùng tiền mặt / Mobile Money",
         label_en="Open a cashless payment account / Mobile Money",
     ),
     ServiceInfo(
         code="field_report_app",
+        short_vi="Ứng dụng phản ánh",
+        short_en="Field-report app",
         label_vi="Cài ứng dụng phản ánh hiện trường (đô thị thông minh)",
         label_en="Install the field-report app (smart city)",
         counts_toward_quota=False,
     ),
     ServiceInfo(
         code="other",
+        short_vi="Hỗ trợ khác",
+        short_en="Other help",
         label_vi="Hỗ trợ khác",
         label_en="Other help",
         counts_toward_quota=False,
@@ -108,6 +129,15 @@ OUTCOME_LABELS: dict[Outcome, tuple[str, str]] = {
     Outcome.REFERRED: ("Chuyển công an xã / nhà mạng", "Referred to police / carrier"),
     Outcome.FAILED: ("Không thành công", "Failed"),
     Outcome.DECLINED: ("Người dân từ chối", "Citizen declined"),
+}
+
+# The same in a few letters, for table cells.
+OUTCOME_SHORT_LABELS: dict[Outcome, tuple[str, str]] = {
+    Outcome.SUCCESS: ("Thành công", "Success"),
+    Outcome.PENDING: ("Chờ/hẹn lại", "Pending"),
+    Outcome.REFERRED: ("Chuyển", "Referred"),
+    Outcome.FAILED: ("Thất bại", "Failed"),
+    Outcome.DECLINED: ("Từ chối", "Declined"),
 }
 
 REASON_LABELS: dict[Reason, tuple[str, str]] = {
@@ -149,9 +179,9 @@ REASON_LABELS: dict[Reason, tuple[str, str]] = {
 }
 
 
-def outcome_label(outcome: Outcome, lang: str = "vi") -> str:
-    """The outcome's label in the user's language."""
-    vi, en = OUTCOME_LABELS[outcome]
+def outcome_label(outcome: Outcome, lang: str = "vi", *, short: bool = False) -> str:
+    """The outcome's label (or short label) in the user's language."""
+    vi, en = (OUTCOME_SHORT_LABELS if short else OUTCOME_LABELS)[outcome]
     return en if lang == "en" else vi
 
 

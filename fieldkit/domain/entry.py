@@ -128,17 +128,9 @@ class Entry(BaseModel):
         now = datetime.now(UTC)
         if self.assisted_at > now + CLOCK_SKEW:
             raise DomainError("assisted_at.future", "assisted_at")
-        # Any offset moves the year by at most one, so most entries skip the time-zone lookup.
-        if (
-            self.birth_year >= self.assisted_at.year - 1
-            and self.birth_year > self.assisted_at.astimezone(VIETNAM_TZ).year
-        ):
-            raise DomainError(
-                "birth_year.range",
-                "birth_year",
-                min=str(MIN_BIRTH_YEAR),
-                max=str(now.year),
-            )
+        problem = birth_year_problem(self.birth_year, self.assisted_at)
+        if problem is not None:
+            raise DomainError(problem.code, problem.field, **problem.params)
         return self
 
     @property
@@ -150,6 +142,17 @@ class Entry(BaseModel):
     def period(self) -> str:
         """The quota period this entry counts in."""
         return period_of(self.assisted_at)
+
+
+def birth_year_problem(birth_year: int, assisted_at: datetime) -> Problem | None:
+    """The error for a birth year before 1900 or after the year the citizen was helped."""
+    # Any offset moves the year by at most one, so most entries skip the time-zone lookup.
+    if MIN_BIRTH_YEAR <= birth_year < assisted_at.year - 1:
+        return None
+    last = assisted_at.astimezone(VIETNAM_TZ).year
+    if MIN_BIRTH_YEAR <= birth_year <= last:
+        return None
+    return error("birth_year.range", "birth_year", min=str(MIN_BIRTH_YEAR), max=str(last))
 
 
 def entry_warnings(entry: Entry) -> list[Problem]:

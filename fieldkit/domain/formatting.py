@@ -58,3 +58,13 @@ def parse_date(text: str) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=VIETNAM_TZ)
+
+
+def format_helped(citizens: int, services: int, lang: str = "vi") -> str:
+    """'5 người, 9 dịch vụ' / '5 citizens, 9 services' (one citizen, one service)."""
+    people, done = format_number(citizens, lang), format_number(services, lang)
+    if lang != "en":
+        return f"{people} người, {done} dịch vụ"
+    noun = "citizen" if citizens == 1 else "citizens"
+    service = "service" if services == 1 else "services"
+    return f"{people} {noun}, {done} {service}"

@@ -72,15 +72,21 @@ class DecodedId:
 
 
 def decode_id_number(number: str) -> DecodedId:
-    """Read the prefix, sex and birth year out of a normalised 12-digit number."""
-    prefix = number[:3]
-    digit = int(number[3])
-    yy = int(number[4:6])
-    if digit > 3:
+    """Read the prefix, sex and birth year out of a number, as far as its digits go.
+
+    A normalised 12-digit number gives all three; a number still being typed gives the sex
+    from its 4th digit and the birth year once the 5th and 6th are there (separators ignored).
+    """
+    digits = _SEPARATORS.sub("", number)
+    prefix = digits[:3]
+    if len(digits) < 4 or not digits[:6].isdigit() or int(digits[3]) > 3:
         return DecodedId(prefix=prefix, sex=None, birth_year=None)
-    century = 1900 if digit < 2 else 2000
+    digit = int(digits[3])
     sex = Sex.MALE if digit % 2 == 0 else Sex.FEMALE
-    return DecodedId(prefix=prefix, sex=sex, birth_year=century + yy)
+    if len(digits) < 6:
+        return DecodedId(prefix=prefix, sex=sex, birth_year=None)
+    century = 1900 if digit < 2 else 2000
+    return DecodedId(prefix=prefix, sex=sex, birth_year=century + int(digits[4:6]))
 
 
 _SEX_VI = {Sex.MALE: "nam", Sex.FEMALE: "nữ"}

@@ -184,6 +184,18 @@ class TallyRow(ReadModel):
     rejected: int = 0
     youth: int = 0
     non_youth: int = 0
+    youth_quota: int | None = None
+    """The quota for youth (16–30), measured against `youth`."""
+    non_youth_quota: int | None = None
+    """The quota for citizens outside youth age, measured against `non_youth`."""
+
+
+class QuotaGroup(StrEnum):
+    """Whom a quota counts: every citizen, youth (16–30) or citizens outside youth age."""
+
+    ALL = "all"
+    YOUTH = "youth"
+    NON_YOUTH = "non_youth"
 
 
 class QuotaRead(ReadModel):
@@ -191,6 +203,7 @@ class QuotaRead(ReadModel):
     service: str
     period: str
     target: int
+    group: QuotaGroup = QuotaGroup.ALL
 
 
 class QuotaWrite(WriteModel):
@@ -198,6 +211,7 @@ class QuotaWrite(WriteModel):
     service: str = Field(min_length=1, max_length=40)
     period: str = Field(pattern=r"^[0-9]{4}$")
     target: int = Field(ge=0, le=100_000_000)
+    group: QuotaGroup = QuotaGroup.ALL
 
 
 class ReviewDecision(StrEnum):

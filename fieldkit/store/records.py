@@ -193,6 +193,16 @@ class VillageProgress:
 
 
 @dataclass(frozen=True)
+class HelpedCounts:
+    """People, not records: distinct citizens helped and services given (one per entry)."""
+
+    citizens_today: int = 0
+    services_today: int = 0
+    citizens_total: int = 0
+    services_total: int = 0
+
+
+@dataclass(frozen=True)
 class StoreStatus:
     """What `fieldkit status` and the TUI's status bar show."""
 
@@ -208,6 +218,8 @@ class StoreStatus:
     villages: list[VillageProgress] = field(default_factory=list)
     follow_up: int = 0
     """Entries whose outcome is still pending (EntryFilter.FOLLOW_UP)."""
+    helped: HelpedCounts = field(default_factory=HelpedCounts)
+    """Citizens helped and services given, today and in all."""
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,15 @@ from sqlalchemy.orm import Session
 
 from fieldkit.domain import VIETNAM_TZ, Outcome, period_of
 from fieldkit.domain.wire import VillageInfo
-from fieldkit.store.entries import follow_up_condition, returned_condition, sync_state
+from fieldkit.store.entries import (
+    follow_up_condition,
+    returned_condition,
+    sync_state,
+    today_bounds,
+)
 from fieldkit.store.models import EntryRecord
 from fieldkit.store.pulled import quotas, services, tallies
-from fieldkit.store.records import EntryStatus, StoreStatus, VillageProgress
+from fieldkit.store.records import EntryStatus, HelpedCounts, StoreStatus, VillageProgress
 
 
 def _period_bounds(period: str) -> tuple[datetime, datetime]:
@@ -74,6 +79,26 @@ def village_progress(
     return rows
 
 
+def helped_counts(session: Session, now: datetime | None = None) -> HelpedCounts:
+    """Distinct citizens and services (entries), today in Vietnam and in all.
+
+    A citizen is their device-local key; once personal data is erased that key is gone, and
+    the entry's visit (or the entry itself) stands for the citizen so the counts stay.
+    """
+    citizen = func.coalesce(EntryRecord.id_key, EntryRecord.visit_id, EntryRecord.id)
+    counts = select(func.count(func.distinct(citizen)), func.count()).select_from(EntryRecord)
+    start, end = today_bounds(now)
+    today = counts.where(EntryRecord.assisted_at >= start, EntryRecord.assisted_at < end)
+    citizens_total, services_total = session.execute(counts).one()
+    citizens_today, services_today = session.execute(today).one()
+    return HelpedCounts(
+        citizens_today=int(citizens_today),
+        services_today=int(services_today),
+        citizens_total=int(citizens_total),
+        services_total=int(services_total),
+    )
+
+
 def store_status(session: Session, villages: list[VillageInfo]) -> StoreStatus:
     """Counts by sync status, the last sync, and quota progress."""
 
@@ -101,4 +126,5 @@ def store_status(session: Session, villages: list[VillageInfo]) -> StoreStatus:
         cursor=state.cursor,
         server_epoch=state.server_epoch,
         villages=village_progress(session, villages),
+        helped=helped_counts(session),
     )

@@ -19,7 +19,7 @@ from fieldkit.domain.catalogue import ServiceInfo
 from fieldkit.profile_files import profile_names
 from fieldkit.settings import ClientSettings
 from fieldkit.tui.failures import explain
-from fieldkit.tui.i18n import tr
+from fieldkit.tui.i18n import both, tr
 from fieldkit.tui.messages import (
     ConnectionChecked,
     EntriesChanged,
@@ -36,11 +36,6 @@ if TYPE_CHECKING:
     from fieldkit.store import Store, StoreStatus
 
 Clock = Callable[[], datetime]
-
-
-def both(key: str, **params: object) -> tuple[str, str]:
-    """A catalogue label in Vietnamese and English, to show in whichever is chosen later."""
-    return tr(key, "vi", **params), tr(key, "en", **params)
 
 
 class FieldkitApp(App[None]):
@@ -63,7 +58,7 @@ class FieldkitApp(App[None]):
     status: reactive[StoreStatus | None] = reactive(None, always_update=True)
     """The open profile's counts and quota progress."""
     today: reactive[int] = reactive(0)
-    """Entries recorded today."""
+    """Citizens helped today."""
     sync_note: reactive[tuple[str, str]] = reactive(("", ""))
     """What the running or last sync said, in Vietnamese and English."""
     syncing: reactive[bool] = reactive(False)
@@ -91,6 +86,7 @@ class FieldkitApp(App[None]):
         self.check_seconds = check_seconds
         self.last_activity = monotonic()
         self.locked = False
+        self.quit_after_sync = False
         self.services: list[ServiceInfo] = []
         self._on_exit = on_exit
         self._notice = notice
@@ -316,11 +312,16 @@ class FieldkitApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def run_sync(self) -> None:
         """Push the outbox and pull changes; report progress and the outcome as messages."""
-        from fieldkit.sync import sync_now
+        from fieldkit.sync import SyncError, reachable, sync_now
 
         store = self.store
         if store is None:
             return
+        if not reachable(store.profile.server_url):
+            # Nothing was sent, so nothing is unknown: offline now, not after the retries.
+            error = SyncError("unreachable", detail=store.profile.server_url)
+            store.record_sync(error.message(store.profile.lang))
+            raise error
 
         def progress(done: int, total: int) -> None:
             self.post_message(SyncProgressed(done, total))
@@ -334,24 +335,22 @@ class FieldkitApp(App[None]):
 
     @on(SyncProgressed)
     def _sync_progressed(self, message: SyncProgressed) -> None:
-        self.sync_note = both("sync.progress", done=message.done, total=message.total)
+        if message.total:
+            self.sync_note = both("sync.progress", done=message.done, total=message.total)
 
     @on(SyncFinished)
     def _sync_finished(self, message: SyncFinished) -> None:
         self.syncing = False
+        if self.quit_after_sync:
+            self.quit_after_sync = False
+            if message.outcome.ok:
+                self.exit()
+                return
+        # Said on the status line of every screen (home's sync line): a toast would cover
+        # the form's consent and note rows at 80x24.
         self.sync_note = message.outcome.texts
-        text = message.outcome.text(self.ui_lang)
         if message.outcome.ok:
             self.online = True
-            self.notify(text, timeout=4, markup=False)
-        else:
-            self.notify(
-                text,
-                title=tr("sync.failed", self.ui_lang),
-                severity="error",
-                timeout=8,
-                markup=False,
-            )
         self.refresh_status()
 
     @on(Worker.StateChanged)
@@ -402,6 +401,25 @@ class FieldkitApp(App[None]):
             self.notify(text, timeout=8, markup=False)
 
     # -- exit -----------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit (Ctrl+Q); with entries not yet sent, say so first and offer to sync."""
+        from fieldkit.tui.screens.leaving import Leaving, LeavingScreen
+
+        store = self.store
+        pending = store.pending_count() if store is not None and not self.locked else 0
+        if not pending:
+            self.exit()
+            return
+
+        def answered(answer: Leaving | None) -> None:
+            if answer == "quit":
+                self.exit()
+            elif answer == "sync":
+                self.quit_after_sync = True
+                self.action_sync()
+
+        self.push_screen(LeavingScreen(pending), answered)
 
     def on_unmount(self) -> None:
         """Close the store and stop a demo server."""

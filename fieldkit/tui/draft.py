@@ -19,6 +19,7 @@ from fieldkit.domain import (
     new_entry_id,
     parse_entry,
 )
+from fieldkit.domain.entry import birth_year_problem
 from fieldkit.domain.problems import error
 
 # Fields the form shows; problems about other fields are shown as general ones.
@@ -62,9 +63,11 @@ class EntryDraft:
     note: str = ""
 
     def household(self) -> EntryDraft:
-        """A fresh draft for the next citizen of the same household (village, phone prefix)."""
-        digits = "".join(c for c in self.phone if c.isdigit())
-        return EntryDraft(village=self.village, phone=digits[:4])
+        """A fresh draft for the next citizen of the same household: village and phone.
+
+        Household members often share one phone; everything about the person starts empty.
+        """
+        return EntryDraft(village=self.village, phone=self.phone)
 
     @classmethod
     def from_entry(cls, entry: Entry) -> EntryDraft:
@@ -97,16 +100,16 @@ class DraftCheck:
         return not self.errors and bool(self.entries)
 
 
-def _birth_year(raw: str) -> int | Problem:
+def _birth_year(raw: str, assisted_at: datetime) -> int | Problem:
+    """The year, or its error: checked here so it shows with every other error at once."""
     text = raw.strip()
-    if not text.isdigit() or len(text) != 4:
-        return error("birth_year.range", "birth_year", min="1900", max=str(datetime.now().year))
-    return int(text)
+    year = int(text) if text.isascii() and text.isdigit() and len(text) == 4 else 0
+    return birth_year_problem(year, assisted_at) or year
 
 
 def _base_data(draft: EntryDraft, assisted_at: datetime) -> tuple[dict[str, Any], list[Problem]]:
     problems: list[Problem] = []
-    year = _birth_year(draft.birth_year)
+    year = _birth_year(draft.birth_year, assisted_at)
     if isinstance(year, Problem):
         problems.append(year)
         year = 1990  # a placeholder so other fields still get checked

@@ -87,6 +87,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "home.online": ("● TRỰC TUYẾN", "● ONLINE"),
     "home.offline": ("○ NGOẠI TUYẾN", "○ OFFLINE"),
     "home.today": ("Hôm nay", "Today"),
+    "home.all": ("Tất cả", "In all"),
     "home.pending": ("Chờ đồng bộ", "Waiting to sync"),
     "home.rejected": ("Bị trả lại, cần sửa", "Rejected, to fix"),
     "home.duplicates": ("Trùng", "Duplicates"),
@@ -116,7 +117,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "form.new_title": ("Nhập người dân mới", "New citizen"),
     "form.edit_title": ("Sửa bản ghi", "Edit entry"),
     "form.full_name": ("Họ và tên", "Full name"),
-    "form.id_number": ("Số định danh (12 số)", "Identity number (12 digits)"),
+    "form.id_number": ("Số định danh (12 số)", "ID number (12 digits)"),
     "form.birth_year": ("Năm sinh", "Birth year"),
     "form.sex": ("Giới tính", "Sex"),
     "form.male": ("Nam", "Male"),
@@ -130,13 +131,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "Người dân đồng ý cho ghi lại thông tin",
         "The citizen agrees to this record",
     ),
-    "form.device_owner": ("Điện thoại dùng để cài đặt là của", "The phone used belongs to"),
+    "form.device_owner": ("Điện thoại dùng là của", "Phone used belongs to"),
     "form.owner.citizen": ("Người dân", "The citizen"),
     "form.owner.relative": ("Người thân", "A relative"),
     "form.owner.volunteer": ("Tình nguyện viên", "The volunteer"),
     "form.note": ("Ghi chú", "Note"),
     "form.saving": ("Đang lưu…", "Saving…"),
-    "form.saved": ("Đã lưu {count} bản ghi cho {name}.", "Saved {count} entries for {name}."),
+    "form.saved": ("Đã lưu {name}: {count} dịch vụ.", "Saved {name}: {count} services."),
+    "form.saved.one": ("Đã lưu {name}: 1 dịch vụ.", "Saved {name}: 1 service."),
     "form.updated": (
         "Đã sửa, bản ghi sẽ được gửi lại khi đồng bộ.",
         "Fixed; the entry goes back to the server on the next sync.",
@@ -145,10 +147,16 @@ LABELS: dict[str, tuple[str, str]] = {
         "Chưa lưu được: {detail}. Dữ liệu trên form vẫn còn, hãy thử lại.",
         "Not saved: {detail}. The form still holds your data; try again.",
     ),
-    "form.has_errors": ("Còn {count} lỗi cần sửa trước khi lưu.", "Fix {count} errors first."),
+    "form.has_errors": (
+        "Còn {count} lỗi cần sửa trước khi lưu:",
+        "{count} errors to fix before saving:",
+    ),
+    "form.has_errors.one": ("Còn 1 lỗi cần sửa trước khi lưu:", "1 error to fix before saving:"),
+    "form.more_problems": ("… và {count} mục khác", "… and {count} more"),
+    "form.more_problems.one": ("… và 1 mục khác", "… and 1 more"),
     "form.household_hint": (
-        "Cùng hộ: giữ thôn và đầu số điện thoại.",
-        "Same household: village and phone prefix kept.",
+        "Cùng hộ: giữ thôn và số điện thoại; thông tin người dân nhập mới.",
+        "Same household: village and phone kept; the person's details start empty.",
     ),
     "form.invalid.full_name": ("Họ tên không hợp lệ.", "The name is not valid."),
     "form.invalid.id_number": ("Số định danh không hợp lệ.", "The identity number is not valid."),
@@ -175,6 +183,21 @@ LABELS: dict[str, tuple[str, str]] = {
         "What you typed for this citizen is not saved. Press Esc to keep typing, D to discard "
         "it and leave.",
     ),
+    "leaving.title": ("Còn bản ghi chưa gửi", "Entries not sent yet"),
+    "leaving.body": (
+        "{count} bản ghi chưa gửi lên máy chủ. Chúng vẫn an toàn trên máy này và sẽ được gửi "
+        "ở lần đồng bộ sau. Nhấn S để đồng bộ rồi thoát, Q để thoát ngay, Esc để ở lại.",
+        "{count} entries are not on the server yet. They are safe on this laptop and go with "
+        "the next sync. Press S to sync and then quit, Q to quit now, Esc to stay.",
+    ),
+    "leaving.body.one": (
+        "1 bản ghi chưa gửi lên máy chủ. Nó vẫn an toàn trên máy này và sẽ được gửi "
+        "ở lần đồng bộ sau. Nhấn S để đồng bộ rồi thoát, Q để thoát ngay, Esc để ở lại.",
+        "1 entry is not on the server yet. It is safe on this laptop and goes with "
+        "the next sync. Press S to sync and then quit, Q to quit now, Esc to stay.",
+    ),
+    "key.sync_quit": ("Đồng bộ rồi thoát", "Sync, then quit"),
+    "key.quit_now": ("Thoát ngay", "Quit now"),
     # entries list
     "list.title": ("Danh sách bản ghi", "Entries"),
     "list.search": ("Tìm theo tên, số định danh, điện thoại…", "Search name, id, phone…"),
@@ -221,7 +244,12 @@ LABELS: dict[str, tuple[str, str]] = {
 
 
 def tr(key: str, lang: str, **params: object) -> str:
-    """The label for key in lang (Vietnamese unless 'en'), with {params} filled in."""
+    """The label for key in lang (Vietnamese unless 'en'), with {params} filled in.
+
+    A count of one picks the key's '.one' form where there is one ("1 error", "2 errors").
+    """
+    if str(params.get("count")) == "1" and f"{key}.one" in LABELS:
+        key = f"{key}.one"
     vi, en = LABELS.get(key) or MESSAGES.get(key) or (key, key)
     template = en if lang == "en" else vi
     if not params:
@@ -232,6 +260,11 @@ def tr(key: str, lang: str, **params: object) -> str:
         return template
 
 
+def both(key: str, **params: object) -> tuple[str, str]:
+    """A catalogue label in Vietnamese and English, to show in whichever is chosen later."""
+    return tr(key, "vi", **params), tr(key, "en", **params)
+
+
 def problem_text(problem: Problem, lang: str) -> str:
     """A validation problem in the user's language (form codes here, domain codes in MESSAGES)."""
     if problem.code in LABELS:
@@ -239,16 +272,32 @@ def problem_text(problem: Problem, lang: str) -> str:
     return problem.message(lang)
 
 
-def service_label(code: str, lang: str, catalogue: dict[str, ServiceInfo] | None = None) -> str:
-    """A service's label from the synced catalogue or the default one."""
+def service_label(
+    code: str,
+    lang: str,
+    catalogue: dict[str, ServiceInfo] | None = None,
+    *,
+    short: bool = False,
+) -> str:
+    """A service's label (or short name) from the synced catalogue or the default one.
+
+    A service the server sent without a short name takes the default catalogue's, if any.
+    """
     info = (catalogue or {}).get(code) or service_by_code(code)
-    return info.label(lang) if info is not None else code
+    if info is None:
+        return code
+    if not short:
+        return info.label(lang)
+    default = service_by_code(code)
+    if not (info.short_en if lang == "en" else info.short_vi) and default is not None:
+        return default.short_label(lang)
+    return info.short_label(lang)
 
 
-def outcome_text(outcome: Outcome | str, lang: str) -> str:
-    """An outcome's label, tolerating unknown codes."""
+def outcome_text(outcome: Outcome | str, lang: str, *, short: bool = False) -> str:
+    """An outcome's label (or short label), tolerating unknown codes."""
     try:
-        return outcome_label(Outcome(outcome), lang)
+        return outcome_label(Outcome(outcome), lang, short=short)
     except ValueError:
         return str(outcome)
 

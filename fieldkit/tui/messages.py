@@ -24,11 +24,9 @@ class StatusLoaded(Message):
 
     @classmethod
     def read(cls, store: Store) -> StatusLoaded:
-        """Read what home shows, off the UI thread: counts, today's entries, the catalogue."""
-        from fieldkit.store import EntryFilter, EntryQuery
-
-        today = store.count_entries(EntryQuery(filter=EntryFilter.TODAY))
-        return cls(store.status(), today, store.services())
+        """Read what home shows, off the UI thread: counts, citizens helped today, catalogue."""
+        status = store.status()
+        return cls(status, status.helped.citizens_today, store.services())
 
 
 class ConnectionChecked(Message):

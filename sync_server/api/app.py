@@ -23,6 +23,7 @@ from sync_server.db.engine import make_engine, make_sessionmaker, read_only
 from sync_server.db.writers import WriterLock
 from sync_server.services.server_key import load_key
 from sync_server.settings import ServerSettings, get_settings
+from sync_server.web.app import install_web
 
 
 def api_router() -> APIRouter:
@@ -88,6 +89,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         version=health.server_version(),
         description="Sync, tallies and reviews for community digital-technology teams.",
         lifespan=lifespan,
+        # /docs is served by the web app from local files (Swagger UI's default is a CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -110,6 +114,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.secret = secret
     install_error_handlers(app)
     app.include_router(api_router())
+    install_web(app)
     # Added innermost first: the gzip response wrapper sits outside everything else.
     app.add_middleware(
         BodyMiddleware,

@@ -10,11 +10,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync_server.api.access import require_staff
 from sync_server.api.errors import ApiError
 from sync_server.db.engine import reading
 from sync_server.db.models import Device, User
 from sync_server.services import devices
+from sync_server.services.access import require_staff
 from sync_server.settings import ServerSettings
 
 _bearer = HTTPBearer(auto_error=False, description="A device token or a staff login token.")

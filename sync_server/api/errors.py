@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sync_server.services.access import AccessError
+
 log = logging.getLogger("sync_server.api")
 
 # Codes for plain HTTP errors raised by the framework itself (unknown route, wrong method, …).
@@ -99,6 +101,11 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message, headers=exc.headers, **exc.extra)
 
 
+async def _access_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AccessError)
+    return error_response(exc.status, exc.code, exc.message)
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
@@ -156,6 +163,7 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Route every kind of failure to the one error envelope."""
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(AccessError, _access_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_busy)

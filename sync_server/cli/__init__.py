@@ -10,7 +10,13 @@ import click
 import typer
 from sqlalchemy.exc import NoSuchModuleError, OperationalError, SQLAlchemyError
 
-from sync_server.cli import admin, reports, restoring, serving  # noqa: F401  (they register commands)
+from sync_server.cli import (  # noqa: F401  (they register commands)
+    admin,
+    campaign,
+    reports,
+    restoring,
+    serving,
+)
 from sync_server.cli.app import CLICK_ERRORS, EXIT_BAD_INPUT, OPENED_CONTEXTS, CliError, app
 from sync_server.cli.serving import litestream_binary, litestream_config
 
@@ -20,9 +26,11 @@ __all__ = ["app", "litestream_binary", "litestream_config", "main", "run"]
 def _known_errors() -> tuple[type[BaseException], ...]:
     """Refusals that mean "bad input": one line, exit code 2."""
     from seed.geography import UnknownProvince
+    from sync_server.services.campaign_files import ReportFormatError
     from sync_server.services.exports import ExportError
     from sync_server.services.quotas import QuotaError, QuotaFileError
     from sync_server.services.server_key import KeyProblem
+    from sync_server.services.targets import TargetError
     from sync_server.services.units import UnitError
     from sync_server.services.users import UserError
 
@@ -33,6 +41,8 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         ExportError,
         QuotaError,
         QuotaFileError,
+        ReportFormatError,
+        TargetError,
         UnitError,
         UserError,
     ]

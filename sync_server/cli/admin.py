@@ -118,18 +118,38 @@ def user_add(
     name: Annotated[str, typer.Option("--name", help="Họ tên")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Thêm người dùng / add a user; prints an enrollment code or an initial password."""
+    """Thêm người dùng / add a user; prints the login name and a one-time password (staff:
+    with the address to open) or an enrollment code (volunteers)."""
     from sync_server.services.users import add_user
 
     with context_of(ctx).session() as session:
         added = add_user(session, role, unit, name)
+    address = sign_in_address()
     if as_json:
-        key, value = ("code", added.code) if added.code else ("password", added.password)
-        print_json({"user_id": added.user_id, key: value})
+        if added.code:
+            print_json({"user_id": added.user_id, "login": added.login, "code": added.code})
+        else:
+            print_json(
+                {
+                    "user_id": added.user_id,
+                    "login": added.login,
+                    "password": added.password,
+                    "url": address,
+                }
+            )
     elif added.code:
         typer.echo(f"Mã đăng ký (dùng một lần) / enrollment code: {added.code}")
     else:
-        typer.echo(f"Mật khẩu ban đầu / initial password: {added.password}")
+        typer.echo(f"Tên đăng nhập / login: {added.login}")
+        typer.echo(f"Mật khẩu dùng một lần / one-time password: {added.password}")
+        typer.echo(f"Mở / open: {address}")
+        typer.echo("Lần đăng nhập đầu phải đổi mật khẩu / choose a new password at first sign-in.")
+
+
+def sign_in_address() -> str:
+    """Where staff open the web app: SYNC_SERVER_PUBLIC_URL, else the default `serve` address."""
+    public = settings_for().public_url.strip().rstrip("/")
+    return f"{public or 'http://127.0.0.1:8000'}/login"
 
 
 @device_app.command("revoke")
@@ -157,8 +177,15 @@ def quota_set(
     service: Annotated[str, typer.Option("--service")],
     target: Annotated[str, typer.Option("--target")],
     period: Annotated[str | None, typer.Option("--period", help="Năm, mặc định năm nay")] = None,
+    group: Annotated[
+        str,
+        typer.Option(
+            "--group",
+            help="Nhóm đối tượng / target group: all, youth (16–30), non_youth (ngoài độ tuổi)",
+        ),
+    ] = "all",
 ) -> None:
-    """Đặt chỉ tiêu / set one quota."""
+    """Đặt chỉ tiêu / set one quota (for everyone, or for one age group)."""
     from sync_server.services.quotas import set_quota
 
     text = target.strip().replace(".", "")
@@ -168,15 +195,16 @@ def quota_set(
         )
     chosen = period or period_of(datetime.now(UTC))
     with context_of(ctx).session() as session:
-        row = set_quota(session, unit, service, chosen, int(text))
+        row = set_quota(session, unit, service, chosen, int(text), group.strip().lower())
     typer.echo(
-        f"Chỉ tiêu / quota {row.unit_code} {row.service} {row.period}: {format_number(row.target)}"
+        f"Chỉ tiêu / quota {row.unit_code} {row.service} {row.period} {row.target_group}: "
+        f"{format_number(row.target)}"
     )
 
 
 @quota_app.command("import")
 def quota_import(ctx: typer.Context, file: Annotated[Path, typer.Argument()]) -> None:
-    """Nhập chỉ tiêu từ CSV / import quotas (columns unit_code,service,period,target)."""
+    """Nhập chỉ tiêu từ CSV / import quotas (unit_code,service,period,target[,group])."""
     from sync_server.services.quotas import import_quotas, read_quota_csv
 
     rows = read_quota_csv(read_file(file))
@@ -188,3 +216,33 @@ def quota_import(ctx: typer.Context, file: Annotated[Path, typer.Argument()]) ->
         typer.echo(str(error), err=True)
     if errors:
         raise CliError(f"{len(errors)} dòng bị từ chối / {len(errors)} rows refused")
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(help="Tên đăng nhập hoặc mã người dùng / login or id")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Cấp mật khẩu dùng một lần / give a staff member a one-time password (e.g. a lost admin)."""
+    from sync_server.services.devices import find_login_user
+    from sync_server.services.passwords import PasswordError, issue_one_time_password
+
+    with context_of(ctx).session() as session:
+        person = find_login_user(session, user)
+        if person is None:
+            raise CliError(f"Không có người dùng {user!r} / no user {user!r}")
+        try:
+            password = issue_one_time_password(session, person)
+        except PasswordError as exc:
+            raise CliError(
+                "Tình nguyện viên không có mật khẩu: hãy cấp mã đăng ký / " + exc.message
+            ) from exc
+        login = person.login or str(person.id)
+    address = sign_in_address()
+    if as_json:
+        print_json({"user_id": person.id, "login": login, "password": password, "url": address})
+        return
+    typer.echo(f"Tên đăng nhập / login: {login}")
+    typer.echo(f"Mật khẩu dùng một lần / one-time password: {password}")
+    typer.echo(f"Mở / open: {address}")

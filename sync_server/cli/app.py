@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import click
 import typer
@@ -24,6 +24,7 @@ CLICK_ERRORS: tuple[type[Exception], ...] = (
     click.ClickException,
     typer.BadParameter.__mro__[2],  # typer's ClickException
 )
+T = TypeVar("T")
 EXIT_BAD_INPUT = 2
 EXIT_MISMATCH = 1
 
@@ -39,7 +40,11 @@ device_app = typer.Typer(help="Thiết bị / devices", no_args_is_help=True)
 quota_app = typer.Typer(help="Chỉ tiêu / quotas", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(device_app, name="device")
+report_app = typer.Typer(help="Báo cáo / reports", no_args_is_help=True)
+target_app = typer.Typer(help="Mục tiêu tỷ lệ / target shares", no_args_is_help=True)
 app.add_typer(quota_app, name="quota")
+app.add_typer(report_app, name="report")
+app.add_typer(target_app, name="target")
 
 SERVICE_SHORT = {
     "vneid_level1": "VNeID mức 1",
@@ -230,3 +235,35 @@ def read_file(path: Path, limit: int | None = None, magic: bytes = b"") -> bytes
         raise CliError(f"Đây là thư mục, không phải tệp / Is a directory: {path}") from None
     except OSError as exc:
         raise CliError(f"Không đọc được tệp / Cannot read {path}: {exc.strerror}") from None
+
+
+def write_private(out: Path, force: bool, write: Callable[[Path], T]) -> T:
+    """Write a file readable by its owner only (mode 0600), refusing to overwrite without force.
+
+    `write` fills a temporary file beside `out`, which then takes its place: with force it
+    replaces `out`, without it is linked in only if no file appeared there meanwhile.
+    """
+    import os
+
+    if out.is_dir():
+        raise CliError(f"Đây là thư mục / Is a directory: {out}")
+    if not out.parent.exists():
+        raise CliError(f"Không có thư mục / No such directory: {out.parent}")
+    if out.exists() and not force:
+        raise CliError(f"Tệp đã có, dùng --force để ghi đè / {out} exists: use --force")
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    os.close(os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
+    try:
+        result = write(temporary)
+        if force:
+            os.replace(temporary, out)
+        else:
+            try:
+                os.link(temporary, out)  # never replaces a file that appeared meanwhile
+            except FileExistsError:
+                raise CliError(
+                    f"Tệp đã có, dùng --force để ghi đè / {out} exists: use --force"
+                ) from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    return result

@@ -14,12 +14,12 @@ from fieldkit.domain.formatting import format_number, format_percent
 from sync_server.cli.app import (
     EXIT_MISMATCH,
     SERVICE_SHORT,
-    CliError,
     app,
     context_of,
     print_json,
     read_file,
     render_table,
+    write_private,
 )
 
 
@@ -111,32 +111,13 @@ def export(
     The file is written with mode 0600 (it holds names); an existing one is replaced only
     with --force.
     """
-    import os
-
     from sync_server.services.exports import export_entries
 
-    if out.is_dir():
-        raise CliError(f"Đây là thư mục / Is a directory: {out}")
-    if not out.parent.exists():
-        raise CliError(f"Không có thư mục / No such directory: {out.parent}")
-    if out.exists() and not force:
-        raise CliError(f"Tệp đã có, dùng --force để ghi đè / {out} exists: use --force")
-    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    os.close(os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
-    try:
+    def write(temporary: Path) -> int:
         with context_of(ctx).session() as session:
-            count = export_entries(session, unit, fmt, temporary)
-        if force:
-            os.replace(temporary, out)
-        else:
-            try:
-                os.link(temporary, out)  # never replaces a file that appeared meanwhile
-            except FileExistsError:
-                raise CliError(
-                    f"Tệp đã có, dùng --force để ghi đè / {out} exists: use --force"
-                ) from None
-    finally:
-        temporary.unlink(missing_ok=True)
+            return export_entries(session, unit, fmt, temporary)
+
+    count = write_private(out, force, write)
     typer.echo(f"Đã xuất {format_number(count)} mục vào {out} / exported {count} entries")
 
 

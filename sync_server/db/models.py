@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -109,6 +110,29 @@ class User(Base):
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    login: Mapped[str | None] = mapped_column(String(60))
+    """The name staff sign in with (ASCII, lower case); derived from the name when added."""
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    """Set when the password is a one-time one: the next sign-in must choose a new one."""
+    youth_union: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+    __table_args__ = (Index("ux_users_login", "login", unique=True),)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    address: Mapped[str] = mapped_column(String(64), default="")
 
 
 class EnrollmentCode(Base):
@@ -216,14 +240,45 @@ class Review(Base):
 
 
 class Quota(Base):
-    """A target number of citizens for one unit, service and period."""
+    """A target number of citizens for one unit, service, period and target group.
+
+    The group is `all` (every citizen), `youth` (16–30) or `non_youth` (outside youth age):
+    the latter two are measured against the tally's youth / non_youth counts.
+    """
 
     __tablename__ = "quotas"
 
     unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
     service: Mapped[str] = mapped_column(String(40), primary_key=True)
     period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    target_group: Mapped[str] = mapped_column(
+        String(10), primary_key=True, default="all", server_default="all"
+    )
     target: Mapped[int] = mapped_column(Integer)
+
+
+class TransactionTarget(Base):
+    """The target share (in %) of portal accounts that go on to a real transaction.
+
+    Set per unit and period; a unit without its own takes its province's, else the default.
+    """
+
+    __tablename__ = "transaction_targets"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    percent: Mapped[float] = mapped_column(Float)
+
+
+class OfficialCount(Base):
+    """A figure the official systems give for a unit and period (e.g. the portal's accounts)."""
+
+    __tablename__ = "official_counts"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    figure: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
 
 
 class Tally(Base):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from fieldkit.domain import wire
 from fieldkit.domain.bundle import BundleError, Verifier, read_bundle
 from sync_server.db.models import Device, Team, Unit, User
-from sync_server.services import devices, ingest, signing_keys
+from sync_server.services import access, devices, ingest, signing_keys
 
 __all__ = ["BundleError", "BundleRefused", "import_bundle", "without_nul"]
 
@@ -80,11 +80,8 @@ def _device_village(session: Session, device: Device) -> Unit | None:
 
 
 def _check_importer(session: Session, importer: User, device: Device) -> None:
-    if importer.role == "admin":
-        return
     village = _device_village(session, device)
-    lineage = {village.code, village.commune_code, village.province_code} if village else set()
-    if importer.role not in ("coordinator", "province") or importer.unit_code not in lineage:
+    if not access.can_manage(importer, access.lineage(village) if village else set()):
         raise BundleRefused(
             "forbidden", "This bundle comes from a laptop of another commune's volunteer."
         )

@@ -23,10 +23,11 @@ from fieldkit.domain import new_entry_id, wire
 from sync_server.db.models import Device, EnrollmentCode, Team, Unit, User
 from sync_server.services import secrets as server_secrets
 from sync_server.services import signing_keys
+from sync_server.services.access import STAFF_ROLES
+from sync_server.services.logins import normalise_login
 
 LOGIN_PREFIX = "login:"
 LOGIN_TTL = timedelta(hours=12)
-STAFF_ROLES = frozenset({"coordinator", "province", "admin"})
 _hasher = PasswordHasher()
 # Verified against when the login name is unknown, so both paths cost one argon2 verify.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -238,16 +239,24 @@ def revoke(session: Session, device_id: str) -> Device:
 
 
 def find_login_user(session: Session, login: str) -> User | None:
-    """A staff user by numeric id or by exact name (None when unknown or ambiguous)."""
+    """A user by login name, by numeric id or by exact name (None when unknown or ambiguous)."""
     login = login.strip()
+    if not login or len(login) > 200:
+        return None
     if login.isdigit():
         return session.get(User, int(login)) if len(login) <= 9 else None
+    by_login = session.scalars(select(User).where(User.login == normalise_login(login))).first()
+    if by_login is not None:
+        return by_login
     users = list(session.scalars(select(User).where(User.name == login).limit(2)))
     return users[0] if len(users) == 1 else None
 
 
-def login(session: Session, login_name: str, password: str, client: str = "") -> LoginResult:
-    """Check a staff user's password (argon2) and open a login session token."""
+def verify_login(session: Session, login_name: str, password: str, address: str = "") -> User:
+    """The staff user whose password this is (argon2); AuthError login_failed otherwise.
+
+    `address` is the client's network address, for limits on repeated failures.
+    """
     user = find_login_user(session, login_name)
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     try:
@@ -259,6 +268,14 @@ def login(session: Session, login_name: str, password: str, client: str = "") ->
         raise AuthError("login_failed", "Wrong user or password.")
     if user.role not in STAFF_ROLES:
         raise AuthError("login_failed", "Volunteers sign in by enrolling a laptop, not here.")
+    return user
+
+
+def login(
+    session: Session, login_name: str, password: str, client: str = "", address: str = ""
+) -> LoginResult:
+    """Check a staff user's password (argon2) and open a login session token."""
+    user = verify_login(session, login_name, password, address)
     token = secrets.token_urlsafe(32)
     now = _now()
     session.add(

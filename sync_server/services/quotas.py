@@ -17,9 +17,21 @@ from sync_server.db.models import Quota, Service, Unit
 from sync_server.services.changes import NewChange, record_changes
 
 CSV_COLUMNS = ("unit_code", "service", "period", "target")
+OPTIONAL_COLUMNS = ("group",)
+"""An empty or missing group is `all`."""
 MAX_CSV_BYTES = 20_000_000
 _GROUPED = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{3})+$")
-_FIELD_VI = {"unit_code": "mã đơn vị", "service": "dịch vụ", "period": "kỳ", "target": "chỉ tiêu"}
+_FIELD_VI = {
+    "unit_code": "mã đơn vị",
+    "service": "dịch vụ",
+    "period": "kỳ",
+    "target": "chỉ tiêu",
+    "group": "nhóm đối tượng",
+    "figure": "chỉ số",
+    "value": "số liệu",
+}
+QuotaKey = tuple[str, str, str, str]
+"""(unit code, service, period, target group)."""
 
 
 class QuotaError(ValueError):
@@ -81,104 +93,141 @@ def _validate(session: Session, raw: Mapping[str, object]) -> wire.QuotaWrite:
     return quota
 
 
-def _change(quota: wire.QuotaWrite) -> NewChange:
+def key_of(quota: wire.QuotaWrite) -> QuotaKey:
+    """A quota's primary key."""
+    return (quota.unit_code, quota.service, quota.period, quota.group.value)
+
+
+def _change(quota: wire.QuotaWrite) -> NewChange | None:
+    """What devices pull: quotas for everyone only (a laptop shows no group quotas)."""
+    if quota.group != wire.QuotaGroup.ALL:
+        return None
     key = f"{quota.unit_code}:{quota.service}:{quota.period}"
-    data = wire.QuotaRead(**quota.model_dump()).model_dump(mode="json")
+    data = wire.QuotaRead(**quota.model_dump()).model_dump(mode="json", exclude={"group"})
     return NewChange("quota", key, quota.unit_code, data)
+
+
+def _upsert(session: Session, found: Quota | None, quota: wire.QuotaWrite) -> bool:
+    """Add or change one quota row; whether anything changed."""
+    if found is None:
+        session.add(
+            Quota(
+                unit_code=quota.unit_code,
+                service=quota.service,
+                period=quota.period,
+                target_group=quota.group.value,
+                target=quota.target,
+            )
+        )
+        return True
+    if found.target == quota.target:
+        return False
+    found.target = quota.target
+    return True
 
 
 def _store(session: Session, quotas: list[wire.QuotaWrite]) -> int:
     """Upsert validated quotas; only real changes reach the change log."""
-    changes: list[NewChange] = []
-    for quota in quotas:
-        row = session.get(Quota, (quota.unit_code, quota.service, quota.period))
-        if row is None:
-            session.add(
-                Quota(
-                    unit_code=quota.unit_code,
-                    service=quota.service,
-                    period=quota.period,
-                    target=quota.target,
-                )
-            )
-        elif row.target == quota.target:
-            continue
-        else:
-            row.target = quota.target
-        changes.append(_change(quota))
+    changed = [q for q in quotas if _upsert(session, session.get(Quota, key_of(q)), q)]
     session.flush()
-    record_changes(session, changes)
-    return len(changes)
+    record_changes(session, [c for c in map(_change, changed) if c is not None])
+    return len(changed)
 
 
-def set_quota(session: Session, unit_code: str, service: str, period: str, target: int) -> Quota:
+def set_quota(
+    session: Session,
+    unit_code: str,
+    service: str,
+    period: str,
+    target: int,
+    group: str = wire.QuotaGroup.ALL.value,
+) -> Quota:
     """Create or change one quota; QuotaError names the bad field."""
     quota = _validate(
         session,
-        {"unit_code": unit_code, "service": service, "period": period, "target": target},
+        {
+            "unit_code": unit_code,
+            "service": service,
+            "period": period,
+            "target": target,
+            "group": group,
+        },
     )
     _store(session, [quota])
-    row = session.get(Quota, (quota.unit_code, quota.service, quota.period))
+    row = session.get(Quota, key_of(quota))
     assert row is not None
     return row
 
 
-def set_quotas(session: Session, rows: Iterable[tuple[str, str, str, int]]) -> int:
-    """Upsert many trusted quotas at once (seeding); returns how many changed."""
-    items = list(rows)
-    existing: dict[tuple[str, str, str], Quota] = {}
-    units = sorted({r[0] for r in items})
+def set_quotas(
+    session: Session, rows: Iterable[tuple[str, str, str, int] | tuple[str, str, str, int, str]]
+) -> int:
+    """Upsert many trusted quotas at once (seeding; a fifth item is the group); returns changes."""
+    items = [
+        wire.QuotaWrite(
+            unit_code=r[0],
+            service=r[1],
+            period=r[2],
+            target=r[3],
+            group=wire.QuotaGroup(r[4] if len(r) > 4 else "all"),
+        )
+        for r in rows
+    ]
+    existing: dict[QuotaKey, Quota] = {}
+    units = sorted({q.unit_code for q in items})
     for start in range(0, len(units), 500):
         query = select(Quota).where(Quota.unit_code.in_(units[start : start + 500]))
-        existing.update(((q.unit_code, q.service, q.period), q) for q in session.scalars(query))
-    changes: list[NewChange] = []
-    for unit_code, service, period, target in items:
-        row = existing.get((unit_code, service, period))
-        if row is None:
-            session.add(Quota(unit_code=unit_code, service=service, period=period, target=target))
-        elif row.target == target:
-            continue
-        else:
-            row.target = target
-        quota = wire.QuotaWrite(unit_code=unit_code, service=service, period=period, target=target)
-        changes.append(_change(quota))
+        existing.update(
+            ((q.unit_code, q.service, q.period, q.target_group), q) for q in session.scalars(query)
+        )
+    changed = [q for q in items if _upsert(session, existing.get(key_of(q)), q)]
     session.flush()
-    record_changes(session, changes)
-    return len(changes)
+    record_changes(session, [c for c in map(_change, changed) if c is not None])
+    return len(changed)
+
+
+def whole_number(text: str, field: str) -> int:
+    """A count typed in a CSV cell (`1234`, `1.234`, `1 234`); QuotaError names the field."""
+    shown = _FIELD_VI.get(field, field)
+    digits = text.replace(" ", "")
+    if _GROUPED.match(digits):
+        digits = digits.replace(".", "")
+    if digits.isascii() and digits.isdigit() and len(digits) > 9:
+        raise QuotaError(field, f"{shown} quá lớn ({digits[:20]}) / {field} too large")
+    if not digits.isascii() or not digits.isdigit():
+        raise QuotaError(
+            field,
+            f"{shown} phải là số nguyên không âm ({text[:20]!r}) / "
+            f"{field} must be a whole number ≥ 0",
+        )
+    return int(digits)
 
 
 def import_quotas(session: Session, rows: Iterable[Mapping[str, str | None]]) -> list[RowError]:
     """Save every good row; report every bad one (row numbers count the header as 1)."""
     errors: list[RowError] = []
-    good: dict[tuple[str, str, str], wire.QuotaWrite] = {}
+    good: dict[QuotaKey, wire.QuotaWrite] = {}
     for number, raw in enumerate(rows, start=2):
         cleaned: dict[str, object] = {k: (raw.get(k) or "").strip() for k in CSV_COLUMNS}
+        cleaned["group"] = (raw.get("group") or "").strip().lower() or "all"
         try:
-            target_text = str(cleaned["target"]).replace(" ", "")
-            if _GROUPED.match(target_text):
-                target_text = target_text.replace(".", "")
-            if target_text.isascii() and target_text.isdigit() and len(target_text) > 9:
-                raise QuotaError(
-                    "target", f"chỉ tiêu quá lớn ({target_text[:20]}) / target too large"
-                )
-            if not target_text.isascii() or not target_text.isdigit():
-                raise QuotaError(
-                    "target",
-                    f"chỉ tiêu phải là số nguyên không âm ({str(cleaned['target'])[:20]!r}) / "
-                    "target must be a whole number ≥ 0",
-                )
-            cleaned["target"] = int(target_text)
+            cleaned["target"] = whole_number(str(cleaned["target"]), "target")
             quota = _validate(session, cleaned)
         except QuotaError as exc:
             errors.append(RowError(number, exc.field, exc.message))
             continue
-        good[(quota.unit_code, quota.service, quota.period)] = quota
+        good[key_of(quota)] = quota
     _store(session, list(good.values()))
     return errors
 
 
 def read_quota_csv(data: bytes) -> list[dict[str, str | None]]:
     """Rows of a quota CSV (UTF-8, optional BOM, comma or semicolon); QuotaFileError if unusable."""
+    return read_csv(data, CSV_COLUMNS)
+
+
+def read_csv(data: bytes, columns: tuple[str, ...]) -> list[dict[str, str | None]]:
+    """Rows of a CSV with these columns (UTF-8, optional BOM, comma or semicolon)."""
     if len(data) > MAX_CSV_BYTES:
         raise QuotaFileError("Tệp quá lớn / File too large")
     try:
@@ -193,11 +242,11 @@ def read_quota_csv(data: bytes) -> list[dict[str, str | None]]:
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in CSV_COLUMNS if c not in header]
+    missing = [c for c in columns if c not in header]
     if missing:
         raise QuotaFileError(
-            f"Thiếu cột {', '.join(missing)} (cần: {', '.join(CSV_COLUMNS)}) / "
-            f"Missing columns {', '.join(missing)} (need: {', '.join(CSV_COLUMNS)})"
+            f"Thiếu cột {', '.join(missing)} (cần: {', '.join(columns)}) / "
+            f"Missing columns {', '.join(missing)} (need: {', '.join(columns)})"
         )
     reader.fieldnames = header
     try:

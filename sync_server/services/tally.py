@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import Outcome, wire
+from fieldkit.domain.wire import QuotaGroup
 from sync_server.db.models import Entry, Quota, Tally, Unit
 from sync_server.services.changes import NewChange
 
@@ -180,30 +181,57 @@ def _unit_filter(unit_code: str | None, subtree: bool) -> ColumnElement[bool]:
 
 
 def _tally_query(unit_code: str | None, period: str | None, subtree: bool) -> Select[Any]:
-    """One query: tallies (with their quota) plus quotas without a tally, units joined, in order.
+    """One query: tallies (with their quotas) plus quotas without a tally, units joined, in order.
 
     Both halves start from the covered units (by index) and reach tallies and quotas by their
-    primary keys, so no entry and no other province's row is read.
+    primary keys, so no entry and no other province's row is read. A row carries the quota
+    for everyone and those for the youth and non-youth groups.
     """
     covered = _unit_filter(unit_code, subtree)
     t = Tally.__table__.c
-    q = Quota.__table__.c
+    quota_table = Quota.__table__
+    q = quota_table.c
+    youth_quota = quota_table.alias("youth_quota")
+    non_youth_quota = quota_table.alias("non_youth_quota")
+    youth_q, non_youth_q = youth_quota.c, non_youth_quota.c
     rank = case(*((Unit.level == level, n) for level, n in LEVEL_ORDER.items()), else_=9)
     tally_on = [t.unit_code == Unit.code] + ([t.period == period] if period is not None else [])
-    quota_on = [q.unit_code == Unit.code] + ([q.period == period] if period is not None else [])
-    same_quota = and_(q.unit_code == t.unit_code, q.service == t.service, q.period == t.period)
+    quota_on = [q.unit_code == Unit.code, q.target_group == QuotaGroup.ALL.value] + (
+        [q.period == period] if period is not None else []
+    )
+
+    def same(c: Any, group: QuotaGroup, of: Any) -> ColumnElement[bool]:
+        return and_(
+            c.unit_code == of.unit_code,
+            c.service == of.service,
+            c.period == of.period,
+            c.target_group == group.value,
+        )
+
+    same_quota = same(q, QuotaGroup.ALL, t)
     with_tally = (
         select(Unit.code, Unit.name, Unit.level, t.service, t.period, q.target)
-        .add_columns(*(t[name] for name in COUNTS), rank.label("rank"))
+        .add_columns(*(t[name] for name in COUNTS))
+        .add_columns(youth_q.target, non_youth_q.target, rank.label("rank"))
         .join_from(Unit, Tally, and_(*tally_on))
         .outerjoin(Quota, same_quota)
+        .outerjoin(youth_quota, same(youth_q, QuotaGroup.YOUTH, t))
+        .outerjoin(non_youth_quota, same(non_youth_q, QuotaGroup.NON_YOUTH, t))
         .where(covered)
     )
     no_tally = (
         select(Unit.code, Unit.name, Unit.level, q.service, q.period, q.target)
-        .add_columns(*(literal(0).label(name) for name in COUNTS), rank.label("rank"))
+        .add_columns(*(literal(0).label(name) for name in COUNTS))
+        .add_columns(youth_q.target, non_youth_q.target, rank.label("rank"))
         .join_from(Unit, Quota, and_(*quota_on))
-        .where(covered, ~exists().where(same_quota.self_group()).correlate(Quota))
+        .outerjoin(youth_quota, same(youth_q, QuotaGroup.YOUTH, q))
+        .outerjoin(non_youth_quota, same(non_youth_q, QuotaGroup.NON_YOUTH, q))
+        .where(
+            covered,
+            ~exists()
+            .where(t.unit_code == q.unit_code, t.service == q.service, t.period == q.period)
+            .correlate(Quota),
+        )
     )
     both = union_all(with_tally, no_tally).subquery("rows")
     c = both.c
@@ -263,6 +291,8 @@ def read_tally(
             rejected,
             youth,
             non_youth,
+            youth_quota,
+            non_youth_quota,
         ) in result:
             item = new(model)
             set_dict(
@@ -282,6 +312,8 @@ def read_tally(
                     "rejected": rejected,
                     "youth": youth,
                     "non_youth": non_youth,
+                    "youth_quota": youth_quota,
+                    "non_youth_quota": non_youth_quota,
                 },
             )
             _set_fields_set(item, fields_set)

@@ -199,11 +199,20 @@ def retire_unit(session: Session, code: str, replaced_by: str) -> Unit:
 def _move_quotas(session: Session, old: str, new: str) -> None:
     """Add the retired unit's targets to its replacement's, so the parents' sums still hold."""
     for quota in session.scalars(select(Quota).where(Quota.unit_code == old)):
-        kept = session.get(Quota, (new, quota.service, quota.period))
+        key = (new, quota.service, quota.period, quota.target_group)
+        kept = session.get(Quota, key)
         if kept is None:
-            session.add(Quota(unit_code=new, service=quota.service, period=quota.period, target=0))
+            session.add(
+                Quota(
+                    unit_code=new,
+                    service=quota.service,
+                    period=quota.period,
+                    target_group=quota.target_group,
+                    target=0,
+                )
+            )
             session.flush()
-            kept = session.get(Quota, (new, quota.service, quota.period))
+            kept = session.get(Quota, key)
         assert kept is not None
         kept.target += quota.target
         quota.target = 0

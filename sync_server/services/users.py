@@ -6,27 +6,26 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
 from sync_server.db.models import EnrollmentCode, Team, Unit, User
 from sync_server.services.devices import code_hash
+from sync_server.services.logins import derive_login, login_base
+from sync_server.services.passwords import hash_password, one_time_password
 from sync_server.services.units import get_unit
 
 ROLES = ("volunteer", "coordinator", "province", "admin")
 # No 0/O, 1/I/L, 5/S or 2/Z: codes are read aloud and typed from paper.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
 CODE_LENGTH = 8
-PASSWORD_LENGTH = 12
 _ROLE_LEVEL = {
     "volunteer": wire.UnitLevel.VILLAGE,
     "coordinator": wire.UnitLevel.COMMUNE,
     "province": wire.UnitLevel.PROVINCE,
 }
 _LEVEL_VI = {"village": "thôn/làng/ấp", "commune": "xã/phường", "province": "tỉnh"}
-_hasher = PasswordHasher()
 
 
 class UserError(ValueError):
@@ -40,9 +39,10 @@ class UserError(ValueError):
 
 @dataclass(frozen=True)
 class AddedUser:
-    """The new user's id and the secret to hand over once: a code or a password."""
+    """The new user's id and login, and the secret to hand over once: a code or a password."""
 
     user_id: int
+    login: str
     code: str | None = None
     password: str | None = None
 
@@ -106,12 +106,21 @@ def add_user(session: Session, role: str, unit_code: str | None, name: str) -> A
         unit_code=unit.code if unit else None,
         team_id=team_id,
         password_hash=None,
+        login=free_login(session, clean),
     )
     session.add(user)
     session.flush()
     if role == "volunteer":
-        return AddedUser(user.id, code=new_enrollment_code(session, user.id))
-    password = _random_text("abcdefghjkmnpqrstuvwxyz23456789", PASSWORD_LENGTH)
-    user.password_hash = _hasher.hash(password)
+        return AddedUser(user.id, user.login or "", code=new_enrollment_code(session, user.id))
+    password = one_time_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
     session.flush()
-    return AddedUser(user.id, password=password)
+    return AddedUser(user.id, user.login or "", password=password)
+
+
+def free_login(session: Session, name: str) -> str:
+    """A login for a new user: the name without diacritics, numbered if already taken."""
+    base = login_base(name)
+    taken = set(session.scalars(select(User.login).where(User.login.startswith(base))))
+    return derive_login(name, {t for t in taken if t})

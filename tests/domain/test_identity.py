@@ -15,7 +15,7 @@ from fieldkit.domain import (
     mask_id_number,
     normalise_id_number,
 )
-from fieldkit.domain.identity import OLD_PROVINCE_PREFIXES, known_prefix
+from fieldkit.domain.identity import OLD_PROVINCE_PREFIXES, DecodedId, known_prefix
 
 
 def make_number(prefix: str, sex: Sex, year: int, tail: int) -> str:
@@ -128,3 +128,12 @@ def test_numbers_in_normal_form_take_a_shortcut_to_the_same_result(raw: str) -> 
 
     # A leading space never passes the shortcut, and the full path strips it.
     assert outcome(raw) == outcome(" " + raw)
+
+
+def test_a_number_being_typed_gives_sex_then_birth_year() -> None:
+    assert decode_id_number("052") == DecodedId(prefix="052", sex=None, birth_year=None)
+    assert decode_id_number("052 1").sex is Sex.FEMALE
+    assert decode_id_number("052 1").birth_year is None
+    assert decode_id_number("052.19") == DecodedId(prefix="052", sex=Sex.FEMALE, birth_year=None)
+    assert decode_id_number("052-205") == DecodedId(prefix="052", sex=Sex.MALE, birth_year=2005)
+    assert decode_id_number("0527") == DecodedId(prefix="052", sex=None, birth_year=None)

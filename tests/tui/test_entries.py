@@ -11,7 +11,14 @@ from fieldkit.tui.screens.detail import DetailScreen
 from fieldkit.tui.screens.entries import PAGE_SIZE, EntriesScreen
 from fieldkit.tui.screens.entry_form import EntryFormScreen
 from fieldkit.tui.widgets.entry_table import EntryTable
-from tests.tui.conftest import AppFactory, make_entry, settle, static_text, type_text
+from tests.tui.conftest import (
+    AppFactory,
+    burst,
+    make_entry,
+    settle,
+    static_text,
+    type_text,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -173,7 +180,7 @@ async def test_acknowledged_entries_show_masked_and_cannot_be_edited(
         await settle(pilot)
         assert [r.id_number for r in screen.rows] == ["•••••••••777"]
         screen.query_one(EntryTable).focus()
-        await pilot.press("o")  # the footer's "open" key, same as Enter
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         await pilot.press("e")
@@ -228,3 +235,30 @@ async def test_starting_long_past_the_grace_period_masks_the_number(
         with store._read() as session:
             numbers = sorted(session.scalars(select(EntryRecord.id_number)))
     assert numbers == ["052090001234", "•••••••••321", "•••••••••777"]  # the rejected one stays
+
+
+async def test_typing_in_the_list_goes_to_the_search_box(
+    store: Store, make_app: AppFactory
+) -> None:
+    seed(store)
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntriesScreen)
+        assert app.focused is screen.query_one(EntryTable)
+        # Letters that used to be commands ("o" opened the entry under the cursor) search,
+        # also when typed fast: the keys behind the first reach the list before it moves.
+        await burst(pilot, *["space" if c == " " else c for c in "dang thi hoa"])
+        assert app.screen is screen, "no entry was opened while typing"
+        assert screen.query_one("#search", Input).value == "dang thi hoa"
+        assert names(screen) == ["Đặng Thị Hoa"]
+        # Enter goes back to the list, and Enter there opens the entry.
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is screen.query_one(EntryTable)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)

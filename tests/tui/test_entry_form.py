@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, Select, SelectionList, Static
+from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Select, SelectionList, Static
 
-from fieldkit.domain import Outcome, Reason
+from fieldkit.domain import Outcome, Reason, Sex
 from fieldkit.store import EntryFilter, EntryQuery, Store
 from fieldkit.tui.app import FieldkitApp
-from fieldkit.tui.draft import ServiceChoice
+from fieldkit.tui.draft import EntryDraft, ServiceChoice
 from fieldkit.tui.screens.discard import DiscardScreen
 from fieldkit.tui.screens.entry_form import EntryFormScreen
 from fieldkit.tui.screens.home import HomeScreen
@@ -62,7 +62,7 @@ async def test_keyboard_only_fast_path_saves_after_commit(
         await settle(pilot)
         assert isinstance(app.screen, EntryFormScreen), "no warnings: saved without a dialog"
         info = str(screen.query_one("#form-info", Static).render())
-        assert "Đã lưu 2 bản ghi cho Nguyễn Văn An" in info
+        assert "Đã lưu Nguyễn Văn An: 2 dịch vụ." in info
         rows = store.query_entries(EntryQuery(limit=10))
         assert {(r.full_name, r.service, r.phone, r.village) for r in rows} == {
             ("Nguyễn Văn An", "vneid_level1", "0912345678", VILLAGE),
@@ -91,12 +91,13 @@ def typed(value: str) -> list[str]:
     return ["space" if c == " " else c for c in value]
 
 
-def person_keys(name: str, number: str, sex: str, phone: str) -> list[str]:
-    """Keys that fill the person fields (birth year 1990) and Tab past the kept village."""
-    sex_keys = ["right", "enter"] if sex == "female" else ["enter"]  # Nữ is 2nd, Nam 1st
+def person_keys(name: str, number: str, phone: str) -> list[str]:
+    """Keys that fill the person fields and Tab past the kept village.
+
+    The birth year and the sex are left to the identity number, which fills them in.
+    """
     return [
-        *typed(name), "tab", *typed(number), "tab", *typed("1990"), "tab",
-        *sex_keys, "tab", *typed(phone), "tab", "tab",
+        *typed(name), "tab", *typed(number), "tab", "tab", "tab", *typed(phone), "tab", "tab",
     ]  # fmt: skip
 
 
@@ -149,7 +150,7 @@ async def test_whole_form_typed_in_one_burst_saves_both_services(
         await open_new_entry(app, pilot)
         await burst(
             pilot,
-            *person_keys("trần thị bích", "052190001234", "female", "0987654321"),
+            *person_keys("trần thị bích", "052190001234", "0987654321"),
             "space",  # the 1st service ...
             "tab",  # ... its outcome stays "success"
             "tab",
@@ -176,9 +177,9 @@ async def test_errors_block_saving_and_are_explained(store: Store, make_app: App
         assert {"full_name.empty", "id_number.length", "form.invalid.sex"} <= set(codes)
         assert {"service.required", "consent.required", "birth_year.range"} <= set(codes)
         assert screen.query_one("#full_name", Input).has_class("-problem")
-        # The toast says how many errors there are and what the first one is.
-        toasts = [n.message for n in app._notifications]
-        assert any("lỗi cần sửa" in t and "Chưa nhập họ tên." in t for t in toasts), toasts
+        # The list under the form says how many errors there are, then every one of them.
+        listed = str(screen.query_one(ProblemList).render())
+        assert "lỗi cần sửa" in listed and "Chưa nhập họ tên." in listed, listed
         # Live: typing a 3-digit id number says how many digits it has.
         screen.query_one("#id_number", Input).focus()
         await type_text(pilot, "052")
@@ -248,7 +249,7 @@ async def test_warnings_must_be_confirmed(store: Store, make_app: AppFactory) ->
         assert len(all_entries(store)) == 1
 
 
-async def test_same_household_keeps_village_and_phone_prefix(
+async def test_same_household_keeps_village_and_the_whole_phone(
     store: Store, make_app: AppFactory
 ) -> None:
     app = make_app(store=store)
@@ -265,8 +266,9 @@ async def test_same_household_keeps_village_and_phone_prefix(
         await pilot.press("f3")
         await pilot.pause()
         assert screen.query_one("#village", Select).value == "52001-2"
-        assert screen.query_one("#phone", Input).value == "0987"
+        assert screen.query_one("#phone", Input).value == "0987654321"
         assert screen.query_one("#full_name", Input).value == ""
+        assert screen.to_draft().sex is None and screen.to_draft().birth_year == ""
         assert not screen.query_one("#consent", Checkbox).value
         assert "Cùng hộ" in str(screen.query_one("#form-info", Static).render())
         # Back home: the counts include the new entry.
@@ -372,14 +374,14 @@ async def test_whole_form_with_a_failed_service_typed_in_one_burst_saves_its_rea
         await open_new_entry(app, pilot)
         await burst(
             pilot,
-            *person_keys("lê văn cường", "052090001234", "male", "0912345678"),
+            *person_keys("lê văn cường", "052090001234", "0912345678"),
             "space",  # the 1st service ...
             "tab",
             *["enter", "down", "down", "down", "enter"],  # ... did not succeed
             "tab",  # straight into its reasons
             "down",
             "space",  # the 2nd reason
-            "tab",  # the 2nd service
+            "enter",  # done with the reasons: on to the 2nd service
             *["tab"] * 6,  # past the other five services to the consent box
             "space",
             "ctrl+s",
@@ -476,7 +478,7 @@ async def test_esc_leaves_at_once_when_nothing_is_unsaved(
         assert isinstance(app.screen, HomeScreen), "an untouched form needs no question"
         # Right after a save the form is clear again, so Esc leaves at once too.
         screen = await open_new_entry(app, pilot)
-        await burst(pilot, *person_keys("Lê Thị Hoa", "052190001234", "female", "0912345678"))
+        await burst(pilot, *person_keys("Lê Thị Hoa", "052190001234", "0912345678"))
         await pilot.press("space")  # tick the first service; its outcome stays "success"
         screen.query_one("#consent", Checkbox).focus()
         await pilot.press("space", "ctrl+s")
@@ -504,3 +506,183 @@ async def test_enter_moves_on_from_a_text_field_at_burst_speed(
         # Enter on a choice still chooses: on the sex buttons it presses the first, Nam.
         await pilot.press("enter")
         assert screen.to_draft().sex is not None
+
+
+async def test_nothing_of_the_previous_citizen_is_carried_to_the_next(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_new_entry(app, pilot)
+        await fill_valid(screen)  # a woman, on a relative's phone, failed with a reason
+        screen.query_one("#owner-relative", RadioButton).value = True
+        screen.query_one("#note", Input).value = "hẹn chiều mai"
+        line = screen.query_one("#svc-vneid_level2", ServiceLine)
+        line.query_one(Select).value = Outcome.FAILED.value
+        await pilot.pause()
+        line.query_one(SelectionList).select(Reason.NO_NETWORK.value)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert all_entries(store) == ["Trần Thị Bích"]
+        fresh = EntryDraft(village=VILLAGE)
+        assert screen.to_draft() == fresh
+        assert screen.query_one("#sex", RadioSet).pressed_button is None
+        owner = screen.query_one("#device_owner", RadioSet).pressed_button
+        assert owner is not None and owner.id == "owner-citizen"
+        assert [b.id for b in screen.query(RadioButton) if b.value] == ["owner-citizen"]
+        # The next citizen, a man, typed with the keyboard: the number fills in Nam.
+        await burst(pilot, *person_keys("Lê Văn Tám", "052090001234", "0912345678"))
+        assert screen.to_draft().sex is Sex.MALE
+        # Same household: only the village and the whole phone number stay.
+        await pilot.press("ctrl+s")  # errors (no service, no consent): nothing saved
+        await settle(pilot)
+        screen.last_draft = screen.to_draft()
+        await pilot.press("f3")
+        await pilot.pause()
+        assert screen.to_draft() == EntryDraft(village=VILLAGE, phone="0912345678")
+
+
+async def test_sex_and_birth_year_follow_the_identity_number_as_it_is_typed(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_new_entry(app, pilot)
+        screen.query_one("#id_number", Input).focus()
+        await type_text(pilot, "052 1")  # digit 4 = 1: a woman born 1900-1999
+        await pilot.pause()
+        assert screen.to_draft().sex is Sex.FEMALE
+        assert screen.to_draft().birth_year == ""
+        await type_text(pilot, "95")  # digits 5-6: born 1995
+        await pilot.pause()
+        assert screen.to_draft().birth_year == "1995"
+        # A typo fixed: digit 4 = 2, a man born 2005; both follow.
+        await pilot.press("backspace", "backspace", "backspace", "backspace")
+        await type_text(pilot, "2050 0123 4")
+        await pilot.pause()
+        assert (screen.to_draft().sex, screen.to_draft().birth_year) == (Sex.MALE, "2005")
+        # Both stay editable, and what the volunteer chose is never overwritten.
+        screen.query_one("#birth_year", Input).focus()
+        await pilot.press("end", *["backspace"] * 4)
+        await type_text(pilot, "2004")
+        screen.query_one("#sex", RadioSet).focus()
+        await pilot.press("right", "enter")  # Nữ, although the number says Nam
+        await pilot.pause()
+        screen.query_one("#id_number", Input).focus()
+        await pilot.press("end", "backspace")
+        await type_text(pilot, "5")
+        await pilot.pause()
+        assert (screen.to_draft().sex, screen.to_draft().birth_year) == (Sex.FEMALE, "2004")
+
+
+async def test_every_error_is_named_and_marked_at_once_in_either_language(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_new_entry(app, pilot)
+        screen.query_one("#full_name", Input).value = "Nguyễn Văn An"
+        # 11 digits, the 4th one no century/sex digit: so no sex is filled in either.
+        screen.query_one("#id_number", Input).value = "05290001234"
+        screen.query_one("#birth_year", Input).value = "2030"
+        screen.query_one("#svc-vneid_level1 #tick", Checkbox).value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert shown_problems(screen) == [
+            "id_number.length",
+            "birth_year.range",
+            "form.invalid.sex",
+            "consent.required",
+        ]
+        for name in ("id_number", "birth_year", "sex", "consent"):
+            assert screen.query_one(f"#{name}").has_class("-problem"), name
+        assert not screen.query_one("#full_name").has_class("-problem")
+        assert focused_id(app) == "id_number", "the cursor goes to the first error"
+        listed = str(screen.query_one(ProblemList).render())
+        assert listed.splitlines() == [
+            "Còn 4 lỗi cần sửa trước khi lưu:",
+            "✗ Số định danh phải có đúng 12 chữ số (đang có 11).",
+            "✗ Năm sinh phải trong khoảng 1900–2026.",
+            "✗ Chọn giới tính (Nam/Nữ).",
+            "✗ Cần có sự đồng ý của người dân (im lặng không phải là đồng ý).",
+        ]
+        assert not app._notifications, "nothing covers the form"
+        await pilot.press("f2")
+        await settle(pilot)
+        listed = str(screen.query_one(ProblemList).render())
+        assert "4 errors to fix before saving:" in listed
+        assert "✗ Choose the sex (male/female)." in listed
+        # One error left: said in the singular.
+        screen.query_one("#id_number", Input).value = "052990001234"  # still no sex digit
+        screen.query_one("#birth_year", Input).value = "1999"
+        screen.query_one("#consent", Checkbox).value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        listed = str(screen.query_one(ProblemList).render())
+        assert listed.splitlines()[0] == "1 error to fix before saving:", listed
+        assert all_entries(store) == []
+
+
+async def test_home_counts_people_and_services_not_records(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        people = [
+            ("Nguyễn Văn An", "052090001234", "0912345678", 2),
+            ("Trần Thị Bích", "052195001234", "0987654321", 2),
+            ("Lê Văn Cường", "052088004321", "0987654321", 1),  # same household
+            ("Phạm Thị Dung", "052170001111", "0355555555", 2),
+            ("Hồ Văn Em", "052205002222", "0366666666", 2),
+        ]
+        for name, number, phone, services in people:
+            screen = await open_new_entry(app, pilot)
+            await burst(pilot, *person_keys(name, number, phone))
+            for code in ("vneid_level1", "vneid_level2")[:services]:
+                screen.query_one(f"#svc-{code} #tick", Checkbox).value = True
+            screen.query_one("#consent", Checkbox).value = True
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            info = str(screen.query_one("#form-info", Static).render())
+            said = f"Đã lưu {name}: 1 dịch vụ." if services == 1 else f"{services} dịch vụ."
+            assert said in info, info
+            await pilot.press("escape")
+            await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        counts = str(app.screen.query_one("#counts", Static).render())
+        assert "Hôm nay: 5 người, 9 dịch vụ  ·  Tất cả: 5 người, 9 dịch vụ" in counts, counts
+        await pilot.press("f2")
+        await settle(pilot)
+        counts = str(app.screen.query_one("#counts", Static).render())
+        assert "Today: 5 citizens, 9 services" in counts, counts
+
+
+async def test_tab_in_the_reasons_goes_from_reason_to_reason_like_check_boxes(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_form_at_first_service(app, pilot)
+        await burst(pilot, "space", "tab", "enter", "k", "enter", "tab")
+        assert focus_path(app) == "svc-vneid_level1/reasons"
+        reasons = screen.query_one("#svc-vneid_level1 #reasons", SelectionList)
+        # Tab, Tab, Space: the third reason is ticked, not the next service.
+        await burst(pilot, "tab", "tab", "space")
+        assert focus_path(app) == "svc-vneid_level1/reasons"
+        assert reasons.highlighted == 2
+        line = screen.query_one("#svc-vneid_level1", ServiceLine)
+        assert line.to_model() == ServiceChoice(
+            "vneid_level1", Outcome.FAILED, [Reason.NO_CHIP_CARD]
+        )
+        assert not screen.query_one("#svc-vneid_level2 #tick", Checkbox).value
+        # Shift+Tab goes back a reason; Enter leaves the reasons for the next service.
+        await burst(pilot, "shift+tab", "space", "enter")
+        choice = line.to_model()
+        assert choice is not None
+        assert set(choice.reasons) == {Reason.DEVICE_UNSUPPORTED, Reason.NO_CHIP_CARD}
+        assert focus_path(app) == "svc-vneid_level2/tick"

@@ -30,12 +30,12 @@ async def test_f2_switches_the_whole_app_to_english_and_back(
         await settle(pilot)
         home = app.screen
         assert isinstance(home, HomeScreen)
-        assert "Hôm nay: 0" in static_text(home.query_one("#counts", Static))
+        assert "Hôm nay: 0 người, 0 dịch vụ" in static_text(home.query_one("#counts", Static))
         assert {"Nhập mới", "Danh sách", "Đồng bộ", "English"} <= footer_descriptions(app)
         await pilot.press("f2")
         await pilot.pause()
         assert app.ui_lang == "en"
-        assert "Today: 0" in static_text(home.query_one("#counts", Static))
+        assert "Today: 0 citizens, 0 services" in static_text(home.query_one("#counts", Static))
         assert "Last sync: never" in static_text(home.query_one("#last-sync", Static))
         assert {"New entry", "Entries", "Sync", "Việt ngữ"} <= footer_descriptions(app)
         await pilot.press("n")
@@ -55,7 +55,7 @@ async def test_f2_switches_the_whole_app_to_english_and_back(
         await pilot.pause()
         assert str(form.query_one("#lbl-full_name", Label).content) == "Họ và tên"
         assert form.query_one("#full_name", Input).value == "Hồ Văn Tú"
-        assert str(line.query_one(Checkbox).label).startswith("Cài đặt VNeID")
+        assert str(line.query_one(Checkbox).label) == "VNeID mức 1"  # short: 80 columns
         assert line.query_one(Checkbox).value
         assert "Chưa nhập họ tên." not in static_text(form.query_one(ProblemList))
         assert "Cần có sự đồng ý" in static_text(form.query_one(ProblemList))
@@ -74,4 +74,6 @@ async def test_english_by_setting(store: Store, make_app: AppFactory) -> None:
     app = make_app(store=store, lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert "Today: 0" in static_text(app.screen.query_one("#counts", Static))
+        assert "Today: 0 citizens, 0 services" in static_text(
+            app.screen.query_one("#counts", Static)
+        )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import Checkbox, DataTable, Input
 
 from fieldkit.domain import Outcome, Sex, period_of, wire
 from fieldkit.store import Store
@@ -15,12 +16,27 @@ from tests.tui.conftest import VILLAGE, AppFactory, make_entry, settle
 
 PAST = datetime(2025, 12, 14, 2, 30, tzinfo=UTC)  # last year: never "today", never this period
 SIZES = [(80, 24), (120, 36)]
+LANGS = ["vi", "en"]
 SnapCompare = Any
 
 
 def fill(store: Store) -> None:
-    """Fixed entries and a pulled tally with quotas for this period."""
-    names = ["Nguyễn Văn An", "Đặng Thị Hoa", "Lê Minh Tuấn", "Trần Thị Bích", "Phạm Văn Cường"]
+    """Fixed entries (the longest names, services and outcomes) and a tally with quotas."""
+    names = [
+        "Nguyễn Văn An",
+        "Đặng Thị Hoa",
+        "Lê Minh Tuấn",
+        "Trần Thị Bích",
+        "Tôn Nữ Thị Phương Thảo",
+    ]
+    services = [
+        "vneid_level2",
+        "dvc_transaction",
+        "cashless_payment",
+        "vneid_level1",
+        "dvc_account",
+    ]
+    outcomes = [Outcome.SUCCESS, Outcome.SUCCESS, Outcome.PENDING, Outcome.FAILED, Outcome.REFERRED]
     store.save_entries(
         [
             make_entry(
@@ -29,9 +45,12 @@ def fill(store: Store) -> None:
                 birth_year=1990 + i,
                 sex=Sex.MALE if i % 2 == 0 else Sex.FEMALE,
                 at=PAST.replace(hour=2 + i),
-                outcome=Outcome.SUCCESS if i != 3 else Outcome.FAILED,
+                service=service,
+                outcome=outcome,
             )
-            for i, name in enumerate(names)
+            for i, (name, service, outcome) in enumerate(
+                zip(names, services, outcomes, strict=True)
+            )
         ]
     )
     period = period_of(datetime.now(UTC))
@@ -79,17 +98,20 @@ async def steady(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
 def test_home(
-    store: Store, make_app: AppFactory, snap_compare: SnapCompare, size: tuple[int, int]
+    store: Store, make_app: AppFactory, snap_compare: SnapCompare, size: tuple[int, int], lang: str
 ) -> None:
     fill(store)
-    assert snap_compare(make_app(store=store), terminal_size=size, run_before=steady)
+    app = make_app(store=store, lang=lang)
+    assert snap_compare(app, terminal_size=size, run_before=steady)
 
 
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
 def test_entries(
-    store: Store, make_app: AppFactory, snap_compare: SnapCompare, size: tuple[int, int]
+    store: Store, make_app: AppFactory, snap_compare: SnapCompare, size: tuple[int, int], lang: str
 ) -> None:
     fill(store)
 
@@ -98,14 +120,32 @@ def test_entries(
         await pilot.press("l")
         await steady(pilot)
 
-    assert snap_compare(make_app(store=store), terminal_size=size, run_before=open_list)
+    app = make_app(store=store, lang=lang)
+    assert snap_compare(app, terminal_size=size, run_before=open_list)
 
 
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
 def test_entry_form_with_problems(
-    store: Store, make_app: AppFactory, snap_compare: SnapCompare, size: tuple[int, int]
+    store: Store, make_app: AppFactory, snap_compare: SnapCompare, size: tuple[int, int], lang: str
 ) -> None:
-    async def half_filled(pilot: Pilot[None]) -> None:
+    app = make_app(store=store, lang=lang)
+    assert snap_compare(app, terminal_size=size, run_before=half_filled("#full_name"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_entry_form_bottom_at_80x24(
+    store: Store, make_app: AppFactory, snap_compare: SnapCompare, lang: str
+) -> None:
+    """The phone owner's choices, consent and note, scrolled into view."""
+    app = make_app(store=store, lang=lang)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=half_filled("#note"))
+
+
+def half_filled(focus: str) -> Callable[[Pilot[None]], Awaitable[None]]:
+    """A new entry with a few fields, one service ticked and errors listed; `focus` focused."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await pilot.press("n")
         await steady(pilot)
@@ -113,13 +153,13 @@ def test_entry_form_with_problems(
         screen.query_one("#full_name", Input).value = "Nguyễn Văn An"
         screen.query_one("#id_number", Input).value = "052 090"
         screen.query_one("#birth_year", Input).value = "1990"
+        screen.query_one("#svc-dvc_transaction #tick", Checkbox).value = True
         await pilot.press("ctrl+s")
         await steady(pilot)
-        pilot.app.clear_notifications()
-        screen.query_one("#full_name", Input).focus()
+        screen.query_one(focus).focus()
         await steady(pilot)
 
-    assert snap_compare(make_app(store=store), terminal_size=size, run_before=half_filled)
+    return run_before
 
 
 def test_unlock(store: Store, make_app: AppFactory, snap_compare: SnapCompare) -> None:

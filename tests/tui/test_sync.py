@@ -79,7 +79,7 @@ async def test_enroll_through_the_form_against_a_real_server(
 
 def level2_bar(screen: HomeScreen) -> QuotaBar:
     """The quota bar of the level-2 activation service."""
-    return next(b for b in screen.query(QuotaBar) if b.label.startswith("Kích hoạt"))
+    return next(b for b in screen.query(QuotaBar) if b.label.endswith("VNeID mức 2"))
 
 
 def enrolled_store(tmp_path: Path, db_url: str, port: int) -> Store:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
@@ -16,6 +16,7 @@ from fieldkit.domain.formatting import format_number
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.widgets.entry_table import EntryTable
+from fieldkit.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from fieldkit.store import EntryRow
@@ -43,7 +44,7 @@ class EntriesScreen(FieldkitScreen):
         key("f4", "next_filter", "filter"),
         key("f7", "prev_page", "prev_page"),
         key("f8", "next_page", "next_page"),
-        key("o", "open", "open"),
+        key("enter", "open", "open"),
         key("escape", "back", "back"),
     ]
 
@@ -67,11 +68,12 @@ class EntriesScreen(FieldkitScreen):
     def compose(self) -> ComposeResult:
         """Search, filters, the table and a paging line."""
         yield Header()
-        yield Input(id="search", compact=True)
+        yield Input(id="search", compact=True, select_on_focus=False)
         yield Tabs(*[Tab("", id=f"filter-{f}") for f in FILTERS], id="filters")
         yield EntryTable(lang=self.fk().ui_lang, id="table")
         with Horizontal(id="page-line"):
             yield Static(id="page")
+        yield StatusLine(id="status-line")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -161,6 +163,18 @@ class EntriesScreen(FieldkitScreen):
         value = (event.tab.id or "filter-all").removeprefix("filter-")
         if value != self.query_state.filter:
             self._requery(filter=value, offset=0)
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing anywhere in the list goes to the search box (letters are no commands here)."""
+        # A key the box did not take (it takes every printable one) was sent to the list,
+        # maybe before an earlier key moved the focus here: it belongs in the box too.
+        search = self.query_one("#search", Input)
+        if not event.is_printable or event.character is None:
+            return
+        event.stop()
+        event.prevent_default()
+        self.set_focus(search)  # now: the keys behind this one go to the box too
+        search.insert_text_at_cursor(event.character)
 
     def action_focus_search(self) -> None:
         """Type to search (focus moves now, before the next typed key is routed)."""

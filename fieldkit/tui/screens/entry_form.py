@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import (
@@ -24,19 +24,20 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
-from fieldkit.domain import DeviceOwner, Entry, Problem, Sex
+from fieldkit.domain import DeviceOwner, Entry, Problem, Sex, decode_id_number
 from fieldkit.domain.catalogue import DEFAULT_SERVICES
 from fieldkit.tui.draft import DraftCheck, EntryDraft, check_draft
-from fieldkit.tui.i18n import tr
+from fieldkit.tui.i18n import both, tr
 from fieldkit.tui.messages import EntriesChanged
-from fieldkit.tui.screens.base import FOCUS_KEYS, FieldkitScreen, key
+from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.screens.discard import DiscardScreen
 from fieldkit.tui.screens.warnings import WarningsScreen
 from fieldkit.tui.widgets.form_checkbox import FormCheckbox
 from fieldkit.tui.widgets.form_radio_set import FormRadioSet
-from fieldkit.tui.widgets.form_select import FormSelect
+from fieldkit.tui.widgets.form_select import FormSelect, FormSelectionList
 from fieldkit.tui.widgets.problem_list import ProblemList
 from fieldkit.tui.widgets.service_line import ServiceLine
+from fieldkit.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from fieldkit.store import EntryRow
@@ -44,6 +45,13 @@ if TYPE_CHECKING:
 TEXT_FIELDS = ("full_name", "id_number", "birth_year", "phone", "note")
 FOCUS_ORDER = ("full_name", "id_number", "birth_year", "sex", "phone", "village", "consent", "note")
 OWNERS = (DeviceOwner.CITIZEN, DeviceOwner.RELATIVE, DeviceOwner.VOLUNTEER)
+# Errors are listed in the order of the fields on the form.
+FIELD_RANK = {
+    name: i
+    for i, name in enumerate(
+        [*FOCUS_ORDER[:6], "services", "reasons", *FOCUS_ORDER[6:], "device_owner"]
+    )
+}
 
 
 class EntryFormScreen(FieldkitScreen):
@@ -51,9 +59,12 @@ class EntryFormScreen(FieldkitScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         key("ctrl+s", "save", "save"),
-        *FOCUS_KEYS,
-        # Enter in a text field moves on at once, like Tab (see check_action): left to the
-        # Input, it moved focus only after the keys already queued had reached that field.
+        # Tab and Shift+Tab move like FOCUS_KEYS, except through a service's reasons, which
+        # look like check boxes and so take Tab from one to the next like check boxes.
+        Binding("tab", "tab(1)", show=False, priority=True),
+        Binding("shift+tab", "tab(-1)", show=False, priority=True),
+        # Enter in a text field (or the reasons) moves on at once, like Tab (see check_action):
+        # left to the widget, it moved focus only after the keys already queued had reached it.
         Binding("enter", "next_field", show=False, priority=True),
         key("f3", "household", "household"),
         key("escape", "back", "back"),
@@ -78,6 +89,9 @@ class EntryFormScreen(FieldkitScreen):
         super().__init__()
         self.editing = editing
         self.touched: set[str] = set()
+        # Fields the volunteer set by hand, and what the identity number filled in.
+        self.explicit: set[str] = set()
+        self.filled: dict[str, str] = {}
         self.show_all = False
         self.last_draft: EntryDraft | None = None
         self.last_check: DraftCheck | None = None
@@ -114,15 +128,15 @@ class EntryFormScreen(FieldkitScreen):
             for code in self._service_codes():
                 yield ServiceLine(code, lang=self.fk().ui_lang, id=f"svc-{code}")
             yield FormCheckbox(id="consent", compact=True)
-            with Horizontal(id="owner-row"):
+            with Grid(classes="form-grid", id="note-grid"):
                 yield Label(id="lbl-device_owner")
                 with FormRadioSet(id="device_owner", compact=True):
                     for owner in OWNERS:
                         yield RadioButton(id=f"owner-{owner.value}", compact=True)
-            with Grid(classes="form-grid", id="note-grid"):
                 yield Label(id="lbl-note")
                 yield Input(id="note", compact=True, max_length=500)
-            yield ProblemList(id="problems")
+        yield ProblemList(id="problems")
+        yield StatusLine(id="status-line")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -135,6 +149,11 @@ class EntryFormScreen(FieldkitScreen):
         else:
             self.load_draft(EntryDraft(village=self.default_village()))
         self.query_one("#full_name", Input).focus()
+
+    def on_resize(self) -> None:
+        """A resized terminal: long service labels where they fit, else short ones."""
+        for line in self.query(ServiceLine):
+            line.fit_label()
 
     def _village_options(self) -> list[tuple[str, str]]:
         store = self.fk().store
@@ -215,11 +234,10 @@ class EntryFormScreen(FieldkitScreen):
         with self.prevent(Input.Changed, RadioSet.Changed, Checkbox.Changed, Select.Changed):
             for name in TEXT_FIELDS:
                 self.query_one(f"#{name}", Input).value = str(getattr(draft, name))
-            self.query_one("#sex-male", RadioButton).value = draft.sex is Sex.MALE
-            self.query_one("#sex-female", RadioButton).value = draft.sex is Sex.FEMALE
-            for owner in OWNERS:
-                button = self.query_one(f"#owner-{owner.value}", RadioButton)
-                button.value = draft.device_owner is owner
+            sex = f"sex-{draft.sex.value}" if draft.sex is not None else None
+            self.query_one("#sex", FormRadioSet).choose(sex)
+            owner = f"owner-{draft.device_owner.value}"
+            self.query_one("#device_owner", FormRadioSet).choose(owner)
             village = self.query_one("#village", Select)
             if draft.village:
                 village.value = draft.village
@@ -228,6 +246,9 @@ class EntryFormScreen(FieldkitScreen):
             for line in self.query(ServiceLine):
                 line.load_model(chosen.get(line.code))
         self.touched = set()
+        # A stored entry's sex and birth year were chosen by someone: never overwrite them.
+        self.explicit = {"sex", "birth_year"} if self.editing is not None else set()
+        self.filled = {}
         self.show_all = self.editing is not None
         self.query_one(ProblemList).problems = []
         for widget in self.query(".-problem"):
@@ -250,16 +271,35 @@ class EntryFormScreen(FieldkitScreen):
         if row is not None:
             check.entries = [e.model_copy(update={"visit_id": row.visit_id}) for e in check.entries]
         self.last_check = check
-        shown = [
-            p
-            for p in check.errors
-            if self.show_all or p.field.split(":", 1)[0] in self.touched or ":" in p.field
-        ]
+        shown = sorted(
+            (
+                p
+                for p in check.errors
+                if self.show_all or p.field.split(":", 1)[0] in self.touched or ":" in p.field
+            ),
+            key=lambda p: FIELD_RANK.get(p.field.split(":", 1)[0], len(FIELD_RANK)),
+        )
         self.query_one(ProblemList).problems = shown + check.warnings
-        invalid = {p.field.split(":", 1)[0] for p in shown}
+        invalid = {p.field for p in shown} | {p.field.split(":", 1)[0] for p in shown}
         for name in (*TEXT_FIELDS, "sex", "village", "consent"):
             self.query_one(f"#{name}").set_class(name in invalid, "-problem")
+        self.query_one("#lbl-services").set_class("services" in invalid, "-problem")
+        for line in self.query(ServiceLine):
+            line.set_class(f"reasons:{line.code}" in invalid, "-problem")
         return check
+
+    def bad_field(self, problem: Problem) -> Widget | None:
+        """The widget to fix a problem in (for a service's reasons: its list, or its box)."""
+        name, _, code = problem.field.partition(":")
+        if name == "services":
+            return next(iter(self.query(ServiceLine)), None)
+        if name == "reasons" and code:
+            line = self.query_one(f"#svc-{code}", ServiceLine)
+            found = line.query("#reasons")
+            return found.first() if found else line
+        if name in FOCUS_ORDER:
+            return self.query_one(f"#{name}")
+        return None
 
     @on(Input.Changed)
     @on(RadioSet.Changed)
@@ -271,13 +311,67 @@ class EntryFormScreen(FieldkitScreen):
         if isinstance(control, Widget) and control.id:
             name = control.id
             self.touched.add("services" if name.startswith("svc-") else name)
+            if name == "sex" or (name == "birth_year" and isinstance(control, Input)):
+                self._set_by_hand(name, control)
+            elif name == "id_number" and isinstance(control, Input):
+                self.fill_from_id_number(control.value)
         self.check()
+
+    def _set_by_hand(self, name: str, control: Widget) -> None:
+        """A choice the volunteer made (an emptied birth year may be filled in again)."""
+        if isinstance(control, Input) and not control.value:
+            self.explicit.discard(name)
+        else:
+            self.explicit.add(name)
+        self.filled.pop(name, None)
+
+    def fill_from_id_number(self, number: str) -> None:
+        """Sex and birth year from the number's 4th to 6th digits, unless typed by hand.
+
+        A field is filled only while it is empty or still holds what the number last gave it,
+        so a correction of the number follows through and nothing typed is overwritten.
+        """
+        decoded = decode_id_number(number)
+        sex_set = self.query_one("#sex", FormRadioSet)
+        pressed = sex_set.pressed_button.id if sex_set.pressed_button is not None else None
+        wanted = f"sex-{decoded.sex.value}" if decoded.sex is not None else None
+        if "sex" not in self.explicit and pressed in (None, self.filled.get("sex")):
+            sex_set.choose(wanted)
+            self._note_filled("sex", wanted)
+        year = self.query_one("#birth_year", Input)
+        wanted = str(decoded.birth_year) if decoded.birth_year is not None else None
+        if "birth_year" not in self.explicit and year.value in ("", self.filled.get("birth_year")):
+            with self.prevent(Input.Changed):
+                year.value = wanted or ""
+            self._note_filled("birth_year", wanted)
+
+    def _note_filled(self, name: str, value: str | None) -> None:
+        if value is None:
+            self.filled.pop(name, None)
+        else:
+            self.filled[name] = value
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Enter is the form's only in text fields; elsewhere it ticks, picks or opens."""
         if action == "next_field":
-            return isinstance(self.focused, Input)
+            return isinstance(self.focused, Input | FormSelectionList)
         return True
+
+    def action_tab(self, step: int) -> None:
+        """The next (step 1) or previous (-1) field; inside a reasons list, the next reason.
+
+        Space then ticks the reason the volunteer sees highlighted, never the next service.
+        """
+        reasons = self.focused
+        if isinstance(reasons, FormSelectionList) and reasons.highlighted is not None:
+            target = reasons.highlighted + step
+            if 0 <= target < reasons.option_count:
+                reasons.highlighted = target
+                return
+        if step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
 
     def action_next_field(self) -> None:
         """The next field, before any key typed after Enter is handled."""
@@ -287,21 +381,19 @@ class EntryFormScreen(FieldkitScreen):
 
     def action_save(self) -> None:
         """Validate everything; then look for warnings off the UI thread."""
+        # A Ctrl+S typed right behind the number may come before the number's Changed message.
+        self.fill_from_id_number(self.query_one("#id_number", Input).value)
         self.show_all = True
         check = self.check()
         lang = self.fk().ui_lang
         if not check.ok:
-            order = [*FOCUS_ORDER[:6], "services", *FOCUS_ORDER[6:]]
-            rank = {name: i for i, name in enumerate(order)}
-            errors = sorted(check.errors, key=lambda p: rank.get(p.field.split(":")[0], len(order)))
-            first = errors[0].message(lang) if errors else ""  # the first one on the form
-            text = tr("form.has_errors", lang, count=len(check.errors))
-            self.notify(f"{text} {first}".strip(), severity="error")
-            fields = [p.field.split(":", 1)[0] for p in check.errors]
-            for name in FOCUS_ORDER:
-                if name in fields:
-                    self.query_one(f"#{name}").focus()
-                    break
+            # Every error is listed and marked (check); the cursor goes to the first one.
+            problems = self.query_one(ProblemList).problems
+            target = next((w for p in problems if (w := self.bad_field(p)) is not None), None)
+            if target is not None:
+                target.focus()
+                # Again once the error list has taken its room, which shrinks the form.
+                self.call_after_refresh(target.scroll_visible)
             return
         self.query_one("#form-info", Static).update(tr("form.saving", lang))
         self.precheck(check.entries, list(check.warnings))
@@ -350,18 +442,17 @@ class EntryFormScreen(FieldkitScreen):
         lang = app.ui_lang
         app.post_message(EntriesChanged())
         if self.editing is not None:
-            app.notify(tr("form.updated", lang), markup=False)
+            app.sync_note = both("form.updated")
             self.dismiss(None)
             return
         text = tr("form.saved", lang, count=len(message.entries), name=message.entries[0].full_name)
         self.last_draft = self.to_draft()
         self.load_draft(EntryDraft(village=self.last_draft.village))
         self.query_one("#form-info", Static).update(f"✓ {text}  (F3: {tr('key.household', lang)})")
-        app.notify(text, markup=False)
         self.query_one("#full_name", Input).focus()
 
     def action_household(self) -> None:
-        """Start the next citizen of the same household: village and phone prefix kept."""
+        """Start the next citizen of the same household: village and phone kept."""
         if self.last_draft is None or self.editing is not None:
             return
         self.load_draft(self.last_draft.household())
@@ -376,7 +467,7 @@ class EntryFormScreen(FieldkitScreen):
             lang = self.fk().ui_lang
             text = tr("form.save_failed", lang, detail=explain(event.worker.error, lang))
             self.query_one("#form-info", Static).update(text)
-            self.notify(text, severity="error", markup=False)
+            self.query_one("#form-info", Static).scroll_visible()
 
     def action_back(self) -> None:
         """Leave the form; with unsaved typing, only after the volunteer says to discard it."""

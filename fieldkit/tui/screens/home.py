@@ -9,27 +9,35 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from fieldkit.domain.formatting import format_datetime, format_number
+from fieldkit.domain.formatting import format_datetime, format_helped, format_number
 from fieldkit.tui.i18n import service_label, tr
 from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.widgets.connection_badge import ConnectionBadge
 from fieldkit.tui.widgets.quota_bar import QuotaBar
 
 if TYPE_CHECKING:
-    from fieldkit.store import StoreStatus
+    from fieldkit.store import StoreStatus, VillageProgress
 
 
-def counts_line(status: StoreStatus | None, today: int, lang: str) -> str:
-    """'Hôm nay 12 · Chờ đồng bộ 3 · Bị trả lại, cần sửa 1 · Trùng 0'."""
+def counts_line(status: StoreStatus | None, lang: str) -> str:
+    """People helped today and in all, then the queue.
+
+    'Hôm nay: 5 người, 9 dịch vụ  ·  Tất cả: …' over
+    'Chờ đồng bộ: 3  ·  Bị trả lại, cần sửa: 1  ·  Trùng: 0'.
+    """
     if status is None:
         return tr("home.loading", lang)
+    helped = status.helped
+    today = format_helped(helped.citizens_today, helped.services_today, lang)
+    total = format_helped(helped.citizens_total, helped.services_total, lang)
+    people = f"{tr('home.today', lang)}: {today}  ·  {tr('home.all', lang)}: {total}"
     parts = [
-        (tr("home.today", lang), today),
         (tr("home.pending", lang), status.pending),
         (tr("home.rejected", lang), status.rejected),
         (tr("home.duplicates", lang), status.duplicates),
     ]
-    return "  ·  ".join(f"{label}: {format_number(n, lang)}" for label, n in parts)
+    queue = "  ·  ".join(f"{label}: {format_number(n, lang)}" for label, n in parts)
+    return f"{people}\n{queue}"
 
 
 def last_sync_line(status: StoreStatus | None, lang: str) -> str:
@@ -38,6 +46,16 @@ def last_sync_line(status: StoreStatus | None, lang: str) -> str:
     if status is not None and status.last_sync_at is not None:
         when = format_datetime(status.last_sync_at)
     return f"{tr('home.last_sync', lang)}: {when}"
+
+
+def bar_labels(
+    rows: list[VillageProgress], lang: str, *, several: bool, short: bool = False
+) -> list[str]:
+    """Each quota bar's label: the service (its short name), after the village if several."""
+    labels = [service_label(row.service, lang, short=short) for row in rows]
+    if several:
+        labels = [f"{r.village_name or r.village} · {x}" for r, x in zip(rows, labels, strict=True)]
+    return labels
 
 
 class HomeScreen(FieldkitScreen):
@@ -92,9 +110,13 @@ class HomeScreen(FieldkitScreen):
             profile = store.profile
             villages = ", ".join(v.name or v.code for v in profile.villages[:2])
             self.query_one("#who", Static).update(f"{profile.user_name}  ·  {villages}")
-        self.query_one("#counts", Static).update(counts_line(status, app.today, lang))
+        self.query_one("#counts", Static).update(counts_line(status, lang))
         self.query_one("#last-sync", Static).update(last_sync_line(status, lang))
         self._show_quotas(status, lang)
+
+    def on_resize(self) -> None:
+        """Full or short labels for the new width."""
+        self._show_quotas(self.fk().status, self.fk().ui_lang)
 
     def _show_quotas(self, status: StoreStatus | None, lang: str) -> None:
         bars = self.query_one("#quota-bars", VerticalScroll)
@@ -113,11 +135,14 @@ class HomeScreen(FieldkitScreen):
                 return
             existing = [QuotaBar() for _ in rows]
             bars.mount_all(existing)
-        for bar, row in zip(existing, rows, strict=True):
-            label = service_label(row.service, lang)
-            if len(village_names) > 1:
-                label = f"{row.village_name or row.village} · {label}"
+        labels = bar_labels(rows, lang, several=len(village_names) > 1)
+        room = (bars.size.width or self.app.size.width) // 2
+        if max(len(label) for label in labels) > room:
+            labels = bar_labels(rows, lang, several=len(village_names) > 1, short=True)
+        width = min(room, max(len(label) for label in labels))
+        for bar, row, label in zip(existing, rows, labels, strict=True):
             bar.label = label
+            bar.label_width = width
             bar.lang = lang
             bar.quota = row.quota
             bar.achieved = row.achieved

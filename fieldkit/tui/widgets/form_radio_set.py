@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual import events
-from textual.widgets import RadioSet
+from textual.widgets import RadioButton, RadioSet
 
 
 class FormRadioSet(RadioSet):
@@ -42,3 +42,19 @@ class FormRadioSet(RadioSet):
     def key_up(self, event: events.Key) -> None:
         """Highlight the previous button."""
         self.key_left(event)
+
+    def choose(self, button_id: str | None) -> None:
+        """Press the button with this id, or none at all, without posting Changed.
+
+        A plain RadioSet turns a button switched off straight back on, so a form that sets
+        every button's value to clear the set keeps the old choice pressed.
+        """
+        chosen: RadioButton | None = None
+        with self.prevent(RadioButton.Changed):
+            for button in self.query(RadioButton):
+                button.value = button.id == button_id
+                if button.value:
+                    chosen = button
+        self._pressed_button = chosen
+        # The cursor goes where a fresh set has it (the first button) or to the choice.
+        self._selected = self._nodes.index(chosen) if chosen is not None else 0

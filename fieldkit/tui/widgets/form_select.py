@@ -27,7 +27,7 @@ ValueT = TypeVar("ValueT", bound=Hashable)
 
 SEARCH_KEYS = string.ascii_letters + string.digits
 SEARCH_RESET_SECONDS = 0.7  # as Textual's own type-to-search
-MOUNT_WAIT_SECONDS = 1.0  # a just-mounted select is composed within milliseconds
+MOUNT_WAIT_SECONDS = 5.0  # composed within milliseconds; far longer on a loaded machine
 
 
 def fold(text: str) -> str:

@@ -7,14 +7,14 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from fieldkit.domain import Problem, Severity
-from fieldkit.tui.i18n import problem_text, service_label
+from fieldkit.tui.i18n import problem_text, service_label, tr
 
 
 def problem_line(problem: Problem, lang: str) -> str:
     """One problem as the volunteer reads it, naming the service for per-service ones."""
     text = problem_text(problem, lang)
     if ":" in problem.field:
-        text = f"{service_label(problem.field.split(':', 1)[1], lang)}: {text}"
+        text = f"{service_label(problem.field.split(':', 1)[1], lang, short=True)}: {text}"
     return text
 
 
@@ -36,15 +36,19 @@ class ProblemList(Static):
     """The language of the messages."""
 
     def _paint(self) -> None:
-        text = Text()
+        lines: list[tuple[str, str]] = []
+        errors = sum(p.severity is Severity.ERROR for p in self.problems)
+        if errors:
+            lines.append((tr("form.has_errors", self.lang, count=errors), "bold red"))
         for problem in self.problems:
             error = problem.severity is Severity.ERROR
-            if text:
-                text.append("\n")
-            text.append(
-                ("✗ " if error else "! ") + problem_line(problem, self.lang),
-                style="bold red" if error else "yellow",
-            )
+            line = ("✗ " if error else "! ") + problem_line(problem, self.lang)
+            lines.append((line, "red" if error else "yellow"))
+        room = max(3, self.app.size.height // 3)  # the form above must stay usable
+        if len(lines) > room:
+            more = len(lines) - room + 1
+            lines = [*lines[: room - 1], (tr("form.more_problems", self.lang, count=more), "")]
+        text = Text("\n").join(Text(line, style=style) for line, style in lines)
         self.set_class(bool(self.problems), "-shown")
         self.update(text)
 

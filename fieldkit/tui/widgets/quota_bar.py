@@ -32,6 +32,8 @@ class QuotaBar(Widget):
 
     label: reactive[str] = reactive("")
     """The service's name."""
+    label_width: reactive[int] = reactive(0)
+    """Columns for the label, the same for every bar of a list (0: a share of the width)."""
     achieved: reactive[int] = reactive(0)
     """Distinct citizens counted (synced tally plus local entries not yet counted)."""
     quota: reactive[int | None] = reactive(None)
@@ -60,7 +62,7 @@ class QuotaBar(Widget):
         else:
             numbers = f"{numbers}/— {format_percent(None, self.lang):>8}"
         width = self.size.width or 80
-        label_width = max(10, min(34, width // 3))
+        label_width = self.label_width or max(10, min(34, width // 3))
         label = self.label
         if len(label) > label_width:
             label = label[: label_width - 1] + "…"

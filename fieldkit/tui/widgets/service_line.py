@@ -15,6 +15,11 @@ from fieldkit.tui.i18n import outcome_text, reason_text, service_label
 from fieldkit.tui.widgets.form_checkbox import FormCheckbox
 from fieldkit.tui.widgets.form_select import FormSelect, FormSelectionList
 
+# Columns taken by the outcome box (with its margin) and by the checkbox's "▐X▌ ".
+OUTCOME_WIDTH = 31
+TICK_WIDTH = 5
+FORM_CHROME = 4  # the form's padding and scroll bar
+
 
 class ServiceLine(Vertical):
     """A checkbox; its outcome choice and reasons list are built only when first needed.
@@ -69,7 +74,24 @@ class ServiceLine(Vertical):
     def compose(self) -> ComposeResult:
         """Only the checkbox at first."""
         with Horizontal():
-            yield FormCheckbox(service_label(self.code, self.lang), id="tick", compact=True)
+            yield FormCheckbox(self._label(), id="tick", compact=True)
+
+    def _label(self) -> str:
+        """The full label where it fits beside the outcome box, else the short name.
+
+        Measured on the terminal, not on the line: a relabel on the line's own Resize (it
+        grows when its outcome or reasons appear) comes in the middle of fast typing.
+        """
+        full = service_label(self.code, self.lang)
+        room = self.app.size.width - FORM_CHROME - OUTCOME_WIDTH - TICK_WIDTH
+        return full if len(full) <= room else service_label(self.code, self.lang, short=True)
+
+    def fit_label(self) -> None:
+        """Long or short label, for the terminal's width now (relabelled only on a change)."""
+        tick = self.query_one("#tick", Checkbox)
+        label = self._label()
+        if str(tick.label) != label:
+            tick.label = label
 
     def on_mount(self) -> None:
         """Follow the checkbox synchronously (the Changed message would come too late)."""
@@ -163,7 +185,7 @@ class ServiceLine(Vertical):
         """Relabel everything, keeping the choices."""
         if not self.is_mounted:
             return
-        self.query_one("#tick", Checkbox).label = service_label(self.code, self.lang)
+        self.query_one("#tick", Checkbox).label = self._label()
         if self._outcome_select is not None:
             outcome = self.outcome  # set_options picks the first one; the watch follows
             with self.prevent(Select.Changed):

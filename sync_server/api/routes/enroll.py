@@ -77,9 +77,12 @@ def register_key(
 def login(body: LoginRequest, request: Request, session: SessionDep) -> LoginResponse:
     """Check a staff user's password and return a login token valid for a working day."""
     client = request.headers.get("user-agent", "")
+    address = request.client.host if request.client else ""
     try:
         with writing(session):
-            result = devices.login(session, body.user, body.password, client=client)
+            result = devices.login(
+                session, body.user, body.password, client=client, address=address
+            )
     except devices.AuthError as exc:
         raise ApiError(401, exc.code, exc.message) from exc
     return LoginResponse(

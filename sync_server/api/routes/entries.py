@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from fieldkit.domain import wire
-from sync_server.api.access import can_manage, entry_lineage, readable_unit
 from sync_server.api.deps import SessionDep, StaffUser
 from sync_server.api.errors import ApiError
 from sync_server.db.engine import writing
 from sync_server.db.models import Entry, User
 from sync_server.services import review
+from sync_server.services.access import can_manage, entry_lineage, readable_unit
 from sync_server.services.entries import EntryPage, EntryQuery, list_entries
 
 router = APIRouter(prefix="/entries", tags=["entries"])

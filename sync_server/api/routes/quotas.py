@@ -8,12 +8,12 @@ from fastapi import APIRouter, Body, Query
 from sqlalchemy import or_, select
 
 from fieldkit.domain import wire
-from sync_server.api.access import can_set_quota, readable_unit
 from sync_server.api.deps import CurrentUser, SessionDep, StaffUser
 from sync_server.api.errors import ApiError
 from sync_server.db.engine import writing
 from sync_server.db.models import Quota, Unit
 from sync_server.services import quotas
+from sync_server.services.access import can_set_quota, readable_unit
 
 router = APIRouter(prefix="/quotas", tags=["quotas"])
 
@@ -35,9 +35,17 @@ def read_quotas(
     )
     if period:
         statement = statement.where(Quota.period == period)
-    rows = session.scalars(statement.order_by(Quota.unit_code, Quota.service, Quota.period))
+    rows = session.scalars(
+        statement.order_by(Quota.unit_code, Quota.service, Quota.period, Quota.target_group)
+    )
     result = [
-        wire.QuotaRead(unit_code=q.unit_code, service=q.service, period=q.period, target=q.target)
+        wire.QuotaRead(
+            unit_code=q.unit_code,
+            service=q.service,
+            period=q.period,
+            target=q.target,
+            group=wire.QuotaGroup(q.target_group),
+        )
         for q in rows
     ]
     session.rollback()
@@ -68,12 +76,16 @@ def write_quotas(
                 )
         for index, item in enumerate(body):
             try:
-                quotas.set_quota(session, item.unit_code, item.service, item.period, item.target)
+                quotas.set_quota(
+                    session,
+                    item.unit_code,
+                    item.service,
+                    item.period,
+                    item.target,
+                    item.group.value,
+                )
             except quotas.QuotaError as exc:
                 raise ApiError(
                     422, "invalid_quota", f"[{index}].{exc.field}: {exc.message}", field=exc.field
                 ) from exc
-    return [
-        wire.QuotaRead(unit_code=q.unit_code, service=q.service, period=q.period, target=q.target)
-        for q in body
-    ]
+    return [wire.QuotaRead(**q.model_dump()) for q in body]

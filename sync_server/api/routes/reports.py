@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from fieldkit.domain import wire
-from sync_server.api.access import readable_unit
 from sync_server.api.deps import CurrentUser, SessionDep
 from sync_server.api.errors import ApiError
 from sync_server.services import tally, units
+from sync_server.services.access import readable_unit
 
 router = APIRouter(tags=["reports"])
 

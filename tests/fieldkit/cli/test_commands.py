@@ -213,3 +213,37 @@ def test_a_start_long_past_the_grace_period_masks_the_number(cli: Run, home: Pat
     assert cli("status").code == 0  # any start of fieldkit
     with open_store(home) as store, store._read() as session:
         assert list(session.scalars(select(EntryRecord.id_number))) == ["•••••••••234"]
+
+
+def test_status_counts_people_and_services_today_and_in_all(cli: Run) -> None:
+    def add(
+        name: str, number: str, *services: str, phone: str = "0912345678", at: str = ""
+    ) -> None:
+        year = ("19" if number[3] in "01" else "20") + number[4:6]
+        sex = "male" if int(number[3]) % 2 == 0 else "female"
+        args = ["add", "--name", name, "--id-number", number, "--birth-year", year]
+        args += ["--sex", sex, "--outcome", "success", "--consent", "--yes", "--phone", phone]
+        args += [a for s in services for a in ("--service", s)]
+        assert cli(*args, *(["--at", at] if at else [])).code == 0
+
+    # Five people today, nine services: a household of two shares a phone.
+    add("Nguyễn Văn An", "052090001234", "vneid_level1", "vneid_level2")
+    add("Trần Thị Bích", "052195001234", "vneid_level1", "dvc_account", phone="0987654321")
+    add("Lê Văn Cường", "052088004321", "vneid_level2", phone="0987654321")
+    add("Phạm Thị Dung", "052170001111", "vneid_level1", "vneid_level2", phone="0355555555")
+    add("Hồ Văn Em", "052205002222", "vneid_level2", "dvc_account", phone="0366666666")
+    # The first citizen again, later, for one more service: one citizen, one more service.
+    add("Nguyễn Văn An", "052090001234", "dvc_transaction")
+    # Someone helped last year counts in all, not today.
+    add("Đỗ Thị Giang", "052192003333", "vneid_level1", phone="0377777777", at="14/12/2025 09:30")
+    helped = cli("status", "--json").json()["helped"]
+    assert helped == {
+        "citizens_today": 5,
+        "services_today": 10,
+        "citizens_total": 6,
+        "services_total": 11,
+    }
+    text = cli("status").stdout
+    assert "Đã hỗ trợ hôm nay: 5 người, 10 dịch vụ  Tất cả: 6 người, 11 dịch vụ" in text
+    english = cli("status", lang="en").stdout
+    assert "Helped today: 5 citizens, 10 services  In all: 6 citizens, 11 services" in english

@@ -63,7 +63,7 @@ def test_retire_village_moves_teams_and_quotas(session: Session) -> None:
     assert unit is not None and unit.retired and unit.replaced_by == "21583-1"
     teams = session.scalars(select(Team.village_code)).all()
     assert set(teams) == {"21583-1"}
-    kept = session.get(Quota, ("21583-1", "vneid_level2", "2026"))
+    kept = session.get(Quota, ("21583-1", "vneid_level2", "2026", "all"))
     assert kept is not None and kept.target == 50
     assert [u.retired for u in list_units(session, "21583")] == [False, True]
     with pytest.raises(UnitError):
@@ -111,5 +111,5 @@ def test_quota_changes_reach_the_change_log_and_import_reports_rows(session: Ses
         (4, "period"),
         (5, "target"),
     ]
-    quota = session.get(Quota, ("21583-1", "dvc_account", "2026"))
+    quota = session.get(Quota, ("21583-1", "dvc_account", "2026", "all"))
     assert quota is not None and quota.target == 250

@@ -85,11 +85,15 @@ def test_village_quotas_add_up_to_the_commune_quota(seeded_url: str) -> None:
         "select c.unit_code, c.service, c.target, sum(v.target) from quotas c"
         " join units u on u.parent_code = c.unit_code and u.level = 'village'"
         " join quotas v on v.unit_code = u.code and v.service = c.service"
-        " and v.period = c.period group by c.unit_code, c.service, c.target"
+        " and v.period = c.period and v.target_group = c.target_group"
+        " group by c.unit_code, c.service, c.target_group, c.target"
         " having c.target != sum(v.target)",
     )
     assert mismatched == []
-    assert _rows(seeded_url, "select count(*) from quotas where unit_code = '12'")[0][0] == 5
+    groups = (
+        "select target_group, count(*) from quotas where unit_code = '12' group by 1 order by 1"
+    )
+    assert _rows(seeded_url, groups) == [("all", 5), ("non_youth", 1)]
 
 
 def test_seeded_identity_numbers_are_masked_and_ages_consistent(seeded_url: str) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from sync_server.db.models import Device, User
 from sync_server.services.devices import enroll
+from sync_server.services.passwords import password_matches
 
 CliRunner = Callable[..., Any]
 
@@ -36,8 +37,9 @@ def test_user_add_json_for_each_role(cli: CliRunner, seeded_url: str, role: str)
                  "--name", "Lò Thị Mai", "--json")  # fmt: skip
     assert result.code == 0, result.err
     data = json.loads(result.out)
-    secret_key = "code" if role == "volunteer" else "password"
-    assert set(data) == {"user_id", secret_key}
+    keys = {"code"} if role == "volunteer" else {"password", "url"}
+    assert set(data) == {"user_id", "login", *keys}
+    assert data["login"] == "lo.thi.mai"
     engine = create_engine(seeded_url)
     with Session(engine) as session:
         user = session.get(User, data["user_id"])
@@ -50,6 +52,8 @@ def test_user_add_json_for_each_role(cli: CliRunner, seeded_url: str, role: str)
         else:
             assert user.password_hash and user.password_hash.startswith("$argon2")
             assert data["password"] not in user.password_hash
+            assert user.login == "lo.thi.mai" and user.must_change_password
+            assert data["url"] == "http://127.0.0.1:8000/login"
     engine.dispose()
 
 
@@ -59,6 +63,21 @@ def test_human_output_prints_the_secret_once(cli: CliRunner, seeded_url: str) ->
                  "--name", "Giàng A Páo")  # fmt: skip
     assert result.code == 0
     assert result.out.startswith("Mã đăng ký")
+
+
+def test_staff_output_names_login_password_and_address(
+    cli: CliRunner, seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNC_SERVER_PUBLIC_URL", "http://10.0.0.5:8000/")
+    unit = _first(seeded_url, "commune")
+    for expected in ("tran.van.an", "tran.van.an2"):
+        result = cli("--db", seeded_url, "user", "add", "--role", "coordinator", "--unit", unit,
+                     "--name", "Trần Văn  An")  # fmt: skip
+        assert result.code == 0, result.err
+        lines = result.out.splitlines()
+        assert lines[0] == f"Tên đăng nhập / login: {expected}"
+        assert lines[1].startswith("Mật khẩu dùng một lần / one-time password: ")
+        assert lines[2] == "Mở / open: http://10.0.0.5:8000/login"
 
 
 @pytest.mark.parametrize(
@@ -98,3 +117,29 @@ def test_device_revoke(cli: CliRunner, seeded_url: str) -> None:
     engine.dispose()
     missing = cli("--db", seeded_url, "device", "revoke", "no-such-device")
     assert missing.code == 2 and "Unknown device" in missing.err
+
+
+def test_reset_password_gives_a_one_time_password_for_a_lost_admin(
+    cli: CliRunner, seeded_url: str
+) -> None:
+    province = _first(seeded_url, "province")
+    added = json.loads(cli("--db", seeded_url, "user", "add", "--role", "admin", "--unit",
+                           province, "--name", "Quản Trị", "--json").out)  # fmt: skip
+    result = cli("--db", seeded_url, "user", "reset-password", added["login"], "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["login"] == "quan.tri" and data["password"] != added["password"]
+    engine = create_engine(seeded_url)
+    with Session(engine) as session:
+        user = session.get(User, added["user_id"])
+        assert user is not None and user.must_change_password
+        assert password_matches(user.password_hash, data["password"])
+        assert not password_matches(user.password_hash, added["password"])
+    engine.dispose()
+    volunteer = _first(seeded_url, "village")
+    code = json.loads(cli("--db", seeded_url, "user", "add", "--role", "volunteer", "--unit",
+                          volunteer, "--name", "Giàng A Páo", "--json").out)  # fmt: skip
+    refused = cli("--db", seeded_url, "user", "reset-password", str(code["user_id"]))
+    assert refused.code == 2 and "mã đăng ký" in refused.err
+    unknown = cli("--db", seeded_url, "user", "reset-password", "ai.do")
+    assert unknown.code == 2 and "ai.do" in unknown.err

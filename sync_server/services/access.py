@@ -1,11 +1,28 @@
-"""Who may read or write which unit: volunteers their village and commune, staff their subtree."""
+"""Who may read or change which unit: the one policy the API, the web pages and bundles share.
+
+Volunteers read their village and commune and see no staff pages; a coordinator reads and
+manages one commune and its villages; a province officer one province and everything under it;
+an admin everything. Refusals are `AccessError`s: the API turns them into its JSON error, the web
+app into a page for people (with no figure of the refused unit on it).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from sync_server.api.errors import ApiError
 from sync_server.db.models import Entry, Team, Unit, User
+
+STAFF_ROLES = frozenset({"coordinator", "province", "admin"})
+
+
+class AccessError(Exception):
+    """A request was refused by the policy; `status` is 400, 403 or 404, `code` is stable."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
 
 
 def lineage(unit: Unit) -> set[str]:
@@ -16,6 +33,11 @@ def lineage(unit: Unit) -> set[str]:
 def entry_lineage(entry: Entry) -> set[str]:
     """The village, commune and province an entry belongs to."""
     return {c for c in (entry.village_code, entry.commune_code, entry.province_code) if c}
+
+
+def is_staff(user: User) -> bool:
+    """Coordinators, province officers and admins (the people with staff pages)."""
+    return user.role in STAFF_ROLES
 
 
 def volunteer_units(session: Session, user: User) -> tuple[str | None, str | None]:
@@ -66,20 +88,44 @@ def readable_unit(session: Session, user: User, unit_code: str | None) -> Unit:
     """The unit named in a request (or the user's own), checked for existence and access."""
     code = unit_code or home_unit(session, user)
     if not code:
-        raise ApiError(400, "unit_required", "Name a unit with ?unit=CODE.")
+        raise AccessError(400, "unit_required", "Name a unit with ?unit=CODE.")
     unit = session.get(Unit, code)
     if unit is None:
-        raise ApiError(404, "unit_not_found", f"There is no unit with code {code[:20]}.")
+        raise AccessError(404, "unit_not_found", f"There is no unit with code {code[:20]}.")
     if not can_read(session, user, unit):
-        raise ApiError(403, "forbidden", f"You may not read figures of unit {code}.")
+        raise AccessError(403, "forbidden", f"You may not read figures of unit {code}.")
     return unit
+
+
+def staff_unit(session: Session, user: User, unit_code: str) -> Unit:
+    """A unit a staff page may show: the caller is staff and the unit is in their scope."""
+    require_staff(user)
+    return readable_unit(session, user, unit_code)
 
 
 def require_staff(user: User) -> None:
     """Only coordinators, province officers and admins see entries and manage quotas."""
-    if user.role not in ("coordinator", "province", "admin"):
-        raise ApiError(
+    if not is_staff(user):
+        raise AccessError(
             403,
             "forbidden",
             "Only coordinators, province officers and admins may do this.",
         )
+
+
+def manageable_user(actor: User, target: User, target_unit: Unit | None) -> bool:
+    """Whether staff may reset another person's password: admins anyone; staff people under them.
+
+    A coordinator manages the volunteers of their commune; a province officer the coordinators
+    and volunteers of their province. Nobody manages an admin but an admin, nor a peer, nor
+    themselves (one changes one's own password knowing the current one).
+    """
+    if target.id == actor.id:
+        return False
+    if actor.role == "admin":
+        return True
+    if not is_staff(actor) or target.role == "admin":
+        return False
+    if target_unit is None or target.unit_code == actor.unit_code:
+        return False
+    return can_manage(actor, lineage(target_unit))

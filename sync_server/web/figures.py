@@ -1,0 +1,84 @@
+"""Figures and tables as pages draw them: each figure carries its raw value for machines.
+
+A `Figure` renders (macro `figure` in `_macros.html`) as
+`<data data-unit=… data-service=… data-metric=… data-value=…>shown</data>`: `data-value` is a
+plain number (no thousands separator; a percentage as a decimal such as `118.2`; empty when
+there is none), the text is formatted for the reader (1.234 / 12,5 %). A `Table` is a caption,
+columns and rows of cells, each cell a Figure, a `Link` or plain text (partial `_table.html`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync_server.db.models import Service
+
+PERCENT = "percent"
+METRICS = frozenset(
+    {"quota", "achieved", PERCENT, "pending", "approved", "rejected", "youth", "non_youth"}
+)
+"""Metric names already in use; pages may add more (a metric is any lower_snake_case word)."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number about one unit and service."""
+
+    unit: str
+    service: str
+    metric: str
+    value: int | float | None
+
+    @property
+    def raw(self) -> str:
+        """The machine-readable value: 1234, 118.2 or ''."""
+        if self.value is None:
+            return ""
+        if self.metric == PERCENT or isinstance(self.value, float):
+            return f"{float(self.value):.1f}"
+        return str(int(self.value))
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell that leads somewhere on this site."""
+
+    text: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column heading (an i18n key) and whether it holds numbers (right-aligned)."""
+
+    label: str
+    numeric: bool = False
+    key: str = ""
+    """A stable name for the column (used for sorting and by tests)."""
+
+
+Cell = Figure | Link | str | int | None
+
+
+@dataclass
+class Table:
+    """A table for `_table.html`."""
+
+    caption: str
+    columns: list[Column]
+    rows: list[list[Cell]] = field(default_factory=list)
+    empty: str = "No figures yet for this period."
+    """What the table says when it has no rows (an i18n key)."""
+    caption_fields: dict[str, object] = field(default_factory=dict)
+    """Values for `{name}` fields in the caption (filled after translation)."""
+    key: str = ""
+    """A stable name for the table (`data-table`), for tests and scripts."""
+
+
+def service_labels(session: Session, lang: str) -> dict[str, str]:
+    """Each service's label in the reader's language, by code (pages show labels, not codes)."""
+    column = Service.label_vi if lang == "vi" else Service.label_en
+    return {code: label for code, label in session.execute(select(Service.code, column))}

@@ -1,0 +1,54 @@
+"""Helpers for the web tests: sign in like a person, read a form's CSRF token, add staff."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from api_factories import World
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from sync_server.db.models import User
+
+PASSWORD = "mật khẩu 123"
+TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]*)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    found = TOKEN.search(html)
+    assert found is not None, "no form with a csrf_token on the page"
+    return found.group(1)
+
+
+AppFactory = Callable[..., tuple[TestClient, World]]
+"""make_web(**settings) → a new client on the same database, and its World."""
+
+
+def staff(world: World, role: str, unit: str | None, name: str, login: str = "") -> int:
+    """A staff member with PASSWORD and, if given, a login name."""
+    user_id = world.staff(role, unit, name, PASSWORD)
+    if login:
+        with world.factory() as session:
+            session.execute(update(User).where(User.id == user_id).values(login=login))
+            session.commit()
+    return user_id
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> Any:
+    """Fill the sign-in form like a person: fetch it, post it with its token."""
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_of(page.text)},
+    )
+
+
+def set_cookie(response: Any, name: str) -> tuple[str, str]:
+    """(value, the whole Set-Cookie header) of a cookie the response sets."""
+    for header in response.headers.get_list("set-cookie"):
+        if header.startswith(f"{name}="):
+            return header.split(";", 1)[0].split("=", 1)[1].strip('"'), header
+    raise AssertionError(f"the response sets no {name} cookie")
