@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server_factories import entry_data, id_number, make_device, make_geography, mutations
 from alembic import command
+from server_factories import entry_data, id_number, make_device, make_geography, mutations
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
