@@ -13,6 +13,7 @@ import typer
 from fieldkit.cli.context import context_of
 from fieldkit.cli.failures import EXIT_BAD_INPUT, Failure, failures
 from fieldkit.cli.output import emit_json
+from fieldkit.domain.catalogue import service_label
 
 
 def enroll(
@@ -85,6 +86,7 @@ def status(
     with failures(ctx), ctx.store() as store:
         st = store.status()
         profile = store.profile
+        catalogue = {info.code: info for info in store.services()}
     if as_json:
         data = asdict(st)
         data["profile"] = {
@@ -138,8 +140,9 @@ def status(
         if p.quota is None and p.achieved == 0:
             continue
         quota = n(p.quota, ctx.lang) if p.quota is not None else "—"
+        service = service_label(p.service, ctx.lang, catalogue, short=True)
         typer.echo(
-            f"  {p.village_name} · {p.service}: {n(p.achieved, ctx.lang)}/{quota} "
+            f"  {p.village_name} · {service}: {n(p.achieved, ctx.lang)}/{quota} "
             f"({format_percent(p.percentage, ctx.lang)})"
         )
 

@@ -194,3 +194,25 @@ def reason_label(reason: Reason, lang: str = "vi") -> str:
 def service_by_code(code: str) -> ServiceInfo | None:
     """The default catalogue's service with that code, if any."""
     return next((s for s in DEFAULT_SERVICES if s.code == code), None)
+
+
+def service_label(
+    code: str,
+    lang: str,
+    catalogue: dict[str, ServiceInfo] | None = None,
+    *,
+    short: bool = False,
+) -> str:
+    """A service's label (or short name) from the synced catalogue or the default one.
+
+    A service the server sent without a short name takes the default catalogue's, if any.
+    """
+    info = (catalogue or {}).get(code) or service_by_code(code)
+    if info is None:
+        return code
+    if not short:
+        return info.label(lang)
+    default = service_by_code(code)
+    if not (info.short_en if lang == "en" else info.short_vi) and default is not None:
+        return default.short_label(lang)
+    return info.short_label(lang)

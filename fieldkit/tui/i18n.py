@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fieldkit.domain import MESSAGES, Outcome, Problem, Reason, outcome_label, reason_label
-from fieldkit.domain.catalogue import ServiceInfo, service_by_code
 
 LANGS = ("vi", "en")
 
@@ -270,28 +269,6 @@ def problem_text(problem: Problem, lang: str) -> str:
     if problem.code in LABELS:
         return tr(problem.code, lang, **problem.params)
     return problem.message(lang)
-
-
-def service_label(
-    code: str,
-    lang: str,
-    catalogue: dict[str, ServiceInfo] | None = None,
-    *,
-    short: bool = False,
-) -> str:
-    """A service's label (or short name) from the synced catalogue or the default one.
-
-    A service the server sent without a short name takes the default catalogue's, if any.
-    """
-    info = (catalogue or {}).get(code) or service_by_code(code)
-    if info is None:
-        return code
-    if not short:
-        return info.label(lang)
-    default = service_by_code(code)
-    if not (info.short_en if lang == "en" else info.short_vi) and default is not None:
-        return default.short_label(lang)
-    return info.short_label(lang)
 
 
 def outcome_text(outcome: Outcome | str, lang: str, *, short: bool = False) -> str:

@@ -11,8 +11,9 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
+from fieldkit.domain.catalogue import service_label
 from fieldkit.domain.formatting import format_date, format_datetime
-from fieldkit.tui.i18n import outcome_text, reason_text, service_label, tr
+from fieldkit.tui.i18n import outcome_text, reason_text, tr
 from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.widgets.entry_table import status_text
 

@@ -9,8 +9,9 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
+from fieldkit.domain.catalogue import service_label
 from fieldkit.domain.formatting import format_datetime, format_helped, format_number
-from fieldkit.tui.i18n import service_label, tr
+from fieldkit.tui.i18n import tr
 from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.widgets.connection_badge import ConnectionBadge
 from fieldkit.tui.widgets.quota_bar import QuotaBar

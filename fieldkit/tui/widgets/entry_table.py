@@ -9,7 +9,8 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from fieldkit.domain import VIETNAM_TZ
-from fieldkit.tui.i18n import outcome_text, service_label, tr
+from fieldkit.domain.catalogue import service_label
+from fieldkit.tui.i18n import outcome_text, tr
 
 if TYPE_CHECKING:
     from fieldkit.store import EntryRow

@@ -7,7 +7,8 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from fieldkit.domain import Problem, Severity
-from fieldkit.tui.i18n import problem_text, service_label, tr
+from fieldkit.domain.catalogue import service_label
+from fieldkit.tui.i18n import problem_text, tr
 
 
 def problem_line(problem: Problem, lang: str) -> str:

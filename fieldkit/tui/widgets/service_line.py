@@ -10,8 +10,9 @@ from textual.reactive import reactive
 from textual.widgets import Checkbox, Select, SelectionList
 
 from fieldkit.domain import Outcome, Reason
+from fieldkit.domain.catalogue import service_label
 from fieldkit.tui.draft import ServiceChoice
-from fieldkit.tui.i18n import outcome_text, reason_text, service_label
+from fieldkit.tui.i18n import outcome_text, reason_text
 from fieldkit.tui.widgets.form_checkbox import FormCheckbox
 from fieldkit.tui.widgets.form_select import FormSelect, FormSelectionList
 

@@ -40,6 +40,8 @@ def test_enroll_add_sync_and_bundle(server: RunningServer, tmp_path: Path) -> No
     assert (status["pending"], status["rejected"]) == (0, 0) and status["last_sync_at"]
     level2 = next(v for v in status["villages"] if v["service"] == "vneid_level2")
     assert (level2["achieved"], level2["quota"]) == (1, 40)
+    shown = fieldkit("status").stdout  # people read service names, not codes
+    assert "VNeID mức 2: 1/40" in shown and "vneid_level2" not in shown
     # Sneakernet: the outbox as a bundle the server imports; the next sync acknowledges it.
     assert fieldkit("add", *person, "--service", "dvc_account").code == 0
     bundle = tmp_path / "out.fkb"
