@@ -20,6 +20,7 @@ from bench.common import Report, combine_runs, render_table, write_json
 BENCHMARKS: dict[str, str] = {
     "wire": "bench.wire_bytes",
     "tally": "bench.tally_read",
+    "staff_pages": "bench.commune_pages",
     "campaign": "bench.campaign_report",
     "ingest": "bench.ingest",
     "sync2g": "bench.sync2g",

@@ -16,6 +16,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from fieldkit.domain import wire
 from sync_server.api.errors import install_error_handlers
 from sync_server.api.middleware import BodyMiddleware, ProtocolMiddleware
+from sync_server.api.openapi import install_openapi
 from sync_server.api.push_load import PushLoad
 from sync_server.api.routes import bundles, enroll, entries, health, quotas, reports, sync
 from sync_server.db.checkpoints import Checkpointer
@@ -115,6 +116,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router())
     install_web(app)
+    install_openapi(app, settings.max_body_bytes)
     # Added innermost first: the gzip response wrapper sits outside everything else.
     app.add_middleware(
         BodyMiddleware,

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+"""How long a SQLite writer waits for another writer's lock before "database is locked"."""
 SQLITE_PRAGMAS: tuple[tuple[str, str], ...] = (
     ("journal_mode", "wal"),
     ("synchronous", "2"),
-    ("busy_timeout", "5000"),
+    ("busy_timeout", str(BUSY_TIMEOUT_MS)),
     ("foreign_keys", "1"),
 )
 """Every SQLite connection's settings, as PRAGMA read-backs report them (FULL = 2)."""
@@ -88,7 +90,7 @@ def _on_sqlite_connect(dbapi_connection: Any, connection_record: ConnectionPoolE
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
@@ -98,6 +100,9 @@ READ_ONLY = "fieldkit_read_only"
 """Execution option for a transaction that only reads: a plain BEGIN, so it never waits for
 the writers' lock (WAL readers see the last commit). It must not write; everything else takes
 BEGIN IMMEDIATE."""
+NO_WAIT = "fieldkit_no_wait"
+"""Execution option for a write transaction that gives up at once ("database is locked", or a
+lock timeout on PostgreSQL) instead of waiting when another writer holds the lock."""
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
@@ -107,8 +112,17 @@ class ReadOnlyViolation(RuntimeError):
 
 def _on_sqlite_begin(conn: Any) -> None:
     """Take the write lock at BEGIN so two writers never deadlock on lock upgrades."""
-    read_only = conn.get_execution_options().get(READ_ONLY, False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    options = conn.get_execution_options()
+    if options.get(READ_ONLY, False):
+        conn.exec_driver_sql("BEGIN")
+    elif options.get(NO_WAIT, False):
+        conn.exec_driver_sql("PRAGMA busy_timeout=0")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _refuse_writes(
@@ -163,8 +177,28 @@ def writing(session: Session) -> Iterator[Session]:
     """
     if session.in_transaction():
         raise RuntimeError("writing() needs a session with no transaction open")
-    session.connection(execution_options={READ_ONLY: False})
     try:
+        session.connection(execution_options={READ_ONLY: False})
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+
+
+@contextmanager
+def writing_if_free(session: Session) -> Iterator[Session]:
+    """Like `writing()`, but BEGIN fails at once with OperationalError when another writer
+    holds the lock (on PostgreSQL: when a row it needs is locked), instead of queueing.
+
+    For writes that may be skipped (a last-seen time) on paths that must never wait.
+    """
+    if session.in_transaction():
+        raise RuntimeError("writing_if_free() needs a session with no transaction open")
+    try:
+        connection = session.connection(execution_options={READ_ONLY: False, NO_WAIT: True})
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '1ms'")
         yield session
     except BaseException:
         session.rollback()

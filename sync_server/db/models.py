@@ -116,7 +116,10 @@ class User(Base):
         Boolean, default=False, server_default=text("false")
     )
     """Set when the password is a one-time one: the next sign-in must choose a new one."""
+    phone: Mapped[str | None] = mapped_column(String(20))
     youth_union: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    deactivated_at: Mapped[datetime | None]
+    """When an administrator deactivated the user: no sign-in, no enrollment, no live token."""
 
     __table_args__ = (Index("ux_users_login", "login", unique=True),)
 
@@ -158,6 +161,7 @@ class Device(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    last_sync_at: Mapped[datetime | None]
     public_key: Mapped[str | None] = mapped_column(String(64))
     """The laptop's Ed25519 bundle-signing public key (hex); its private half never leaves it."""
 
@@ -210,6 +214,8 @@ class Entry(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
+        # A commune's review queue: waiting entries, newest first, without a scan.
+        Index("ix_entries_commune_review", "commune_code", "review_status", "assisted_at"),
         # The dedupe rule, kept by the database: at most one counting success per citizen,
         # service and period (NULLs never collide, so any number may not count). The same
         # index finds a group's successes when dedupe hands a count over.
@@ -357,3 +363,6 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(40))
     entry_id: Mapped[str | None] = mapped_column(String(36))
     detail: Mapped[str] = mapped_column(Text, default="")
+    unit_code: Mapped[str | None] = mapped_column(String(20))
+
+    __table_args__ = (Index("ix_audit_log_unit_at", "unit_code", "at"),)

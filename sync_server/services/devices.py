@@ -238,6 +238,11 @@ def revoke(session: Session, device_id: str) -> Device:
     return device
 
 
+def note_sync(session: Session, device_id: str, at: datetime | None = None) -> None:
+    """Record that a laptop synced (a pull; pushes record it as they ingest)."""
+    session.execute(update(Device).where(Device.id == device_id).values(last_sync_at=at or _now()))
+
+
 def find_login_user(session: Session, login: str) -> User | None:
     """A user by login name, by numeric id or by exact name (None when unknown or ambiguous)."""
     login = login.strip()

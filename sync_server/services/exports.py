@@ -106,20 +106,32 @@ def _write_xlsx(rows: Iterator[list[Any]], out: Path, title: str) -> int:
 def export_entries(
     session: Session, unit_code: str, fmt: str, out: Path, user_id: int | None = None
 ) -> int:
-    """Write the unit's entries (its whole subtree) to `out`; returns the number of rows."""
+    """Write the unit's entries (its whole subtree) to `out` and audit it; the number of rows."""
+    unit, count = write_export(session, unit_code, fmt, out)
+    record_export(session, unit, fmt, count, user_id)
+    return count
+
+
+def write_export(session: Session, unit_code: str, fmt: str, out: Path) -> tuple[Unit, int]:
+    """Write the unit's entries (its whole subtree) to `out`, only reading; unit and row count."""
     fmt = fmt.lower().strip()
     if fmt not in FORMATS:
         raise ExportError(f"Định dạng không hỗ trợ {fmt!r} (csv, xlsx) / Unsupported format")
     unit = get_unit(session, unit_code)
     rows = _rows(session, unit)
     count = _write_csv(rows, out) if fmt == "csv" else _write_xlsx(rows, out, unit.code)
+    return unit, count
+
+
+def record_export(session: Session, unit: Unit, fmt: str, count: int, user_id: int | None) -> None:
+    """The audit row of an export (a separate write, so the file is written outside it)."""
     session.add(
         AuditLog(
             user_id=user_id,
             action="export",
             entry_id=None,
-            detail=f"unit={unit.code} format={fmt} rows={count}",
+            detail=f"unit={unit.code} format={fmt.lower().strip()} rows={count}",
+            unit_code=unit.commune_code or unit.code,
         )
     )
     session.flush()
-    return count

@@ -53,7 +53,7 @@ _REVIEWS = Base.metadata.tables["reviews"]
 _ADVANCE = (
     update(_DEVICES)
     .where(_DEVICES.c.id == bindparam("device"))
-    .values(last_mutation_id=bindparam("last"))
+    .values(last_mutation_id=bindparam("last"), last_sync_at=bindparam("at"))
 )
 _LAST_MUTATION = text("SELECT last_mutation_id FROM devices WHERE id = :device")
 _TALLY_UNITS = itemgetter(
@@ -375,9 +375,11 @@ def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ing
         _apply_again(session, device, c, batch)
     batch.changes.extend(apply_deltas(session, batch.deltas))
     record_changes(session, batch.changes)
-    if new_last > last:
-        session.connection().execute(_ADVANCE, {"device": device_id, "last": new_last})
-        attributes.set_committed_value(device, "last_mutation_id", new_last)
+    # Every push moves the device's last sync, even one whose mutations were all seen before.
+    session.connection().execute(
+        _ADVANCE, {"device": device_id, "last": max(new_last, last), "at": admitted.now}
+    )
+    attributes.set_committed_value(device, "last_mutation_id", max(new_last, last))
     new = set(mutation_ids.values())
     return Ingested(
         last_mutation_id=new_last,

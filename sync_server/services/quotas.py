@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
@@ -203,8 +203,16 @@ def whole_number(text: str, field: str) -> int:
     return int(digits)
 
 
-def import_quotas(session: Session, rows: Iterable[Mapping[str, str | None]]) -> list[RowError]:
-    """Save every good row; report every bad one (row numbers count the header as 1)."""
+def check_quota_rows(
+    session: Session,
+    rows: Iterable[Mapping[str, str | None]],
+    allowed: Callable[[Unit], str | None] | None = None,
+) -> tuple[list[wire.QuotaWrite], list[RowError]]:
+    """Every row checked: the good quotas (last row wins per key) and every bad row.
+
+    `allowed` may refuse a row's unit (a message) when the importer may not set its quota.
+    Row numbers count the header as 1.
+    """
     errors: list[RowError] = []
     good: dict[QuotaKey, wire.QuotaWrite] = {}
     for number, raw in enumerate(rows, start=2):
@@ -213,12 +221,79 @@ def import_quotas(session: Session, rows: Iterable[Mapping[str, str | None]]) ->
         try:
             cleaned["target"] = whole_number(str(cleaned["target"]), "target")
             quota = _validate(session, cleaned)
+            unit = session.get(Unit, quota.unit_code)
+            refusal = allowed(unit) if allowed is not None and unit is not None else None
+            if refusal:
+                raise QuotaError("unit_code", refusal)
         except QuotaError as exc:
             errors.append(RowError(number, exc.field, exc.message))
             continue
         good[key_of(quota)] = quota
-    _store(session, list(good.values()))
+    return list(good.values()), errors
+
+
+def import_quotas(session: Session, rows: Iterable[Mapping[str, str | None]]) -> list[RowError]:
+    """Save every good row; report every bad one (row numbers count the header as 1)."""
+    good, errors = check_quota_rows(session, rows)
+    _store(session, good)
     return errors
+
+
+def import_quotas_whole(
+    session: Session,
+    rows: Iterable[Mapping[str, str | None]],
+    allowed: Callable[[Unit], str | None] | None = None,
+) -> tuple[int, list[RowError]]:
+    """Save the file's quotas only when every row is good: (how many changed, bad rows)."""
+    good, errors = check_quota_rows(session, rows, allowed)
+    if errors:
+        return 0, errors
+    return _store(session, good), []
+
+
+@dataclass(frozen=True)
+class SplitQuota:
+    """A unit's own quota for a service beside the sum of its children's quotas."""
+
+    service: str
+    own: int | None
+    children_sum: int
+    children_with_quota: int
+
+    @property
+    def short(self) -> bool:
+        """The children's quotas add up to less than the unit's own."""
+        return self.own is not None and self.children_sum < self.own
+
+
+def quota_split(session: Session, unit: Unit, period: str) -> list[SplitQuota]:
+    """Per service: the unit's own quota against the sum of its child units' quotas."""
+    own = {
+        q.service: q.target
+        for q in session.scalars(
+            select(Quota).where(
+                Quota.unit_code == unit.code,
+                Quota.period == period,
+                Quota.target_group == wire.QuotaGroup.ALL.value,
+            )
+        )
+    }
+    children = session.execute(
+        select(Quota.service, func.sum(Quota.target), func.count())
+        .join(Unit, Unit.code == Quota.unit_code)
+        .where(
+            Unit.parent_code == unit.code,
+            Quota.period == period,
+            Quota.target_group == wire.QuotaGroup.ALL.value,
+            ~Unit.retired,
+        )
+        .group_by(Quota.service)
+    ).all()
+    sums = {service: (int(total or 0), int(count)) for service, total, count in children}
+    return [
+        SplitQuota(service, own.get(service), *sums.get(service, (0, 0)))
+        for service in sorted(set(own) | set(sums))
+    ]
 
 
 def read_quota_csv(data: bytes) -> list[dict[str, str | None]]:

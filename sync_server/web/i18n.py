@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from fieldkit.domain.formatting import format_date, format_datetime, format_number, format_percent
+from sync_server.web.words_commune import COMMUNE_VI
 
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
@@ -141,6 +142,9 @@ VI: dict[str, str] = {
     "API documentation": "Tài liệu API",
     "The period must be a year, such as 2026.": "Kỳ phải là một năm, ví dụ 2026.",
 }
+
+
+VI.update(COMMUNE_VI)
 
 
 def translate(text: str, lang: str) -> str:

@@ -19,12 +19,14 @@ from markupsafe import Markup
 
 from sync_server.web import csrf, figures, i18n
 from sync_server.web.cookies import LANG_COOKIE
+from sync_server.web.words_commune import CODE_WORDS
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 STATIC_DIR = Path(__file__).with_name("static")
 templates = Jinja2Templates(directory=TEMPLATE_DIR)
 templates.env.globals["is_figure"] = lambda cell: isinstance(cell, figures.Figure)
 templates.env.globals["is_link"] = lambda cell: isinstance(cell, figures.Link)
+templates.env.globals["word"] = lambda code: CODE_WORDS.get(code, code)
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fieldkit.domain import wire
 from sync_server.api.deps import SessionDep, StaffUser
 from sync_server.api.errors import ApiError
+from sync_server.api.openapi import errors
 from sync_server.db.engine import writing
 from sync_server.services import bundles, ingest
 
@@ -23,15 +24,7 @@ async def _raw_body(request: Request) -> bytes:
 RawBody = Annotated[bytes, Depends(_raw_body)]
 
 
-@router.post(
-    "/bundles",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
-        }
-    },
-)
+@router.post("/bundles", responses=errors(403, 409))
 def upload_bundle(
     data: RawBody, user: StaffUser, session: SessionDep, request: Request
 ) -> wire.PushResponse:

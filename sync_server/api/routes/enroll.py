@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from fieldkit.domain import wire
 from sync_server.api.deps import CurrentCaller, CurrentDevice, SessionDep
 from sync_server.api.errors import ApiError
+from sync_server.api.openapi import errors
 from sync_server.db.engine import writing
 from sync_server.db.models import Device
 from sync_server.services import devices
@@ -37,7 +38,7 @@ class LoginResponse(BaseModel):
     expires_at: datetime
 
 
-@router.post("/enroll")
+@router.post("/enroll", responses=errors(401, 409))
 def enroll(body: wire.EnrollRequest, session: SessionDep) -> wire.EnrollResponse:
     """Spend a volunteer's one-time enrollment code on this laptop; returns its device token."""
     try:
@@ -73,7 +74,7 @@ def register_key(
     return wire.DeviceKeyResponse(device_id=device_id, public_key=body.public_key)
 
 
-@router.post("/login")
+@router.post("/login", responses=errors(401))
 def login(body: LoginRequest, request: Request, session: SessionDep) -> LoginResponse:
     """Check a staff user's password and return a login token valid for a working day."""
     client = request.headers.get("user-agent", "")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fieldkit.domain import wire
 from sync_server.api.deps import SessionDep, StaffUser
 from sync_server.api.errors import ApiError
+from sync_server.api.openapi import errors
 from sync_server.db.engine import writing
 from sync_server.db.models import Entry, User
 from sync_server.services import review
@@ -19,7 +20,7 @@ from sync_server.services.entries import EntryPage, EntryQuery, list_entries
 router = APIRouter(prefix="/entries", tags=["entries"])
 
 
-@router.get("")
+@router.get("", responses=errors(403, 404))
 def read_entries(
     user: StaffUser,
     session: SessionDep,
@@ -31,7 +32,7 @@ def read_entries(
         return list_entries(session, user, unit, query)
 
 
-@router.post("/{entry_id}/review")
+@router.post("/{entry_id}/review", responses=errors(403, 404))
 def review_entry(
     entry_id: uuid.UUID,
     body: wire.ReviewWrite,

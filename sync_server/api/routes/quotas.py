@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from fieldkit.domain import wire
 from sync_server.api.deps import CurrentUser, SessionDep, StaffUser
 from sync_server.api.errors import ApiError
+from sync_server.api.openapi import errors
 from sync_server.db.engine import writing
 from sync_server.db.models import Quota, Unit
 from sync_server.services import quotas
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/quotas", tags=["quotas"])
 MAX_QUOTAS = 5000
 
 
-@router.get("")
+@router.get("", responses=errors(403, 404))
 def read_quotas(
     user: CurrentUser,
     session: SessionDep,
@@ -52,7 +53,7 @@ def read_quotas(
     return result
 
 
-@router.put("")
+@router.put("", responses=errors(403, 404))
 def write_quotas(
     body: Annotated[list[wire.QuotaWrite], Body(max_length=MAX_QUOTAS)],
     user: StaffUser,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fieldkit.domain import wire
 from sync_server.api.deps import CurrentUser, SessionDep
 from sync_server.api.errors import ApiError
+from sync_server.api.openapi import errors
 from sync_server.services import tally, units
 from sync_server.services.access import readable_unit
 
@@ -18,7 +19,7 @@ UnitParam = Annotated[str | None, Query(min_length=1, max_length=20)]
 PeriodParam = Annotated[str | None, Query(pattern=r"^[0-9]{4}$")]
 
 
-@router.get("/tally")
+@router.get("/tally", responses=errors(403, 404))
 def read_tally(
     user: CurrentUser,
     session: SessionDep,
@@ -33,7 +34,7 @@ def read_tally(
     return rows
 
 
-@router.get("/units")
+@router.get("/units", responses=errors(404))
 def list_units(
     user: CurrentUser,
     session: SessionDep,

@@ -7,15 +7,17 @@ from typing import Annotated
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
 from sync_server.api.deps import CurrentDevice, SessionDep
 from sync_server.api.errors import ApiError
 from sync_server.api.json_body import openapi_body, parse_body, request_body
-from sync_server.db.engine import reading, writing
+from sync_server.api.openapi import errors
+from sync_server.db.engine import reading, writing, writing_if_free
 from sync_server.db.models import Device
-from sync_server.services import admission, bundles, changes, ingest
+from sync_server.services import admission, bundles, changes, devices, ingest
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 
@@ -29,7 +31,10 @@ def _json(model: wire.ReadModel) -> Response:
 
 
 @router.post(
-    "/push", response_model=wire.PushResponse, openapi_extra=openapi_body(wire.PushRequest)
+    "/push",
+    response_model=wire.PushResponse,
+    responses=errors(403, 409),
+    openapi_extra=openapi_body(wire.PushRequest),
 )
 async def push(
     raw: Annotated[bytes, Depends(request_body)],
@@ -99,7 +104,7 @@ def _push(raw: bytes, request: Request, device: Device, session: Session) -> byt
     return ingested.response_json()
 
 
-@router.get("/pull", response_model=wire.PullResponse)
+@router.get("/pull", response_model=wire.PullResponse, responses=errors(403))
 def pull(
     device: CurrentDevice,
     session: SessionDep,
@@ -109,4 +114,9 @@ def pull(
     """Changes for this device after `cursor`, one page at a time."""
     response = changes.pull(session, device, cursor, limit)
     session.commit()
+    try:
+        with writing_if_free(session):
+            devices.note_sync(session, device.id)
+    except OperationalError:  # another writer holds the lock: a pull never waits for it
+        pass
     return _json(response)

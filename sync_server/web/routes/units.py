@@ -6,9 +6,9 @@ village and province pages build on it. Each has a JSON twin at `/units/{code}.j
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -20,6 +20,7 @@ from sync_server.web.crumbs import crumb_items
 from sync_server.web.deps import PagePeriod, SignedIn, current_viewer
 from sync_server.web.figures import Column, Figure, Table, service_labels
 from sync_server.web.landing import landing_path
+from sync_server.web.routes import commune
 from sync_server.web.templating import render, request_lang
 
 router = APIRouter(tags=["web"], include_in_schema=False)
@@ -100,11 +101,13 @@ def unit_json(code: str, session: SessionDep, viewer: SignedIn, period: PagePeri
     with reading(session):
         unit = access.staff_unit(session, viewer.user, code)
         data, _table = _figures(session, unit, period)
+        villages = commune.villages_json(session, unit, period)
     return JSONResponse(
         {
             "unit": {"code": unit.code, "name": unit.name, "level": unit.level},
             "period": period,
             "services": data,
+            **({"villages": villages} if villages is not None else {}),
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -112,11 +115,21 @@ def unit_json(code: str, session: SessionDep, viewer: SignedIn, period: PagePeri
 
 @router.get("/units/{code}")
 def unit_page(
-    code: str, request: Request, session: SessionDep, viewer: SignedIn, period: PagePeriod
+    code: str,
+    request: Request,
+    session: SessionDep,
+    viewer: SignedIn,
+    period: PagePeriod,
+    sort: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    """A unit's page: its figures per service for the period, and the units under it."""
+    """A unit's page: a commune's or village's own page, else figures per service and units."""
     with reading(session):
         unit = access.staff_unit(session, viewer.user, code)
+        if unit.level in commune.PAGE_LEVELS:
+            context = commune.page_context(
+                session, viewer, unit, period, sort, commune.lang_of(request)
+            )
+            return commune.render_page(request, context)
         _data, table = _figures(session, unit, period, request_lang(request))
         children = list(
             session.scalars(

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from sync_server.api.app import create_app
 from sync_server.db.engine import (
+    BUSY_TIMEOUT_MS,
     ReadOnlyViolation,
     make_engine,
     make_sessionmaker,
@@ -165,3 +166,33 @@ def test_a_push_beyond_the_queue_is_told_to_come_back(
         assert [f.result(30).status_code for f in (first, *queued)] == [200, 200, 200]
     assert push().json()["last_mutation_id"] == 1  # the refused batch, sent again, is acked
     assert len(world.entries()) == 1
+
+
+def _last_sync(path: Path, device_id: str) -> object:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(
+            "SELECT last_sync_at FROM devices WHERE id = ?", (device_id,)
+        ).fetchone()[0]
+
+
+def test_a_pull_records_its_time_but_never_waits_for_a_writer(
+    app_on_sqlite: Callable[..., tuple[TestClient, World, Path]],
+) -> None:
+    client, world, path = app_on_sqlite()
+    volunteer = world.volunteer(VILLAGE_A)
+    assert _last_sync(path, volunteer.device_id) is None
+    assert client.get("/api/v1/sync/pull", headers=volunteer.auth).status_code == 200
+    assert _last_sync(path, volunteer.device_id) is not None  # a laptop that only pulls synced
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("UPDATE devices SET last_sync_at = NULL")
+        writer.execute("BEGIN IMMEDIATE")  # another writer holds the lock meanwhile
+        started = time.monotonic()
+        pulled = client.get("/api/v1/sync/pull", headers=volunteer.auth)
+        waited = time.monotonic() - started
+        assert pulled.status_code == 200, pulled.text
+        assert waited < BUSY_TIMEOUT_MS / 1000 / 2, f"the pull waited {waited:.1f} s for the lock"
+        writer.execute("ROLLBACK")
+    finally:
+        writer.close()
+    assert _last_sync(path, volunteer.device_id) is None  # skipped, not queued

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
-from sync_server.db.engine import SQLITE_PRAGMAS, make_engine, normalise_url, sqlite_file
+from sync_server.db.engine import (
+    BUSY_TIMEOUT_MS,
+    SQLITE_PRAGMAS,
+    make_engine,
+    make_sessionmaker,
+    normalise_url,
+    read_only,
+    sqlite_file,
+    writing,
+    writing_if_free,
+)
 
 
 def test_every_pooled_connection_has_the_pragmas(tmp_path: Path) -> None:
@@ -74,3 +86,52 @@ def test_only_a_plain_sqlite_path_counts_as_a_sqlite_file(tmp_path: Path) -> Non
         "postgresql+psycopg://postgres@127.0.0.1/test",
     ):
         assert sqlite_file(url) is None, url
+
+
+def test_a_write_that_may_be_skipped_gives_up_at_once_when_another_writer_holds_the_lock(
+    db_url: str,
+) -> None:
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER PRIMARY KEY, seen INTEGER)"))
+            conn.execute(text("INSERT INTO t VALUES (1, 0)"))
+        bump = text("UPDATE t SET seen = seen + 1 WHERE x = 1")
+        factory = make_sessionmaker(read_only(engine))
+        with engine.connect() as other, factory() as session:
+            other.execute(bump)  # holds the write lock (SQLite) or the row's lock (PostgreSQL)
+            started = time.monotonic()
+            with pytest.raises(OperationalError), writing_if_free(session):
+                session.execute(bump)
+            waited = time.monotonic() - started
+            assert waited < BUSY_TIMEOUT_MS / 1000 / 2, f"waited {waited:.1f} s for the lock"
+            other.commit()
+            with writing_if_free(session):
+                session.execute(bump)
+            if engine.dialect.name == "sqlite":  # the usual wait is back for every other write
+                timeout = session.execute(text("PRAGMA busy_timeout")).scalar()
+                assert timeout == BUSY_TIMEOUT_MS
+                session.rollback()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT seen FROM t")).scalar() == 2
+    finally:
+        engine.dispose()
+
+
+def test_a_write_whose_begin_times_out_leaves_the_session_usable(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        factory = make_sessionmaker(read_only(engine))
+        with engine.connect() as other, factory() as session:
+            other.execute(text("INSERT INTO t VALUES (1)"))  # holds the write lock
+            with pytest.raises(OperationalError), writing(session):
+                pass  # BEGIN IMMEDIATE gives up after the busy timeout
+            other.commit()
+            with writing(session):  # the failed BEGIN left no transaction behind
+                session.execute(text("INSERT INTO t VALUES (2)"))
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 2
+    finally:
+        engine.dispose()

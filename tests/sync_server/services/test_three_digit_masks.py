@@ -22,7 +22,7 @@ def test_stored_masks_keep_the_last_three_digits(session: Session) -> None:
     assert stored == "•••••••••" + id_number(7)[-3:]
 
 
-def test_the_migration_shortens_older_masks(engine: Engine) -> None:
+def test_the_migration_shortens_older_masks(engine: Engine, db_url: str) -> None:
     with Session(engine) as session:
         geo = make_geography(session)
         village = geo.villages[geo.communes[0]][0]
@@ -44,7 +44,7 @@ def test_the_migration_shortens_older_masks(engine: Engine) -> None:
         )
         session.execute(text("UPDATE alembic_version SET version_num = '0002'"))
         session.commit()
-    # Only this revision runs again: the later ones' tables and columns are there already.
+    # Only this revision runs again: the later ones' columns exist already in this schema.
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -136,7 +136,9 @@ def test_a_coordinator_signs_in_and_lands_on_the_commune_page(
     page.click("button[type=submit].primary")
     page.wait_for_url(f"{base}/units/{COMMUNE_A}")
     assert page.locator("h1").inner_text().startswith("Xã An Nhơn")
-    quota = page.locator('[data-service="dvc_account"][data-metric="quota"]')
+    quota = page.locator(
+        f'[data-unit="{COMMUNE_A}"][data-service="dvc_account"][data-metric="quota"]'
+    )
     assert quota.get_attribute("data-value") == "1500" and quota.inner_text() == "1.500"
     cookie = next(c for c in context.cookies() if c["name"] == "fk_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"

@@ -4,8 +4,8 @@
 verify, never sign). `entries.mutation_id` names the device mutation that last wrote the row,
 so a mutation id sent again with other content is told apart from an honest resend.
 
-Revision ID: 0005_bundle_signing_key
-Revises: 0004_campaign_figures
+Revision ID: 0006_bundle_signing_key
+Revises: 0005_staff_pages
 Create Date: 2026-12-06 13:20:00
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_bundle_signing_key"
-down_revision: str | None = "0004_campaign_figures"
+revision: str = "0006_bundle_signing_key"
+down_revision: str | None = "0005_staff_pages"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

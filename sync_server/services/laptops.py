@@ -1,0 +1,84 @@
+"""Volunteers' laptops under a commune or village, and how fresh their figures are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync_server.db.models import Device, Team, Unit, User
+from sync_server.services.devices import LOGIN_PREFIX
+
+STALE_AFTER = timedelta(days=3)
+"""A laptop that has not synced for this long is called out on its commune's pages."""
+
+
+@dataclass(frozen=True)
+class Laptop:
+    """One enrolled, unrevoked laptop: whose it is, where, and when it last synced."""
+
+    device_id: str
+    name: str
+    user_id: int
+    user_name: str
+    village_code: str
+    enrolled_at: datetime
+    last_sync_at: datetime | None
+    revoked_at: datetime | None
+    stale: bool
+
+
+def is_stale(last_sync_at: datetime | None, enrolled_at: datetime, now: datetime) -> bool:
+    """Not synced for STALE_AFTER or more (counting from enrollment when it never synced)."""
+    since = last_sync_at or enrolled_at
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return now - since >= STALE_AFTER
+
+
+def laptops_under(
+    session: Session,
+    unit: Unit,
+    now: datetime | None = None,
+    user_id: int | None = None,
+    include_revoked: bool = False,
+) -> list[Laptop]:
+    """The laptops of volunteers in a commune's villages (or one village), stalest first."""
+    now = now or datetime.now(UTC)
+    query = (
+        select(Device, User, Team.village_code)
+        .join(User, User.id == Device.user_id)
+        .join(Team, Team.id == User.team_id)
+        .join(Unit, Unit.code == Team.village_code)
+        .where(~Device.name.startswith(LOGIN_PREFIX))
+    )
+    if unit.level == "village":
+        query = query.where(Team.village_code == unit.code)
+    else:
+        query = query.where(Unit.commune_code == unit.code)
+    if user_id is not None:
+        query = query.where(User.id == user_id)
+    if not include_revoked:
+        query = query.where(Device.revoked_at.is_(None))
+    laptops = [
+        Laptop(
+            device_id=device.id,
+            name=device.name,
+            user_id=user.id,
+            user_name=user.name,
+            village_code=village,
+            enrolled_at=device.created_at,
+            last_sync_at=device.last_sync_at,
+            revoked_at=device.revoked_at,
+            stale=device.revoked_at is None
+            and is_stale(device.last_sync_at, device.created_at, now),
+        )
+        for device, user, village in session.execute(query)
+    ]
+    far_past = datetime.min.replace(tzinfo=UTC)
+    return sorted(
+        laptops,
+        key=lambda item: (not item.stale, item.last_sync_at or far_past, item.device_id),
+    )
