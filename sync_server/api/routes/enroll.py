@@ -53,7 +53,8 @@ def enroll(body: wire.EnrollRequest, session: SessionDep) -> wire.EnrollResponse
 
 @router.post(
     "/devices/key",
-    responses={
+    responses=errors(403)
+    | {
         400: {"model": wire.ErrorBody, "description": "Not an Ed25519 public key."},
         409: {"model": wire.ErrorBody, "description": "The device has another key already."},
     },
