@@ -29,17 +29,16 @@ import httpx
 from pydantic import ValidationError
 
 from fieldkit.domain import wire
+from fieldkit.enrollment import enroll_laptop
 from fieldkit.errors import UserError
 from fieldkit.profile_files import DB_NAME
 from fieldkit.store import (
     EntryQuery,
     Store,
     StoreError,
-    create_profile,
     open_store,
 )
 from fieldkit.store.profiles import profile_path
-from fieldkit.sync import enroll
 from fieldkit.sync.engine import PULL_PATH
 from fieldkit.sync.transport import make_client
 
@@ -364,8 +363,7 @@ def follow_server(store: Store, server_url: str) -> None:
 def enroll_fresh(db_url: str, server: DemoServer, home: Path) -> Store:
     """A new demo volunteer on the server, enrolled into the `demo` profile of home."""
     code = add_volunteer(db_url, demo_village(db_url))
-    response = enroll(server.url, code, "fieldkit-demo")
-    return create_profile(home, response, server.url, pin=None, name=DEMO_PROFILE)
+    return enroll_laptop(home, server.url, code, "fieldkit-demo", profile=DEMO_PROFILE)
 
 
 def start_demo(home: Path, say: Callable[[str], None] | None = None) -> Demo:

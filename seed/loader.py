@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fieldkit.domain import period_of, wire
+from fieldkit.domain import VIETNAM_TZ, period_of, wire
 from seed.campaign_plan import plan_campaign_quotas
 from seed.demo_entries import DemoEntry, generate_entries
 from seed.geography import ProvinceSpec, load_province
@@ -102,8 +102,14 @@ def device_id_for(user: User) -> str:
     return f"{DEVICE_PREFIX}{user.id}"
 
 
-def _devices(session: Session, volunteers: dict[str, list[User]]) -> dict[int, Device]:
-    """User id -> the volunteer's demo device, created when missing (its token is unknowable)."""
+def _devices(
+    session: Session, volunteers: dict[str, list[User]], enrolled_at: datetime
+) -> dict[int, Device]:
+    """User id -> the volunteer's demo device, created when missing (its token is unknowable).
+
+    Demo devices count as enrolled when the campaign year began: demo entries fill the year,
+    and entries dated before their laptop's enrollment are flagged for review.
+    """
     users = [u for members in volunteers.values() for u in members]
     ids = [device_id_for(u) for u in users]
     devices: dict[str, Device] = {}
@@ -120,6 +126,7 @@ def _devices(session: Session, volunteers: dict[str, list[User]]) -> dict[int, D
                 user_id=user.id,
                 token_hash=hashlib.sha256(token.encode()).hexdigest(),
                 name="Máy demo",
+                created_at=enrolled_at,
                 last_mutation_id=0,
             )
             session.add(device)
@@ -151,8 +158,8 @@ def seed_structure(
     )
     teams = _teams(session, spec)
     volunteers = _volunteers(session, spec, seed, teams)
-    devices = _devices(session, volunteers)
     period = period_of(now or datetime.now(UTC))
+    devices = _devices(session, volunteers, datetime(int(period), 1, 1, tzinfo=VIETNAM_TZ))
     plan = plan_quotas(spec, seed, period)
     set_quotas(session, [(q.unit_code, q.service, q.period, q.target) for q in plan])
     report.communes = len(spec.communes)

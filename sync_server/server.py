@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import signal
 import socket
 import sys
+import threading
 from typing import Any
 
 import uvicorn
@@ -33,6 +35,36 @@ def bind(host: str, port: int) -> socket.socket:
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+REPLICATOR_PID = "SYNC_SERVER_REPLICATOR_PID"
+"""Set by `serve --replicate` to Litestream's pid: the server must not outlive its replicator."""
+WATCH_INTERVAL = 0.5
+"""Seconds between two checks that the replicator is still this server's parent."""
+
+
+def stop_with_replicator() -> threading.Thread | None:
+    """Under `serve --replicate`, stop this server (SIGTERM to itself) once Litestream is gone.
+
+    A server whose replicator died would acknowledge writes that never reach the replica and
+    keep the port, so a supervisor could not restart the pair. Litestream is this process's
+    parent; when it dies the process is handed to another parent, which the watcher sees.
+    The variable is removed so worker processes, whose parent is this one, do not watch it.
+    """
+    raw = os.environ.pop(REPLICATOR_PID, "")
+    if not raw.isdigit():
+        return None
+    replicator = int(raw)
+
+    def watch() -> None:
+        while os.getppid() == replicator:
+            threading.Event().wait(WATCH_INTERVAL)
+        print("litestream is gone: stopping the server so both can be restarted", file=sys.stderr)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    watcher = threading.Thread(target=watch, name="replicator-watch", daemon=True)
+    watcher.start()
+    return watcher
 
 
 APP_FACTORY = "sync_server.api.app:create_app"
@@ -59,6 +91,7 @@ def uvicorn_options(settings: ServerSettings) -> dict[str, Any]:
 def serve(host: str, port: int, settings: ServerSettings | None = None, workers: int = 1) -> None:
     """Migrate the database, bind, announce the address on stdout and serve until stopped."""
     settings = settings or get_settings()
+    stop_with_replicator()
     migrate(settings.database_url)
     sock = bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]

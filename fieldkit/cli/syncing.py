@@ -33,16 +33,20 @@ def enroll(
                 ),
                 EXIT_BAD_INPUT,
             )
-        from fieldkit.store import create_profile
-        from fieldkit.sync import enroll as enroll_device
+        from fieldkit.enrollment import enroll_laptop
 
-        response = enroll_device(url, code, name or socket.gethostname()[:100])
-        store = create_profile(ctx.settings.home, response, url, name=ctx.settings.profile)
+        store = enroll_laptop(
+            ctx.settings.home,
+            url,
+            code,
+            name or socket.gethostname()[:100],
+            profile=ctx.settings.profile,
+        )
         with store:
             typer.echo(
                 ctx.t(
-                    f"Đã đăng ký máy cho {response.user_name} (hồ sơ {store.profile.name}).",
-                    f"Enrolled for {response.user_name} (profile {store.profile.name}).",
+                    f"Đã đăng ký máy cho {store.profile.user_name} (hồ sơ {store.profile.name}).",
+                    f"Enrolled for {store.profile.user_name} (profile {store.profile.name}).",
                 )
             )
 
@@ -166,11 +170,11 @@ def export_bundle(
                 EXIT_BAD_INPUT,
             )
     with failures(ctx), ctx.store() as store:
-        from fieldkit.domain.bundle import token_hash, write_bundle
+        from fieldkit.domain.bundle import write_bundle
 
         mutations = store.pending_batch(10_000_000)
-        profile = store.profile
-        data = write_bundle(profile.device_id, token_hash(profile.token), mutations)
+        key = store.signing_key()
+        data = write_bundle(store.profile.device_id, mutations, key.signer())
         temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
         fd = os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
         try:
@@ -193,3 +197,13 @@ def export_bundle(
                 "server acknowledges them.",
             )
         )
+        if not key.registered:
+            typer.echo(
+                ctx.t(
+                    "Chú ý: máy chủ chưa có khóa ký của máy này nên sẽ từ chối gói. Hãy đồng bộ "
+                    "một lần khi có mạng (fieldkit sync) rồi xuất gói lại.",
+                    "Note: the server does not have this laptop's signing key yet and will "
+                    "refuse the bundle. Sync once while online (fieldkit sync), then export again.",
+                ),
+                err=True,
+            )

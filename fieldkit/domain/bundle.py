@@ -1,16 +1,17 @@
 """Sneakernet bundles: the outbox as signed, gzip'd JSON lines a coordinator imports.
 
-Line 1 is a header `{"format": "fieldkit-bundle", "version": 1, "device_id", "created_at",
-"count"}`, then one `wire.Mutation` per line, and last `{"signature": hex}`: HMAC-SHA256 over
-every preceding (uncompressed) byte, keyed by the raw SHA-256 digest of the device token (the
-server keeps that digest as hex, `Device.token_hash`, so it can verify without the token).
+Line 1 is a header `{"format": "fieldkit-bundle", "version": 2, "device_id", "created_at",
+"count", "scheme": "ed25519"}`, then one `wire.Mutation` per line, and last
+`{"signature": hex}`: an Ed25519 signature over every preceding (uncompressed) byte, made with
+the private key only the laptop holds; the server keeps the public half on the device's row.
+Whoever holds a copy of the server's database therefore cannot make a bundle the server
+accepts. This module describes the format only: the caller signs and verifies (the domain
+carries no cryptography library).
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
-import hmac
 import json
 import zlib
 from collections.abc import Callable, Sequence
@@ -22,7 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from fieldkit.domain.wire import Mutation
 
 FORMAT = "fieldkit-bundle"
-VERSION = 1
+VERSION = 2
+SCHEME = "ed25519"
+SIGNATURE_BYTES = 64
+"""An Ed25519 signature's length; the trailer carries it as 128 hex digits."""
+OLD_VERSIONS = frozenset({1})
+"""Formats signed with a key the server stores: refused, the laptop must export again."""
 # A bundle holds at most this many decompressed bytes (a gzip bomb stops here).
 MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
 MAX_MUTATIONS = 200_000
@@ -40,6 +46,18 @@ BUNDLE_MESSAGES: dict[str, tuple[str, str]] = {
     "version": (
         "Phiên bản gói {version} không được hỗ trợ.",
         "Bundle version {version} is not supported.",
+    ),
+    "old_version": (
+        "Gói này được ký theo cách cũ mà máy chủ không còn tin. Hãy cập nhật fieldkit trên "
+        "máy tính, đồng bộ một lần khi có mạng rồi xuất gói lại.",
+        "This bundle is signed the old way, which the server no longer trusts. Update fieldkit "
+        "on the laptop, sync once while online, then export the bundle again.",
+    ),
+    "no_device_key": (
+        "Máy gửi gói chưa đăng ký khóa ký với máy chủ. Hãy đồng bộ máy đó một lần khi có "
+        "mạng rồi xuất gói lại.",
+        "The bundle's laptop has not registered its signing key with the server yet. Sync "
+        "that laptop once while online, then export the bundle again.",
     ),
     "unknown_device": (
         "Máy gửi gói không được biết hoặc đã bị thu hồi.",
@@ -81,6 +99,7 @@ class BundleHeader(BaseModel):
     device_id: str = Field(min_length=1, max_length=64)
     created_at: datetime
     count: int = Field(ge=0, le=MAX_MUTATIONS)
+    scheme: Literal["ed25519"]
 
 
 class Bundle(BaseModel):
@@ -91,26 +110,27 @@ class Bundle(BaseModel):
     mutations: list[Mutation]
 
 
-def token_hash(token: str) -> str:
-    """SHA-256 hex of a device token: what the server stores and the bundle's key."""
-    return hashlib.sha256(token.encode()).hexdigest()
+Signer = Callable[[bytes], bytes]
+"""Signs the bundle's bytes with the laptop's private key (64 bytes back)."""
+Verifier = Callable[[str, bytes, bytes], None]
+"""Checks (device id, signed bytes, signature); raises BundleError when it does not hold."""
 
 
-def _key(token_hash_hex: str) -> bytes:
-    try:
-        key = bytes.fromhex(token_hash_hex)
-    except ValueError as exc:
-        raise BundleError("signature") from exc
-    if len(key) != hashlib.sha256().digest_size:
+def signature_bytes(signature: object) -> bytes:
+    """The trailer's signature as bytes; BundleError unless it is 128 hex digits."""
+    if not isinstance(signature, str) or len(signature) != 2 * SIGNATURE_BYTES:
         raise BundleError("signature")
-    return key
+    try:
+        return bytes.fromhex(signature)
+    except ValueError as exc:  # non-hex, including non-ASCII, characters
+        raise BundleError("signature") from exc
 
 
 def _line(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
-def write_bundle(device_id: str, token_hash_hex: str, mutations: Sequence[Mutation]) -> bytes:
+def write_bundle(device_id: str, mutations: Sequence[Mutation], sign: Signer) -> bytes:
     """The signed, gzip'd JSON-lines bundle of these mutations."""
     header = {
         "format": FORMAT,
@@ -118,10 +138,13 @@ def write_bundle(device_id: str, token_hash_hex: str, mutations: Sequence[Mutati
         "device_id": device_id,
         "created_at": datetime.now(UTC).isoformat(),
         "count": len(mutations),
+        "scheme": SCHEME,
     }
     body = _line(header) + b"".join(m.model_dump_json().encode() + b"\n" for m in mutations)
-    signature = hmac.new(_key(token_hash_hex), body, hashlib.sha256).hexdigest()
-    return gzip.compress(body + _line({"signature": signature}), mtime=0)
+    signature = sign(body)
+    if len(signature) != SIGNATURE_BYTES:
+        raise ValueError("an Ed25519 signature is 64 bytes")
+    return gzip.compress(body + _line({"signature": signature.hex()}), mtime=0)
 
 
 def _decompress(data: bytes, limit: int) -> bytes:
@@ -160,12 +183,8 @@ def _json(raw: bytes, line: int) -> dict[str, Any]:
     return value
 
 
-def read_bundle(
-    data: bytes,
-    key_lookup: Callable[[str], str | None],
-    max_bytes: int = MAX_DECOMPRESSED_BYTES,
-) -> Bundle:
-    """Verify and parse a bundle; key_lookup maps a device id to its token hash (hex) or None."""
+def read_bundle(data: bytes, verify: Verifier, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Bundle:
+    """Verify and parse a bundle; `verify` checks the signature against the device's key."""
     text = _decompress(data, max_bytes)
     if not text.endswith(b"\n"):
         raise BundleError("truncated")
@@ -175,6 +194,8 @@ def read_bundle(
     head = _json(lines[0], 1)
     if head.get("format") != FORMAT:
         raise BundleError("format")
+    if isinstance(head.get("version"), int) and head["version"] in OLD_VERSIONS:
+        raise BundleError("old_version")
     if head.get("version") != VERSION:
         raise BundleError("version", version=str(head.get("version"))[:20])
     try:
@@ -182,18 +203,10 @@ def read_bundle(
     except ValidationError as exc:
         raise BundleError("format") from exc
     trailer = _json(lines[-1], len(lines))
-    signature = trailer.get("signature")
-    if set(trailer) != {"signature"} or not isinstance(signature, str):
+    if set(trailer) != {"signature"} or not isinstance(trailer["signature"], str):
         raise BundleError("truncated")
-    if not signature.isascii():  # compare_digest refuses non-ASCII text outright
-        raise BundleError("signature")
-    token_hash_hex = key_lookup(header.device_id)
-    if token_hash_hex is None:
-        raise BundleError("unknown_device")
-    body = text[: len(text) - len(lines[-1]) - 1]
-    expected = hmac.new(_key(token_hash_hex), body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature.lower()):
-        raise BundleError("signature")
+    signature = signature_bytes(trailer["signature"])
+    verify(header.device_id, text[: len(text) - len(lines[-1]) - 1], signature)
     mutations: list[Mutation] = []
     for number, raw in enumerate(lines[1:-1], start=2):
         try:

@@ -199,4 +199,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Mã bản ghi này đã thuộc về một máy khác.",
         "This entry id already belongs to another device.",
     ),
+    "assisted_at.before_enrollment": (
+        "Thời điểm hỗ trợ ghi trước khi máy tính này được đăng ký: điều phối viên cần xem lại "
+        "(phiếu giấy nhập sau, hay ghi lùi ngày?).",
+        "The time of help is before this laptop was enrolled: a coordinator must look at it "
+        "(a paper form typed in later, or a backdated entry?).",
+    ),
+    "mutation.reused": (
+        "Máy chủ đã nhận một nội dung khác mang cùng số thay đổi {mutation_id} của máy này (có "
+        "thể là gói dữ liệu giả mạo), nên bản ghi này CHƯA được lưu trên máy chủ. Bản ghi vẫn "
+        "giữ nguyên trên máy: hãy báo điều phối viên, rồi mở và lưu lại bản ghi để gửi lại.",
+        "The server already holds different content under this laptop's change number "
+        "{mutation_id} (possibly a forged bundle), so this entry is NOT stored on the server. It "
+        "stays on this laptop: tell your coordinator, then open and save the entry to send it "
+        "again.",
+    ),
 }

@@ -21,6 +21,8 @@ MAX_REV = 2**31 - 1
 """The highest entry revision: the server stores revisions as 32-bit integers."""
 MAX_MUTATION_ID = 2**63 - 1
 """The highest mutation id: the server stores them as 64-bit integers."""
+PUBLIC_KEY_PATTERN = r"^[0-9a-f]{64}$"
+"""A laptop's Ed25519 public key: its 32 raw bytes as lowercase hex."""
 
 
 def protocol_major(version: str) -> int | None:
@@ -56,6 +58,8 @@ class ErrorBody(ReadModel):
 class EnrollRequest(WriteModel):
     code: str = Field(min_length=4, max_length=64)
     device_name: str = Field(default="", max_length=100)
+    public_key: str | None = Field(default=None, pattern=PUBLIC_KEY_PATTERN)
+    """The public half of the key pair the laptop signs its bundles with."""
 
 
 class VillageInfo(ReadModel):
@@ -73,6 +77,19 @@ class EnrollResponse(ReadModel):
     team_id: int
     villages: list[VillageInfo]
     server_epoch: str
+    public_key: str | None = None
+    """The bundle-signing key the server stored for this device (None: none was sent)."""
+
+
+class DeviceKeyRequest(WriteModel):
+    """An enrolled laptop registers the public half of its bundle-signing key (once)."""
+
+    public_key: str = Field(pattern=PUBLIC_KEY_PATTERN)
+
+
+class DeviceKeyResponse(ReadModel):
+    device_id: str
+    public_key: str
 
 
 class Mutation(WriteModel):

@@ -78,6 +78,19 @@ class ProfileRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SigningKeyRow(Base):
+    """The laptop's bundle-signing key pair (always id 1); its own table, so profiles made
+    before it existed gain it without a schema change."""
+
+    __tablename__ = "signing_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    private_key: Mapped[str] = mapped_column(String(64))
+    registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Whether the server has stored the public half (at enrollment or on a later sync)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class EntryRecord(Base):
     """One entry as the laptop keeps it, with its sync status."""
 

@@ -84,8 +84,13 @@ def create_profile(
     server_url: str,
     pin: str | None = None,
     name: str | None = None,
+    signing_key: str | None = None,
 ) -> Store:
-    """Create a profile's private database from an enrollment and make it the last used."""
+    """Create a profile's private database from an enrollment and make it the last used.
+
+    `signing_key` is the private key whose public half was sent with the enrollment (without
+    one, the profile makes its own and registers it on its first sync).
+    """
     name = (
         check_profile_name(name) if name is not None else profile_name_for(enroll.user_name, home)
     )
@@ -95,7 +100,7 @@ def create_profile(
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = Store(path)
     try:
-        store.init_profile(name, enroll, server_url)
+        store.init_profile(name, enroll, server_url, signing_key)
         if pin is not None:
             store.set_pin(pin)
     except BaseException:

@@ -25,7 +25,7 @@ from fieldkit.domain.wire import (
     VillageInfo,
 )
 from fieldkit.store import entries as entries_
-from fieldkit.store import outbox, privacy, pulled
+from fieldkit.store import outbox, privacy, pulled, signing
 from fieldkit.store.engine import make_engine
 from fieldkit.store.errors import StoreError
 from fieldkit.store.keys import hash_pin, new_local_key, verify_pin
@@ -38,6 +38,7 @@ from fieldkit.store.records import (
     SavedEntry,
     StoreStatus,
 )
+from fieldkit.store.signing import SigningKey, new_signing_key, public_key_of
 from fieldkit.store.status import store_status
 
 SCHEMA_VERSION = 3
@@ -106,8 +107,18 @@ class Store:
 
     # -- profile ----------------------------------------------------------------------------
 
-    def init_profile(self, name: str, enroll: EnrollResponse, server_url: str) -> None:
-        """Write the profile row from an enrollment (once, when the profile is created)."""
+    def init_profile(
+        self,
+        name: str,
+        enroll: EnrollResponse,
+        server_url: str,
+        signing_key: str | None = None,
+    ) -> None:
+        """Write the profile row from an enrollment (once, when the profile is created).
+
+        `signing_key` is the private key whose public half went with the enrollment; the
+        server stored it when its answer names that public half.
+        """
         with self._write() as session:
             if session.get(ProfileRow, 1) is not None:
                 raise StoreError("profile.exists", name=name)
@@ -131,7 +142,24 @@ class Store:
             )
             state = entries_.sync_state(session)
             state.server_epoch = enroll.server_epoch
+            if signing_key is not None:
+                registered = enroll.public_key == public_key_of(signing_key)
+                signing.keep(session, signing_key, registered)
         self._profile = None
+
+    def signing_key(self) -> SigningKey:
+        """The laptop's bundle-signing key pair, made now if this profile has none yet."""
+        with self._read() as session:
+            found = signing.stored(session)
+        if found is not None:
+            return found
+        with self._write() as session:
+            return signing.stored(session) or signing.keep(session, new_signing_key(), False)
+
+    def mark_signing_key_registered(self, public_key: str) -> None:
+        """The server stored this public key: bundles signed with its pair are accepted."""
+        with self._write() as session:
+            signing.mark_registered(session, public_key)
 
     def _profile_row(self, session: Session) -> ProfileRow:
         row = session.get(ProfileRow, 1)

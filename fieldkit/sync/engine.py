@@ -26,6 +26,7 @@ from fieldkit.sync.transport import (
 )
 
 PUSH_PATH = f"{wire.API_PREFIX}/sync/push"
+DEVICE_KEY_PATH = f"{wire.API_PREFIX}/devices/key"
 PULL_PATH = f"{wire.API_PREFIX}/sync/pull"
 PULL_LIMIT = 500
 # A restored server is re-pushed at most this many times in one sync (it cannot restore faster).
@@ -53,11 +54,25 @@ TOKEN_REVOKED = "token_revoked"
 """The server's 401 code for a revoked device token."""
 
 
+class SyncSigningKey(Protocol):
+    """The laptop's bundle-signing key pair as the store keeps it."""
+
+    @property
+    def public_key(self) -> str: ...
+
+    @property
+    def registered(self) -> bool: ...
+
+
 class SyncStore(Protocol):
     """What sync needs from the laptop's store (fieldkit.store.Store provides it)."""
 
     @property
     def profile(self) -> SyncProfile: ...
+
+    def signing_key(self) -> SyncSigningKey: ...
+
+    def mark_signing_key_registered(self, public_key: str) -> None: ...
 
     def pending_batch(self, limit: int = ...) -> list[wire.Mutation]: ...
 
@@ -121,10 +136,40 @@ class _Sync:
 
     def run(self) -> SyncReport:
         """Push before pull; a new server epoch resets the store and pushes again."""
+        self.register_key()
         while True:
             self.push_all()
             if not self.pull_all():
                 return self.report
+
+    def register_key(self) -> None:
+        """Give the server this laptop's bundle-signing public key if it does not have it yet.
+
+        Laptops enrolled before bundles were signed by the laptop do it on their next sync.
+        A server that refuses the key (it holds another one) leaves it unregistered: syncing
+        goes on, and `SyncReport.key_refused` says bundles from this laptop will be refused.
+        """
+        key = self.store.signing_key()
+        if key.registered:
+            return
+        body, headers = encode_json(
+            wire.DeviceKeyRequest(public_key=key.public_key).model_dump_json().encode()
+        )
+        response = send(
+            self.client,
+            "POST",
+            self.url(DEVICE_KEY_PATH),
+            policy=self.policy,
+            content=body,
+            headers=self.headers | headers,
+            counts=self.counts,
+        )
+        if response.is_success:
+            self.store.mark_signing_key_registered(key.public_key)
+        elif response.status_code in (400, 404, 409):
+            self.report.key_refused = True
+        else:
+            raise_for_refusal(response)
 
     def push_all(self) -> None:
         """Send every pending mutation, batch by batch, until the outbox is empty."""

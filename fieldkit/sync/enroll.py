@@ -19,10 +19,17 @@ def enroll(
     device_name: str,
     *,
     client: httpx.Client | None = None,
+    public_key: str | None = None,
 ) -> wire.EnrollResponse:
-    """Exchange a one-time enrolment code for this device's id and token."""
+    """Exchange a one-time enrolment code for this device's id and token.
+
+    `public_key` is the public half of the laptop's bundle-signing key pair
+    (fieldkit.store.signing), so the server can verify its bundles from the start.
+    """
     try:
-        request = wire.EnrollRequest(code=code.strip(), device_name=device_name[:100])
+        request = wire.EnrollRequest(
+            code=code.strip(), device_name=device_name[:100], public_key=public_key
+        )
     except ValidationError as exc:
         raise SyncError("enroll_invalid", detail="malformed code") from exc
     body, headers = encode_json(request.model_dump_json().encode())

@@ -21,6 +21,8 @@ class SyncReport:
     retries: int = 0
     epoch_reset: bool = False
     masked: int = 0
+    key_refused: bool = False
+    """The server would not store this laptop's bundle-signing key: its bundles are refused."""
     """Acknowledged entries whose full number this sync masked (the server kept them)."""
     erased: int = 0
     """Entries whose personal data this sync erased, past the retention period (sync_now)."""

@@ -96,6 +96,8 @@ def _exec_under_litestream(
     """Replace this process with `litestream replicate -exec "<this serve>"`."""
     import shlex
 
+    from sync_server.server import REPLICATOR_PID
+
     db_path = database_file(
         context.url,
         "--replicate chỉ dùng với tệp SQLite / --replicate needs a SQLite file database",
@@ -112,4 +114,6 @@ def _exec_under_litestream(
     binary = litestream_binary()
     args = [str(binary), "replicate", "-no-expand-env", "-config", str(config_path), "-exec", child]
     sys.stdout.flush()
+    # Litestream takes over this pid; the server it starts stops when that pid is gone.
+    os.environ[REPLICATOR_PID] = str(os.getpid())
     os.execv(binary, args)

@@ -181,6 +181,8 @@ class Device(Base):
     revoked_at: Mapped[datetime | None]
     last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     last_sync_at: Mapped[datetime | None]
+    public_key: Mapped[str | None] = mapped_column(String(64))
+    """The laptop's Ed25519 bundle-signing public key (hex); its private half never leaves it."""
 
 
 class Service(Base):
@@ -223,6 +225,8 @@ class Entry(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     visit_id: Mapped[str | None] = mapped_column(String(36))
     rev: Mapped[int] = mapped_column(Integer, default=1)
+    mutation_id: Mapped[int | None] = mapped_column(BigInteger)
+    """The device's mutation that last wrote this row: a resent mutation id must match it."""
     age_group: Mapped[str] = mapped_column(String(10))
     counted: Mapped[bool] = mapped_column(Boolean, default=False)
     review_status: Mapped[str] = mapped_column(String(12), default="pending")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text
@@ -71,6 +71,27 @@ class Prepared:
     """Timestamps already in their SQLite text (RowMaker.stamp_texts)."""
 
 
+BEFORE_ENROLLMENT = timedelta(days=2)
+"""How long before its laptop's enrollment an entry may say it happened and not be flagged."""
+FLAGGED = "has_issues"
+"""The review status of an entry flagged on arrival: it waits in the review queue."""
+
+
+def flag_backdated(checked: list[Checked], enrolled_at: datetime) -> None:
+    """Flag entries dated before their laptop was enrolled (minus a margin) for review.
+
+    The time is the laptop's word; an entry from before the laptop existed (a paper form typed
+    in later, or a backdated claim) is stored and counted as usual but waits in the review
+    queue with a reason, so a coordinator decides.
+    """
+    floor = (enrolled_at if enrolled_at.tzinfo else enrolled_at.replace(tzinfo=UTC)) - (
+        BEFORE_ENROLLMENT
+    )
+    for c in checked:
+        if c.row is not None and c.row["assisted_at"] < floor:
+            c.row["review_status"] = FLAGGED
+
+
 PAUSE_EVERY = 50
 """Entries checked between two calls of the caller's `pause` hook."""
 
@@ -123,6 +144,7 @@ def admit(session: Session, device: Device, prepared: Prepared) -> Admitted:
         owners[unit.code] = (owner, owner.columns(prepared.now) if owner else {})
     key, now = prepared.citizen_key, prepared.now
     checked = [_check(m, r, owners, services, key, now) for m, r in items]
+    flag_backdated(checked, device.created_at)
     if session.get_bind().dialect.name == "sqlite":
         valid = [c for c in checked if c.row is not None]
         rows = [c.row for c in valid if c.row is not None]
@@ -168,5 +190,6 @@ def _check(
         del row["village"]
         row.update(columns)
     else:
-        checked.row = entry_row(checked.parsed(), owner, key, now, checked.entry_id)
+        row = checked.row = entry_row(checked.parsed(), owner, key, now, checked.entry_id)
+    row["mutation_id"] = mutation.mutation_id
     return checked

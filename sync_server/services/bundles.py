@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
-from fieldkit.domain.bundle import BundleError, read_bundle
+from fieldkit.domain.bundle import BundleError, Verifier, read_bundle
 from sync_server.db.models import Device, Team, Unit, User
-from sync_server.services import access, devices, ingest
+from sync_server.services import access, devices, ingest, signing_keys
 
 __all__ = ["BundleError", "BundleRefused", "import_bundle", "without_nul"]
 
@@ -59,12 +59,18 @@ def without_nul(mutations: list[wire.Mutation]) -> list[wire.Mutation]:
     ]
 
 
-def _signing_key(session: Session, device_id: str) -> str | None:
-    """A live device's token hash (the bundle's HMAC key); None for unknown or revoked ones."""
-    device = session.get(Device, device_id)
-    if device is None or device.revoked_at is not None or devices.is_login(device):
-        return None
-    return device.token_hash
+def _verifier(session: Session) -> Verifier:
+    """Checks a bundle against its live device's registered public key."""
+
+    def verify(device_id: str, body: bytes, signature: bytes) -> None:
+        device = session.get(Device, device_id)
+        if device is None or device.revoked_at is not None or devices.is_login(device):
+            raise BundleError("unknown_device")
+        if device.public_key is None:
+            raise BundleError("no_device_key")
+        signing_keys.verify(device.public_key, body, signature)
+
+    return verify
 
 
 def _device_village(session: Session, device: Device) -> Unit | None:
@@ -86,10 +92,11 @@ def import_bundle(
 ) -> wire.PushResponse:
     """Verify a bundle and feed its mutations through ingest; importing twice changes nothing.
 
-    Raises BundleError (bad file, unknown device, bad signature), BundleRefused (importer out of
-    scope) or ingest.MutationGap (the bundle starts after mutations the server never saw).
+    Raises BundleError (bad file, unknown device, no registered key, bad signature),
+    BundleRefused (importer out of scope) or ingest.MutationGap (the bundle starts after
+    mutations the server never saw).
     """
-    bundle = read_bundle(data, lambda device_id: _signing_key(session, device_id))
+    bundle = read_bundle(data, _verifier(session))
     device = session.get(Device, bundle.device_id)
     if device is None:  # read_bundle already refused unknown devices; be safe anyway
         raise BundleError("unknown_device", "The bundle's device is not known to this server.")

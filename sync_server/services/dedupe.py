@@ -1,4 +1,14 @@
-"""Which entry counts a citizen: the earliest non-rejected success (tie: smaller id)."""
+"""Which entry counts a citizen: the first non-rejected success the server received.
+
+The rule, one place for ingest, review and `sync-server recount`: in each group (citizen,
+service, period) the eligible success with the smallest (received_at, assisted_at, id) counts.
+`received_at` is the server's clock, so no laptop can move a credit that already counts for
+one unit to another by claiming an earlier `assisted_at`: a later push with an earlier time is
+stored as a duplicate and *disputed* (GET /entries?disputed=true shows it to the coordinators
+of both sides); a reviewer who rejects the counting entry hands the credit to the next one.
+Within one push, and between entries received in the same instant, the earlier `assisted_at`
+counts. An edit that moves an entry into another group is received anew.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +18,8 @@ from datetime import datetime, time
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from fieldkit.domain import VIETNAM_TZ, Outcome, wire
 from fieldkit.domain.formatting import format_date
@@ -34,9 +44,41 @@ def eligible(outcome: str, review_status: str) -> bool:
     return outcome == Outcome.SUCCESS and review_status != "rejected"
 
 
-def precedes(a: tuple[datetime, str], b: tuple[datetime, str]) -> bool:
-    """Whether (assisted_at, id) a comes before b."""
-    return a < b
+COUNTING_ORDER = (Entry.received_at, Entry.assisted_at, Entry.id)
+"""The order in which a group's eligible successes claim its count (the first one counts)."""
+
+
+def counting_order(received_at: datetime, assisted_at: datetime, entry_id: str) -> tuple[Any, ...]:
+    """COUNTING_ORDER of one entry, for comparing in Python (aware datetimes)."""
+    return (received_at, assisted_at, entry_id)
+
+
+def disputed() -> ColumnElement[bool]:
+    """Successes in a dispute: an uncounted one that claims an earlier time than the entry of
+    another village counting its citizen, and that counting entry."""
+    other = aliased(Entry)
+    same_group = and_(
+        other.citizen_key == Entry.citizen_key,
+        other.service == Entry.service,
+        other.period == Entry.period,
+        other.outcome == Outcome.SUCCESS.value,
+        other.village_code != Entry.village_code,
+    )
+    challenger = and_(
+        Entry.counted.is_(False),
+        Entry.review_status != "rejected",
+        exists().where(same_group, other.counted.is_(True), other.assisted_at > Entry.assisted_at),
+    )
+    challenged = and_(
+        Entry.counted.is_(True),
+        exists().where(
+            same_group,
+            other.counted.is_(False),
+            other.review_status != "rejected",
+            other.assisted_at < Entry.assisted_at,
+        ),
+    )
+    return and_(Entry.outcome == Outcome.SUCCESS.value, or_(challenger, challenged))
 
 
 @dataclass(frozen=True)
@@ -52,6 +94,7 @@ class CountingEntry:
     village_code: str
     village_name: str
     assisted_at: datetime
+    received_at: datetime
     commune_code: str = ""
 
     def shown_to(self, commune: str | None) -> bool:
@@ -142,12 +185,13 @@ def counting_entries(session: Session, keys: set[GroupKey]) -> dict[GroupKey, Co
     ids = sorted(holders)
     for start in range(0, len(ids), CHUNK):
         rows = session.execute(
-            select(Entry.id, Entry.village_code, Unit.name, Entry.assisted_at, Entry.commune_code)
+            select(Entry.id, Entry.village_code, Unit.name, Entry.assisted_at, Entry.received_at)
+            .add_columns(Entry.commune_code)
             .outerjoin(Unit, Unit.code == Entry.village_code)
             .where(Entry.id.in_(ids[start : start + CHUNK]))
         ).all()
         for r in rows:
-            found[holders[r[0]]] = CountingEntry(r[0], r[1], r[2] or "", r[3], r[4])
+            found[holders[r[0]]] = CountingEntry(r[0], r[1], r[2] or "", r[3], r[4], r[5])
     return found
 
 
@@ -198,11 +242,11 @@ def _in_group(key: GroupKey) -> tuple[ColumnElement[bool], ...]:
 
 
 def _first_eligible(session: Session, key: GroupKey) -> Entry | None:
-    """The group's earliest non-rejected success (tie: smaller id)."""
+    """The group's first non-rejected success in COUNTING_ORDER."""
     return session.scalars(
         select(Entry)
         .where(*_in_group(key), Entry.review_status != "rejected")
-        .order_by(Entry.assisted_at, Entry.id)
+        .order_by(*COUNTING_ORDER)
         .limit(1)
     ).first()
 
@@ -220,7 +264,7 @@ def _count(entry: Entry, counted: bool, deltas: TallyDeltas) -> None:
 
 
 def settle(session: Session, keys: set[GroupKey], deltas: TallyDeltas) -> Settlement:
-    """Make each group's earliest eligible success the counting one; tallies follow.
+    """Make each group's first eligible success (COUNTING_ORDER) the counting one; tallies follow.
 
     Losses are written before gains (the counting index allows one counted success per
     group at any moment), so an entry that moved from one group to another (an edit) ends

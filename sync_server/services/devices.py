@@ -1,7 +1,8 @@
 """Devices and their bearer tokens: enrollment, authentication, revocation and staff logins.
 
 Tokens are random (`secrets.token_urlsafe(32)`) and stored only as their SHA-256 hex digest, so a
-leaked database yields no usable token; bundles are signed with that same digest as the key.
+leaked database yields no usable token. Bundles are signed with a key pair the laptop makes: the
+server keeps the public half (`Device.public_key`), given at enrollment or registered once later.
 A staff login (coordinator, province officer, admin) is a Device row named `login:…` that
 expires after `LOGIN_TTL`, so it can be listed and revoked like any laptop.
 """
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from fieldkit.domain import new_entry_id, wire
 from sync_server.db.models import Device, EnrollmentCode, Team, Unit, User
 from sync_server.services import secrets as server_secrets
+from sync_server.services import signing_keys
 from sync_server.services.logins import normalise_login, typed_login
 
 LOGIN_PREFIX = "login:"
@@ -43,6 +45,15 @@ class EnrollmentError(Exception):
         self.message = message
 
 
+class DeviceKeyError(Exception):
+    """A signing key was refused; `code` is device_key_invalid / device_key_taken."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 class DeviceNotFound(LookupError):
     """No device has that id."""
 
@@ -60,7 +71,7 @@ class LoginResult:
 
 
 def token_hash(token: str) -> str:
-    """The stored form of a bearer token (and the bundle signing key): SHA-256 hex."""
+    """The stored form of a bearer token: SHA-256 hex."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -117,12 +128,23 @@ CODE_REFUSED = (
 """The one answer for every refused code, so an answer never tells a guesser which codes exist."""
 
 
-def enroll(session: Session, code: str, device_name: str) -> wire.EnrollResponse:
+def _checked_key(public_key: str) -> str:
+    if not signing_keys.is_public_key(public_key):
+        raise DeviceKeyError("device_key_invalid", "This is not an Ed25519 public key.")
+    return public_key
+
+
+def enroll(
+    session: Session, code: str, device_name: str, public_key: str | None = None
+) -> wire.EnrollResponse:
     """Spend a one-time enrollment code on a new device and return its token (shown once).
 
+    `public_key` is the laptop's bundle-signing key (DeviceKeyError if it is not one).
     Unknown, spent, expired and withdrawn codes, and codes of users who are no longer active
     volunteers, are all refused alike (EnrollmentError enroll_code_invalid, CODE_REFUSED).
     """
+    if public_key is not None:
+        _checked_key(public_key)
     hashed = code_hash(code)
     now = _now()
     user = code_owner(session, code, now)
@@ -146,10 +168,12 @@ def enroll(session: Session, code: str, device_name: str) -> wire.EnrollResponse
         created_at=now,
         revoked_at=None,
         last_mutation_id=0,
+        public_key=public_key,
     )
     session.add(device)
     session.flush()
     return wire.EnrollResponse(
+        public_key=public_key,
         device_id=device.id,
         token=token,
         user_id=user.id,
@@ -199,6 +223,23 @@ def authenticate(session: Session, token: str) -> Device:
         raise AuthError("token_revoked", "This user was deactivated by an administrator.")
     if is_login(device) and _aware(device.created_at) + LOGIN_TTL < _now():
         raise AuthError("token_revoked", "This login has expired; log in again.")
+    return device
+
+
+def register_key(session: Session, device: Device, public_key: str) -> Device:
+    """Store a laptop's bundle-signing public key, once; the same key again is a no-op.
+
+    For laptops enrolled before bundles were signed by the laptop. A different key for a
+    device that has one is refused: the key is what proves a bundle came from that laptop.
+    """
+    _checked_key(public_key)
+    if device.public_key is None:
+        device.public_key = public_key
+    elif device.public_key != public_key:
+        raise DeviceKeyError(
+            "device_key_taken",
+            "This laptop already registered a different signing key; enroll it again.",
+        )
     return device
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fieldkit.domain import mask_phone
 from sync_server.db.models import AuditLog, Entry, Unit, User, utcnow
+from sync_server.services.dedupe import disputed
 
 MAX_PAGE = 200
 MAX_OFFSET = 2**31 - 1
@@ -30,6 +31,8 @@ class EntryQuery(BaseModel):
     service: str | None = Field(default=None, max_length=40)
     outcome: str | None = Field(default=None, max_length=20)
     review_status: str | None = Field(default=None, max_length=12)
+    disputed: bool = False
+    """Only successes in a credit dispute between villages (dedupe.disputed)."""
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
 
@@ -116,6 +119,8 @@ def entry_conditions(unit: Unit, query: EntryQuery) -> list[ColumnElement[bool]]
         conditions.append(Entry.outcome == query.outcome)
     if query.review_status:
         conditions.append(Entry.review_status == query.review_status)
+    if query.disputed:
+        conditions.append(disputed())
     return conditions
 
 

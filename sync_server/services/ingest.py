@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -23,6 +23,7 @@ from sync_server.db.models import Base, Conflict, Device
 from sync_server.db.models import Entry as EntryRow
 from sync_server.services.admission import (
     ENTRIES,
+    FLAGGED,
     ROW_COLUMNS,
     Admitted,
     Checked,
@@ -31,9 +32,11 @@ from sync_server.services.admission import (
 )
 from sync_server.services.changes import NewChange, lock_writers, record_changes
 from sync_server.services.dedupe import (
+    CHUNK,
     CountingEntry,
     GroupKey,
     counting_entries,
+    counting_order,
     entry_status_change,
     group_of,
     settle,
@@ -46,6 +49,7 @@ from sync_server.services.server_key import configured_key
 from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas
 
 _DEVICES = Base.metadata.tables["devices"]
+_REVIEWS = Base.metadata.tables["reviews"]
 _ADVANCE = (
     update(_DEVICES)
     .where(_DEVICES.c.id == bindparam("device"))
@@ -85,7 +89,7 @@ def _insert_new(
     names: dict[str, str],
     batch: Batch,
 ) -> None:
-    """Insert brand-new entries in bulk; each group's earliest success takes the count."""
+    """Insert brand-new entries in bulk; each group's first success (dedupe rule) counts."""
     best: dict[GroupKey, dict[str, Any]] = {}
     for row in rows:
         if row["outcome"] != "success":
@@ -93,15 +97,14 @@ def _insert_new(
         key = (row["citizen_key"], row["service"], row["period"])
         held = best.get(key)
         if held is None or (row["assisted_at"], row["id"]) < (held["assisted_at"], held["id"]):
-            best[key] = row
+            best[key] = row  # one batch is received at one instant
     holders = counting_entries(session, set(best)) if best else {}
     takers: dict[str, dict[str, Any]] = {}
     for key, row in best.items():
         holder = holders.get(key)
-        if holder is not None and (holder.assisted_at, holder.entry_id) <= (
-            row["assisted_at"],
-            row["id"],
-        ):
+        if holder is not None and counting_order(
+            holder.received_at, holder.assisted_at, holder.entry_id
+        ) <= counting_order(row["received_at"], row["assisted_at"], row["id"]):
             batch.holders[key] = holder
             continue
         if holder is not None:
@@ -109,7 +112,7 @@ def _insert_new(
         row["counted"] = True
         batch.holders[key] = CountingEntry(
             row["id"], row["village_code"], names[row["id"]], row["assisted_at"],
-            row["commune_code"],
+            row["received_at"], row["commune_code"],
         )  # fmt: skip
     if takers:
         _take_over(session, takers, batch)
@@ -118,6 +121,7 @@ def _insert_new(
         insert_params(session, ENTRIES, (*ROW_COLUMNS, "counted"), values)
     else:
         insert_rows(session, ENTRIES, rows)
+    _review_flagged(session, [r["id"] for r in rows if r["review_status"] == FLAGGED], batch)
     # New entries await review, so only the counting ones change tallies.
     shares = Counter(_TALLY_UNITS(r) for r in rows if r["counted"])
     for (village, commune, province, service, period, group), n in shares.items():
@@ -152,6 +156,15 @@ def _take_over(session: Session, takers: dict[str, dict[str, Any]], batch: Batch
     )
 
 
+def _review_flagged(session: Session, entry_ids: list[str], batch: Batch) -> None:
+    """The review-queue reason of entries flagged on arrival (admission.flag_backdated)."""
+    if not entry_ids:
+        return
+    reason = error("assisted_at.before_enrollment", "assisted_at").message("vi")
+    review = {"decision": FLAGGED, "reason": reason, "reviewer_id": None, "at": batch.now}
+    insert_rows(session, _REVIEWS, [review | {"entry_id": i} for i in entry_ids])
+
+
 def _apply_again(session: Session, device: Device, checked: Checked, batch: Batch) -> None:
     """A mutation for an entry the server has: resend, edit at base_rev, or a kept conflict."""
     entry, owner, m = checked.parsed(), checked.owner, checked.mutation
@@ -163,7 +176,10 @@ def _apply_again(session: Session, device: Device, checked: Checked, batch: Batc
         return
     if m.base_rev is None:
         if entry.rev <= stored.rev:
-            return  # the same entry again (e.g. after an epoch reset): idempotent
+            # The same entry again (e.g. after an epoch reset): idempotent; this mutation id
+            # now names it, so sending the same mutation once more is acknowledged too.
+            stored.mutation_id = m.mutation_id
+            return
         # Sent again after a restore that lost later edits of it: the laptop's version is
         # newer than the one the server got back, so it applies as an edit of that one.
     elif m.base_rev != stored.rev:
@@ -197,13 +213,75 @@ def _apply_again(session: Session, device: Device, checked: Checked, batch: Batc
     for name in EDITABLE:
         if name not in kept:
             setattr(stored, name, row[name])
+    if group_of(stored) != old_key:
+        stored.received_at = batch.now  # a claim on another citizen or service starts now
     # A version sent again takes the laptop's rev, so sending it once more changes nothing.
     stored.rev = entry.rev if m.base_rev is None else stored.rev + 1
+    stored.mutation_id = m.mutation_id
     stored.review_status = "pending"
+    if checked.row is not None and checked.row["review_status"] == FLAGGED:
+        stored.review_status = FLAGGED
+        _review_flagged(session, [stored.id], batch)
     batch.deltas.move(None, EntryState.of(stored))
     session.flush()
     settlement = settle(session, {old_key, group_of(stored)}, batch.deltas)
     _settlement_changes(session, settlement.lost, settlement.gained, {stored.id}, batch)
+
+
+_RESENT_SAME = ("service", "outcome", "reasons", "assisted_at", "citizen_key", "full_name")
+"""Entry columns a mutation sent again must match (what the laptop alone decides)."""
+
+
+def _check_resent(session: Session, device_id: str, resent: list[Checked], batch: Batch) -> None:
+    """Mutations at or below the device's last id: acknowledged only if these very ones applied.
+
+    A mutation id the server spent on other content (a forged bundle, a copied profile) is
+    answered `rejected` with code `mutation.reused`, so the laptop keeps the entry and says
+    so, and never takes it for stored. Rows written before the server kept `mutation_id`
+    (NULL), and rows a later mutation of the same device has rewritten since, pass as before.
+    """
+    c = EntryRow.__table__.c
+    ids = [item.entry_id for item in resent]
+    stored: dict[str, Any] = {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(c.id, c.device_id, c.mutation_id, *(c[n] for n in _RESENT_SAME))
+        for r in session.execute(query.where(c.id.in_(ids[start : start + CHUNK]))):
+            stored[r[0]] = r
+    numbers = [item.mutation.mutation_id for item in resent]
+    kept = set(
+        session.scalars(
+            select(Conflict.mutation_id).where(
+                Conflict.device_id == device_id, Conflict.mutation_id.in_(numbers)
+            )
+        )
+    )
+    for item in resent:
+        m = item.mutation
+        if m.mutation_id in kept:
+            continue  # it was kept as an edit conflict the first time
+        row = stored.get(item.entry_id)
+        if row is not None and row[1] != device_id:
+            batch.results[m.mutation_id] = rejected(m, error("entry.other_device", "id"))
+        elif row is None or not _same_mutation(row, item):
+            problem = error("mutation.reused", "id", mutation_id=str(m.mutation_id))
+            batch.results[m.mutation_id] = rejected(m, problem)
+
+
+def _same_mutation(row: Any, item: Checked) -> bool:
+    """Whether a stored row (id, device, mutation id, _RESENT_SAME…) is what `item` wrote."""
+    written_by = row[2]
+    if written_by is None or written_by > item.mutation.mutation_id:
+        return True
+    if written_by < item.mutation.mutation_id or item.row is None:
+        return False
+    sent = item.row
+    for name, value in zip(_RESENT_SAME, row[3:], strict=True):
+        if name == "assisted_at":
+            if value.astimezone(UTC) != sent[name].astimezone(UTC):
+                return False
+        elif value != sent[name]:
+            return False
+    return True
 
 
 def _settlement_changes(
@@ -263,6 +341,9 @@ def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ing
     checked, new_last = _sequence(admitted.checked, last)
     batch = Batch(admitted.citizen_key, admitted.now)
     fresh = [c for c in checked if c.entry_id and c.mutation.mutation_id > last]
+    resent = [c for c in checked if c.entry_id and c.row and c.mutation.mutation_id <= last]
+    if resent:
+        _check_resent(session, device_id, resent, batch)
     known: set[str] = existing_ids(session, ENTRIES, "id", [c.entry_id for c in fresh])
     rows: list[dict[str, Any]] = []
     params: list[tuple[Any, ...]] | None = []

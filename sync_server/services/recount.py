@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from sync_server.db.models import Entry, Tally, Unit
 from sync_server.services.changes import NewChange, lock_writers, record_changes
+from sync_server.services.dedupe import COUNTING_ORDER
 from sync_server.services.tally import COUNTS, PUBLISHED_LEVELS, TallyKey
 
 ELIGIBLE = and_(Entry.outcome == "success", Entry.review_status != "rejected")
@@ -30,7 +31,7 @@ class Mismatch:
 
 
 def _ranked() -> Subquery:
-    """Eligible successes numbered by (assisted_at, id) within their dedupe group."""
+    """Eligible successes numbered in dedupe.COUNTING_ORDER within their dedupe group."""
     return (
         select(
             Entry.id,
@@ -41,7 +42,7 @@ def _ranked() -> Subquery:
             func.row_number()
             .over(
                 partition_by=(Entry.citizen_key, Entry.service, Entry.period),
-                order_by=(Entry.assisted_at, Entry.id),
+                order_by=COUNTING_ORDER,
             )
             .label("rn"),
         )

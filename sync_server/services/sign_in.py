@@ -241,9 +241,12 @@ def enroll(
     device_name: str,
     client_address: str,
     *,
+    public_key: str | None = None,
     limits: Limits | None = None,
 ) -> wire.EnrollResponse:
     """Spend an enrollment code within the address's limit; every refused code counts.
+
+    `public_key`: the laptop's bundle-signing key (devices.DeviceKeyError if it is not one).
 
     Raises Throttled or devices.EnrollmentError; commits what it writes.
     """
@@ -257,7 +260,7 @@ def enroll(
         if not usable:  # refused without taking the write lock for the look-up
             raise devices.EnrollmentError("enroll_code_invalid", devices.CODE_REFUSED)
         with writing(session):
-            return devices.enroll(session, code, device_name)
+            return devices.enroll(session, code, device_name, public_key)
     except devices.EnrollmentError:
         with writing(session):
             record_failure(session, address, None, limits, now)

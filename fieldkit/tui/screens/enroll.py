@@ -132,12 +132,12 @@ class EnrollScreen(FieldkitScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
     def run_enroll(self, form: EnrollForm) -> None:
         """Enroll over HTTP and create the profile's database (both are I/O)."""
-        from fieldkit.store import create_profile
-        from fieldkit.sync import enroll
+        from fieldkit.enrollment import enroll_laptop
 
         url = form.server_url.strip().rstrip("/")
-        response = enroll(url, form.code.strip(), socket.gethostname())
-        store = create_profile(self.fk().home, response, url, form.pin)
+        store = enroll_laptop(
+            self.fk().home, url, form.code.strip(), socket.gethostname(), pin=form.pin
+        )
         self.post_message(self.Enrolled(store))
 
     @on(Enrolled)

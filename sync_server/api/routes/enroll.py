@@ -8,10 +8,11 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from fieldkit.domain import wire
-from sync_server.api.deps import CurrentCaller, SessionDep, SettingsDep
+from sync_server.api.deps import CurrentCaller, CurrentDevice, SessionDep, SettingsDep
 from sync_server.api.errors import ApiError
 from sync_server.api.openapi import errors
 from sync_server.db.engine import writing
+from sync_server.db.models import Device
 from sync_server.services import devices, sign_in
 
 router = APIRouter(tags=["auth"])
@@ -61,12 +62,39 @@ def enroll(
             body.code,
             body.device_name,
             _client_address(request),
+            public_key=body.public_key,
             limits=sign_in.Limits.from_settings(settings),
         )
     except sign_in.Throttled as exc:
         raise _throttled(exc) from exc
     except devices.EnrollmentError as exc:
         raise ApiError(401, exc.code, exc.message) from exc
+    except devices.DeviceKeyError as exc:
+        raise ApiError(400, exc.code, exc.message) from exc
+
+
+@router.post(
+    "/devices/key",
+    responses=errors(403)
+    | {
+        400: {"model": wire.ErrorBody, "description": "Not an Ed25519 public key."},
+        409: {"model": wire.ErrorBody, "description": "The device has another key already."},
+    },
+)
+def register_key(
+    body: wire.DeviceKeyRequest, device: CurrentDevice, session: SessionDep
+) -> wire.DeviceKeyResponse:
+    """A laptop enrolled before bundles were signed by the laptop registers its public key."""
+    device_id = device.id
+    try:
+        with writing(session):
+            stored = session.get(Device, device_id)
+            assert stored is not None  # the token was just checked
+            devices.register_key(session, stored, body.public_key)
+    except devices.DeviceKeyError as exc:
+        status = 409 if exc.code == "device_key_taken" else 400
+        raise ApiError(status, exc.code, exc.message) from exc
+    return wire.DeviceKeyResponse(device_id=device_id, public_key=body.public_key)
 
 
 @router.post("/login", responses=errors(401, 429))

@@ -9,9 +9,10 @@ import pytest
 from fieldkit_cli_helpers import Run
 from fieldkit_store_helpers import fake_enrollment
 
-from fieldkit.domain.bundle import read_bundle, token_hash
+from fieldkit.domain.bundle import read_bundle
 from fieldkit.domain.wire import PushItemResult, PushResponse
 from fieldkit.store import create_profile, open_store
+from sync_server.services import signing_keys
 
 ADD = (
     "add", "--name", "Nguyễn Văn A", "--id-number", "052090001234", "--birth-year", "1990",
@@ -65,9 +66,16 @@ def test_export_bundle_writes_a_private_signed_file(cli: Run, home: Path, tmp_pa
     out = cli("export-bundle", str(target))
     assert out.code == 0 and "1" in out.stdout
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    again = cli("export-bundle", str(target), "--force", lang="en")
+    assert "Sync once while online" in again.stderr
     with open_store(home) as store:
-        profile = store.profile
-        bundle = read_bundle(target.read_bytes(), lambda _: token_hash(profile.token))
+        key = store.signing_key()
+        assert not key.registered  # enrolled before the server took keys: made on first use
+
+        def verify(_device: str, body: bytes, signature: bytes) -> None:
+            signing_keys.verify(key.public_key, body, signature)
+
+        bundle = read_bundle(target.read_bytes(), verify)
         assert len(bundle.mutations) == 1 and len(store.pending_batch(10)) == 1  # still queued
     bad = cli("export-bundle", str(tmp_path / "no" / "such" / "dir" / "x.fkb"))
     assert bad.code == 1 and "Traceback" not in bad.stderr

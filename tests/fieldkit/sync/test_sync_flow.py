@@ -110,25 +110,26 @@ def test_duplicate_across_two_communes_counts_once_and_tells_only_the_day(
     assert sync_chaos.recount_mismatches(served.db_url) == []
 
 
-def test_earlier_visit_takes_the_count_and_the_other_laptop_learns_by_pull(
-    served: Served,
-) -> None:
+def test_an_earlier_visit_synced_later_does_not_take_the_count(served: Served) -> None:
+    """The first success the server received counts; the other laptop learns it is a duplicate."""
     first = served.laptop(VILLAGE_A, "Lê Văn Cường")
     second = served.laptop(VILLAGE_B, "Phạm Thị Dung")
     citizen = sync_chaos.id_number(1988)
     when = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
     a = first.save_entries([make_entry(VILLAGE_A, id_number=citizen, assisted_at=when)])
-    second.save_entries(
+    b = second.save_entries(
         [make_entry(VILLAGE_B, id_number=citizen, assisted_at=when - timedelta(days=1))]
     )
     assert sync_once(first).accepted == 1
-    assert sync_once(second).accepted == 1  # helped earlier: this one counts now
-    sync_once(first)  # pull tells the first laptop its entry no longer counts
+    assert sync_once(second).duplicates == 1  # claims an earlier time, but arrived later
+    sync_once(first)
     row = first.get_entry(a[0].entry_id)
-    assert row is not None and row.status is EntryStatus.DUPLICATE
-    assert not row.duplicate_village  # another commune's: only the day
-    assert row.duplicate_at is not None
-    assert row.duplicate_at.astimezone(VIETNAM_TZ).date() == date(2026, 3, 13)
+    assert row is not None and row.status is EntryStatus.ACKED
+    other = second.get_entry(b[0].entry_id)
+    assert other is not None and other.status is EntryStatus.DUPLICATE
+    assert not other.duplicate_village  # another commune's: only the day
+    assert other.duplicate_at is not None
+    assert other.duplicate_at.astimezone(VIETNAM_TZ).date() == date(2026, 3, 14)
     assert sync_chaos.province_achieved(served.db_url) == 1
     assert sync_chaos.recount_mismatches(served.db_url) == []
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldkit.domain import new_entry_id, wire
+from fieldkit.store.signing import new_signing_key, public_key_of
 from sync_server.db.models import Device, EnrollmentCode, Entry, Team, Unit, User
 from sync_server.services import devices
 
@@ -38,6 +39,8 @@ class Volunteer:
     device_id: str
     token: str
     village: str
+    signing_key: str = ""
+    """The laptop's private bundle-signing key (the server holds the public half)."""
 
     @property
     def auth(self) -> dict[str, str]:
@@ -108,7 +111,9 @@ class World:
             s.commit()
         return code
 
-    def device(self, user_id: int, name: str = "laptop") -> tuple[str, str]:
+    def device(
+        self, user_id: int, name: str = "laptop", public_key: str | None = None
+    ) -> tuple[str, str]:
         """An enrolled device for a user; returns (device id, token)."""
         token = secrets.token_urlsafe(32)
         with self.factory() as s:
@@ -117,6 +122,7 @@ class World:
                 user_id=user_id,
                 token_hash=hashlib.sha256(token.encode()).hexdigest(),
                 name=name,
+                public_key=public_key,
             )
             s.add(device)
             s.commit()
@@ -125,8 +131,9 @@ class World:
     def volunteer(self, village: str, name: str = "Trần Thị Bình") -> Volunteer:
         """A volunteer of a village with an enrolled device."""
         user_id = self.volunteer_user(village, name)
-        device_id, token = self.device(user_id)
-        return Volunteer(user_id, device_id, token, village)
+        key = new_signing_key()
+        device_id, token = self.device(user_id, public_key=public_key_of(key))
+        return Volunteer(user_id, device_id, token, village, key)
 
     def staff(self, role: str, unit: str | None, name: str, password: str = "mật khẩu 123") -> int:
         """A coordinator / province officer / admin with a password."""

@@ -20,7 +20,8 @@ from api_factories import (
 from fastapi.testclient import TestClient
 
 from fieldkit.domain import wire
-from fieldkit.domain.bundle import token_hash, write_bundle
+from fieldkit.domain.bundle import write_bundle
+from fieldkit.store.signing import SigningKey
 from sync_server.services import bundles
 
 BUNDLES = "/api/v1/bundles"
@@ -31,7 +32,9 @@ def _bundle(volunteer: Volunteer, *entries: dict[str, Any], first: int = 1) -> b
     mutations = [
         wire.Mutation.model_validate(m) for m in push_body(*entries, first=first)["mutations"]
     ]
-    return write_bundle(volunteer.device_id, token_hash(volunteer.token), mutations)
+    return write_bundle(
+        volunteer.device_id, mutations, SigningKey(volunteer.signing_key, True).signer()
+    )
 
 
 def _coordinator(client: TestClient, world: World, commune: str = COMMUNE_A) -> dict[str, str]:

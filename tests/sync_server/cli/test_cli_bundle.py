@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from fieldkit.domain import new_entry_id, wire
 from fieldkit.domain.bundle import MAX_DECOMPRESSED_BYTES, write_bundle
+from fieldkit.store.signing import SigningKey, new_signing_key, public_key_of
 from sync_server.db.models import Device, Entry, Team, User
 
 CliRunner = Callable[..., Any]
@@ -30,7 +31,10 @@ def test_import_bundle_twice(cli: CliRunner, seeded_url: str, tmp_path: Path) ->
         assert team is not None
         village, start = team.village_code, device.last_mutation_id + 1
         before = session.scalar(select(func.count()).select_from(Entry))
-        device_id, key = device.id, device.token_hash
+        key = new_signing_key()
+        device.public_key = public_key_of(key)  # as enrollment or the laptop's next sync does
+        session.commit()
+        device_id = device.id
     when = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     mutations = [
         wire.Mutation(
@@ -45,7 +49,7 @@ def test_import_bundle_twice(cli: CliRunner, seeded_url: str, tmp_path: Path) ->
         for i in range(3)
     ]  # fmt: skip
     bundle = tmp_path / "laptop.bundle"
-    bundle.write_bytes(write_bundle(device_id, key, mutations))
+    bundle.write_bytes(write_bundle(device_id, mutations, SigningKey(key, True).signer()))
     first = cli("--db", seeded_url, "import-bundle", str(bundle))
     assert first.code == 0, first.err
     assert "accepted: 3" in first.out

@@ -87,6 +87,7 @@ def make_device(
         user_id=user.id,
         token_hash=hashlib.sha256(device_id.encode()).hexdigest(),
         name="laptop",
+        created_at=BASE_TIME - timedelta(days=30),  # enrolled before the entries it sends
     )
     session.add(device)
     session.flush()

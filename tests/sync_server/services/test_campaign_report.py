@@ -23,12 +23,13 @@ NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 PERIOD = "2026"
 PROVINCE = "12"
 
-# The counting entry of each citizen, service and period: its earliest non-rejected success.
+# The counting entry of each citizen, service and period: its first non-rejected success
+# received (the same instant: the earlier assisted_at), as dedupe.COUNTING_ORDER says.
 _FIRSTS = """
 WITH eligible AS (
     SELECT id, citizen_key, service, period, commune_code, province_code, age_group,
            row_number() OVER (PARTITION BY citizen_key, service, period
-                              ORDER BY assisted_at, id) AS rn
+                              ORDER BY received_at, assisted_at, id) AS rn
     FROM entries
     WHERE outcome = 'success' AND review_status <> 'rejected' AND period = :period
 ), firsts AS (SELECT * FROM eligible WHERE rn = 1)

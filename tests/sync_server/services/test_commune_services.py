@@ -163,9 +163,11 @@ def test_volunteers_codes_and_deactivation(session: Session) -> None:
     assert pending_codes(session, user.id) == []
     assert withdraw_code(session, user.id, "") == 0  # a used code stays (revoke its laptop)
 
+    laptop = session.get(Device, used.device_id) or pytest.fail("device")
+    laptop.created_at = datetime(2026, 1, 1, tzinfo=UTC)  # enrolled before its entries' dates
     ingest_mutations(
         session,
-        session.get(Device, used.device_id) or pytest.fail("device"),
+        laptop,
         mutations([entry_data(village.code, 1), entry_data(village.code, 2, outcome="failed")]),
     )
     rows = {r.user_id: r for r in volunteers_in(session, _unit(session, commune), "2026")}

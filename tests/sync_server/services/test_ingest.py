@@ -15,6 +15,7 @@ from fieldkit.domain import VIETNAM_TZ, wire
 from sync_server.db.models import ChangeLog, Conflict, Device, Entry, User
 from sync_server.services import users
 from sync_server.services.admission import Checked
+from sync_server.services.dedupe import disputed
 from sync_server.services.ingest import MutationGap, _sequence, ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.review import apply_review
@@ -156,7 +157,8 @@ def test_duplicates_inside_one_batch(session: Session) -> None:
     assert recount(session) == []
 
 
-def test_late_earlier_success_takes_the_count_over(session: Session) -> None:
+def test_a_later_push_with_an_earlier_time_does_not_take_the_count(session: Session) -> None:
+    """The first success received counts; an earlier `assisted_at` pushed later is disputed."""
     geo = make_geography(session)
     # Two villages of one commune: its volunteers are told the village (see the next test).
     late_village, early_village = geo.villages[geo.communes[0]][0], geo.villages[geo.communes[0]][1]
@@ -166,27 +168,21 @@ def test_late_earlier_success_takes_the_count_over(session: Session) -> None:
         session, late_device, mutations([entry_data(late_village, 3, at=minutes(90))])
     )
     session.commit()
-    cursor = session.scalar(select(func.max(ChangeLog.seq))) or 0
     resp = ingest_mutations(
         session, early_device, mutations([entry_data(early_village, 3, at=minutes(5))])
     )
     session.commit()
-    assert resp.results[0].status == wire.ItemStatus.ACCEPTED
+    assert resp.results[0].status == wire.ItemStatus.DUPLICATE
     assert (
         session.scalars(select(Entry.id).where(Entry.counted.is_(True))).one()
-        == resp.results[0].entry_id
+        == first.results[0].entry_id
     )
-    assert _tally(session, late_village).achieved == 0  # type: ignore[union-attr]
-    assert _tally(session, early_village).achieved == 1  # type: ignore[union-attr]
+    assert _tally(session, late_village).achieved == 1  # type: ignore[union-attr]
+    early = _tally(session, early_village)
+    assert early is None or early.achieved == 0
     assert _tally(session, geo.province).achieved == 1  # type: ignore[union-attr]
-    status_changes = session.scalars(
-        select(ChangeLog).where(ChangeLog.seq > cursor, ChangeLog.kind == "entry_status")
-    ).all()
-    by_scope = {c.scope: c.data for c in status_changes}
-    assert by_scope[late_device.id]["status"] == "duplicate"
-    assert by_scope[late_device.id]["entry_id"] == first.results[0].entry_id
-    assert by_scope[late_device.id]["duplicate_of"]["village"] == early_village
-    assert by_scope[early_device.id]["counted"] is True
+    in_dispute = set(session.scalars(select(Entry.id).where(disputed())))
+    assert in_dispute == {first.results[0].entry_id, resp.results[0].entry_id}
     assert recount(session) == []
 
 
@@ -309,16 +305,19 @@ def test_a_duplicate_in_another_commune_tells_only_since_which_day(session: Sess
     assert resent.results[0].status == wire.ItemStatus.DUPLICATE
     assert first["id"] not in resent.model_dump_json() and here not in resent.model_dump_json()
     session.commit()
-    # An earlier success from the other commune takes the count over: the first device is
-    # told in a pulled status, again with no id, village or time of the other entry.
-    earlier = entry_data(there, 7, at=minutes(0))
-    ingest_mutations(session, b, mutations([earlier], start=3))
+    # The count moves in review (rejected, then approved after all): the device whose entry
+    # loses it again is told in a pulled status, with no id, village or time of the other one.
+    added = users.add_user(session, "admin", None, "Quản Trị")
+    reviewer = session.get(User, added.user_id)
+    assert reviewer is not None
+    apply_review(session, first["id"], "rejected", "Kiểm tra lại", reviewer)
+    apply_review(session, first["id"], "approved", "Đúng người", reviewer)
     session.commit()
     change = session.scalars(
-        select(ChangeLog).where(ChangeLog.kind == "entry_status", ChangeLog.key == first["id"])
+        select(ChangeLog).where(ChangeLog.kind == "entry_status", ChangeLog.key == dup["id"])
     ).all()[-1]
     assert change.data["status"] == "duplicate"
-    assert earlier["id"] not in str(change.data) and there not in str(change.data)
+    assert first["id"] not in str(change.data) and here not in str(change.data)
     assert change.data["duplicate_of"]["village"] == ""
 
 

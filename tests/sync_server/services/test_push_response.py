@@ -44,12 +44,13 @@ def test_every_kind_of_item_is_written_as_the_model_writes_it(session: Session) 
     assert statuses.count(wire.ItemStatus.ACCEPTED) == 6
     assert statuses.count(wire.ItemStatus.DUPLICATE) == 1
     assert statuses.count(wire.ItemStatus.REJECTED) == 3
-    # Across devices: an earlier success elsewhere, a later one, a resend of old mutations.
+    # Across devices: a later success elsewhere, one claiming an earlier time (received later,
+    # so a disputed duplicate too), a resend of old mutations.
     second = [entry_data(vb, 0, at=minutes(60)), entry_data(vb, 3, at=minutes(-60))]
     model = _same(_ingest(session, b, mutations(second)))
     assert [item.status for item in model.results] == [
         wire.ItemStatus.DUPLICATE,
-        wire.ItemStatus.ACCEPTED,
+        wire.ItemStatus.DUPLICATE,
     ]
     resend = mutations(first[:3]) + mutations([entry_data(va, 7)], start=len(first) + 1)
     model = _same(_ingest(session, a, resend))

@@ -1,0 +1,137 @@
+"""A counted citizen is not taken from another unit by pushing an earlier `assisted_at`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from api_factories import (
+    COMMUNE_A,
+    COMMUNE_B,
+    PROVINCE,
+    VILLAGE_A,
+    VILLAGE_B,
+    World,
+    entry,
+    id_number,
+    login,
+    push_body,
+)
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from sync_server.db.models import Review
+from sync_server.services.recount import recount
+
+PUSH = "/api/v1/sync/push"
+
+
+def _achieved(client: TestClient, auth: dict[str, str], unit: str) -> int:
+    rows = client.get("/api/v1/tally", params={"unit": unit}, headers=auth).json()
+    return sum(
+        r["achieved"] for r in rows if r["unit_code"] == unit and r["service"] == "vneid_level1"
+    )
+
+
+def _disputed(client: TestClient, auth: dict[str, str], unit: str) -> list[dict[str, Any]]:
+    response = client.get("/api/v1/entries", params={"unit": unit, "disputed": True}, headers=auth)
+    assert response.status_code == 200, response.text
+    return list(response.json()["data"])
+
+
+def _recount_agrees(world: World) -> None:
+    with world.factory() as session:
+        assert recount(session) == []
+
+
+def test_an_earlier_time_pushed_later_does_not_move_the_credit(
+    served_any: tuple[TestClient, World],
+) -> None:
+    client, world = served_any
+    honest, thief = world.volunteer(VILLAGE_A), world.volunteer(VILLAGE_B, "Kẻ Gian")
+    citizen = id_number()
+    now = datetime.now(UTC)
+    counted = entry(
+        VILLAGE_A, id_number=citizen, assisted_at=(now - timedelta(hours=2)).isoformat()
+    )
+    pushed = client.post(PUSH, json=push_body(counted), headers=honest.auth)
+    assert pushed.json()["results"][0]["status"] == "accepted"
+    world.staff("province", PROVINCE, "Sở KH&CN")
+    province = login(client, "Sở KH&CN")
+    assert _achieved(client, province, VILLAGE_A) == 1
+
+    earlier = entry(
+        VILLAGE_B, id_number=citizen, assisted_at=(now - timedelta(days=30)).isoformat()
+    )
+    claimed = client.post(PUSH, json=push_body(earlier), headers=thief.auth).json()
+    assert claimed["results"][0]["status"] == "duplicate"
+    assert _achieved(client, province, VILLAGE_A) == 1
+    assert _achieved(client, province, VILLAGE_B) == 0
+    assert _achieved(client, province, PROVINCE) == 1
+    _recount_agrees(world)
+
+    # Both sides' coordinators see the dispute, each through their own entry.
+    world.staff("coordinator", COMMUNE_A, "Điều phối A")
+    world.staff("coordinator", COMMUNE_B, "Điều phối B")
+    coordinator_a, coordinator_b = login(client, "Điều phối A"), login(client, "Điều phối B")
+    assert [e["id"] for e in _disputed(client, coordinator_a, COMMUNE_A)] == [counted["id"]]
+    assert [e["id"] for e in _disputed(client, coordinator_b, COMMUNE_B)] == [earlier["id"]]
+    assert _disputed(client, province, PROVINCE) != []
+
+    # Resolved in review: commune A's coordinator finds their entry wrong and rejects it.
+    review = client.post(
+        f"/api/v1/entries/{counted['id']}/review",
+        json={"decision": "rejected", "reason": "Người dân đã được thôn khác hỗ trợ trước"},
+        headers=coordinator_a,
+    )
+    assert review.status_code == 200, review.text
+    assert _achieved(client, province, VILLAGE_A) == 0
+    assert _achieved(client, province, VILLAGE_B) == 1
+    assert _disputed(client, coordinator_a, COMMUNE_A) == []
+    assert _disputed(client, coordinator_b, COMMUNE_B) == []
+    _recount_agrees(world)
+
+
+def test_an_edit_onto_a_counted_citizen_is_received_anew(client: TestClient, world: World) -> None:
+    """Parking an early entry and editing it onto another unit's citizen later takes nothing."""
+    honest, thief = world.volunteer(VILLAGE_A), world.volunteer(VILLAGE_B, "Kẻ Gian")
+    parked = entry(VILLAGE_B, id_number=id_number())
+    assert client.post(PUSH, json=push_body(parked), headers=thief.auth).status_code == 200
+    citizen = id_number()
+    counted = entry(VILLAGE_A, id_number=citizen)
+    client.post(PUSH, json=push_body(counted), headers=honest.auth)
+    moved = parked | {"id_number": citizen, "rev": 2}
+    body = {"mutations": [{"mutation_id": 2, "entry": moved, "base_rev": 1}]}
+    assert client.post(PUSH, json=body, headers=thief.auth).status_code == 200
+    world.staff("province", PROVINCE, "Sở KH&CN")
+    province = login(client, "Sở KH&CN")
+    assert _achieved(client, province, VILLAGE_A) == 1
+    assert _achieved(client, province, VILLAGE_B) == 0
+    _recount_agrees(world)
+
+
+def test_an_entry_dated_before_the_laptop_was_enrolled_waits_for_review(
+    served_any: tuple[TestClient, World],
+) -> None:
+    client, world = served_any
+    volunteer = world.volunteer(VILLAGE_A)  # enrolled just now
+    now = datetime.now(UTC)
+    backdated = entry(VILLAGE_A, assisted_at=(now - timedelta(days=30)).isoformat())
+    recent = entry(VILLAGE_A, assisted_at=(now - timedelta(hours=20)).isoformat())
+    pushed = client.post(PUSH, json=push_body(backdated, recent), headers=volunteer.auth).json()
+    assert [r["status"] for r in pushed["results"]] == ["accepted", "accepted"]
+    world.staff("coordinator", COMMUNE_A, "Điều phối A")
+    auth = login(client, "Điều phối A")
+    queue = client.get(
+        "/api/v1/entries", params={"unit": COMMUNE_A, "review_status": "has_issues"}, headers=auth
+    ).json()
+    assert [e["id"] for e in queue["data"]] == [backdated["id"]]
+    with world.factory() as session:
+        [review] = session.scalars(select(Review).where(Review.entry_id == backdated["id"])).all()
+    assert review.decision == "has_issues" and "đăng ký" in review.reason
+    assert _achieved(client, auth, VILLAGE_A) == 2  # stored and counted, only flagged
+    approved = client.post(
+        f"/api/v1/entries/{backdated['id']}/review", json={"decision": "approved"}, headers=auth
+    )
+    assert approved.status_code == 200, approved.text
+    _recount_agrees(world)
