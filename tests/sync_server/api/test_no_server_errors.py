@@ -21,7 +21,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from fieldkit.domain import wire
-from fieldkit.domain.bundle import token_hash, write_bundle
+from fieldkit.domain.bundle import write_bundle
+from fieldkit.store.signing import SigningKey
 from sync_server.api.deps import SessionDep
 from sync_server.db.engine import writing
 from sync_server.db.models import Unit
@@ -108,7 +109,8 @@ def test_bundles_with_a_non_ascii_signature_or_a_deep_header_are_400(
     world.staff("coordinator", COMMUNE_A, "Phạm Thu Hà")
     auth = login(client, "Phạm Thu Hà")
     mutations = [wire.Mutation(mutation_id=1, entry=entry(VILLAGE_A))]
-    signed = write_bundle(volunteer.device_id, token_hash(volunteer.token), mutations)
+    signer = SigningKey(volunteer.signing_key, True).signer()
+    signed = write_bundle(volunteer.device_id, mutations, signer)
     non_ascii = _resigned(signed, '{"signature":"ảảảả"}'.encode())
     response = client.post("/api/v1/bundles", content=non_ascii, headers=auth)
     assert_error(response, 400, "bundle_signature")
