@@ -90,9 +90,10 @@ def test_hostile_bundles_get_a_clear_refusal(
     engine = create_engine(seeded_url)
     with Session(engine) as session:
         device = session.scalars(select(Device).order_by(Device.id).limit(1)).one()
-        device_id, key = device.id, device.token_hash
+        device_id = device.id
     engine.dispose()
-    signed = gzip.decompress(write_bundle(device_id, key, []))
+    signer = SigningKey(new_signing_key(), True).signer()  # the signature is replaced below
+    signed = gzip.decompress(write_bundle(device_id, [], signer))
     body = signed[: signed.rstrip(b"\n").rfind(b"\n") + 1]
     non_ascii = tmp_path / "non-ascii.bundle"
     non_ascii.write_bytes(gzip.compress(body + '{"signature":"ảảảả"}\n'.encode()))
