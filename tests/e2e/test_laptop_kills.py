@@ -70,7 +70,7 @@ def test_kill9_between_reply_and_ack_resends_without_doubling(
     with Store(path) as store:
         assert store.pending_count() == 6
         report = sync_once(store)
-        assert (report.pushed, report.accepted) == (6, 6)
+        assert (report.pushed, report.accepted) == (6, 6), report
         assert store.pending_count() == 0
     on_server = server_entries(server_process.db_url, _device(path))
     assert set(on_server) == {str(s.entry_id) for s in saved}

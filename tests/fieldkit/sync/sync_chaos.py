@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import os
 import socket
 import struct
 import threading
@@ -366,7 +367,10 @@ def add_volunteer(url: str, village: str, name: str) -> str:
     return added.code
 
 
-_serial = iter(range(1, 10**7))
+# Each process (the test and every laptop worker it starts) numbers its citizens from its own
+# block, so two laptops never bring the same citizen by accident: the first success the server
+# receives counts, and an accidental shared citizen would turn the later laptop's into duplicates.
+_serial = iter(range((os.getpid() % 997) * 1000 + 1, 10**7))
 
 
 def id_number(birth_year: int = 1995, female: bool = False) -> str:

@@ -208,7 +208,8 @@ def test_a_bundle_from_a_usb_stick_is_imported_once_and_another_communes_is_refu
     from api_factories import entry
 
     from fieldkit.domain import wire
-    from fieldkit.domain.bundle import token_hash, write_bundle
+    from fieldkit.domain.bundle import write_bundle
+    from fieldkit.store.signing import SigningKey
 
     _signed_in(client, world)
     ours, theirs = world.volunteer(VILLAGE_A), world.volunteer(VILLAGE_B)
@@ -216,7 +217,8 @@ def test_a_bundle_from_a_usb_stick_is_imported_once_and_another_communes_is_refu
     def bundle(volunteer: object, village: str) -> bytes:
         items = [entry(village), entry(village)]
         mutations = [wire.Mutation(mutation_id=i + 1, entry=e) for i, e in enumerate(items)]
-        return write_bundle(volunteer.device_id, token_hash(volunteer.token), mutations)  # type: ignore[attr-defined]
+        signer = SigningKey(volunteer.signing_key, True).signer()  # type: ignore[attr-defined]
+        return write_bundle(volunteer.device_id, mutations, signer)  # type: ignore[attr-defined]
 
     token = csrf_of(client.get(f"/teams?unit={COMMUNE_A}").text)
     data = bundle(ours, VILLAGE_A)
