@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from fieldkit.domain import wire
 from sync_server.db.models import Entry, Quota, Tally, Team, Unit, User
+from sync_server.services.citizens import citizens_helped
 from sync_server.services.official import official_counts
 from sync_server.services.targets import check_period, transaction_targets
 from sync_server.services.units import get_unit
@@ -230,25 +231,21 @@ def transacting_accounts_query(scope: Any, unit_code: str, by: Any, period: str)
 
 
 def _entries(
-    session: Session, unit: Unit, period: str, report: CampaignReport, rows: dict[str, CampaignRow]
+    session: Session,
+    units: list[Unit],
+    period: str,
+    report: CampaignReport,
+    rows: dict[str, CampaignRow],
 ) -> None:
     """Accounts with a real transaction, and distinct citizens helped (not rejected on review)."""
+    unit = units[0]
     scope, by = _scope(unit)
     for key, count in session.execute(transacting_accounts_query(scope, unit.code, by, period)):
         for row in _counting(report, rows, key):
             row.transacting_accounts += count
-    helped = (
-        scope == unit.code,
-        Entry.period == period,
-        Entry.review_status != "rejected",
-    )
-    if report.rows:
-        per_row = select(by, func.count(Entry.citizen_key.distinct())).where(*helped).group_by(by)
-        for key, count in session.execute(per_row):
-            if key in rows and rows[key] is not report.total:
-                rows[key].citizens_helped = count
-    total = select(func.count(Entry.citizen_key.distinct())).where(*helped)
-    report.total.citizens_helped = session.scalar(total) or 0
+    helped = citizens_helped(session, units, period)
+    for code, count in helped.items():
+        rows[code].citizens_helped = count
 
 
 def campaign_report(
@@ -283,7 +280,7 @@ def campaign_report(
         row.communes = int(row.level == wire.UnitLevel.COMMUNE)
     _tallies(session, sorted(rows), period, rows)
     _teams(session, unit, report, rows)
-    _entries(session, unit, period, report, rows)
+    _entries(session, [unit, *children], period, report, rows)
     targets = transaction_targets(session, [unit, *children], period)
     official = official_counts(session, sorted(rows), period)
     for code, row in rows.items():
