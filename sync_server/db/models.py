@@ -235,6 +235,9 @@ class Entry(Base):
     __table_args__ = (
         # A commune's review queue: waiting entries, newest first, without a scan.
         Index("ix_entries_commune_review", "commune_code", "review_status", "assisted_at"),
+        # A citizen's entries in a period, whatever their outcome: what the kept citizen
+        # figures (services/citizens.py) re-read for the citizens a write touches.
+        Index("ix_entries_citizen_period", "citizen_key", "period"),
         # The dedupe rule, kept by the database: at most one counting success per citizen,
         # service and period (NULLs never collide, so any number may not count). The same
         # index finds a group's successes when dedupe hands a count over.
@@ -320,6 +323,24 @@ class Tally(Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     youth: Mapped[int] = mapped_column(Integer, default=0)
     non_youth: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class CitizenTally(Base):
+    """Incrementally kept counts of people for one unit × period (recount must agree).
+
+    `helped`: distinct citizens with an entry there that is not rejected; `transacting`:
+    counted portal accounts there whose citizen has a counted real transaction in the period
+    (services/citizens.py holds both rules).
+    """
+
+    __tablename__ = "citizen_tallies"
+
+    unit_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    helped: Mapped[int] = mapped_column(Integer, default=0)
+    transacting: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = ({"sqlite_with_rowid": False},)
 

@@ -13,18 +13,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from fieldkit.domain import wire
-from sync_server.db.models import Entry, Quota, Tally, Team, Unit, User
-from sync_server.services.citizens import citizens_helped
+from sync_server.db.models import Quota, Tally, Team, Unit, User
+from sync_server.services.citizens import ACCOUNT, citizens_helped, transacting_accounts
 from sync_server.services.official import official_counts
 from sync_server.services.targets import check_period, transaction_targets
 from sync_server.services.units import get_unit
 
-ACCOUNT = "dvc_account"
-TRANSACTION = "dvc_transaction"
 VNEID_LEVEL1 = "vneid_level1"
 VNEID_LEVEL2 = "vneid_level2"
 
@@ -111,15 +109,6 @@ class CampaignReport:
         }
 
 
-def _scope(unit: Unit) -> tuple[Any, Any]:
-    """The entry column that selects the unit's entries, and the one naming its sub-units."""
-    if unit.level == wire.UnitLevel.PROVINCE:
-        return Entry.province_code, Entry.commune_code
-    if unit.level == wire.UnitLevel.COMMUNE:
-        return Entry.commune_code, Entry.village_code
-    return Entry.village_code, Entry.village_code
-
-
 def _village_key(unit: Unit, village: str, commune: str | None) -> str:
     """Which row of the report a village's teams count toward."""
     return commune or "" if unit.level == wire.UnitLevel.PROVINCE else village
@@ -202,50 +191,12 @@ def _inside(village: Any, unit: Unit) -> ColumnElement[bool]:
     return same
 
 
-def transacting_accounts_query(scope: Any, unit_code: str, by: Any, period: str) -> Any:
-    """Counted portal accounts whose citizen has a counted real transaction in the period.
-
-    The rule: a citizen counted for `dvc_account` in a unit (where their first account
-    success counts them) is a transacting account when a `dvc_transaction` success of the
-    same citizen counts anywhere, by anyone, in the same period.
-    """
-    tx = aliased(Entry)
-    return (
-        select(by, func.count())
-        .where(
-            scope == unit_code,
-            Entry.service == ACCOUNT,
-            Entry.period == period,
-            Entry.outcome == "success",
-            Entry.counted.is_(True),
-            exists().where(
-                tx.citizen_key == Entry.citizen_key,
-                tx.service == TRANSACTION,
-                tx.period == period,
-                tx.outcome == "success",
-                tx.counted.is_(True),
-            ),
-        )
-        .group_by(by)
-    )
-
-
-def _entries(
-    session: Session,
-    units: list[Unit],
-    period: str,
-    report: CampaignReport,
-    rows: dict[str, CampaignRow],
-) -> None:
-    """Accounts with a real transaction, and distinct citizens helped (not rejected on review)."""
-    unit = units[0]
-    scope, by = _scope(unit)
-    for key, count in session.execute(transacting_accounts_query(scope, unit.code, by, period)):
-        for row in _counting(report, rows, key):
-            row.transacting_accounts += count
-    helped = citizens_helped(session, units, period)
-    for code, count in helped.items():
+def _people(session: Session, units: list[Unit], period: str, rows: dict[str, CampaignRow]) -> None:
+    """Accounts with a real transaction and distinct citizens helped, from the kept counts."""
+    transacting = transacting_accounts(session, units, period)
+    for code, count in citizens_helped(session, units, period).items():
         rows[code].citizens_helped = count
+        rows[code].transacting_accounts = transacting[code]
 
 
 def campaign_report(
@@ -280,7 +231,7 @@ def campaign_report(
         row.communes = int(row.level == wire.UnitLevel.COMMUNE)
     _tallies(session, sorted(rows), period, rows)
     _teams(session, unit, report, rows)
-    _entries(session, [unit, *children], period, report, rows)
+    _people(session, [unit, *children], period, rows)
     targets = transaction_targets(session, [unit, *children], period)
     official = official_counts(session, sorted(rows), period)
     for code, row in rows.items():

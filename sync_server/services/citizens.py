@@ -1,45 +1,262 @@
-"""Distinct citizens helped per unit and period: people, not entries.
+"""People, not entries: distinct citizens helped and accounts with a real transaction.
 
-A citizen counts once per unit however many services or volunteers helped them; entries a
-coordinator rejected on review do not count. The province page, the commune page and the
-campaign report all read this one function, so the rule lives here.
+Both are kept per unit (village, commune, province) and period in `citizen_tallies`, updated
+in the same transaction as every write that changes an entry's unit, citizen, period,
+`counted` flag or review status (ingest, edits, review decisions); `sync-server recount`
+rebuilds them from the entries and `--check` reports any drift. The rules:
+
+- **helped**: a citizen counts once per unit and period if any of their entries there (any
+  service, any outcome) is not rejected on review;
+- **transacting**: a portal account (`dvc_account`) counts for the unit of the success that
+  counts the citizen (the dedupe rule) when the same citizen has a counted `dvc_transaction`
+  success anywhere, by anyone, in the same period. A transaction arriving later in another
+  unit therefore moves the account's unit's figure.
+
+A write calls `CitizenDeltas.touch` with the (citizen, period) pairs it is about to change,
+before changing them, and `apply` once done: both re-read those citizens' entries (by the
+`ix_entries_citizen_period` index), and the difference of the two readings goes into the
+kept counts. The province page, the commune page and the campaign report read
+`citizens_helped` and `transacting_accounts`, so the rule lives here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
 
-from fieldkit.domain import wire
-from sync_server.db.models import Entry, Unit
+from sync_server.db.bulk import SQLITE_IN_CHUNK
+from sync_server.db.models import CitizenTally, Entry, Unit
 
-_COLUMN = {
-    wire.UnitLevel.PROVINCE: Entry.province_code,
-    wire.UnitLevel.COMMUNE: Entry.commune_code,
-    wire.UnitLevel.VILLAGE: Entry.village_code,
-}
+ACCOUNT = "dvc_account"
+TRANSACTION = "dvc_transaction"
+FIGURES = ("helped", "transacting")
+"""The kept columns, in the order figure vectors use."""
+
+CitizenPeriod = tuple[str, str]
+"""(citizen_key, period): what one write touches."""
+UnitPeriod = tuple[str, str]
+"""(unit_code, period): one row of citizen_tallies."""
+Figures = dict[UnitPeriod, tuple[int, int]]
+
+_STATE = (
+    Entry.citizen_key,
+    Entry.period,
+    Entry.village_code,
+    Entry.commune_code,
+    Entry.province_code,
+    Entry.service,
+    Entry.outcome,
+    Entry.counted,
+    Entry.review_status,
+)
+
+
+def _share(rows: list[Any]) -> dict[UnitPeriod, list[int]]:
+    """One citizen's share of the kept figures in one period, from all their entries then."""
+    share: dict[UnitPeriod, list[int]] = {}
+    account: Any = None
+    transaction = False
+    for row in rows:
+        if row.review_status != "rejected":
+            for unit in (row.village_code, row.commune_code, row.province_code):
+                share.setdefault((unit, row.period), [0, 0])[0] = 1
+        if row.counted and row.outcome == "success":
+            if row.service == ACCOUNT:
+                account = row
+            elif row.service == TRANSACTION:
+                transaction = True
+    if account is not None and transaction:
+        for unit in (account.village_code, account.commune_code, account.province_code):
+            share.setdefault((unit, account.period), [0, 0])[1] = 1
+    return share
+
+
+def _shares(session: Session, keys: set[CitizenPeriod]) -> dict[UnitPeriod, list[int]]:
+    """The summed shares of these citizens in these periods, read from their entries now."""
+    totals: dict[UnitPeriod, list[int]] = {}
+    if not keys:
+        return totals
+    citizens = sorted({citizen for citizen, _ in keys})
+    by_key: dict[CitizenPeriod, list[Any]] = {}
+    for start in range(0, len(citizens), SQLITE_IN_CHUNK):
+        chunk = citizens[start : start + SQLITE_IN_CHUNK]
+        for row in session.execute(select(*_STATE).where(Entry.citizen_key.in_(chunk))):
+            key = (row.citizen_key, row.period)
+            if key in keys:
+                by_key.setdefault(key, []).append(row)
+    for rows in by_key.values():
+        for unit, values in _share(rows).items():
+            current = totals.setdefault(unit, [0, 0])
+            current[0] += values[0]
+            current[1] += values[1]
+    return totals
+
+
+class CitizenDeltas:
+    """The kept figures' change over one write: touch before changing, apply after."""
+
+    def __init__(self) -> None:
+        self.touched: set[CitizenPeriod] = set()
+        self.before: dict[UnitPeriod, list[int]] = {}
+
+    def touch(self, session: Session, keys: Iterable[CitizenPeriod]) -> None:
+        """Read the current share of citizens about to change (those not read already)."""
+        fresh = set(keys) - self.touched
+        if not fresh:
+            return
+        session.flush()
+        for unit, values in _shares(session, fresh).items():
+            current = self.before.setdefault(unit, [0, 0])
+            current[0] += values[0]
+            current[1] += values[1]
+        self.touched |= fresh
+
+    def apply(self, session: Session) -> None:
+        """Add (after − before) of every touched citizen to the kept counts."""
+        if not self.touched:
+            return
+        session.flush()
+        after = _shares(session, self.touched)
+        rows = []
+        for unit in sorted(set(after) | set(self.before)):
+            now, was = after.get(unit, [0, 0]), self.before.get(unit, [0, 0])
+            change = [now[i] - was[i] for i in range(len(FIGURES))]
+            if any(change):
+                figures = dict(zip(FIGURES, change, strict=True))
+                rows.append({"unit_code": unit[0], "period": unit[1]} | figures)
+        if rows:
+            session.connection().execute(_upsert(session.get_bind().dialect.name), rows)
+        self.touched.clear()
+        self.before.clear()
+
+
+@cache
+def _upsert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT adding to the stored counts (built once per dialect)."""
+    table: Any = CitizenTally.__table__
+    stmt = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    columns = table.c
+    return stmt.on_conflict_do_update(
+        index_elements=["unit_code", "period"],
+        set_={name: columns[name] + stmt.excluded[name] for name in FIGURES},
+    )
+
+
+def _kept(session: Session, codes: list[str], period: str) -> dict[str, tuple[int, int]]:
+    """(helped, transacting) of each unit code, 0 for a unit without a row."""
+    found = dict.fromkeys(codes, (0, 0))
+    c = CitizenTally.__table__.c
+    for start in range(0, len(codes), SQLITE_IN_CHUNK):
+        query = select(c.unit_code, c.helped, c.transacting).where(
+            c.unit_code.in_(codes[start : start + SQLITE_IN_CHUNK]), c.period == period
+        )
+        for code, helped, transacting in session.execute(query):
+            found[code] = (helped, transacting)
+    return found
 
 
 def citizens_helped(session: Session, units: Iterable[Unit], period: str) -> dict[str, int]:
     """Distinct citizens helped in `period` for each of `units` (0 for a unit with none)."""
-    found: dict[str, int] = {}
-    by_level: dict[str, list[str]] = {}
-    for unit in units:
-        found[unit.code] = 0
-        by_level.setdefault(unit.level, []).append(unit.code)
-    for level, codes in by_level.items():
-        column = _COLUMN[wire.UnitLevel(level)]
-        query = (
-            select(column, func.count(Entry.citizen_key.distinct()))
-            .where(
-                column.in_(codes),
-                Entry.period == period,
-                Entry.review_status != "rejected",
+    kept = _kept(session, [unit.code for unit in units], period)
+    return {code: figures[0] for code, figures in kept.items()}
+
+
+def transacting_accounts(session: Session, units: Iterable[Unit], period: str) -> dict[str, int]:
+    """Counted portal accounts whose citizen made a real transaction in `period`, per unit."""
+    kept = _kept(session, [unit.code for unit in units], period)
+    return {code: figures[1] for code, figures in kept.items()}
+
+
+_LEVEL_COLUMNS = (Entry.village_code, Entry.commune_code, Entry.province_code)
+
+
+def _counted_success(entry: Any, service: str) -> ColumnElement[bool]:
+    return and_(entry.service == service, entry.outcome == "success", entry.counted.is_(True))
+
+
+def recounted(session: Session) -> Figures:
+    """Both figures for every unit and period, computed from the entries alone (for recount)."""
+    tx = aliased(Entry)
+    parts = []
+    for column in _LEVEL_COLUMNS:
+        parts.append(
+            select(
+                column.label("unit_code"),
+                Entry.period,
+                func.count(Entry.citizen_key.distinct()).label("helped"),
+                literal(0).label("transacting"),
             )
-            .group_by(column)
+            .where(Entry.review_status != "rejected")
+            .group_by(column, Entry.period)
         )
-        for code, count in session.execute(query):
-            found[code] = count
-    return found
+        parts.append(
+            select(
+                column.label("unit_code"),
+                Entry.period,
+                literal(0).label("helped"),
+                func.count().label("transacting"),
+            )
+            .where(
+                _counted_success(Entry, ACCOUNT),
+                exists().where(
+                    tx.citizen_key == Entry.citizen_key,
+                    tx.period == Entry.period,
+                    _counted_success(tx, TRANSACTION),
+                ),
+            )
+            .group_by(column, Entry.period)
+        )
+    every = union_all(*parts).subquery("figures")
+    query = select(
+        every.c.unit_code,
+        every.c.period,
+        func.sum(every.c.helped),
+        func.sum(every.c.transacting),
+    ).group_by(every.c.unit_code, every.c.period)
+    out: Figures = {}
+    for code, period, helped, transacting in session.execute(query):
+        figures = (int(helped or 0), int(transacting or 0))
+        if any(figures):
+            out[(code, period)] = figures
+    return out
+
+
+def stored(session: Session) -> Figures:
+    """The kept figures as stored (rows of zeros left out)."""
+    c = CitizenTally.__table__.c
+    query = select(c.unit_code, c.period, c.helped, c.transacting)
+    return {
+        (code, period): (helped, transacting)
+        for code, period, helped, transacting in session.execute(query)
+        if helped or transacting
+    }
+
+
+def rebuild(session: Session) -> Figures:
+    """Replace the kept figures with a recount from the entries; returns what it wrote."""
+    expected = recounted(session)
+    session.execute(delete(CitizenTally))
+    if expected:
+        session.execute(
+            insert(CitizenTally),
+            [
+                {"unit_code": k[0], "period": k[1]} | dict(zip(FIGURES, v, strict=True))
+                for k, v in sorted(expected.items())
+            ],
+        )
+    return expected

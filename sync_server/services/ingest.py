@@ -31,6 +31,7 @@ from sync_server.services.admission import (
     prepare,
 )
 from sync_server.services.changes import NewChange, lock_writers, record_changes
+from sync_server.services.citizens import CitizenDeltas
 from sync_server.services.dedupe import (
     CHUNK,
     CountingEntry,
@@ -76,6 +77,7 @@ class Batch:
     citizen_key: Callable[[str], str]
     now: datetime
     deltas: TallyDeltas = field(default_factory=TallyDeltas)
+    citizens: CitizenDeltas = field(default_factory=CitizenDeltas)
     changes: list[NewChange] = field(default_factory=list)
     results: dict[int, wire.PushItemResult] = field(default_factory=dict)
     holders: dict[GroupKey, CountingEntry] = field(default_factory=dict)
@@ -204,10 +206,12 @@ def _apply_again(session: Session, device: Device, checked: Checked, batch: Batc
             rev=stored.rev,
         )
         return
+    row = entry_row(entry, owner, batch.citizen_key, batch.now)
     old_key = group_of(stored)
+    touched = {(stored.citizen_key, stored.period), (row["citizen_key"], row["period"])}
+    batch.citizens.touch(session, touched)
     batch.deltas.move(EntryState.of(stored), None)
     stored.counted = False
-    row = entry_row(entry, owner, batch.citizen_key, batch.now)
     # A masked number (the laptop no longer holds it) leaves the stored citizen as it is.
     kept = ("citizen_key", "id_masked") if entry.keeps_number else ()
     for name in EDITABLE:
@@ -370,9 +374,11 @@ def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ing
         names[entry_id] = c.owner.village_name
         mutation_ids[entry_id] = c.mutation.mutation_id
     if rows:
+        batch.citizens.touch(session, {(r["citizen_key"], r["period"]) for r in rows})
         _insert_new(session, rows, params, names, batch)
     for c in again:
         _apply_again(session, device, c, batch)
+    batch.citizens.apply(session)
     batch.changes.extend(apply_deltas(session, batch.deltas))
     record_changes(session, batch.changes)
     # Every push moves the device's last sync, even one whose mutations were all seen before.

@@ -1,4 +1,8 @@
-"""Recount every tally and the counting assignment from raw entries, and compare (or fix)."""
+"""Recount every kept figure and the counting assignment from raw entries, and compare (or fix).
+
+Kept figures: the tallies (unit × service × period) and the citizen tallies (distinct citizens
+helped and accounts with a real transaction, unit × period: services/citizens.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from sqlalchemy import Subquery, and_, case, delete, func, insert, select, updat
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import Entry, Tally, Unit
+from sync_server.services import citizens
 from sync_server.services.changes import NewChange, lock_writers, record_changes
 from sync_server.services.dedupe import COUNTING_ORDER
 from sync_server.services.tally import COUNTS, PUBLISHED_LEVELS, TallyKey
@@ -20,7 +25,8 @@ class Mismatch:
     """One disagreement between stored state and a recount from raw entries."""
 
     kind: str
-    """`tally` (a stored tally row) or `counted` (which entry counts a citizen)."""
+    """`tally` (a stored tally row), `citizens` (a stored citizen tally row: people helped,
+    accounts with a real transaction) or `counted` (which entry counts a citizen)."""
     key: str
     expected: str
     actual: str
@@ -146,7 +152,28 @@ def _fix(session: Session, ranked: Subquery, expected: dict[TallyKey, tuple[int,
                 for k, v in sorted(expected.items())
             ],
         )
+    session.flush()
+    citizens.rebuild(session)  # after the counted flags: transacting accounts follow them
     session.expire_all()
+
+
+def _citizen_mismatches(session: Session) -> list[Mismatch]:
+    """Citizen tally rows that differ from a recount from the entries."""
+    expected, have = citizens.recounted(session), citizens.stored(session)
+    zero = (0,) * len(citizens.FIGURES)
+    out: list[Mismatch] = []
+    for key in sorted(set(expected) | set(have)):
+        want, got = expected.get(key, zero), have.get(key, zero)
+        if want != got:
+            out.append(
+                Mismatch(
+                    "citizens",
+                    "|".join(key),
+                    str(dict(zip(citizens.FIGURES, want, strict=True))),
+                    str(dict(zip(citizens.FIGURES, got, strict=True))),
+                )
+            )
+    return out
 
 
 def recount(session: Session, fix: bool = False) -> list[Mismatch]:
@@ -174,6 +201,7 @@ def recount(session: Session, fix: bool = False) -> list[Mismatch]:
                     str(dict(zip(COUNTS, have, strict=True))),
                 )
             )
+    mismatches.extend(_citizen_mismatches(session))
     if fix and mismatches:
         _fix(session, ranked, expected)
         changed = {

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from fieldkit.domain import wire
 from sync_server.db.models import AuditLog, Entry, Review, User
 from sync_server.services.changes import NewChange, lock_writers, record_changes
+from sync_server.services.citizens import CitizenDeltas
 from sync_server.services.dedupe import counting_entries, entry_status_change, group_of, settle
 from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas
 
@@ -77,6 +78,8 @@ def apply_review(
     entry = session.get(Entry, str(entry_id))
     if entry is None:
         raise EntryNotFound(str(entry_id))
+    citizens = CitizenDeltas()
+    citizens.touch(session, [(entry.citizen_key, entry.period)])
     deltas = TallyDeltas()
     deltas.move(EntryState.of(entry), None)
     entry.counted = False
@@ -100,6 +103,7 @@ def apply_review(
     session.flush()
     key = group_of(entry)
     settlement = settle(session, {key}, deltas)
+    citizens.apply(session)
     changes = apply_deltas(session, deltas)
     others = [e for e in settlement.lost + settlement.gained if e.id != entry.id]
     counting = counting_entries(session, {key})

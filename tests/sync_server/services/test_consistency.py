@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from fieldkit.domain import wire
 from sync_server.db.models import (
     ChangeLog,
+    CitizenTally,
     Conflict,
     Device,
     Entry,
@@ -52,7 +53,7 @@ operations = st.lists(st.one_of(pushes, reviews, edits, resends), min_size=1, ma
 
 def _reset(session: Session) -> None:
     """Forget the previous example's entries (the database is shared by all examples)."""
-    for table in (Review, ChangeLog, Conflict, Tally, Entry):
+    for table in (Review, ChangeLog, Conflict, Tally, CitizenTally, Entry):
         session.execute(delete(table))
     session.execute(update(Device).values(last_mutation_id=0))
     session.commit()
