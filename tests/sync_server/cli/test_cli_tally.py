@@ -78,6 +78,22 @@ def test_recount_check_passes_after_seed_and_fails_after_corruption(
     assert cli("--db", seeded_url, "recount", "--check").code == 0
 
 
+@pytest.mark.parametrize("figure", ["helped", "transacting"])
+def test_recount_check_covers_the_kept_people_counts(
+    cli: CliRunner, seeded_url: str, figure: str
+) -> None:
+    _sql(
+        seeded_url,
+        f"update citizen_tallies set {figure} = {figure} + 3"
+        f" where unit_code = '12' and period = '{PERIOD}'",
+    )
+    broken = cli("--db", seeded_url, "recount", "--check")
+    assert broken.code == 1
+    assert f"citizens 12|{PERIOD}: expected" in broken.out
+    assert cli("--db", seeded_url, "recount").code == 0
+    assert cli("--db", seeded_url, "recount", "--check").code == 0
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_has_masked_identities_only(
     cli: CliRunner, seeded_url: str, tmp_path: Path, fmt: str
