@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, str] = {
     "tally": "bench.tally_read",
     "staff_pages": "bench.commune_pages",
     "campaign": "bench.campaign_report",
+    "province": "bench.province_pages",
     "ingest": "bench.ingest",
     "sync2g": "bench.sync2g",
     "tui": "bench.tui",

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bench.common import RESULTS_DIR, Report, median, percentile
-from bench.server import PROVINCE, sqlite_url
-from bench.tally_read import FULL_ENTRIES, QUICK_ENTRIES, build, db_path, recount, timed_reads
-from sync_server.db.engine import make_engine, migrate
-from sync_server.db.models import Tally
+from bench.common import Report, median, percentile, timed_reads
+from bench.dataset import FULL_ENTRIES, QUICK_ENTRIES, recount, sqlite_province
+from bench.server import PROVINCE
 from sync_server.services.campaign import campaign_report
 from sync_server.services.campaign_files import write_json, write_xlsx
 
@@ -33,23 +30,11 @@ def _report(engine: Engine, period: str, out: Path | None, xlsx: bool) -> None:
 def run(quick: bool) -> Report:
     """Time the report (figures only, JSON file, XLSX file) and recount(fix=False), same DB."""
     entries = QUICK_ENTRIES if quick else FULL_ENTRIES
-    period = str(datetime.now(UTC).year)
     report = Report("campaign", quick, params={"entries": entries, "province": PROVINCE})
-    path = db_path(entries)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        report.params["db"] = f"cached {path.name}"
-    else:
-        report.params["db"] = f"built {path.name}"
-        report.params |= build(path, entries, period)
-    url = sqlite_url(path)
-    migrate(url)
-    engine = make_engine(url)
+    dataset = sqlite_province(entries)
+    report.params |= dataset.params
+    engine, period = dataset.engine, dataset.period
     try:
-        with Session(engine) as session:
-            if not session.scalar(select(func.count()).select_from(Tally)):
-                recount(session, fix=True)
-                session.commit()
         reads = 10 if quick else 30
         with tempfile.TemporaryDirectory() as folder:
             json_out, xlsx_out = Path(folder) / "r.json", Path(folder) / "r.xlsx"
@@ -65,7 +50,7 @@ def run(quick: bool) -> Report:
                 recount_ms.append((time.perf_counter() - t0) * 1000)
                 session.rollback()
     finally:
-        engine.dispose()
+        dataset.dispose()
     recount_median = median(recount_ms)
     for name, timings in (("figures", figures_ms), ("JSON", json_ms), ("XLSX", xlsx_ms)):
         p50, p95 = median(timings), percentile(timings, 95)

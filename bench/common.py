@@ -254,6 +254,18 @@ def stopwatch() -> Iterator[list[float]]:
         box.append(time.perf_counter() - started)
 
 
+def timed_reads(read: Any, most: int, budget_s: float = 90.0) -> list[float]:
+    """Milliseconds of up to `most` calls of read() (at least 20), stopping once the budget
+    is spent."""
+    out: list[float] = []
+    deadline = time.perf_counter() + budget_s
+    while len(out) < most and (len(out) < 20 or time.perf_counter() < deadline):
+        t0 = time.perf_counter()
+        read()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
 def free_port() -> int:
     """A TCP port on loopback that nobody listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -9,17 +9,15 @@ around the request; beside it, in the same run, the tally read behind the commun
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bench.common import RESULTS_DIR, Report, median, percentile
-from bench.server import sqlite_url
-from bench.tally_read import FULL_ENTRIES, QUICK_ENTRIES, build, db_path, recount, timed_reads
-from sync_server.db.engine import make_engine, migrate
-from sync_server.db.models import Entry, Tally, User
+from bench.common import RESULTS_DIR, Report, median, percentile, timed_reads
+from bench.dataset import FULL_ENTRIES, QUICK_ENTRIES, sqlite_province
+from sync_server.db.models import Entry, User
 from sync_server.services import tally, web_sessions
 
 P95_TARGET_MS = 100.0
@@ -57,23 +55,12 @@ def run(quick: bool) -> Report:
     from sync_server.web.cookies import SESSION_COOKIE
 
     entries = QUICK_ENTRIES if quick else FULL_ENTRIES
-    period = str(datetime.now(UTC).year)
     report = Report("staff_pages", quick, params={"entries": entries})
-    path = db_path(entries)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        report.params["db"] = f"cached {path.name}"
-    else:
-        report.params["db"] = f"built {path.name}"
-        report.params |= build(path, entries, period)
-    url = sqlite_url(path)
-    migrate(url)
-    engine = make_engine(url)
+    dataset = sqlite_province(entries)
+    report.params |= dataset.params
+    url, engine, period = dataset.url, dataset.engine, dataset.period
     try:
         with Session(engine) as session:
-            if not session.scalar(select(func.count()).select_from(Tally)):
-                recount(session, fix=True)
-                session.commit()
             commune = _busiest_commune(session)
             token = _coordinator(session, commune)
             in_commune = session.scalar(select(func.count()).where(Entry.commune_code == commune))
@@ -107,7 +94,7 @@ def run(quick: bool) -> Report:
 
         tally_ms = timed_reads(read_commune, reads, budget_s=30.0)
     finally:
-        engine.dispose()
+        dataset.dispose()
     for name, timings in pages.items():
         p95 = percentile(timings, 95)
         report.add(

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+import uuid
+from pathlib import Path
+
+import pytest
 
 from bench.common import Report, combine_runs, render_table
 
@@ -65,3 +69,41 @@ def test_tables_for_one_run_and_for_several() -> None:
     assert [c.strip() for c in header.split(" | ")[1:3]] == ["median of 3", "min – max"]
     assert [c.strip() for c in first.split(" | ")[1:3]] == ["54.00 B", "53.00 – 55.00"]
     assert "PASS (0.54× target)" in first and "for 3 runs" in several
+
+
+@pytest.mark.slow
+def test_the_province_benchmark_runs_small(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python -m bench province` in its small mode (SQLite, and PostgreSQL too when `db_url`
+    is there): every row present, and a route the app does not have is reported as missing
+    instead of failing the run."""
+    from bench import province_pages
+    from bench.dataset import drop_postgres
+
+    name = None
+    if db_url.startswith("postgresql"):
+        monkeypatch.setenv("BENCH_PG_URL", db_url)  # the server the bench makes its own db on
+        name = f"bench_{uuid.uuid4().hex[:12]}"
+    try:
+        report = province_pages.measure(province_pages.small(tmp_path, name), quick=True)
+    finally:
+        if name:
+            drop_postgres(name)
+    labels = ["SQLite, province 52, 2,000 entries"]
+    if name:
+        labels.append("PostgreSQL, 2 provinces, 3,000 entries")
+    rows = {m.name: m for m in report.metrics}
+    for label in labels:
+        for figure in ("province page", "campaign report HTML", "campaign report XLSX"):
+            row = rows[f"{label}: {figure} p95"]
+            assert row.verdict == "route missing" or not math.isnan(row.measured)
+        for figure in ("read_tally(province)", "campaign_report(province)"):
+            assert not math.isnan(rows[f"{label}: {figure} p95"].measured)
+            assert rows[f"{label}: {figure} p50 / recount"].ok is not None
+        # Every pushed entry showed on the province's figures (how soon is the bench's call).
+        assert not math.isnan(rows[f"{label}: push ack → province figures max"].measured)
+        assert rows[f"{label}: recount(fix=False) median"].measured > 0
+    assert not any("mismatches" in note for note in report.notes)
+    table = render_table(report)
+    assert "route missing" in table or "campaign report HTML p50 / recount" in table
