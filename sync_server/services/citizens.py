@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -53,85 +54,108 @@ UnitPeriod = tuple[str, str]
 """(unit_code, period): one row of citizen_tallies."""
 Figures = dict[UnitPeriod, tuple[int, int]]
 
-_STATE = (
-    Entry.citizen_key,
-    Entry.period,
-    Entry.village_code,
-    Entry.commune_code,
-    Entry.province_code,
-    Entry.service,
-    Entry.outcome,
-    Entry.counted,
-    Entry.review_status,
+_COLUMNS = (
+    "citizen_key",
+    "period",
+    "village_code",
+    "commune_code",
+    "province_code",
+    "service",
+    "outcome",
+    "counted",
+    "review_status",
 )
+"""What of an entry the kept figures depend on, in the order state tuples hold it."""
+_STATE = select(*(Entry.__table__.c[name] for name in _COLUMNS))
+_OF_ROW = itemgetter(*_COLUMNS)
 
 
-def _share(rows: list[Any]) -> dict[UnitPeriod, list[int]]:
-    """One citizen's share of the kept figures in one period, from all their entries then."""
-    share: dict[UnitPeriod, list[int]] = {}
-    account: Any = None
+def _share(states: list[tuple[Any, ...]], into: dict[UnitPeriod, list[int]]) -> None:
+    """Add one citizen's share of the kept figures in one period (from all their entries
+    then, as _COLUMNS tuples) to `into`."""
+    account: tuple[Any, ...] | None = None
     transaction = False
-    for row in rows:
-        if row.review_status != "rejected":
-            for unit in (row.village_code, row.commune_code, row.province_code):
-                share.setdefault((unit, row.period), [0, 0])[0] = 1
-        if row.counted and row.outcome == "success":
-            if row.service == ACCOUNT:
-                account = row
-            elif row.service == TRANSACTION:
+    helped: set[UnitPeriod] = set()
+    for _, period, village, commune, province, service, outcome, counted, status in states:
+        if status != "rejected":
+            helped.update(((village, period), (commune, period), (province, period)))
+        if counted and outcome == "success":
+            if service == ACCOUNT:
+                account = (village, commune, province, period)
+            elif service == TRANSACTION:
                 transaction = True
+    for unit in helped:
+        into.setdefault(unit, [0, 0])[0] += 1
     if account is not None and transaction:
-        for unit in (account.village_code, account.commune_code, account.province_code):
-            share.setdefault((unit, account.period), [0, 0])[1] = 1
-    return share
+        for code in account[:3]:
+            into.setdefault((code, account[3]), [0, 0])[1] += 1
 
 
-def _shares(session: Session, keys: set[CitizenPeriod]) -> dict[UnitPeriod, list[int]]:
-    """The summed shares of these citizens in these periods, read from their entries now."""
-    totals: dict[UnitPeriod, list[int]] = {}
-    if not keys:
-        return totals
+def _stored(session: Session, keys: set[CitizenPeriod]) -> dict[CitizenPeriod, list[Any]]:
+    """The stored entries (as state tuples) of these citizens in these periods."""
+    found: dict[CitizenPeriod, list[Any]] = {}
     citizens = sorted({citizen for citizen, _ in keys})
-    by_key: dict[CitizenPeriod, list[Any]] = {}
+    connection = session.connection()
+    column = Entry.__table__.c.citizen_key
     for start in range(0, len(citizens), SQLITE_IN_CHUNK):
         chunk = citizens[start : start + SQLITE_IN_CHUNK]
-        for row in session.execute(select(*_STATE).where(Entry.citizen_key.in_(chunk))):
-            key = (row.citizen_key, row.period)
+        for row in connection.execute(_STATE.where(column.in_(chunk))):
+            key = (row[0], row[1])
             if key in keys:
-                by_key.setdefault(key, []).append(row)
-    for rows in by_key.values():
-        for unit, values in _share(rows).items():
-            current = totals.setdefault(unit, [0, 0])
-            current[0] += values[0]
-            current[1] += values[1]
-    return totals
+                found.setdefault(key, []).append(tuple(row))
+    return found
 
 
 class CitizenDeltas:
-    """The kept figures' change over one write: touch before changing, apply after."""
+    """The kept figures' change over one write: touch before changing, apply after.
+
+    Citizens a push brings for the first time (nothing stored in that period) are not read
+    back at the end: their share is worked out from their new rows (`touch_new`), unless
+    something else in the same write touches them again.
+    """
 
     def __init__(self) -> None:
         self.touched: set[CitizenPeriod] = set()
         self.before: dict[UnitPeriod, list[int]] = {}
+        self.new_rows: dict[CitizenPeriod, list[dict[str, Any]]] = {}
+        """Rows about to be inserted for citizens with nothing stored (`counted` set later)."""
+
+    def _read(self, session: Session, keys: set[CitizenPeriod]) -> set[CitizenPeriod]:
+        """Note the current share of keys not touched yet; returns those with nothing stored."""
+        for key in keys & self.new_rows.keys():
+            del self.new_rows[key]  # changed again in this write: read it back at the end
+        fresh = keys - self.touched
+        if not fresh:
+            return set()
+        session.flush()
+        stored = _stored(session, fresh)
+        for states in stored.values():
+            _share(states, self.before)
+        self.touched |= fresh
+        return fresh - stored.keys()
 
     def touch(self, session: Session, keys: Iterable[CitizenPeriod]) -> None:
         """Read the current share of citizens about to change (those not read already)."""
-        fresh = set(keys) - self.touched
-        if not fresh:
-            return
-        session.flush()
-        for unit, values in _shares(session, fresh).items():
-            current = self.before.setdefault(unit, [0, 0])
-            current[0] += values[0]
-            current[1] += values[1]
-        self.touched |= fresh
+        self._read(session, set(keys))
+
+    def touch_new(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        """touch() for the citizens of rows about to be inserted (dicts of entry columns)."""
+        by_key: dict[CitizenPeriod, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_key.setdefault((row["citizen_key"], row["period"]), []).append(row)
+        for key in self._read(session, set(by_key)):
+            self.new_rows[key] = by_key[key]
 
     def apply(self, session: Session) -> None:
         """Add (after − before) of every touched citizen to the kept counts."""
         if not self.touched:
             return
         session.flush()
-        after = _shares(session, self.touched)
+        after: dict[UnitPeriod, list[int]] = {}
+        for rows in self.new_rows.values():
+            _share([_OF_ROW(row) for row in rows], after)
+        for states in _stored(session, self.touched - self.new_rows.keys()).values():
+            _share(states, after)
         rows = []
         for unit in sorted(set(after) | set(self.before)):
             now, was = after.get(unit, [0, 0]), self.before.get(unit, [0, 0])
@@ -143,6 +167,7 @@ class CitizenDeltas:
             session.connection().execute(_upsert(session.get_bind().dialect.name), rows)
         self.touched.clear()
         self.before.clear()
+        self.new_rows.clear()
 
 
 @cache

@@ -374,7 +374,7 @@ def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ing
         names[entry_id] = c.owner.village_name
         mutation_ids[entry_id] = c.mutation.mutation_id
     if rows:
-        batch.citizens.touch(session, {(r["citizen_key"], r["period"]) for r in rows})
+        batch.citizens.touch_new(session, rows)
         _insert_new(session, rows, params, names, batch)
     for c in again:
         _apply_again(session, device, c, batch)

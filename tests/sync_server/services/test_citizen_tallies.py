@@ -78,19 +78,33 @@ def _push(session: Session, device: Device, village: str, rng: random.Random) ->
     return batch
 
 
-def _edit(session: Session, entry: Entry, device: Device, rng: random.Random) -> None:
+def _edit(
+    session: Session, entry: Entry, device: Device, rng: random.Random, with_new: bool
+) -> None:
+    """An edit of a stored entry, alone or after new entries in the same push (one of them
+    often for the citizen the edit moves the entry onto)."""
     at = LAST_YEAR if rng.random() < 0.2 else minutes(rng.randint(0, 600))
+    citizen = rng.randint(0, 9)  # often another citizen; 8 and 9 are new ones
     payload = entry_data(
         entry.village_code,
-        rng.randint(0, 7),  # often another citizen
+        citizen,
         service=entry.service,
         outcome=rng.choice(["success", "failed"]),
         at=at,
         entry_id=entry.id,  # type: ignore[arg-type]
         rev=entry.rev + 1,
     )
-    edit = wire.Mutation(mutation_id=device.last_mutation_id + 1, entry=payload, base_rev=entry.rev)
-    ingest_mutations(session, device, [edit])
+    new = []
+    if with_new:
+        new = [entry_data(entry.village_code, citizen, service=rng.choice(SERVICES), at=at)]
+        new.append(entry_data(entry.village_code, 10 + rng.randint(0, 1000), at=at))
+    batch = mutations(new, start=device.last_mutation_id + 1)
+    batch.append(
+        wire.Mutation(
+            mutation_id=device.last_mutation_id + 1 + len(new), entry=payload, base_rev=entry.rev
+        )
+    )
+    ingest_mutations(session, device, batch)
 
 
 def test_kept_people_counts_equal_a_recount_after_a_random_mix(session: Session) -> None:
@@ -121,7 +135,7 @@ def test_kept_people_counts_equal_a_recount_after_a_random_mix(session: Session)
             entry = session.get(Entry, rng.choice(ids))
             assert entry is not None
             device = next(d for d in devices if d.id == entry.device_id)
-            _edit(session, entry, device, rng)
+            _edit(session, entry, device, rng, with_new=rng.random() < 0.5)
         session.commit()
         _check(session)
         if step == 80:
