@@ -1,6 +1,6 @@
 /* fieldkit staff pages: small enhancements only; every page works with JavaScript off.
  * Tables with class "data" sort by a column when its heading is clicked (figures sort by their
- * raw data-value). */
+ * raw data-value); a button[data-print] (hidden without JavaScript) prints the page. */
 (function () {
   "use strict";
   function cellValue(row, index) {
@@ -42,6 +42,12 @@
       });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  function printButtons(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("button[data-print]"), function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); printButtons(document); });
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });
 })();
