@@ -52,3 +52,23 @@ def set_cookie(response: Any, name: str) -> tuple[str, str]:
         if header.startswith(f"{name}="):
             return header.split(";", 1)[0].split("=", 1)[1].strip('"'), header
     raise AssertionError(f"the response sets no {name} cookie")
+
+
+def xlsx_matches_page(lines: list[tuple[Any, ...]], shown: dict[tuple[str, str], str]) -> None:
+    """Each XLSX row of the campaign report holds, as numbers, the figures its page shows.
+
+    `lines` are the sheet's rows under the headers (unit code first); `shown` maps (unit,
+    metric) to the page's `data-value`. A share in the file (1.182) is 118.2 on the page.
+    """
+    from sync_server.services.campaign_files import COLUMNS, UNIT_COLUMNS
+
+    for line in lines:
+        code = str(line[0])
+        for column, value in zip(COLUMNS[UNIT_COLUMNS:], line[UNIT_COLUMNS:], strict=False):
+            on_page = shown[(code, column.metric)]
+            if value is None:
+                assert on_page == "", (code, column.metric)
+            elif column.is_percent:
+                assert isinstance(value, int | float) and f"{value * 100:.1f}" == on_page
+            else:
+                assert isinstance(value, int) and str(value) == on_page, (code, column.metric)
