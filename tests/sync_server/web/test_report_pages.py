@@ -11,7 +11,7 @@ from commune_world import PERIOD, campaign
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
-from web_helpers import csrf_of, sign_in, staff, xlsx_matches_page
+from web_helpers import csrf_of, figures, sign_in, staff, xlsx_matches_page
 
 from sync_server.db.models import AuditLog, Quota, Unit
 from sync_server.services.campaign import campaign_report
@@ -19,15 +19,6 @@ from sync_server.services.campaign_files import COLUMNS, HEADER_ROW, UNIT_COLUMN
 from sync_server.services.official import import_official
 from sync_server.services.quotas import set_quota
 from sync_server.web.cookies import LANG_COOKIE
-
-FIGURE = re.compile(
-    r'data-unit="([^"]*)" data-service="[^"]*" data-metric="([^"]*)" data-value="([^"]*)"'
-)
-
-
-def figures(html: str) -> dict[tuple[str, str], str]:
-    """(unit, metric) → data-value of every figure on a page."""
-    return {(u, m): v for u, m, v in FIGURE.findall(html)}
 
 
 @pytest.fixture

@@ -14,6 +14,14 @@ from sync_server.db.models import User
 
 PASSWORD = "mật khẩu 123"
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]*)"')
+FIGURE = re.compile(
+    r'data-unit="([^"]*)" data-service="[^"]*" data-metric="([^"]*)" data-value="([^"]*)"'
+)
+
+
+def figures(html: str) -> dict[tuple[str, str], str]:
+    """(unit, metric) → data-value of every figure on a page."""
+    return {(u, m): v for u, m, v in FIGURE.findall(html)}
 
 
 def csrf_of(html: str) -> str:
