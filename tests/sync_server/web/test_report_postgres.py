@@ -24,6 +24,10 @@ def test_the_report_and_commune_quotas_on_postgresql(make_web_pg: AppFactory) ->
     sign_in(client, "tinh")
     page = client.get(f"/reports/campaign?unit={PROVINCE}&period={PERIOD}")
     assert page.status_code == 200
+    for hostile in ("%00", "52%00", "%C3%28", "' OR 1=1 --", "%F0%9F%98%80"):
+        for path in ("/reports/campaign", "/reports/campaign.xlsx", "/quotas"):
+            response = client.get(f"{path}?unit={hostile}&period={PERIOD}")
+            assert 400 <= response.status_code < 500, (path, hostile, response.status_code)
     shown = figures(page.text)
     with world.factory() as session:
         report = campaign_report(session, PROVINCE, PERIOD)
