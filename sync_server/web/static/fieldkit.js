@@ -33,6 +33,7 @@
       var head = table.tHead && table.tHead.rows[0];
       if (!head) return;
       Array.prototype.forEach.call(head.cells, function (th, index) {
+        th.setAttribute("data-heading", th.textContent.trim());  /* printed: buttons are not */
         var button = document.createElement("button");
         button.type = "button";
         button.className = "sort";
