@@ -132,12 +132,17 @@ def campaign_xlsx(
         _unit, report = _report(session, viewer.user, unit, period)
     folder = Path(tempfile.mkdtemp(prefix="fieldkit-report-"))
     out = folder / "report.xlsx"
-    write_xlsx(report, out)
-    _audit(session, viewer.user, report, "xlsx")
 
     def clean_up() -> None:
         out.unlink(missing_ok=True)
         folder.rmdir()
+
+    try:
+        write_xlsx(report, out)
+        _audit(session, viewer.user, report, "xlsx")
+    except BaseException:
+        clean_up()
+        raise
 
     return FileResponse(
         out,
