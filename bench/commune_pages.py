@@ -4,10 +4,16 @@ The same database as the tally benchmark (province 52, built once and cached). E
 fetched through the real app (TestClient, a signed-in coordinator's session cookie) and timed
 around the request; beside it, in the same run, the tally read behind the commune page
 (`read_tally(commune, subtree=True)`: the commune and its villages) and a province read.
+
+`BENCH_STAFF_DB=postgres` runs it on PostgreSQL instead: a database `bench_staff_<entries>`
+(province 52 only, built the same way by bench/dataset.py, kept for the next run) on the
+server of `BENCH_PG_URL` (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres, the
+admin connection that creates it).
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -16,11 +22,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.common import RESULTS_DIR, Report, median, percentile, timed_reads
-from bench.dataset import FULL_ENTRIES, QUICK_ENTRIES, sqlite_province
+from bench.dataset import FULL_ENTRIES, QUICK_ENTRIES, postgres_country, sqlite_province
+from bench.server import PROVINCE
 from sync_server.db.models import Entry, User
 from sync_server.services import tally, web_sessions
 
 P95_TARGET_MS = 100.0
+DATABASE = os.environ.get("BENCH_STAFF_DB", "sqlite")
+"""`sqlite` (a cached file under bench/results) or `postgres`."""
 
 
 def _busiest_commune(session: Session) -> str:
@@ -55,8 +64,11 @@ def run(quick: bool) -> Report:
     from sync_server.web.cookies import SESSION_COOKIE
 
     entries = QUICK_ENTRIES if quick else FULL_ENTRIES
-    report = Report("staff_pages", quick, params={"entries": entries})
-    dataset = sqlite_province(entries)
+    report = Report("staff_pages", quick, params={"entries": entries, "database": DATABASE})
+    if DATABASE == "postgres":
+        dataset = postgres_country(entries, [PROVINCE], name=f"bench_staff_{entries}")
+    else:
+        dataset = sqlite_province(entries)
     report.params |= dataset.params
     url, engine, period = dataset.url, dataset.engine, dataset.period
     try:

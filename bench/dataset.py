@@ -247,6 +247,8 @@ def postgres_country(
         engine.dispose()
     if ready:
         params["db"] = f"cached {name}"
+        with psycopg.connect(_pg_database(admin, name), autocommit=True) as conn:
+            conn.execute("ANALYZE")  # rows pushed by earlier runs: statistics kept fresh
     else:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
