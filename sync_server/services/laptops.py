@@ -110,19 +110,15 @@ def laptops_under(
     user_id: int | None = None,
     include_revoked: bool = False,
 ) -> list[Laptop]:
-    """The laptops of volunteers in a commune's villages (or one village), stalest first."""
+    """The laptops of volunteers in a unit's villages, stalest first."""
     now = now or datetime.now(UTC)
     query = (
         select(Device, User, Team.village_code)
         .join(User, User.id == Device.user_id)
         .join(Team, Team.id == User.team_id)
         .join(Unit, Unit.code == Team.village_code)
-        .where(~Device.name.startswith(LOGIN_PREFIX))
+        .where(_under(unit), *_laptops())
     )
-    if unit.level == "village":
-        query = query.where(Team.village_code == unit.code)
-    else:
-        query = query.where(Unit.commune_code == unit.code)
     if user_id is not None:
         query = query.where(User.id == user_id)
     if not include_revoked:
