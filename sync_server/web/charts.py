@@ -15,9 +15,14 @@ from itertools import count
 
 from markupsafe import Markup, escape
 
-WIDTH = 480
-"""The viewBox width every chart is drawn in (it scales to the width of its box)."""
-ROW = 34
+WIDTH = 360
+"""The viewBox width every chart is drawn in (it scales to the width of its box: about its
+own size on a phone, a third larger on a laptop)."""
+LABEL_CHARS = 54
+"""Longer labels are cut with "…" (the table beside the chart has them whole)."""
+BAR_WIDTH = 210
+"""How long a full bar is; the figure is written to its right."""
+ROW = 32
 """Height of one bar's row: its label above, the bar below."""
 SERIES = 6
 """Series styles (`series-0` … `series-5` in fieldkit.css); more series reuse them."""
@@ -48,27 +53,32 @@ def _open(title: str, desc: str, height: int, kind: str) -> tuple[str, list[str]
     return head, []
 
 
-def _label(bar: Bar, x: float, y: float) -> str:
+def short(label: str, room: int = LABEL_CHARS) -> str:
+    """A label cut to fit its line."""
+    return label if len(label) <= room else label[: room - 1].rstrip() + "…"
+
+
+def _label(bar: Bar, x: float, y: float, room: int) -> str:
     """A bar's name above it (links live in the table beside the chart, not in the image)."""
-    return f'<text class="label" x="{x:g}" y="{y:g}">{escape(bar.label)}</text>'
+    return f'<text class="label" x="{x:g}" y="{y:g}">{escape(short(bar.label, room))}</text>'
 
 
 def _value(bar: Bar, y: float) -> str:
-    """A bar's figure, right-aligned on the label's line."""
+    """A bar's figure, right of the bar."""
     return f'<text class="value" x="{WIDTH}" y="{y:g}" text-anchor="end">{escape(bar.text)}</text>'
 
 
 def progress_bars(title: str, desc: str, bars: Sequence[Bar]) -> Markup:
     """Achieved against quota, one bar per item: a full track is the quota, a tick marks it."""
-    height = max(ROW * len(bars) + 8, ROW)
+    height = max(ROW * len(bars) + 4, ROW)
     head, parts = _open(title, desc, height, "progress")
     scale = max([b.quota or 0 for b in bars] + [b.value for b in bars] + [1])
     for i, bar in enumerate(bars):
         y = i * ROW
-        parts.append(_label(bar, 0, y + 13))
-        parts.append(_value(bar, y + 13))
-        track = (bar.quota or scale) / scale * WIDTH
-        fill = min(bar.value / scale * WIDTH, WIDTH)
+        parts.append(_label(bar, 0, y + 12, LABEL_CHARS))
+        parts.append(_value(bar, y + 27))
+        track = (bar.quota or scale) / scale * BAR_WIDTH
+        fill = min(bar.value / scale * BAR_WIDTH, BAR_WIDTH)
         done = " done" if bar.quota and bar.value >= bar.quota else ""
         parts.append(f'<rect class="track" x="0" y="{y + 18}" width="{track:.1f}" height="10"/>')
         parts.append(
@@ -84,17 +94,17 @@ def progress_bars(title: str, desc: str, bars: Sequence[Bar]) -> Markup:
 
 def ranked_bars(title: str, desc: str, bars: Sequence[Bar], goal: float = 100.0) -> Markup:
     """Shares of quota (percent), in the order given, with a line at the goal (100 %)."""
-    height = max(ROW * len(bars) + 8, ROW)
+    height = max(ROW * len(bars) + 4, ROW)
     head, parts = _open(title, desc, height, "ranked")
     scale = max([b.value for b in bars] + [goal])
-    at_goal = goal / scale * WIDTH
+    at_goal = goal / scale * BAR_WIDTH
     for i, bar in enumerate(bars):
         y = i * ROW
-        parts.append(_label(bar, 0, y + 13))
-        parts.append(_value(bar, y + 13))
-        width = max(bar.value, 0) / scale * WIDTH
+        parts.append(_label(bar, 0, y + 12, LABEL_CHARS))
+        parts.append(_value(bar, y + 27))
+        width = max(bar.value, 0) / scale * BAR_WIDTH
         done = " done" if bar.value >= goal else ""
-        parts.append(f'<rect class="track" x="0" y="{y + 18}" width="{WIDTH}" height="10"/>')
+        parts.append(f'<rect class="track" x="0" y="{y + 18}" width="{BAR_WIDTH}" height="10"/>')
         parts.append(
             f'<rect class="fill{done}" x="0" y="{y + 18}" width="{width:.1f}" height="10"/>'
         )
@@ -112,19 +122,19 @@ def line_chart(
     number: Callable[[int], str],
 ) -> Markup:
     """One line per series over the same ticks (weeks), with a legend and a labelled y axis."""
-    left, top, plot_h, legend_row = 44, 10, 170, 20
+    left, right, top, plot_h, legend_row = 40, 18, 10, 150, 18
     bottom = top + plot_h
-    legend_y = bottom + 34
+    legend_y = bottom + 32
     height = legend_y + legend_row * len(series) + 4
     head, parts = _open(title, desc, height, "lines")
-    plot_w = WIDTH - left - 8
+    plot_w = WIDTH - left - right
     peak = max([max(values, default=0) for _, values in series] + [1])
     top_tick = _nice(peak)
     for step in range(5):
         value = top_tick * step // 4
         y = bottom - plot_h * step / 4
         parts.append(
-            f'<line class="grid" x1="{left}" x2="{WIDTH - 8}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<line class="grid" x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}"/>'
             f'<text class="axis" x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">'
             f"{escape(number(value))}</text>"
         )
@@ -156,7 +166,8 @@ def line_chart(
         parts.append(
             f'<line class="line {style}" x1="{left}" x2="{left + 28}" y1="{ly - 4}" '
             f'y2="{ly - 4}"{dash_attr}/>'
-            f'<text class="label" x="{left + 36}" y="{ly}">{escape(name)}</text>'
+            f'<text class="label" x="{left + 36}" y="{ly}">{escape(short(name, LABEL_CHARS - 12))}'
+            "</text>"
         )
     return Markup(head + "".join(parts) + "</svg>")
 

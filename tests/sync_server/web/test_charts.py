@@ -27,7 +27,7 @@ def test_progress_bars_stay_within_the_drawing_and_mark_the_quota() -> None:
     ]
     root = _parse(charts.progress_bars("Tiến độ", "Bảng bên dưới", bars))
     widths = [float(r.get("width", "0")) for r in root.iter(f"{SVG}rect")]
-    assert widths and all(0 <= w <= charts.WIDTH for w in widths)
+    assert widths and all(0 <= w <= charts.BAR_WIDTH for w in widths)
     assert len(list(root.iter(f"{SVG}line"))) == 2  # a tick for each bar with a quota
     assert [t.text for t in root.iter(f"{SVG}text")][:2] == ["Định danh mức 2", bars[0].text]
 
@@ -65,6 +65,6 @@ def test_ranked_bars_have_a_line_at_the_goal() -> None:
         charts.ranked_bars("Xếp hạng", "…", [charts.Bar("Xã A", 50.0), charts.Bar("Xã B", 200.0)])
     )
     goal = next(iter(root.iter(f"{SVG}line")))
-    assert float(goal.get("x1", "0")) == charts.WIDTH / 2  # 100 % of a 200 % scale
+    assert float(goal.get("x1", "0")) == charts.BAR_WIDTH / 2  # 100 % of a 200 % scale
     ids = re.findall(r'id="(chart-\d+)-title"', str(charts.ranked_bars("a", "b", [])))
     assert len(ids) == 1
