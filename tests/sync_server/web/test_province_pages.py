@@ -11,7 +11,7 @@ from api_factories import COMMUNE_A, COMMUNE_B, PROVINCE, VILLAGE_A, World
 from commune_world import PERIOD, Campaign, campaign
 from fastapi.testclient import TestClient
 from sqlalchemy import update
-from web_helpers import sign_in, staff
+from web_helpers import AppFactory, sign_in, staff
 
 from fieldkit.domain.formatting import format_datetime
 from sync_server.db.models import Device, Unit
@@ -184,3 +184,24 @@ def test_figures_as_of_the_last_sync_on_every_page(
         assert moment in line.group(1) and "Số liệu tính đến" in line.group(1), path
     body = officer.get(f"/units/{PROVINCE}.json").json()
     assert body["figures_as_of"] == later.isoformat()
+
+
+@pytest.mark.postgres
+def test_the_province_page_on_postgresql(make_web_pg: AppFactory) -> None:
+    client, world = make_web_pg()
+    campaign(client, world)
+    staff(world, "province", PROVINCE, "Lê Văn Tỉnh", login="tinh")
+    sign_in(client, "tinh")
+    page = client.get(f"/units/{PROVINCE}?period={PERIOD}")
+    assert page.status_code == 200
+    shown = figures(page.text)
+    with world.factory() as session:
+        rows = read_tally(session, PROVINCE, PERIOD, children=True)
+    assert {r.unit_code for r in rows} == {PROVINCE, COMMUNE_A, COMMUNE_B}
+    for row in rows:
+        assert shown[(row.unit_code, row.service, "achieved")] == str(row.achieved)
+    assert len(CHART.findall(page.text)) == 3
+    stamp = r'<p class="as-of">[^<]*<time datetime="[^"]+">\d\d/\d\d/\d{4} \d\d:\d\d<'
+    assert re.search(stamp, page.text)
+    body = client.get(f"/units/{PROVINCE}.json?period={PERIOD}").json()
+    assert [c["code"] for c in body["communes"]] == [COMMUNE_A, COMMUNE_B]
