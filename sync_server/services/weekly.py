@@ -1,7 +1,10 @@
 """Entries counted toward quotas per week and service, over a period, for a unit's chart.
 
-A week runs Monday to Sunday in Vietnam's time; an entry counts in the week it was assisted,
-and only when the tally counts it (`counted`), so a service's weeks add up to its `achieved`.
+A week runs Monday to Sunday in Vietnam's time and is named by its Monday (YYYY-MM-DD); an
+entry counts in the week it was assisted, and only while the tally counts it (`counted`), so
+a service's weeks add up to its `achieved`. The counts are kept with the tallies (`WeekTally`,
+updated by `tally.TallyDeltas`, checked and rebuilt by recount): a chart reads a year's weeks,
+never a province's entries.
 """
 
 from __future__ import annotations
@@ -10,17 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from fieldkit.domain import VIETNAM_TZ, wire
-from sync_server.db.models import Entry, Unit
-
-_COLUMN = {
-    wire.UnitLevel.PROVINCE: Entry.province_code,
-    wire.UnitLevel.COMMUNE: Entry.commune_code,
-    wire.UnitLevel.VILLAGE: Entry.village_code,
-}
+from fieldkit.domain import VIETNAM_TZ
+from sync_server.db.models import Entry, Unit, WeekTally
 
 
 @dataclass
@@ -31,16 +28,22 @@ class Weekly:
     counts: dict[str, list[int]] = field(default_factory=dict)
 
 
-def _local_day(session: Session) -> Any:
-    """The SQL for an entry's day of assistance in Vietnam's time (UTC+7, no summer time)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone(VIETNAM_TZ.key, Entry.assisted_at))
-    return func.date(Entry.assisted_at, "+7 hours")
-
-
 def monday(day: date) -> date:
     """The Monday of a day's week."""
     return day - timedelta(days=day.weekday())
+
+
+def week_of(assisted_at: datetime) -> str:
+    """The week (its Monday, YYYY-MM-DD) an entry assisted at this moment counts in."""
+    return monday(assisted_at.astimezone(VIETNAM_TZ).date()).isoformat()
+
+
+def week_sql(dialect: str) -> ColumnElement[Any]:
+    """`week_of(Entry.assisted_at)` in SQL (Vietnam is UTC+7 all year: no summer time)."""
+    if dialect == "postgresql":
+        local = func.timezone(VIETNAM_TZ.key, Entry.assisted_at)
+        return func.to_char(func.date_trunc("week", local), "YYYY-MM-DD")
+    return func.date(Entry.assisted_at, "+7 hours", "-6 days", "weekday 1")
 
 
 def period_weeks(period: str, today: date) -> list[date]:
@@ -60,19 +63,15 @@ def entries_per_week(
     """Counted entries of the unit per service and week of the period."""
     today = (now or datetime.now(VIETNAM_TZ)).astimezone(VIETNAM_TZ).date()
     weeks = period_weeks(period, today)
-    index = {week: n for n, week in enumerate(weeks)}
-    column = _COLUMN[wire.UnitLevel(unit.level)]
-    day = _local_day(session)
-    query = (
-        select(Entry.service, day, func.count())
-        .where(column == unit.code, Entry.period == period, Entry.counted.is_(True))
-        .group_by(Entry.service, day)
+    index = {week.isoformat(): n for n, week in enumerate(weeks)}
+    query = select(WeekTally.service, WeekTally.week, WeekTally.achieved).where(
+        WeekTally.unit_code == unit.code, WeekTally.period == period, WeekTally.achieved != 0
     )
     weekly = Weekly(weeks)
-    for service, when, count in session.execute(query):
-        spot = index.get(monday(when if isinstance(when, date) else date.fromisoformat(when)))
+    for service, week, count in session.execute(query):
+        spot = index.get(week)
         if spot is None:  # assisted outside the period's calendar (a late-dated entry)
-            spot = 0 if weeks and str(when) < str(weeks[0]) else len(weeks) - 1
+            spot = 0 if weeks and week < weeks[0].isoformat() else len(weeks) - 1
         if spot < 0:
             continue
         series = weekly.counts.setdefault(service, [0] * len(weeks))
