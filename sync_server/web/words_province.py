@@ -7,7 +7,6 @@ PROVINCE_VI: dict[str, str] = {
     "Figures as of the last sync received:": "Số liệu tính đến lần đồng bộ gần nhất nhận được:",
     "No laptop of this unit has synced yet.": "Chưa có máy tính nào của đơn vị này đồng bộ.",
     "Province pages": "Các trang của tỉnh",
-    "Campaign report": "Báo cáo chiến dịch",
     "Citizens helped": "Người dân được hỗ trợ",
     "The province against its quota": "Kết quả của tỉnh so với chỉ tiêu",
     "Entries counted per week": "Số mục được tính theo tuần",

@@ -164,7 +164,7 @@ def test_province_officer_drills_down_and_every_figure_equals_the_tally(
     assert {c: shown[(c, "all", "citizens_helped")] for c in helped} == {
         c: str(n) for c, n in helped.items()
     }
-    report = page.get_by_role("link", name="Báo cáo chiến dịch")
+    report = page.locator(".subnav").get_by_role("link", name="Báo cáo chiến dịch")
     assert report.get_attribute("href") == f"/reports/campaign?unit={PROVINCE}&period={PERIOD}"
 
     # Furthest behind first: commune A (8 of 25) before commune B (5 of 4).
