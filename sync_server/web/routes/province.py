@@ -102,15 +102,15 @@ def page_context(
 ) -> dict[str, Any]:
     """Everything the province template shows (read inside the caller's read)."""
     progress = unit_progress(session, unit, period)
-    chosen = sort if sort in sort_keys(progress) else ""
+    chosen = sort if sort is not None and sort in sort_keys(progress) else ""
     now = datetime.now(UTC)
     rows = sort_communes(
-        communes_of(session, unit, progress, now), chosen or "", {s.code for s in progress.services}
+        communes_of(session, unit, progress, now), chosen, {s.code for s in progress.services}
     )
     labels = {s.code: s.label(lang) for s in progress.services}
     own_citizens = citizens_helped(session, [unit], period)[unit.code]
     weekly = entries_per_week(session, unit, period)
-    ranked_by = chart_service(progress, chosen or "")
+    ranked_by = chart_service(progress, chosen)
     return {
         "unit": unit,
         "period": period,
@@ -120,7 +120,6 @@ def page_context(
         "rows": rows,
         "sort": chosen,
         "sort_name": SORT_NAME,
-        "sort_extra": (CITIZENS, WAITING, SYNCED),
         "recent_hours": int(RECENT.total_seconds() // 3600),
         "citizens": own_citizens,
         "waiting": waiting_of(progress.unit),
