@@ -4,7 +4,7 @@ Each chart is an `<svg role="img">` named by its `<title>` and described by its 
 in the page's language, through `aria-labelledby`), scales to its box (a phone's 390 px too)
 and prints. The page puts a table with the same numbers beside each chart. Colours come from
 classes in fieldkit.css (the pages' CSP allows no inline style); the series of a line chart
-also differ by dash and marker, so they can be told apart in print and without colour.
+each have a row of their own, so they are told apart in print and without colour.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ ROW = 32
 """Height of one bar's row: its label above, the bar below."""
 SERIES = 6
 """Series styles (`series-0` … `series-5` in fieldkit.css); more series reuse them."""
-DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 4", "10 4")
 
 _ids = count(1)
 
@@ -120,65 +119,49 @@ def line_chart(
     ticks: Sequence[str],
     series: Sequence[tuple[str, Sequence[int]]],
     number: Callable[[int], str],
+    scale_note: Callable[[str], str],
 ) -> Markup:
-    """One line per series over the same ticks (weeks), with a legend and a labelled y axis."""
-    left, right, top, plot_h, legend_row = 40, 18, 10, 150, 18
-    bottom = top + plot_h
-    legend_y = bottom + 32
-    height = legend_y + legend_row * len(series) + 4
+    """One small line per series over the same ticks (weeks), a row each on the same scale,
+    so several services stay readable on a phone. Each row names its series and its total;
+    `scale_note(top)` says above the rows what the top of a row stands for."""
+    note_h, row_h, plot_h, axis_h, right = 16, 44, 24, 18, 16
+    height = note_h + row_h * len(series) + axis_h
     head, parts = _open(title, desc, height, "lines")
-    plot_w = WIDTH - left - right
+    plot_w = WIDTH - right
     peak = max([max(values, default=0) for _, values in series] + [1])
-    top_tick = _nice(peak)
-    for step in range(5):
-        value = top_tick * step // 4
-        y = bottom - plot_h * step / 4
-        parts.append(
-            f'<line class="grid" x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}"/>'
-            f'<text class="axis" x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{escape(number(value))}</text>"
-        )
+    parts.append(f'<text class="axis" x="0" y="11">{escape(scale_note(number(peak)))}</text>')
     span = max(len(ticks) - 1, 1)
 
     def x_at(i: int) -> float:
-        return left + plot_w * i / span
+        return plot_w * i / span
 
-    every = max(1, len(ticks) // 6)
-    for i, tick in enumerate(ticks):
-        if i % every == 0:
-            parts.append(
-                f'<text class="axis" x="{x_at(i):.1f}" y="{bottom + 16}" text-anchor="middle">'
-                f"{escape(tick)}</text>"
-            )
     for n, (name, values) in enumerate(series):
         style = f"series-{n % SERIES}"
-        dash = DASHES[n % len(DASHES)]
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        points = " ".join(
-            f"{x_at(i):.1f},{bottom - plot_h * v / top_tick:.1f}" for i, v in enumerate(values)
-        )
-        if len(values) == 1:
-            y = bottom - plot_h * values[0] / top_tick
-            parts.append(f'<circle class="{style}" cx="{x_at(0):.1f}" cy="{y:.1f}" r="3"/>')
-        else:
-            parts.append(f'<polyline class="line {style}" points="{points}"{dash_attr}/>')
-        ly = legend_y + n * legend_row
+        top = note_h + n * row_h
+        base = top + 16 + plot_h
         parts.append(
-            f'<line class="line {style}" x1="{left}" x2="{left + 28}" y1="{ly - 4}" '
-            f'y2="{ly - 4}"{dash_attr}/>'
-            f'<text class="label" x="{left + 36}" y="{ly}">{escape(short(name, LABEL_CHARS - 12))}'
-            "</text>"
+            f'<text class="label" x="0" y="{top + 12}">{escape(short(name, LABEL_CHARS - 8))}'
+            f'</text><text class="value" x="{WIDTH}" y="{top + 12}" text-anchor="end">'
+            f"{escape(number(sum(values)))}</text>"
+            f'<line class="grid" x1="0" x2="{plot_w}" y1="{base}" y2="{base}"/>'
         )
+        points = [(x_at(i), base - plot_h * v / peak) for i, v in enumerate(values)]
+        if len(points) == 1:
+            x, y = points[0]
+            parts.append(f'<circle class="{style}" cx="{x:.1f}" cy="{y:.1f}" r="3"/>')
+            continue
+        line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        parts.append(
+            f'<polygon class="area {style}" points="0,{base} {line} {plot_w:.1f},{base}"/>'
+            f'<polyline class="line {style}" points="{line}"/>'
+        )
+    every = max(1, len(ticks) // 6)
+    axis_y = note_h + row_h * len(series) + 12
+    for i, tick in enumerate(ticks):
+        if i % every == 0:
+            anchor = "start" if i == 0 else "middle"
+            parts.append(
+                f'<text class="axis" x="{x_at(i):.1f}" y="{axis_y}" text-anchor="{anchor}">'
+                f"{escape(tick)}</text>"
+            )
     return Markup(head + "".join(parts) + "</svg>")
-
-
-def _nice(peak: int) -> int:
-    """A round top for the y axis at or above `peak`, divisible by 4 (1, 2, 2.5 or 5 × 10ⁿ)."""
-    magnitude = 1
-    while magnitude * 10 <= peak:
-        magnitude *= 10
-    for factor in (1, 2, 2.5, 5, 10):
-        top = int(factor * magnitude)
-        if top >= peak and top % 4 == 0:
-            return top
-    return ((peak + 3) // 4) * 4

@@ -15,6 +15,9 @@ PROVINCE_VI: dict[str, str] = {
         "Số mục được tính theo tuần và dịch vụ, {period}"
     ),
     "Week from": "Tuần từ ngày",
+    "Every row on one scale: its top is {count} entries a week": (
+        "Các dòng cùng một thang: đỉnh là {count} mục mỗi tuần"
+    ),
     "Communes": "Các xã",
     "Commune": "Xã",
     "Furthest behind first": "Xã chậm nhất trước",

@@ -169,6 +169,7 @@ def province_charts(
         [i18n.day(week)[:5] for week in weekly.weeks],
         shown,
         lambda value: i18n.number(value, lang),
+        lambda top: _("Every row on one scale: its top is {count} entries a week", count=top),
     )
     if ranked_by is not None:
         ranked = sorted(

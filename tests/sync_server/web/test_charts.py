@@ -37,26 +37,33 @@ def test_hostile_labels_are_text_not_markup() -> None:
     for markup in (
         charts.progress_bars(evil, evil, [charts.Bar(evil, 1, 2, evil)]),
         charts.ranked_bars(evil, evil, [charts.Bar(evil, 50.0, text=evil)]),
-        charts.line_chart(evil, evil, [evil], [(evil, [3])], str),
+        charts.line_chart(evil, evil, [evil], [(evil, [3])], str, str),
     ):
         assert "<script>" not in markup and 'onload="x' not in markup
         root = _parse(markup)
         assert root.find(f"{SVG}title").text == evil  # type: ignore[union-attr]
 
 
-def test_line_chart_scales_to_a_round_top_and_draws_each_series() -> None:
+def test_line_chart_gives_each_series_a_row_on_one_scale() -> None:
     weeks = [f"{d:02d}/03" for d in range(1, 29, 7)]
     root = _parse(
-        charts.line_chart("Tuần", "…", weeks, [("A", [0, 3, 7, 2]), ("B", [1, 1, 1, 1])], str)
+        charts.line_chart(
+            "Tuần", "…", weeks, [("A", [0, 3, 8, 2]), ("B", [1, 1, 1, 1])], str, "top {}".format
+        )
     )
-    axis = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "axis"]
-    assert axis[:5] == ["0", "2", "4", "6", "8"]  # 7 rounds up to 8, in four steps
-    lines = [p for p in root.iter(f"{SVG}polyline")]
-    assert len(lines) == 2 and lines[1].get("stroke-dasharray")  # told apart without colour
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert texts[0] == "top 8" and texts[1:5] == ["A", "13", "B", "4"]  # names and totals
+    lines = list(root.iter(f"{SVG}polyline"))
+    assert len(lines) == 2
+    height = float(root.get("viewBox", "").split()[3])
+    tops = []
     for line in lines:
         ys = [float(pt.split(",")[1]) for pt in (line.get("points") or "").split()]
-        assert len(ys) == 4 and all(0 <= y <= float(root.get("viewBox", "").split()[3]) for y in ys)
-    empty = _parse(charts.line_chart("Tuần", "Chưa có", weeks, [], str))
+        assert len(ys) == 4 and all(0 <= y <= height for y in ys)
+        tops.append(max(ys) - min(ys))
+    assert tops[0] > 0 and tops[1] == 0  # a flat series draws flat on the shared scale
+    assert next(t for t in texts if t and "/03" in t) == "01/03"
+    empty = _parse(charts.line_chart("Tuần", "Chưa có", weeks, [], str, str))
     assert not list(empty.iter(f"{SVG}polyline"))
 
 
