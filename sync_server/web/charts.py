@@ -92,23 +92,29 @@ def progress_bars(title: str, desc: str, bars: Sequence[Bar]) -> Markup:
 
 
 def ranked_bars(title: str, desc: str, bars: Sequence[Bar], goal: float = 100.0) -> Markup:
-    """Shares of quota (percent), in the order given, with a line at the goal (100 %)."""
-    height = max(ROW * len(bars) + 4, ROW)
+    """Shares of quota (percent), in the order given, with a line at the goal (100 %).
+
+    One short line per bar (name, bar, figure), so a province's hundred-odd communes fit.
+    """
+    name_w, row, right = 150, 16, 52
+    bar_w = WIDTH - name_w - right
+    height = max(row * len(bars) + 4, row)
     head, parts = _open(title, desc, height, "ranked")
     scale = max([b.value for b in bars] + [goal])
-    at_goal = goal / scale * BAR_WIDTH
+    at_goal = name_w + goal / scale * bar_w
     for i, bar in enumerate(bars):
-        y = i * ROW
-        parts.append(_label(bar, 0, y + 12, LABEL_CHARS))
-        parts.append(_value(bar, y + 27))
-        width = max(bar.value, 0) / scale * BAR_WIDTH
+        y = i * row
+        width = max(bar.value, 0) / scale * bar_w
         done = " done" if bar.value >= goal else ""
-        parts.append(f'<rect class="track" x="0" y="{y + 18}" width="{BAR_WIDTH}" height="10"/>')
         parts.append(
-            f'<rect class="fill{done}" x="0" y="{y + 18}" width="{width:.1f}" height="10"/>'
+            f'<text class="label small" x="0" y="{y + 12}">{escape(short(bar.label, 26))}</text>'
+            f'<rect class="track" x="{name_w}" y="{y + 4}" width="{bar_w}" height="9"/>'
+            f'<rect class="fill{done}" x="{name_w}" y="{y + 4}" width="{width:.1f}" height="9"/>'
+            f'<text class="value small" x="{WIDTH}" y="{y + 12}" text-anchor="end">'
+            f"{escape(bar.text)}</text>"
         )
     parts.append(
-        f'<line class="quota" x1="{at_goal:.1f}" x2="{at_goal:.1f}" y1="14" y2="{height}"/>'
+        f'<line class="quota" x1="{at_goal:.1f}" x2="{at_goal:.1f}" y1="0" y2="{height}"/>'
     )
     return Markup(head + "".join(parts) + "</svg>")
 

@@ -72,6 +72,8 @@ def test_ranked_bars_have_a_line_at_the_goal() -> None:
         charts.ranked_bars("Xếp hạng", "…", [charts.Bar("Xã A", 50.0), charts.Bar("Xã B", 200.0)])
     )
     goal = next(iter(root.iter(f"{SVG}line")))
-    assert float(goal.get("x1", "0")) == charts.BAR_WIDTH / 2  # 100 % of a 200 % scale
+    track = next(iter(root.iter(f"{SVG}rect")))
+    start, length = float(track.get("x", "0")), float(track.get("width", "0"))
+    assert float(goal.get("x1", "0")) == start + length / 2  # 100 % of a 200 % scale
     ids = re.findall(r'id="(chart-\d+)-title"', str(charts.ranked_bars("a", "b", [])))
     assert len(ids) == 1
