@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, str] = {
     "wire": "bench.wire_bytes",
     "tally": "bench.tally_read",
     "staff_pages": "bench.commune_pages",
+    "province_page": "bench.province_page",
     "campaign": "bench.campaign_report",
     "province": "bench.province_pages",
     "ingest": "bench.ingest",

@@ -4,11 +4,11 @@ On SQLite (province 52, 1,000,000 entries) and on PostgreSQL (all 34 provinces' 
 2,000,000 entries, half of them province 52's), each through the real app in-process
 (TestClient, a province officer's session cookie), timed around the request: the province
 page `/units/52`, the campaign report `/reports/campaign?unit=52&period=P` and its XLSX
-`/reports/campaign.xlsx?…`; the reads behind them (`read_tally` of the province and
-`campaign_report`); `recount(fix=False)` in the same run; and the time from a push's
-acknowledgement (`POST /api/v1/sync/push`, a volunteer's laptop token) until the province's
-figures (`/units/52.json`, else the page's `data-*` figures) show the entry. A route that
-answers 404 is reported as "route missing", not as an error.
+`/reports/campaign.xlsx?…`; the reads behind them (`read_tally` of the province and its
+communes, as the page reads it, and `campaign_report`); `recount(fix=False)` in the same run;
+and the time from a push's acknowledgement (`POST /api/v1/sync/push`, a volunteer's laptop
+token) until the province's figures (`/units/52.json`, else the page's `data-*` figures) show
+the entry. A route that answers 404 is reported as "route missing", not as an error.
 """
 
 from __future__ import annotations
@@ -267,13 +267,14 @@ def _measure(report: Report, dataset: Dataset, sizes: Sizes) -> None:
 
     def read_province() -> object:
         with Session(engine) as session:
-            return tally.read_tally(session, PROVINCE, period)
+            return tally.read_tally(session, PROVINCE, period, children=True)
 
     def report_figures() -> object:
         with Session(engine) as session:
             return campaign_report(session, PROVINCE, period)
 
-    timings["read_tally(province)"] = timed_reads(read_province, sizes.reads, sizes.budget_s)
+    tally_read = "read_tally(province, children=True)"
+    timings[tally_read] = timed_reads(read_province, sizes.reads, sizes.budget_s)
     timings["campaign_report(province)"] = timed_reads(report_figures, sizes.reads, sizes.budget_s)
     recount_ms: list[float] = []
     with Session(engine) as session:
@@ -286,7 +287,7 @@ def _measure(report: Report, dataset: Dataset, sizes: Sizes) -> None:
         report.note(f"{label}: recount found {len(mismatches)} mismatches")
     whole = median(recount_ms)
     targets = {
-        "read_tally(province)": TALLY_TARGET_MS,
+        tally_read: TALLY_TARGET_MS,
         "campaign_report(province)": REPORT_TARGET_MS,
     } | {name: target for name, (_address, target) in pages.items()}
     for name, values in timings.items():

@@ -98,7 +98,7 @@ def test_the_province_benchmark_runs_small(
         for figure in ("province page", "campaign report HTML", "campaign report XLSX"):
             row = rows[f"{label}: {figure} p95"]
             assert row.verdict == "route missing" or not math.isnan(row.measured)
-        for figure in ("read_tally(province)", "campaign_report(province)"):
+        for figure in ("read_tally(province, children=True)", "campaign_report(province)"):
             assert not math.isnan(rows[f"{label}: {figure} p95"].measured)
             assert rows[f"{label}: {figure} p50 / recount"].ok is not None
         # Every pushed entry showed on the province's figures (how soon is the bench's call).

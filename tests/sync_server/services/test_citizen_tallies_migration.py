@@ -1,4 +1,4 @@
-"""Migration 0008_citizen_tallies fills the kept people counts from the entries already stored."""
+"""Migration 0009_citizen_tallies fills the kept people counts from the entries already stored."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_upgrade_fills_the_counts_a_downgrade_dropped(db_url: str) -> None:
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0007_bundle_signing_key")
+        command.downgrade(config, "0008_week_tallies")
     with engine.connect() as connection:
         assert "citizen_tallies" not in inspect(connection).get_table_names()
     migrate(engine)

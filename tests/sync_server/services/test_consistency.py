@@ -20,6 +20,7 @@ from sync_server.db.models import (
     Review,
     Tally,
     User,
+    WeekTally,
 )
 from sync_server.services.ingest import ingest_mutations
 from sync_server.services.recount import recount
@@ -53,7 +54,7 @@ operations = st.lists(st.one_of(pushes, reviews, edits, resends), min_size=1, ma
 
 def _reset(session: Session) -> None:
     """Forget the previous example's entries (the database is shared by all examples)."""
-    for table in (Review, ChangeLog, Conflict, Tally, CitizenTally, Entry):
+    for table in (Review, ChangeLog, Conflict, Tally, WeekTally, CitizenTally, Entry):
         session.execute(delete(table))
     session.execute(update(Device).values(last_mutation_id=0))
     session.commit()

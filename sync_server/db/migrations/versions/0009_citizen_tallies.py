@@ -6,8 +6,8 @@ transaction in the period, kept in the same transaction as every write as `talli
 filled here from the entries already stored. Entries get an index on (citizen_key, period):
 a write re-reads the entries of the citizens it touches, whatever their outcome.
 
-Revision ID: 0008_citizen_tallies
-Revises: 0007_bundle_signing_key
+Revision ID: 0009_citizen_tallies
+Revises: 0008_week_tallies
 Create Date: 2026-12-06 16:10:00
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_citizen_tallies"
-down_revision: str | None = "0007_bundle_signing_key"
+revision: str = "0009_citizen_tallies"
+down_revision: str | None = "0008_week_tallies"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
