@@ -15,6 +15,7 @@ from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
 from fieldkit.domain.catalogue import ServiceInfo
+from fieldkit.errors import UserError
 from fieldkit.profile_files import profile_names
 from fieldkit.settings import ClientSettings
 from fieldkit.tui.failures import explain
@@ -329,7 +330,7 @@ class FieldkitApp(App[None]):
         self.log.error(f"worker {event.worker.name} failed: {error!r}")
         text = explain(error, self.ui_lang)
         if event.worker.group == "sync":
-            if getattr(error, "code", None) == "unreachable":
+            if isinstance(error, UserError) and error.server_unreachable:
                 self.online = False
             texts = (explain(error, "vi"), explain(error, "en"))
             self.post_message(SyncFinished(SyncOutcome(ok=False, texts=texts)))
