@@ -20,6 +20,7 @@ from fieldkit.profile_files import profile_names
 from fieldkit.settings import ClientSettings
 from fieldkit.tui.failures import explain
 from fieldkit.tui.i18n import both, tr
+from fieldkit.tui.long_lived import keep_out_of_gc_scans
 from fieldkit.tui.messages import (
     ConnectionChecked,
     EntriesChanged,
@@ -106,6 +107,7 @@ class FieldkitApp(App[None]):
         """Open the right first screen and start the background checks."""
         localise_bindings(self, self.ui_lang)
         self.title = tr("app.title", self.ui_lang)
+        keep_out_of_gc_scans()  # Textual, its styles and the app live until the end
         if self.store is not None:
             self.mask_overdue()
             self.open_home()
@@ -116,10 +118,16 @@ class FieldkitApp(App[None]):
         self.set_interval(self.check_seconds, self.check_connection)
         self.set_interval(5.0, self.lock_if_idle)
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="privacy")
     def mask_overdue(self) -> None:
-        """At start (a given, unlocked or enrolled profile): mask numbers kept past their limit."""
-        if self.store is not None:
-            self.store.mask_overdue(self.settings.mask_after, self.settings.retention_days)
+        """At start (a given, unlocked or enrolled profile): mask numbers kept past their limit.
+
+        A worker: with 100,000 entries the search reads every entry, and home need not wait
+        for it (it shows no identity number).
+        """
+        store = self.store
+        if store is not None:
+            store.mask_overdue(self.settings.mask_after, self.settings.retention_days)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="profiles")
     def find_profiles(self) -> None:
@@ -168,6 +176,7 @@ class FieldkitApp(App[None]):
             self.store.close()
         self.ahead.drop()
         self.store = store
+        keep_out_of_gc_scans()  # SQLAlchemy, the store and the screens loaded meanwhile
         self.mask_overdue()
         self.locked = False
         self.last_activity = self.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -95,6 +96,7 @@ class EntryFormScreen(FieldkitScreen):
         self.show_all = False
         self.last_draft: EntryDraft | None = None
         self.last_check: DraftCheck | None = None
+        self.said: Callable[[str], str] | None = None
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -188,10 +190,17 @@ class EntryFormScreen(FieldkitScreen):
         self.query_one(ProblemList).lang = lang
         self._show_info(lang)
 
+    def say(self, words: Callable[[str], str] | None) -> None:
+        """The line above the form (what was saved, the household hint…), given as a function
+        of the language so a switch (F2) says it again in the other one; None clears it."""
+        self.said = words
+        self._show_info(self.lang)
+
     def _show_info(self, lang: str) -> None:
         info = self.query_one("#form-info", Static)
         row = self.editing
         if row is None:
+            info.update(Text(self.said(lang)) if self.said is not None else "")
             return
         reason = row.review_reason or row.reject_message or ""
         if row.reject_code and not row.reject_message:
@@ -384,7 +393,6 @@ class EntryFormScreen(FieldkitScreen):
         self.fill_from_id_number(self.query_one("#id_number", Input).value)
         self.show_all = True
         check = self.check()
-        lang = self.lang
         if not check.ok:
             # Every error is listed and marked (check); the cursor goes to the first one.
             problems = self.query_one(ProblemList).problems
@@ -394,7 +402,7 @@ class EntryFormScreen(FieldkitScreen):
                 # Again once the error list has taken its room, which shrinks the form.
                 self.call_after_refresh(target.scroll_visible)
             return
-        self.query_one("#form-info", Static).update(tr("form.saving", lang))
+        self.say(lambda lang: tr("form.saving", lang))
         self.precheck(check.entries, list(check.warnings))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="form")
@@ -419,7 +427,7 @@ class EntryFormScreen(FieldkitScreen):
             if confirmed:
                 self.save(message.entries)
             else:
-                self.query_one("#form-info", Static).update("")
+                self.say(None)
 
         self.app.push_screen(WarningsScreen(message.warnings), answered)
 
@@ -437,16 +445,20 @@ class EntryFormScreen(FieldkitScreen):
 
     @on(Saved)
     def _saved(self, message: Saved) -> None:
-        lang = self.lang
         self.app.post_message(EntriesChanged())
         if self.editing is not None:
             self.app.post_message(StatusNote(both("form.updated")))
             self.dismiss(None)
             return
-        text = tr("form.saved", lang, count=len(message.entries), name=message.entries[0].full_name)
+        count, name = len(message.entries), message.entries[0].full_name
         self.last_draft = self.to_draft()
         self.load_draft(EntryDraft(village=self.last_draft.village))
-        self.query_one("#form-info", Static).update(f"✓ {text}  (F3: {tr('key.household', lang)})")
+        self.say(
+            lambda lang: (
+                f"✓ {tr('form.saved', lang, count=count, name=name)}"
+                f"  (F3: {tr('key.household', lang)})"
+            )
+        )
         self.query_one("#full_name", Input).focus()
 
     def action_household(self) -> None:
@@ -454,7 +466,7 @@ class EntryFormScreen(FieldkitScreen):
         if self.last_draft is None or self.editing is not None:
             return
         self.load_draft(self.last_draft.household())
-        self.query_one("#form-info", Static).update(tr("form.household_hint", self.lang))
+        self.say(lambda lang: tr("form.household_hint", lang))
         self.query_one("#full_name", Input).focus()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -462,9 +474,8 @@ class EntryFormScreen(FieldkitScreen):
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             from fieldkit.tui.failures import explain
 
-            lang = self.lang
-            text = tr("form.save_failed", lang, detail=explain(event.worker.error, lang))
-            self.query_one("#form-info", Static).update(text)
+            error = event.worker.error
+            self.say(lambda lang: tr("form.save_failed", lang, detail=explain(error, lang)))
             self.query_one("#form-info", Static).scroll_visible()
 
     def action_back(self) -> None:

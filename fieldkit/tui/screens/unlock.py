@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -217,7 +218,9 @@ class UnlockScreen(FieldkitScreen):
 
 
 def preload() -> None:
-    """Import what comes after the PIN (home, entry form, sync) while the volunteer types it."""
-    import fieldkit.sync
-    import fieldkit.tui.screens.entry_form
-    import fieldkit.tui.screens.home  # noqa: F401
+    """Import what comes after the PIN (home, entry form, sync) while the volunteer types it.
+
+    Screens first: they are on the way to the form; sync is needed only once home shows.
+    """
+    for module in ("fieldkit.tui.screens.home", "fieldkit.tui.screens.entry_form", "fieldkit.sync"):
+        importlib.import_module(module)

@@ -136,6 +136,21 @@ class FormSelect(Select[ValueT]):
         overlay = self.query_one(SelectOverlay)
         getattr(overlay, f"action_{action}")()
 
+    def relabel(self, options: list[tuple[str, ValueT]]) -> None:
+        """The same values under new labels (another language), keeping the choice.
+
+        Select.set_options picks the first option; setting the kept value back changes
+        nothing when it was the first one, so the box went on showing the old label.
+        """
+        value = self.value
+        with self.prevent(Select.Changed):
+            self.set_options(options)
+            if value is Select.NULL:  # not set up yet: set_options has done all there is
+                return
+            self.value = value
+            current = self.query_one(SelectCurrent)
+            current.update(next((label for label, v in options if v == value), self.NULL))
+
     def action_close(self) -> None:
         """Close the open list and give the focus back to the box (Escape goes on otherwise)."""
         if not self.expanded:
