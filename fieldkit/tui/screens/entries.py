@@ -181,9 +181,15 @@ class EntriesScreen(FieldkitScreen):
         self.set_focus(self.query_one("#search", Input))
 
     def action_next_filter(self) -> None:
-        """Cycle through the filters."""
-        index = FILTERS.index(self.query_state.filter)
-        self.query_one(Tabs).active = f"filter-{FILTERS[(index + 1) % len(FILTERS)]}"
+        """Cycle through the filters.
+
+        Counted from the tab shown now, not from the last query: F4 pressed three times in
+        a row went one step only, as the query follows the tabs a message later.
+        """
+        tabs = self.query_one(Tabs)
+        shown = (tabs.active or "filter-all").removeprefix("filter-")
+        index = FILTERS.index(shown) if shown in FILTERS else 0
+        tabs.active = f"filter-{FILTERS[(index + 1) % len(FILTERS)]}"
 
     def action_next_page(self) -> None:
         """The next page, if any."""
