@@ -89,6 +89,17 @@ class FormSelect(Select[ValueT]):
         """Close the list as soon as the focus leaves it (its Blur would come too late)."""
         self.query_one(SelectOverlay).display = False
         self.watch(self.screen, "focused", self._focus_moved, init=False)
+        self.show_value()
+
+    def show_value(self) -> None:
+        """Show the current value's label.
+
+        A value given before the box had its parts (a returned entry's outcome, loaded as
+        the form opens) was kept, but the box went on saying "Select".
+        """
+        label = next((p for p, v in self._options if v == self.value), None)
+        if label is not None and self.value is not Select.NULL:
+            self.query_one(SelectCurrent).update(label)
 
     def _focus_moved(self, focused: Widget | None) -> None:
         if self.expanded and focused is not self.query_one(SelectOverlay):
@@ -148,8 +159,8 @@ class FormSelect(Select[ValueT]):
             if value is Select.NULL:  # not set up yet: set_options has done all there is
                 return
             self.value = value
-            current = self.query_one(SelectCurrent)
-            current.update(next((label for label, v in options if v == value), self.NULL))
+        if self.is_mounted:
+            self.show_value()
 
     def action_close(self) -> None:
         """Close the open list and give the focus back to the box (Escape goes on otherwise)."""
