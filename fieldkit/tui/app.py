@@ -277,6 +277,11 @@ class FieldkitApp(App[None]):
         pending = self.status is not None and self.status.pending > 0
         if message.online and (not was or pending):
             self.action_sync()  # back online (pull news) or something waits to be sent
+        elif not message.online and was is not False and not self.syncing:
+            # "Sync done: sent 1" beside OFFLINE and entries waiting read as if they were sent.
+            from fieldkit.sync.errors import SYNC_MESSAGES
+
+            self.sync_note = SYNC_MESSAGES["unreachable"]
 
     def action_sync(self) -> None:
         """Sync now (F5), unless a sync is already running."""
