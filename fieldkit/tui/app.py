@@ -279,9 +279,7 @@ class FieldkitApp(App[None]):
             self.action_sync()  # back online (pull news) or something waits to be sent
         elif not message.online and was is not False and not self.syncing:
             # "Sync done: sent 1" beside OFFLINE and entries waiting read as if they were sent.
-            from fieldkit.sync.errors import SYNC_MESSAGES
-
-            self.sync_note = SYNC_MESSAGES["unreachable"]
+            self.sync_note = both("sync.offline")
 
     def action_sync(self) -> None:
         """Sync now (F5), unless a sync is already running."""
@@ -344,9 +342,10 @@ class FieldkitApp(App[None]):
         self.log.error(f"worker {event.worker.name} failed: {error!r}")
         text = explain(error, self.ui_lang)
         if event.worker.group == "sync":
+            texts = (explain(error, "vi"), explain(error, "en"))
             if isinstance(error, UserError) and error.server_unreachable:
                 self.online = False
-            texts = (explain(error, "vi"), explain(error, "en"))
+                texts = both("sync.offline")
             self.post_message(SyncFinished(SyncOutcome(ok=False, texts=texts)))
         elif event.worker.group == "connection":
             self.online = False
