@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from fieldkit.domain.digits import ascii_int, is_ascii_digits
 from fieldkit.domain.wire import QuotaGroup
 from sync_server.api.deps import SessionDep
 from sync_server.db.engine import reading, writing
@@ -125,17 +126,17 @@ def set_one(request: Request, session: SessionDep, viewer: SignedIn, form: Check
     with reading(session):
         commune = managed_commune(session, viewer.user, _text(form, "unit"))
     period = _text(form, "period")
-    shown_period = period if len(period) == 4 and period.isdigit() else ""
+    shown_period = period if len(period) == 4 and is_ascii_digits(period) else ""
     try:
         with writing(session):
             village = session.get(Unit, _text(form, "unit_code")[:20])
             refusal = _refusal(viewer.user, commune)(village) if village else "unknown village"
             if village is None or refusal:
                 raise QuotaError("unit_code", str(refusal))
-            target = _text(form, "target").replace(".", "").replace(" ", "")
-            if not target.isascii() or not target.isdigit() or len(target) > 9:
+            target = ascii_int(_text(form, "target").replace(".", "").replace(" ", ""), 9)
+            if target is None:
                 raise QuotaError("target", "Chỉ tiêu phải là số nguyên ≥ 0 / Target must be ≥ 0")
-            set_quota(session, village.code, _text(form, "service"), period, int(target))
+            set_quota(session, village.code, _text(form, "service"), period, target)
             audit.record(
                 session, viewer.user, "quota.set", commune.code, f"{village.code} {period}"
             )
@@ -171,7 +172,7 @@ def _import(
 ) -> Response:
     with reading(session):
         commune = managed_commune(session, user, unit)
-    shown = period if len(period) == 4 and period.isdigit() else page_period(None)
+    shown = period if len(period) == 4 and is_ascii_digits(period) else page_period(None)
     try:
         rows = read_quota_csv(data)
         with writing(session):

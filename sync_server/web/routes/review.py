@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from fieldkit.domain import Outcome, Reason, outcome_label, reason_label
+from fieldkit.domain.digits import ascii_int
 from sync_server.api.deps import SessionDep
 from sync_server.db.engine import reading, writing
 from sync_server.db.models import Entry, Unit, User
@@ -59,7 +60,7 @@ def _query(commune: Unit, filters: dict[str, str], page: int = 1) -> EntryQuery:
     if status != ALL and status not in REVIEW_STATES:
         raise WebError(400, "Unknown review state.", detail="status")
     volunteer = filters["volunteer"]
-    if volunteer and not (volunteer.isascii() and volunteer.isdigit()):
+    if volunteer and ascii_int(volunteer, max_digits=9) is None:
         raise WebError(400, "Unknown volunteer.", detail="volunteer")
     try:
         return EntryQuery(
@@ -135,12 +136,12 @@ def _queue(
 def queue(request: Request, session: SessionDep, viewer: SignedIn) -> Response:
     """The queue: newest first, filtered, 50 to a page."""
     params = request.query_params
-    page_text = (params.get("page") or "1").strip()
-    if not page_text.isascii() or not page_text.isdigit() or not 1 <= int(page_text) <= 100_000:
+    page = ascii_int((params.get("page") or "1").strip(), max_digits=6)
+    if page is None or not 1 <= page <= 100_000:
         raise WebError(400, "No such page.", detail="page")
     with writing(session):  # the audit of what was shown
         commune = managed_commune(session, viewer.user, params.get("unit"))
-        return _queue(request, session, viewer.user, commune, _filters(params), int(page_text))
+        return _queue(request, session, viewer.user, commune, _filters(params), page)
 
 
 def _entry_in(session: Session, user: User, entry_id: str) -> Entry:
