@@ -18,7 +18,7 @@ from fieldkit.sync.engine import _expected_id
 UNICODE_DIGITS = ["²", "¹²", "١٢", "１２", "߁", "𝟙"]
 
 
-@pytest.mark.parametrize("text", UNICODE_DIGITS + ["", " 12", "+1", "-1", "1_000", "1.0", "12a"])
+@pytest.mark.parametrize("text", [*UNICODE_DIGITS, "", " 12", "+1", "-1", "1_000", "1.0", "12a"])
 def test_only_ascii_digits_are_a_number(text: str) -> None:
     assert not is_ascii_digits(text)
     assert ascii_int(text) is None

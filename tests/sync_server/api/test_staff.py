@@ -142,7 +142,7 @@ def test_review_refusals(client: TestClient, world: World) -> None:
 def test_review_without_a_reason_is_refused_like_the_web(
     served_any: tuple[TestClient, World],
 ) -> None:
-    """Reject and has_issues need a reason through the API too (services.review.checked_decision)."""
+    """Reject and has_issues need a reason through the API too, as on the web page."""
     client, world = served_any
     pushed = _seed_entries(client, world)
     world.staff("coordinator", COMMUNE_A, "Phạm Thu Hà")
