@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -77,5 +78,8 @@ def audit(request: Request, session: SessionDep, viewer: SignedIn) -> Response:
             "total": total,
             "page": page,
             "pages": max(1, -(-total // PAGE)),
+            "page_link": lambda number: (
+                "/audit?" + urlencode({"unit": commune.code, "page": number})
+            ),
         },
     )

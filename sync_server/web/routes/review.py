@@ -123,7 +123,7 @@ def _queue(
         "services": service_labels(session, lang),
         "states": REVIEW_STATES,
         "common_reasons": [vi if lang == "vi" else en for vi, en in COMMON_REASONS],
-        "link": lambda **extra: _link(commune, filters, **extra),
+        "page_link": lambda number: _link(commune, filters, page=number),
         "qs": _link(commune, filters).removeprefix("/review?"),
         "error": error,
         "max_bulk": MAX_BULK,
