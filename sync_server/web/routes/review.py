@@ -3,12 +3,15 @@ ticked, or everything matching the filter (after a confirm step with the count).
 
 The forms post the API's own fields, `decision` (approved | rejected | has_issues) and
 `reason`; a reason is required to reject or flag (services.review.checked_decision).
-Every page of entries shown is written to the audit log (services.entries.list_entries).
+Every page of entries shown is written to the audit log: the page is read in a read
+transaction, its audit rows written in a short write transaction, and it is rendered after
+both (`_show`), so rendering never holds the writers' lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,7 +27,7 @@ from sync_server.api.deps import SessionDep
 from sync_server.db.engine import reading, writing
 from sync_server.db.models import Entry, Unit, User
 from sync_server.services import access, audit
-from sync_server.services.entries import READ_ACTION, EntryQuery, list_entries
+from sync_server.services.entries import READ_ACTION, EntryQuery, audit_shown, find_entries
 from sync_server.services.review import COMMON_REASONS, ReviewRefused, review_entries
 from sync_server.services.review_queue import (
     MAX_BULK,
@@ -90,6 +93,25 @@ def _labels(lang: str) -> dict[str, dict[str, str]]:
     }
 
 
+@dataclass
+class _Shown:
+    """An audited page as read: its template and context, and the audit of what it shows."""
+
+    template: str
+    context: dict[str, Any]
+    audit: Callable[[Session], None]
+    status: int = 200
+
+
+def _show(request: Request, session: Session, read: Callable[[], _Shown]) -> Response:
+    """Read in a read transaction, write the audit in a short write one, render after both."""
+    with reading(session):
+        shown = read()
+    with writing(session):
+        shown.audit(session)
+    return render(request, shown.template, shown.context, shown.status)
+
+
 def _queue(
     request: Request,
     session: Session,
@@ -99,10 +121,10 @@ def _queue(
     page: int,
     error: str = "",
     status: int = 200,
-) -> Response:
-    """Render one page of the queue (and audit it); the caller commits."""
+) -> _Shown:
+    """One page of the queue and the audit of the entries on it (see _show)."""
     query = _query(commune, filters, page)
-    result = list_entries(session, user, commune, query)
+    result, shown = find_entries(session, user, commune, query)
     lang = request_lang(request)
     villages = villages_of(session, commune)
     pages = max(1, -(-result.count // PAGE_SIZE))
@@ -129,7 +151,12 @@ def _queue(
         "max_bulk": MAX_BULK,
         **_labels(lang),
     }
-    return render(request, "review.html", context, status)
+    return _Shown(
+        "review.html",
+        context,
+        lambda s: audit_shown(s, user, commune, query, shown),
+        status,
+    )
 
 
 @router.get("/review")
@@ -139,9 +166,12 @@ def queue(request: Request, session: SessionDep, viewer: SignedIn) -> Response:
     page = ascii_int((params.get("page") or "1").strip(), max_digits=6)
     if page is None or not 1 <= page <= 100_000:
         raise WebError(400, "No such page.", detail="page")
-    with writing(session):  # the audit of what was shown
+
+    def read() -> _Shown:
         commune = managed_commune(session, viewer.user, params.get("unit"))
         return _queue(request, session, viewer.user, commune, _filters(params), page)
+
+    return _show(request, session, read)
 
 
 def _entry_in(session: Session, user: User, entry_id: str) -> Entry:
@@ -175,13 +205,12 @@ def _entry_page(
     filters: dict[str, str],
     error: str = "",
     status: int = 200,
-) -> Response:
-    """One entry with its past decisions and the decision form (audited; the caller commits)."""
+) -> _Shown:
+    """One entry with its past decisions and the decision form, and its audit (see _show)."""
     commune = managed_commune(session, user, entry.commune_code)
     lang = request_lang(request)
-    audit.record(session, user, READ_ACTION, entry.commune_code, f"entry={entry.id}")
-    return render(
-        request,
+    commune_code, detail = entry.commune_code, f"entry={entry.id}"
+    return _Shown(
         "review_entry.html",
         {
             "unit": commune,
@@ -198,6 +227,7 @@ def _entry_page(
             "error": error,
             **_labels(lang),
         },
+        lambda s: audit.record(s, user, READ_ACTION, commune_code, detail),
         status,
     )
 
@@ -205,9 +235,12 @@ def _entry_page(
 @router.get("/review/entries/{entry_id}")
 def one_entry(entry_id: str, request: Request, session: SessionDep, viewer: SignedIn) -> Response:
     """One entry and the decision form, with keyboard shortcuts for deciding one by one."""
-    with writing(session):  # the audit of what was shown
+
+    def read() -> _Shown:
         entry = _entry_in(session, viewer.user, entry_id)
         return _entry_page(request, session, viewer.user, entry, _filters(request.query_params))
+
+    return _show(request, session, read)
 
 
 def _form_text(form: FormData, key: str) -> str:
@@ -228,13 +261,16 @@ def decide(request: Request, session: SessionDep, viewer: SignedIn, form: Checke
             return _decide(request, session, viewer.user, commune, filters, form)
     except ReviewRefused as exc:
         error = exc.code
-    with writing(session):  # the page shown again is audited like any other
+
+    def read() -> _Shown:  # the page shown again is audited like any other
         if scope == "one" and len(ids) == 1:
             entry = _entry_in(session, viewer.user, ids[0])
             return _entry_page(
                 request, session, viewer.user, entry, filters, error=error, status=400
             )
         return _queue(request, session, viewer.user, commune, filters, 1, error=error, status=400)
+
+    return _show(request, session, read)
 
 
 def _decide(
