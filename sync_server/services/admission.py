@@ -96,13 +96,16 @@ def flag_backdated(checked: list[Checked], enrolled_at: datetime) -> None:
             c.flag = error("assisted_at.before_enrollment", "assisted_at")
 
 
-def flag_late(checked: list[Checked], now: datetime, late_after: timedelta) -> None:
+def flag_late(checked: list[Checked], now: datetime, late_after: timedelta | None) -> None:
     """Flag new entries that reach the server more than `late_after` after their time of help.
 
     Like a backdated entry, it is stored and counted but waits in the review queue with a
     reason: a time far in the past is the laptop's word, and the coordinator decides. Edits
-    of stored entries are not new claims and are not flagged for their age.
+    of stored entries are not new claims and are not flagged for their age. None flags nothing
+    (seeded demo data, which stands for laptops that synced the same day).
     """
+    if late_after is None:
+        return
     floor = now - late_after
     for c in checked:
         if c.row is None or c.is_edit or c.flag is not None or c.row["assisted_at"] >= floor:
@@ -147,7 +150,7 @@ def admit(
     session: Session,
     device: Device,
     prepared: Prepared,
-    late_after: timedelta = timedelta(days=LATE_ENTRY_DAYS),
+    late_after: timedelta | None = timedelta(days=LATE_ENTRY_DAYS),
 ) -> Admitted:
     """Check each entry's service, village and the team's right; give each valid one its row.
 

@@ -335,7 +335,7 @@ def ingest_mutations(
     device: Device,
     mutations: Sequence[wire.Mutation],
     secret: str | None = None,
-    late_after: timedelta = timedelta(days=LATE_ENTRY_DAYS),
+    late_after: timedelta | None = timedelta(days=LATE_ENTRY_DAYS),
 ) -> wire.PushResponse:
     """Apply one device's batch (sync rules 2–4, docs/architecture.md) in the caller's session.
 
