@@ -28,7 +28,12 @@ from sync_server.db.engine import reading, writing
 from sync_server.db.models import Entry, Unit, User
 from sync_server.services import access, audit
 from sync_server.services.entries import READ_ACTION, EntryQuery, audit_shown, find_entries
-from sync_server.services.review import COMMON_REASONS, ReviewRefused, review_entries
+from sync_server.services.review import (
+    COMMON_REASONS,
+    MAX_REASON,
+    ReviewRefused,
+    review_entries,
+)
 from sync_server.services.review_queue import (
     MAX_BULK,
     REVIEW_STATES,
@@ -121,8 +126,13 @@ def _queue(
     page: int,
     error: str = "",
     status: int = 200,
+    kept: Mapping[str, Any] | None = None,
 ) -> _Shown:
-    """One page of the queue and the audit of the entries on it (see _show)."""
+    """One page of the queue and the audit of the entries on it (see _show).
+
+    `kept` is what a refused decision form held (decision, reason, ticked ids): shown again
+    as it was, so a refusal never loses the coordinator's input or flips their decision.
+    """
     query = _query(commune, filters, page)
     result, shown = find_entries(session, user, commune, query)
     lang = request_lang(request)
@@ -149,7 +159,9 @@ def _queue(
         "qs": _link(commune, filters).removeprefix("/review?"),
         "error": error,
         "max_bulk": MAX_BULK,
+        "ticked": set(),
         **_labels(lang),
+        **(kept or {}),
     }
     return _Shown(
         "review.html",
@@ -205,6 +217,7 @@ def _entry_page(
     filters: dict[str, str],
     error: str = "",
     status: int = 200,
+    kept: Mapping[str, Any] | None = None,
 ) -> _Shown:
     """One entry with its past decisions and the decision form, and its audit (see _show)."""
     commune = managed_commune(session, user, entry.commune_code)
@@ -226,6 +239,7 @@ def _entry_page(
             "queue_link": _link(commune, filters),
             "error": error,
             **_labels(lang),
+            **(kept or {}),
         },
         lambda s: audit.record(s, user, READ_ACTION, commune_code, detail),
         status,
@@ -262,13 +276,18 @@ def decide(request: Request, session: SessionDep, viewer: SignedIn, form: Checke
     except ReviewRefused as exc:
         error = exc.code
 
+    kept = {
+        "decision": _form_text(form, "decision"),
+        "reason": _form_text(form, "reason")[: MAX_REASON * 2],
+        "ticked": set(ids) if scope == "ticked" else set(),
+    }
+
     def read() -> _Shown:  # the page shown again is audited like any other
+        user = viewer.user
         if scope == "one" and len(ids) == 1:
-            entry = _entry_in(session, viewer.user, ids[0])
-            return _entry_page(
-                request, session, viewer.user, entry, filters, error=error, status=400
-            )
-        return _queue(request, session, viewer.user, commune, filters, 1, error=error, status=400)
+            entry = _entry_in(session, user, ids[0])
+            return _entry_page(request, session, user, entry, filters, error, 400, kept)
+        return _queue(request, session, user, commune, filters, 1, error, 400, kept)
 
     return _show(request, session, read)
 
