@@ -41,9 +41,7 @@ COMMUNE_VI: dict[str, str] = {
     "Order": "Thứ tự",
     "By name": "Theo tên",
     "Furthest behind first in: {service}": "Thôn chậm nhất trước, theo: {service}",
-    "Furthest behind first (the lowest share of quota of any service)": (
-        "Thôn chậm nhất trước (tỷ lệ đạt chỉ tiêu thấp nhất ở bất kỳ dịch vụ nào)"
-    ),
+    "Furthest behind first (any service)": "Thôn chậm nhất trước (mọi dịch vụ)",
     "Achieved against quota per village, {period}": "Kết quả so với chỉ tiêu theo thôn, {period}",
     "This commune has no villages yet.": "Xã chưa có thôn nào.",
     "Laptops and their last sync": "Máy tính và lần đồng bộ gần nhất",
