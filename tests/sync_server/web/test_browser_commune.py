@@ -24,7 +24,7 @@ from commune_world import PERIOD
 from sqlalchemy import select
 
 from sync_server.db.engine import make_engine, make_sessionmaker, migrate
-from sync_server.db.models import Entry, Quota
+from sync_server.db.models import Entry, Quota, Service
 from sync_server.services.quotas import set_quota
 from sync_server.services.tally import read_tally
 
@@ -288,6 +288,53 @@ def test_phone_pages_cut_no_chosen_option(site: Site, browser: Any, lang: str) -
         page.goto(site.url + path)
         assert page.evaluate(_CUT_SELECTS) == [], path
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+
+
+# Table cells (a card's label and value) that reach past the screen's right edge.
+_CELLS_OFF_SCREEN = """() => [...document.querySelectorAll("main tbody td, main tbody th")]
+  .filter(cell => cell.getBoundingClientRect().right > window.innerWidth + 1
+    || cell.scrollWidth > cell.clientWidth + 1)
+  .map(cell => cell.dataset.label || cell.textContent.trim().slice(0, 30))"""
+
+
+def _quotas_for_every_service(site: Site) -> None:
+    """A quota for each service of the catalogue in village A: one column (or label) each."""
+    with site.world.factory() as session:
+        for code in session.scalars(select(Service.code).where(Service.active.is_(True))):
+            set_quota(session, VILLAGE_A, code, PERIOD, 5)
+        session.commit()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_phone_tables_stay_on_screen(site: Site, browser: Any, lang: str) -> None:
+    """A card's label may be a whole service name (village quotas): it wraps, never runs off."""
+    _quotas_for_every_service(site)
+    page = browser.new_page(viewport=PHONE)
+    _sign_in(page, site)
+    page.goto(f"{site.url}/lang?to={lang}&next=/")
+    for path in (
+        f"/units/{COMMUNE_A}",
+        f"/units/{VILLAGE_A}",
+        f"/quotas?unit={COMMUNE_A}",
+        f"/teams?unit={COMMUNE_A}",
+        f"/audit?unit={COMMUNE_A}",
+        f"/review?unit={COMMUNE_A}",
+    ):
+        page.goto(site.url + path)
+        assert page.evaluate(_CELLS_OFF_SCREEN) == [], path
+
+
+def test_village_quotas_fit_a_laptop_screen(site: Site, browser: Any) -> None:
+    """At 1366×768 every service's column shows, and village names are not squeezed."""
+    _quotas_for_every_service(site)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    _sign_in(page, site)
+    page.goto(f"{site.url}/quotas?unit={COMMUNE_A}")
+    table = page.locator('table[data-table="village-quotas"]')
+    wrap_width = table.evaluate("t => t.parentElement.clientWidth")
+    assert table.evaluate("t => t.scrollWidth") <= wrap_width
+    village = table.locator("tbody th").first
+    assert village.evaluate("th => th.getBoundingClientRect().width") >= 140
 
 
 def test_phone_queue_keeps_reasons_under_their_outcome(site: Site, browser: Any) -> None:
