@@ -242,3 +242,15 @@ def test_a_bundle_from_a_usb_stick_is_imported_once_and_another_communes_is_refu
     )
     assert refused.status_code == 400
     assert len(world.entries()) == 2
+
+
+def test_a_laptop_that_never_synced_says_so_in_words(client: TestClient, world: World) -> None:
+    """Not "đồng bộ lúc chưa bao giờ" (synced at never): "chưa đồng bộ lần nào"."""
+    world.volunteer(VILLAGE_A, name="Hà Văn Mới")  # enrolled, never synced
+    _signed_in(client, world)
+    vi = client.get(f"/teams?unit={COMMUNE_A}")
+    assert vi.status_code == 200
+    assert "chưa đồng bộ lần nào" in vi.text and "đồng bộ lúc chưa bao giờ" not in vi.text
+    client.get("/lang?to=en&next=/")
+    en = client.get(f"/teams?unit={COMMUNE_A}")
+    assert "never synced" in en.text and "last sync never" not in en.text
