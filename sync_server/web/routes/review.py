@@ -32,6 +32,7 @@ from sync_server.services.review import (
     COMMON_REASONS,
     MAX_REASON,
     ReviewRefused,
+    checked_decision,
     review_entries,
 )
 from sync_server.services.review_queue import (
@@ -313,6 +314,7 @@ def _decide(
     if scope == "ticked":
         done = review_entries(session, ids, decision, reason, user, commune.code)
     elif scope == "all":
+        checked_decision(decision, reason)  # a missing reason is said before the confirm step
         wanted = _query(commune, filters)
         matching = len(matching_ids(session, commune, wanted, MAX_BULK))
         if _form_text(form, "confirm") != "yes" or _form_text(form, "expected") != str(matching):

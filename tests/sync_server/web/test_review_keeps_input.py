@@ -54,3 +54,20 @@ def test_ticked_entries_refused_stay_ticked(client: TestClient, world: World) ->
     assert "Hãy ghi lý do" in refused.text
     assert _ticked(refused.text) == set(ids[:2])
     assert _checked_decision(refused.text) == ["has_issues"]
+
+
+def test_all_matching_without_a_reason_is_refused_before_the_confirm_step(
+    client: TestClient, world: World
+) -> None:
+    """Not a confirm page whose "Yes" then fails: the queue says so at once, input kept."""
+    campaign(client, world)
+    staff(world, "coordinator", COMMUNE_A, "Phạm Thị Dung", login="dung")
+    sign_in(client, "dung")
+    _ids, token = _queue_ids(client)
+    form = {"csrf_token": token, "unit": COMMUNE_A, "scope": "all", "decision": "rejected"}
+    refused = client.post("/review/decide", data={**form, "reason": ""})
+    assert refused.status_code == 400
+    assert "Hãy ghi lý do" in refused.text and 'name="confirm"' not in refused.text
+    assert _checked_decision(refused.text) == ["rejected"]
+    asked = client.post("/review/decide", data={**form, "reason": "Sai số định danh"})
+    assert asked.status_code == 200 and 'name="confirm" value="yes"' in asked.text
