@@ -169,6 +169,7 @@ COMMUNE_VI: dict[str, str] = {
     "revoked": "đã thu hồi",
     "last sync": "đồng bộ lúc",
     "never synced": "chưa đồng bộ lần nào",
+    "the server, on arrival": "máy chủ, khi nhận",
     "Revoke": "Thu hồi",
     "No laptop yet": "Chưa có máy tính",
     "Unused code from {date}": "Mã chưa dùng, cấp lúc {date}",
