@@ -254,3 +254,19 @@ def test_a_laptop_that_never_synced_says_so_in_words(client: TestClient, world: 
     client.get("/lang?to=en&next=/")
     en = client.get(f"/teams?unit={COMMUNE_A}")
     assert "never synced" in en.text and "last sync never" not in en.text
+
+
+def test_the_audit_page_says_what_filter_entries_were_read_with(
+    client: TestClient, world: World
+) -> None:
+    """Not the query's JSON: "Thôn: …; Kết quả: Không thành công" in the reader's language."""
+    campaign(client, world)
+    _signed_in(client, world)
+    client.get(f"/review?unit={COMMUNE_A}&village={VILLAGE_A}&outcome=failed")
+    vi = client.get(f"/audit?unit={COMMUNE_A}")
+    assert vi.status_code == 200
+    assert f"Thôn: {VILLAGE_A}; Kết quả: Không thành công; Trạng thái duyệt: Chờ duyệt" in vi.text
+    assert '{"unit"' not in vi.text and "&#34;unit&#34;" not in vi.text
+    client.get("/lang?to=en&next=/")
+    en = client.get(f"/audit?unit={COMMUNE_A}")
+    assert f"Village: {VILLAGE_A}; Outcome: Failed; Review state: Waiting for review" in en.text
