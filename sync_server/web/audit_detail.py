@@ -1,7 +1,8 @@
-"""An audit record's detail in words: what filter a person read entries with.
+"""An audit record's detail in words: the filter entries were read with, the decision taken.
 
-`entry.read` records keep the query they were read with as JSON (services.entries); the
-audit page shows it as "Review state: Waiting for review" rather than as JSON.
+`entry.read` records keep the query they were read with as JSON (services.entries) and
+`review` records the decision's code; the audit page shows "Review state: Waiting for
+review" and "Rejected" rather than JSON and codes.
 """
 
 from __future__ import annotations
@@ -30,6 +31,15 @@ def _value(key: str, value: object, lang: str) -> str:
     if key == "outcome" and text in {o.value for o in Outcome}:
         return outcome_label(Outcome(text), lang)
     return text
+
+
+def audit_detail(action: str, detail: str, lang: str) -> str:
+    """The detail of an audit record as the audit page shows it."""
+    if action == "review":
+        return i18n.translate(CODE_WORDS.get(f"review:{detail}", detail), lang)
+    if action == "entry.read":
+        return read_filter(detail, lang) or detail
+    return detail
 
 
 def read_filter(detail: str, lang: str) -> str | None:

@@ -262,11 +262,19 @@ def test_the_audit_page_says_what_filter_entries_were_read_with(
     """Not the query's JSON: "Thôn: …; Kết quả: Không thành công" in the reader's language."""
     campaign(client, world)
     _signed_in(client, world)
-    client.get(f"/review?unit={COMMUNE_A}&village={VILLAGE_A}&outcome=failed")
+    queue = client.get(f"/review?unit={COMMUNE_A}&village={VILLAGE_A}&outcome=failed")
+    [failed] = re.findall(r'<tr data-entry-id="([^"]+)">', queue.text)
+    form = {"csrf_token": csrf_of(queue.text), "unit": COMMUNE_A, "scope": "ticked"}
+    decided = client.post(
+        "/review/decide",
+        data={**form, "entry_id": failed, "decision": "rejected", "reason": "Sai số định danh"},
+    )
+    assert decided.status_code == 303
     vi = client.get(f"/audit?unit={COMMUNE_A}")
     assert vi.status_code == 200
     assert f"Thôn: {VILLAGE_A}; Kết quả: Không thành công; Trạng thái duyệt: Chờ duyệt" in vi.text
     assert '{"unit"' not in vi.text and "&#34;unit&#34;" not in vi.text
+    assert f"<code>{failed[:8]}</code> Bị từ chối" in vi.text  # the decision, not its code
     client.get("/lang?to=en&next=/")
     en = client.get(f"/audit?unit={COMMUNE_A}")
     assert f"Village: {VILLAGE_A}; Outcome: Failed; Review state: Waiting for review" in en.text
