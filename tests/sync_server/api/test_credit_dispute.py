@@ -118,6 +118,19 @@ def test_an_edit_onto_a_counted_citizen_is_received_anew(client: TestClient, wor
     _recount_agrees(world)
 
 
+def _flagged_after_push(
+    client: TestClient, volunteer: Any, pushed_entries: list[dict[str, Any]]
+) -> tuple[dict[str, str], list[str]]:
+    """Push entries (all accepted); a coordinator's auth and the ids of the flagged ones."""
+    pushed = client.post(PUSH, json=push_body(*pushed_entries), headers=volunteer.auth).json()
+    assert [r["status"] for r in pushed["results"]] == ["accepted"] * len(pushed_entries)
+    auth = login(client, "Điều phối A")
+    queue = client.get(
+        "/api/v1/entries", params={"unit": COMMUNE_A, "review_status": "has_issues"}, headers=auth
+    ).json()
+    return auth, [e["id"] for e in queue["data"]]
+
+
 def test_an_entry_dated_before_the_laptop_was_enrolled_waits_for_review(
     served_any: tuple[TestClient, World],
 ) -> None:
@@ -126,14 +139,9 @@ def test_an_entry_dated_before_the_laptop_was_enrolled_waits_for_review(
     now = datetime.now(UTC)
     backdated = entry(VILLAGE_A, assisted_at=(now - timedelta(days=30)).isoformat())
     recent = entry(VILLAGE_A, assisted_at=(now - timedelta(hours=20)).isoformat())
-    pushed = client.post(PUSH, json=push_body(backdated, recent), headers=volunteer.auth).json()
-    assert [r["status"] for r in pushed["results"]] == ["accepted", "accepted"]
     world.staff("coordinator", COMMUNE_A, "Điều phối A")
-    auth = login(client, "Điều phối A")
-    queue = client.get(
-        "/api/v1/entries", params={"unit": COMMUNE_A, "review_status": "has_issues"}, headers=auth
-    ).json()
-    assert [e["id"] for e in queue["data"]] == [backdated["id"]]
+    auth, flagged = _flagged_after_push(client, volunteer, [backdated, recent])
+    assert flagged == [backdated["id"]]
     with world.factory() as session:
         [review] = session.scalars(select(Review).where(Review.entry_id == backdated["id"])).all()
     assert review.decision == "has_issues" and "đăng ký" in review.reason
@@ -168,14 +176,9 @@ def test_an_entry_received_long_after_it_happened_waits_for_review(
     now = datetime.now(UTC)
     late = entry(VILLAGE_A, assisted_at=(now - timedelta(days=120)).isoformat())
     in_time = entry(VILLAGE_A, assisted_at=(now - timedelta(days=80)).isoformat())
-    pushed = client.post(PUSH, json=push_body(late, in_time), headers=volunteer.auth).json()
-    assert [r["status"] for r in pushed["results"]] == ["accepted", "accepted"]
     world.staff("coordinator", COMMUNE_A, "Điều phối A")
-    auth = login(client, "Điều phối A")
-    queue = client.get(
-        "/api/v1/entries", params={"unit": COMMUNE_A, "review_status": "has_issues"}, headers=auth
-    ).json()
-    assert [e["id"] for e in queue["data"]] == [late["id"]]
+    auth, flagged = _flagged_after_push(client, volunteer, [late, in_time])
+    assert flagged == [late["id"]]
     [review] = _reviews(world, late["id"])
     assert review.decision == "has_issues" and "hơn 90 ngày" in review.reason
     assert _reviews(world, in_time["id"]) == []

@@ -18,7 +18,11 @@ def _ticked(html: str) -> set[str]:
     return set(re.findall(r'name="entry_id" value="([^"]+)" id="tick-[^"]+" checked', html))
 
 
-def _queue_ids(client: TestClient) -> tuple[list[str], str]:
+def _queue_ids(client: TestClient, world: World) -> tuple[list[str], str]:
+    """Signed in as the commune's coordinator: the queue's entry ids and a CSRF token."""
+    campaign(client, world)
+    staff(world, "coordinator", COMMUNE_A, "Phạm Thị Dung", login="dung")
+    sign_in(client, "dung")
     page = client.get(f"/review?unit={COMMUNE_A}")
     return re.findall(r'<tr data-entry-id="([^"]+)">', page.text), csrf_of(page.text)
 
@@ -26,10 +30,7 @@ def _queue_ids(client: TestClient) -> tuple[list[str], str]:
 def test_one_entry_refused_keeps_the_decision_and_the_reason(
     client: TestClient, world: World
 ) -> None:
-    campaign(client, world)
-    staff(world, "coordinator", COMMUNE_A, "Phạm Thị Dung", login="dung")
-    sign_in(client, "dung")
-    ids, token = _queue_ids(client)
+    ids, token = _queue_ids(client, world)
     form = {"csrf_token": token, "unit": COMMUNE_A, "scope": "one", "entry_id": ids[0]}
     missing = client.post("/review/decide", data={**form, "decision": "rejected", "reason": ""})
     assert missing.status_code == 400
@@ -44,10 +45,7 @@ def test_one_entry_refused_keeps_the_decision_and_the_reason(
 
 
 def test_ticked_entries_refused_stay_ticked(client: TestClient, world: World) -> None:
-    campaign(client, world)
-    staff(world, "coordinator", COMMUNE_A, "Phạm Thị Dung", login="dung")
-    sign_in(client, "dung")
-    ids, token = _queue_ids(client)
+    ids, token = _queue_ids(client, world)
     form = {"csrf_token": token, "unit": COMMUNE_A, "scope": "ticked", "entry_id": ids[:2]}
     refused = client.post("/review/decide", data={**form, "decision": "has_issues", "reason": " "})
     assert refused.status_code == 400
@@ -60,10 +58,7 @@ def test_all_matching_without_a_reason_is_refused_before_the_confirm_step(
     client: TestClient, world: World
 ) -> None:
     """Not a confirm page whose "Yes" then fails: the queue says so at once, input kept."""
-    campaign(client, world)
-    staff(world, "coordinator", COMMUNE_A, "Phạm Thị Dung", login="dung")
-    sign_in(client, "dung")
-    _ids, token = _queue_ids(client)
+    _ids, token = _queue_ids(client, world)
     form = {"csrf_token": token, "unit": COMMUNE_A, "scope": "all", "decision": "rejected"}
     refused = client.post("/review/decide", data={**form, "reason": ""})
     assert refused.status_code == 400
