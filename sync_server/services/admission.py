@@ -21,7 +21,6 @@ from sync_server.db.bulk import sqlite_params
 from sync_server.db.models import Base, Device, Unit
 from sync_server.services.entry_rows import Owner, citizen_hasher, entry_row, territory_of
 from sync_server.services.well_formed import RowMaker
-from sync_server.settings import LATE_ENTRY_DAYS
 
 ENTRIES = Base.metadata.tables["entries"]
 _ACTIVE_SERVICES = text("SELECT code FROM services WHERE active = :active")
@@ -150,7 +149,7 @@ def admit(
     session: Session,
     device: Device,
     prepared: Prepared,
-    late_after: timedelta | None = timedelta(days=LATE_ENTRY_DAYS),
+    late_after: timedelta | None = None,
 ) -> Admitted:
     """Check each entry's service, village and the team's right; give each valid one its row.
 

@@ -47,7 +47,6 @@ from sync_server.services.push_results import Ingested, rejected, stored_results
 from sync_server.services.secrets import server_epoch
 from sync_server.services.server_key import configured_key
 from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas
-from sync_server.settings import LATE_ENTRY_DAYS
 
 _DEVICES = Base.metadata.tables["devices"]
 _REVIEWS = Base.metadata.tables["reviews"]
@@ -335,12 +334,13 @@ def ingest_mutations(
     device: Device,
     mutations: Sequence[wire.Mutation],
     secret: str | None = None,
-    late_after: timedelta | None = timedelta(days=LATE_ENTRY_DAYS),
+    late_after: timedelta | None = None,
 ) -> wire.PushResponse:
     """Apply one device's batch (sync rules 2–4, docs/architecture.md) in the caller's session.
 
     `secret` is the server key; None means the key this process is configured with.
-    `late_after` is SYNC_SERVER_LATE_ENTRY_DAYS (admission.flag_late).
+    `late_after` is SYNC_SERVER_LATE_ENTRY_DAYS (admission.flag_late): what laptops send
+    (the push route, every bundle import) passes it; None (seeded data) flags no entry late.
     """
     key = secret if secret is not None else configured_key()
     admitted = admit(session, device, prepare(mutations, key), late_after)
