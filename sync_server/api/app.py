@@ -15,6 +15,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from fieldkit.domain import wire
 from sync_server.api.errors import install_error_handlers
+from sync_server.api.health_watch import HealthWatch
 from sync_server.api.middleware import BodyMiddleware, ProtocolMiddleware
 from sync_server.api.openapi import install_openapi
 from sync_server.api.push_load import PushLoad
@@ -48,6 +49,10 @@ net allocations keeps memory bounded and costs next to nothing.
 """
 
 
+GZIP_ON_THREAD = 16 * 1024
+"""Response bodies at least this large are gzipped on a thread, off the event loop."""
+
+
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     """Build the sync server app for a database (migrated beforehand: `sync-server init`).
 
@@ -76,9 +81,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         default_threads = threads.total_tokens
         threads.total_tokens = settings.threads
         checkpointer.start()
+        app.state.health.start()
         try:
             yield
         finally:
+            app.state.health.stop()
             checkpointer.stop()
             sys.setswitchinterval(before)
             gc.set_threshold(*thresholds)
@@ -110,8 +117,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     # Pushes run on threads of their own: pushes queued on the writers' lock never hold the
     # threads that health checks, pulls and staff reads need.
     app.state.push_threads = CapacityLimiter(settings.push_threads)
-    # Health checks get a thread of their own: they answer while every other thread is busy.
-    app.state.health_threads = CapacityLimiter(1)
+    # /healthz answers from the last check of a thread of its own, never waiting for one.
+    app.state.health = HealthWatch(app.state.sessionmaker)
     app.state.secret = secret
     install_error_handlers(app)
     app.include_router(api_router())
@@ -124,5 +131,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         body_timeout=settings.body_timeout,
     )
     app.add_middleware(ProtocolMiddleware)
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
+    # Bodies from 16 KiB on are compressed on a thread (zlib lets go of the GIL), not on the
+    # event loop: a pull page or a commune's tally took milliseconds there, and everything
+    # else on the loop (/healthz included) waited. Starlette's default starts at 128 KiB.
+    app.add_middleware(
+        GZipMiddleware, minimum_size=1000, compresslevel=6, thread_minimum_size=GZIP_ON_THREAD
+    )
     return app
