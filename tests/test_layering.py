@@ -6,7 +6,9 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,11 +85,51 @@ def test_sync_server_imports_only_the_domain_of_fieldkit() -> None:
 
 
 def test_import_linter_contracts_hold() -> None:
+    # import-linter is a test dependency (pyproject's test extras): missing, this fails.
     lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
-    if lint is None:
-        pytest.skip("import-linter not installed")
+    assert lint is not None, "lint-imports not installed: pip install -e '.[test]'"
     out = subprocess.run([lint], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def _contract(name_start: str) -> dict[str, Any]:
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    found = [
+        c
+        for c in contracts["tool"]["importlinter"]["contracts"]
+        if str(c["name"]).startswith(name_start)
+    ]
+    assert len(found) == 1, f"no one contract named {name_start!r}…"
+    return found[0]
+
+
+def test_every_non_ui_module_of_fieldkit_is_kept_below_the_ui() -> None:
+    # A new laptop module is below the UI unless it is the UI (tui) or the CLI that starts it:
+    # the contract must name it, else it could import fieldkit.tui unnoticed.
+    contract = _contract("only the UI imports the UI")
+    below = set(contract["source_modules"])
+    modules = {
+        f"fieldkit.{p.stem if p.is_file() else p.name}"
+        for p in (ROOT / "fieldkit").iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").is_file()
+    }
+    assert modules - {"fieldkit.tui", "fieldkit.cli"} <= below
+    assert {"fieldkit.tui", "textual"} <= set(contract["forbidden_modules"])
+
+
+def test_screens_and_widgets_are_kept_from_the_app() -> None:
+    contract = _contract("screens and widgets never import the app")
+    assert {"fieldkit.tui.screens", "fieldkit.tui.widgets"} <= set(contract["source_modules"])
+    assert "fieldkit.tui.app" in contract["forbidden_modules"]
+    assert not contract.get("allow_indirect_imports")
+    mods = loaded_modules(*_packages("fieldkit.tui.screens"), *_packages("fieldkit.tui.widgets"))
+    assert "fieldkit.tui.app" not in mods
+    assert "fieldkit.demo" not in mods  # the welcome screen loads it only when D is pressed
+
+
+def test_the_app_and_the_demo_set_up_do_not_import_each_other() -> None:
+    assert "fieldkit.demo" not in loaded_modules("fieldkit.tui.app")
+    assert "fieldkit.tui.app" not in loaded_modules("fieldkit.demo")
 
 
 def test_the_demo_set_up_and_the_laptops_errors_load_without_the_ui() -> None:
