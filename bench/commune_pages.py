@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from bench.common import RESULTS_DIR, Report, median, percentile
 from bench.server import sqlite_url
 from bench.tally_read import FULL_ENTRIES, QUICK_ENTRIES, build, db_path, recount, timed_reads
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
 from sync_server.db.models import Entry, Tally, User
 from sync_server.services import tally, web_sessions
+from sync_server.services.init import migrate
 
 P95_TARGET_MS = 100.0
 

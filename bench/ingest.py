@@ -21,8 +21,9 @@ from bench.server import log_lines, prepare, running_server, sqlite_url
 from fieldkit.domain import Entry, wire
 from fieldkit.sync import RetryPolicy, enroll
 from fieldkit.sync.transport import Attempts, base_headers, encode_json, send
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
 from sync_server.db.models import Device
+from sync_server.services.init import migrate
 
 BATCH = 500
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))

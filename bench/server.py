@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from bench.common import ROOT, wait_until
 from fieldkit.domain import wire
 from seed.geography import ProvinceSpec, load_province
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
+from sync_server.services.init import migrate
 from sync_server.services.units import UnitData, upsert_units
 from sync_server.services.users import add_user
 

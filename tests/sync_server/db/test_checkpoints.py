@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from sync_server.api.app import create_app
 from sync_server.db.checkpoints import Checkpointer
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
+from sync_server.services.init import migrate
 from sync_server.settings import ServerSettings
 
 

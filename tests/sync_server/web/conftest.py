@@ -13,7 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sync_server.api.app import create_app
-from sync_server.db.engine import make_engine, make_sessionmaker, migrate
+from sync_server.db.engine import make_engine, make_sessionmaker
+from sync_server.services.init import migrate
 from sync_server.settings import get_settings
 
 

@@ -23,8 +23,9 @@ from api_factories import COMMUNE_A, HEADERS, VILLAGE_A, VILLAGE_A2, World, entr
 from commune_world import PERIOD
 from sqlalchemy import select
 
-from sync_server.db.engine import make_engine, make_sessionmaker, migrate
+from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.db.models import Entry, Quota
+from sync_server.services.init import migrate
 from sync_server.services.quotas import set_quota
 from sync_server.services.tally import read_tally
 
