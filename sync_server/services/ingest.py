@@ -1,7 +1,7 @@
-"""The one ingest path (HTTP push and bundle import): validate, dedupe, tally, log, per batch.
+"""Applying an admitted batch under the writers' lock: insert, dedupe, tally, log, per batch.
 
-admission.py checks a batch before the writers' lock; this applies it under the lock;
-push_results.py words the answer.
+pushing.py runs the pipeline (admission.py checks a batch before the writers' lock; this
+applies it under the lock; push_results.py words the answer).
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ from sync_server.services.admission import (
     ROW_COLUMNS,
     Admitted,
     Checked,
-    admit,
-    prepare,
 )
 from sync_server.services.changes import NewChange, lock_writers, record_changes
 from sync_server.services.dedupe import (
@@ -45,7 +43,6 @@ from sync_server.services.dedupe import (
 from sync_server.services.entry_rows import EDITABLE, entry_row
 from sync_server.services.push_results import Ingested, rejected, stored_results
 from sync_server.services.secrets import server_epoch
-from sync_server.services.server_key import configured_key
 from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas
 
 _DEVICES = Base.metadata.tables["devices"]
@@ -314,21 +311,6 @@ def _sequence(items: Sequence[Checked], last: int) -> tuple[list[Checked], int]:
                 raise MutationGap(expected)
             expected += 1
     return list(ordered.values()), expected - 1
-
-
-def ingest_mutations(
-    session: Session,
-    device: Device,
-    mutations: Sequence[wire.Mutation],
-    secret: str | None = None,
-) -> wire.PushResponse:
-    """Apply one device's batch (sync rules 2–4, docs/architecture.md) in the caller's session.
-
-    `secret` is the server key; None means the key this process is configured with.
-    """
-    key = secret if secret is not None else configured_key()
-    admitted = admit(session, device, prepare(mutations, key))
-    return ingest_prepared(session, device, admitted).response()
 
 
 def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ingested:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 import anyio.to_thread
-from anyio import CapacityLimiter
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldkit.domain import wire
 from sync_server.api.errors import ApiError
+from sync_server.api.runtime import RuntimeDep
 from sync_server.db.engine import ReadOnlyViolation
 from sync_server.services import secrets as server_secrets
 
@@ -49,15 +49,15 @@ def _database_epoch(factory: sessionmaker[Session]) -> str:
 
 
 @router.get("/healthz")
-async def healthz(request: Request) -> Health:
+async def healthz(runtime: RuntimeDep) -> Health:
     """Database reachable, server epoch, software and protocol version (no token needed).
 
-    The database is asked on a thread of its own (`app.state.health_threads`), so a server
+    The database is asked on a thread of its own (`Runtime.health_threads`), so a server
     whose request threads are all busy still answers at once whether it is alive.
     """
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    limiter: CapacityLimiter = request.app.state.health_threads
-    epoch = await anyio.to_thread.run_sync(_database_epoch, factory, limiter=limiter)
+    epoch = await anyio.to_thread.run_sync(
+        _database_epoch, runtime.sessionmaker, limiter=runtime.health_threads
+    )
     return Health(
         status="ok",
         db="ok",

@@ -20,7 +20,7 @@ from sync_server.db.models import (
     Tally,
     User,
 )
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.review import apply_review
 
