@@ -55,7 +55,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     engine = make_engine(
         settings.database_url, pool_size=settings.pool_size, max_overflow=0, pool_timeout=10
     )
-    runtime = Runtime.start(settings, engine, secret)
+    runtime = Runtime.build(settings, engine, secret)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

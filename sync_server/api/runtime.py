@@ -49,8 +49,8 @@ class Runtime:
         return self.pushing.secret
 
     @classmethod
-    def start(cls, settings: ServerSettings, engine: Engine, secret: str) -> Runtime:
-        """The runtime for `engine`, whose connections it does not open yet."""
+    def build(cls, settings: ServerSettings, engine: Engine, secret: str) -> Runtime:
+        """The runtime of an app on `engine` (nothing starts until the app's lifespan does)."""
         return cls(
             settings=settings,
             engine=engine,
