@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,15 @@ from sync_server.services.campaign import CampaignReport, CampaignRow
 
 FORMATS = ("xlsx", "csv", "json")
 TITLE = "BÁO CÁO KẾT QUẢ TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG"
+TITLE_EN = "Report on the community digital-technology teams"
 TOTAL_LABEL = "Tổng cộng"
 HELPED_NOTE = (
     "Ghi chú: người dân được hỗ trợ ở nhiều xã được tính ở mỗi xã nhưng chỉ một lần ở dòng "
     "tổng cộng; tỷ lệ tài khoản có giao dịch so với mục tiêu của từng đơn vị."
+)
+HELPED_NOTE_EN = (
+    "Note: a citizen helped in several communes counts in each of them but once in the totals "
+    "row; each unit's share of accounts with a transaction is set against its own target."
 )
 
 
@@ -27,12 +31,36 @@ class ReportFormatError(ValueError):
 
 @dataclass(frozen=True)
 class Column:
-    """One figure of the report: its Vietnamese header, how to read it, whether it is a %."""
+    """One figure of the report: its headers, the `CampaignRow` figure it reads, whether a %.
+
+    `metric` names the figure as the report's JSON does (`accounts`, `accounts_percent`); an
+    official count is `<figure>_official` and its gap `<figure>_gap`. The web page shows the
+    same columns (its `data-metric` is this name), so file and page cannot drift apart.
+    """
 
     header: str
-    value: Callable[[CampaignRow], Any]
+    metric: str
+    english: str = ""
     is_percent: bool = False
     width: int = 12
+
+    def figure(self, row: CampaignRow) -> Any:
+        """The figure as the report holds it (a percentage in %, e.g. 118.2)."""
+        return figure_of(row, self.metric)
+
+    def value(self, row: CampaignRow) -> Any:
+        """The figure as the file holds it (a percentage as a share, 1.182 = 118.2 %)."""
+        found = self.figure(row)
+        return _share(found) if self.is_percent else found
+
+
+def figure_of(row: CampaignRow, metric: str) -> Any:
+    """A row's figure by name: an attribute, `<figure>_official` or `<figure>_gap`."""
+    if metric.endswith("_official"):
+        return row.official.get(metric.removesuffix("_official"))
+    if metric.endswith("_gap"):
+        return row.gap(metric.removesuffix("_gap"))
+    return getattr(row, metric)
 
 
 def _share(value: float | None) -> float | None:
@@ -40,27 +68,43 @@ def _share(value: float | None) -> float | None:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("Mã đơn vị", lambda r: r.unit_code, width=10),
-    Column("Đơn vị", lambda r: r.unit_name, width=30),
-    Column("Xã có tổ CNSCĐ", lambda r: r.communes_with_team),
-    Column("Tổng số xã", lambda r: r.communes, width=10),
-    Column("Thôn có tổ CNSCĐ", lambda r: r.villages_with_team),
-    Column("Số tổ CNSCĐ", lambda r: r.teams, width=10),
-    Column("Thành viên", lambda r: r.members, width=11),
-    Column("Trong đó đoàn viên", lambda r: r.youth_union_members),
-    Column("Tài khoản DVC quốc gia", lambda r: r.accounts, width=14),
-    Column("Chỉ tiêu tài khoản DVC", lambda r: r.accounts_quota, width=14),
-    Column("Tỷ lệ đạt", lambda r: _share(r.accounts_percent), True, 10),
-    Column("Tài khoản ngoài độ tuổi thanh niên", lambda r: r.non_youth_accounts, width=16),
-    Column("Chỉ tiêu ngoài độ tuổi thanh niên", lambda r: r.non_youth_quota, width=16),
-    Column("Tỷ lệ đạt (ngoài độ tuổi)", lambda r: _share(r.non_youth_percent), True, 13),
-    Column("Tài khoản có giao dịch", lambda r: r.transacting_accounts, width=14),
-    Column("Tỷ lệ có giao dịch", lambda r: _share(r.transaction_percent), True),
-    Column("Mục tiêu tỷ lệ giao dịch", lambda r: _share(r.transaction_target), True, 13),
-    Column("Kích hoạt VNeID mức 1", lambda r: r.vneid_level1, width=13),
-    Column("Kích hoạt VNeID mức 2", lambda r: r.vneid_level2, width=13),
-    Column("Người dân được hỗ trợ", lambda r: r.citizens_helped, width=14),
+    Column("Mã đơn vị", "unit_code", "Unit code", width=10),
+    Column("Đơn vị", "unit_name", "Unit", width=30),
+    Column("Xã có tổ CNSCĐ", "communes_with_team", "Communes with a team"),
+    Column("Tổng số xã", "communes", "All communes", width=10),
+    Column("Thôn có tổ CNSCĐ", "villages_with_team", "Villages with a team"),
+    Column("Số tổ CNSCĐ", "teams", "Teams", width=10),
+    Column("Thành viên", "members", "Members", width=11),
+    Column("Trong đó đoàn viên", "youth_union_members", "Of them Youth Union members"),
+    Column("Tài khoản DVC quốc gia", "accounts", "Portal accounts", width=14),
+    Column("Chỉ tiêu tài khoản DVC", "accounts_quota", "Quota of portal accounts", width=14),
+    Column("Tỷ lệ đạt", "accounts_percent", "% of quota", True, 10),
+    Column(
+        "Tài khoản ngoài độ tuổi thanh niên",
+        "non_youth_accounts",
+        "Accounts outside youth age",
+        width=16,
+    ),
+    Column(
+        "Chỉ tiêu ngoài độ tuổi thanh niên", "non_youth_quota", "Quota outside youth age", width=16
+    ),
+    Column(
+        "Tỷ lệ đạt (ngoài độ tuổi)", "non_youth_percent", "% of quota (outside youth age)", True, 13
+    ),
+    Column(
+        "Tài khoản có giao dịch",
+        "transacting_accounts",
+        "Accounts with a real transaction",
+        width=14,
+    ),
+    Column("Tỷ lệ có giao dịch", "transaction_percent", "Share with a transaction", True),
+    Column("Mục tiêu tỷ lệ giao dịch", "transaction_target", "Target share", True, 13),
+    Column("Kích hoạt VNeID mức 1", "vneid_level1", "VNeID level 1 activations", width=13),
+    Column("Kích hoạt VNeID mức 2", "vneid_level2", "VNeID level 2 activations", width=13),
+    Column("Người dân được hỗ trợ", "citizens_helped", "Distinct citizens helped", width=14),
 )
+UNIT_COLUMNS = 2
+"""The first columns name the unit; the figures follow."""
 OFFICIAL_LABELS = {
     "accounts": "tài khoản DVC",
     "non_youth_accounts": "TK ngoài độ tuổi TN",
@@ -76,8 +120,8 @@ HEADER_ROW = 6
 def _official_column(figure: str, gap: bool) -> Column:
     label = OFFICIAL_LABELS[figure]
     if gap:
-        return Column(f"Chênh lệch {label} (ta − chính thức)", lambda r: r.gap(figure), width=14)
-    return Column(f"Số chính thức {label}", lambda r: r.official.get(figure), width=14)
+        return Column(f"Chênh lệch {label} (ta − chính thức)", f"{figure}_gap", width=14)
+    return Column(f"Số chính thức {label}", f"{figure}_official", width=14)
 
 
 def columns_of(report: CampaignReport) -> list[Column]:

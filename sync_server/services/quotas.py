@@ -253,12 +253,13 @@ def import_quotas_whole(
 
 @dataclass(frozen=True)
 class SplitQuota:
-    """A unit's own quota for a service beside the sum of its children's quotas."""
+    """A unit's own quota for a service and target group beside the sum of its children's."""
 
     service: str
     own: int | None
     children_sum: int
     children_with_quota: int
+    group: str = wire.QuotaGroup.ALL.value
 
     @property
     def short(self) -> bool:
@@ -267,32 +268,24 @@ class SplitQuota:
 
 
 def quota_split(session: Session, unit: Unit, period: str) -> list[SplitQuota]:
-    """Per service: the unit's own quota against the sum of its child units' quotas."""
+    """Per service and target group: the unit's own quota against the sum of its children's."""
     own = {
-        q.service: q.target
+        (q.service, q.target_group): q.target
         for q in session.scalars(
-            select(Quota).where(
-                Quota.unit_code == unit.code,
-                Quota.period == period,
-                Quota.target_group == wire.QuotaGroup.ALL.value,
-            )
+            select(Quota).where(Quota.unit_code == unit.code, Quota.period == period)
         )
     }
     children = session.execute(
-        select(Quota.service, func.sum(Quota.target), func.count())
+        select(Quota.service, Quota.target_group, func.sum(Quota.target), func.count())
         .join(Unit, Unit.code == Quota.unit_code)
-        .where(
-            Unit.parent_code == unit.code,
-            Quota.period == period,
-            Quota.target_group == wire.QuotaGroup.ALL.value,
-            ~Unit.retired,
-        )
-        .group_by(Quota.service)
+        .where(Unit.parent_code == unit.code, Quota.period == period, ~Unit.retired)
+        .group_by(Quota.service, Quota.target_group)
     ).all()
-    sums = {service: (int(total or 0), int(count)) for service, total, count in children}
+    sums = {(service, group): (int(total or 0), int(n)) for service, group, total, n in children}
+    order = {group.value: index for index, group in enumerate(wire.QuotaGroup)}
     return [
-        SplitQuota(service, own.get(service), *sums.get(service, (0, 0)))
-        for service in sorted(set(own) | set(sums))
+        SplitQuota(service, own.get((service, group)), *sums.get((service, group), (0, 0)), group)
+        for service, group in sorted(set(own) | set(sums), key=lambda k: (k[0], order.get(k[1], 9)))
     ]
 
 

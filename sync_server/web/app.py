@@ -6,7 +6,17 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from sync_server.web.errors import install_web_errors
-from sync_server.web.routes import audit, auth, docs, people, quotas, review, teams, units
+from sync_server.web.routes import (
+    audit,
+    auth,
+    docs,
+    people,
+    quotas,
+    reports,
+    review,
+    teams,
+    units,
+)
 from sync_server.web.templating import STATIC_DIR
 
 
@@ -16,6 +26,6 @@ def install_web(app: FastAPI) -> None:
     Call after the API's error handlers are installed: web paths get pages, the API keeps JSON.
     """
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for area in (auth, units, people, docs, review, quotas, teams, audit):
+    for area in (auth, units, people, docs, review, quotas, teams, audit, reports):
         app.include_router(area.router)
     install_web_errors(app)

@@ -31,13 +31,20 @@ class Figure:
     service: str
     metric: str
     value: int | float | None
+    percent: bool = False
+    """A percentage under another metric name (the report's `accounts_percent`)."""
+
+    @property
+    def is_percent(self) -> bool:
+        """Shown as 12,5 %, given as 12.5."""
+        return self.percent or self.metric == PERCENT
 
     @property
     def raw(self) -> str:
         """The machine-readable value: 1234, 118.2 or ''."""
         if self.value is None:
             return ""
-        if self.metric == PERCENT or isinstance(self.value, float):
+        if self.is_percent or isinstance(self.value, float):
             return f"{float(self.value):.1f}"
         return str(int(self.value))
 

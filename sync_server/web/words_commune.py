@@ -147,11 +147,6 @@ COMMUNE_VI: dict[str, str] = {
     "Set one quota": "Đặt một chỉ tiêu",
     "Quota (citizens)": "Chỉ tiêu (số người dân)",
     "Import a CSV file": "Nhập tệp CSV",
-    "Columns: {columns} (as for sync-server quota import). If any row is wrong nothing is "
-    "saved, and every wrong row is listed.": (
-        "Các cột: {columns} (như lệnh sync-server quota import). Nếu có dòng sai thì không lưu "
-        "gì cả, và mọi dòng sai đều được liệt kê."
-    ),
     "Nothing was saved: {count} rows are wrong.": "Chưa lưu gì: có {count} dòng sai.",
     "Line {row}": "Dòng {row}",
     "CSV file": "Tệp CSV",
@@ -260,5 +255,10 @@ CODE_WORDS: dict[str, str] = {
     "audit:volunteer.active.yes": "Reactivated a volunteer",
     "audit:device.revoke": "Revoked a laptop",
     "audit:bundle.import": "Imported a bundle",
+    "audit:report.read": "Read the campaign report",
+    "audit:report.export": "Downloaded the campaign report",
+    "group:all": "Everyone",
+    "group:youth": "Youth age (16–30)",
+    "group:non_youth": "Outside youth age",
 }
 """The English label of a code a page shows (`review:approved`); translated like any text."""

@@ -1,6 +1,8 @@
-"""Village quotas of a commune (`/quotas`): one quota by form, or a CSV file in the columns of
+"""Quotas set downwards (`/quotas?unit=CODE`): a commune's villages', a province's communes'.
+
+One quota by form (unit × service × period × target group), or a CSV file in the columns of
 `sync-server quota import` (the same reader and row checks); a file with any bad row saves
-nothing. The page shows the sum over villages against the commune's own quota.
+nothing. The page shows the sum over the units under it against the unit's own quota.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sync_server.services import access, audit
 from sync_server.services.quotas import (
     CSV_COLUMNS,
     MAX_CSV_BYTES,
+    OPTIONAL_COLUMNS,
     QuotaError,
     QuotaFileError,
     RowError,
@@ -29,7 +32,7 @@ from sync_server.services.quotas import (
     read_quota_csv,
     set_quota,
 )
-from sync_server.web.communes import managed_commune, service_labels, villages_of
+from sync_server.web.communes import CHILD_LEVEL, managed_unit, service_labels, sub_units
 from sync_server.web.deps import CheckedForm, PagePeriod, SignedIn, page_period
 from sync_server.web.figures import Figure
 from sync_server.web.templating import render, request_lang
@@ -37,14 +40,54 @@ from sync_server.web.templating import render, request_lang
 router = APIRouter(tags=["web"], include_in_schema=False)
 
 
-def _refusal(user: User, commune: Unit) -> Any:
+LEVELS = tuple(CHILD_LEVEL)
+"""The units whose sub-units get quotas here: provinces (communes) and communes (villages)."""
+_VI_LEVEL = {"province": "tỉnh", "commune": "xã", "village": "thôn"}
+WORDS = {
+    "province": {
+        "title": "Commune quotas",
+        "split": "Communes against the province's quota",
+        "short": "The communes' quotas add up to less than the province's own quota for {count} "
+        "quotas.",
+        "own": "Province's quota",
+        "sum": "Sum over communes",
+        "none": "The province has no quota",
+        "each": "Quotas per commune",
+        "caption": "Commune quotas, {period}",
+        "split_caption": "Sum of commune quotas, {period}",
+        "sub": "Commune",
+    },
+    "commune": {
+        "title": "Village quotas",
+        "split": "Villages against the commune's quota",
+        "short": "The villages' quotas add up to less than the commune's own quota for {count} "
+        "services.",
+        "own": "Commune's quota",
+        "sum": "Sum over villages",
+        "none": "The commune has no quota",
+        "each": "Quotas per village",
+        "caption": "Village quotas, {period}",
+        "split_caption": "Sum of village quotas, {period}",
+        "sub": "Village",
+    },
+}
+"""The page's words for a province's and for a commune's page (i18n keys)."""
+
+
+def managed_parent(session: Session, user: User, code: str | None) -> Unit:
+    """The province or commune whose sub-units' quotas are shown, managed by the viewer."""
+    return managed_unit(session, user, code, LEVELS)
+
+
+def _refusal(user: User, parent: Unit) -> Any:
     """Why a row's unit may not get a quota from this page (None when it may)."""
+    child = CHILD_LEVEL[parent.level]
 
     def refuse(unit: Unit) -> str | None:
-        if unit.parent_code != commune.code or unit.level != "village":
+        if unit.parent_code != parent.code or unit.level != child:
             return (
-                f"{unit.code} không phải thôn của xã {commune.code} / "
-                f"{unit.code} is not a village of commune {commune.code}"
+                f"{unit.code} không thuộc {_VI_LEVEL[parent.level]} {parent.code} / "
+                f"{unit.code} is not a {child} of {parent.level} {parent.code}"
             )
         if not access.can_set_quota(user, unit):
             return "không được đặt chỉ tiêu này / you may not set this quota"
@@ -57,7 +100,7 @@ def _page(
     request: Request,
     session: Session,
     user: User,
-    commune: Unit,
+    parent: Unit,
     period: str,
     *,
     errors: list[RowError] | None = None,
@@ -66,39 +109,41 @@ def _page(
     status: int = 200,
 ) -> Response:
     lang = request_lang(request)
-    villages = villages_of(session, commune)
+    children = sub_units(session, parent)
     labels = service_labels(session, lang)
-    codes = [v.code for v in villages]
-    quotas: dict[tuple[str, str], int] = {}
-    if codes:
+    codes = [c.code for c in children]
+    quotas: dict[tuple[str, str, str], int] = {}
+    for start in range(0, len(codes), 500):
         for row in session.scalars(
             select(Quota).where(
-                Quota.unit_code.in_(codes),
-                Quota.period == period,
-                Quota.target_group == QuotaGroup.ALL.value,  # the page sets quotas for everyone
+                Quota.unit_code.in_(codes[start : start + 500]), Quota.period == period
             )
         ):
-            quotas[(row.unit_code, row.service)] = row.target
-    split = quota_split(session, commune, period)
-    shown = sorted({s for _u, s in quotas} | {s.service for s in split})
+            quotas[(row.unit_code, row.service, row.target_group)] = row.target
+    split = quota_split(session, parent, period)
+    shown = sorted({(s, g) for _u, s, g in quotas} | {(s.service, s.group) for s in split})
     return render(
         request,
         "quotas.html",
         {
-            "unit": commune,
-            "commune_code": commune.code,
+            "unit": parent,
+            "commune_code": parent.code if parent.level == "commune" else None,
+            "words": WORDS[parent.level],
+            "sub_level": CHILD_LEVEL[parent.level],
+            "sum_metric": f"{CHILD_LEVEL[parent.level]}_quota_sum",
             "period": period,
             "fig": Figure,
-            "villages": villages,
+            "children": children,
             "labels": labels,
+            "groups": [g.value for g in QuotaGroup],
             "quotas": quotas,
             "split": split,
             "shown": shown,
-            "columns": CSV_COLUMNS,
+            "columns": (*CSV_COLUMNS, *OPTIONAL_COLUMNS),
             "errors": errors or [],
             "file_error": file_error,
             "form_error": form_error,
-            "can_set": access.can_set_quota(user, villages[0]) if villages else False,
+            "can_set": access.can_set_quota(user, children[0]) if children else False,
         },
         status,
     )
@@ -108,10 +153,10 @@ def _page(
 def quotas_page(
     request: Request, session: SessionDep, viewer: SignedIn, period: PagePeriod
 ) -> Response:
-    """The commune's village quotas for a period, and their sum against its own quota."""
+    """The quotas of a commune's villages or a province's communes, against the unit's own."""
     with reading(session):
-        commune = managed_commune(session, viewer.user, request.query_params.get("unit"))
-        return _page(request, session, viewer.user, commune, period)
+        parent = managed_parent(session, viewer.user, request.query_params.get("unit"))
+        return _page(request, session, viewer.user, parent, period)
 
 
 def _text(form: Any, key: str) -> str:
@@ -121,31 +166,31 @@ def _text(form: Any, key: str) -> str:
 
 @router.post("/quotas/set")
 def set_one(request: Request, session: SessionDep, viewer: SignedIn, form: CheckedForm) -> Response:
-    """Set one village's quota for a service and period."""
+    """Set one sub-unit's quota for a service, period and target group."""
     with reading(session):
-        commune = managed_commune(session, viewer.user, _text(form, "unit"))
+        parent = managed_parent(session, viewer.user, _text(form, "unit"))
     period = _text(form, "period")
     shown_period = period if len(period) == 4 and period.isdigit() else ""
     try:
         with writing(session):
-            village = session.get(Unit, _text(form, "unit_code")[:20])
-            refusal = _refusal(viewer.user, commune)(village) if village else "unknown village"
-            if village is None or refusal:
+            child = session.get(Unit, _text(form, "unit_code")[:20])
+            refusal = _refusal(viewer.user, parent)(child) if child else "unknown unit"
+            if child is None or refusal:
                 raise QuotaError("unit_code", str(refusal))
             target = _text(form, "target").replace(".", "").replace(" ", "")
             if not target.isascii() or not target.isdigit() or len(target) > 9:
                 raise QuotaError("target", "Chỉ tiêu phải là số nguyên ≥ 0 / Target must be ≥ 0")
-            set_quota(session, village.code, _text(form, "service"), period, int(target))
-            audit.record(
-                session, viewer.user, "quota.set", commune.code, f"{village.code} {period}"
-            )
+            group = _text(form, "group")[:20].lower() or QuotaGroup.ALL.value
+            set_quota(session, child.code, _text(form, "service"), period, int(target), group)
+            detail = f"{child.code} {period} {group}"
+            audit.record(session, viewer.user, "quota.set", parent.code, detail)
     except QuotaError as exc:
         with reading(session):
             return _page(
-                request, session, viewer.user, commune, shown_period or page_period(None),
+                request, session, viewer.user, parent, shown_period or page_period(None),
                 form_error=exc.message, status=400,
             )  # fmt: skip
-    return RedirectResponse(f"/quotas?unit={commune.code}&period={period}&saved=1", 303)
+    return RedirectResponse(f"/quotas?unit={parent.code}&period={period}&saved=1", 303)
 
 
 class _BadRows(Exception):
@@ -170,20 +215,20 @@ def _import(
     request: Request, session: Session, user: User, unit: str, period: str, data: bytes
 ) -> Response:
     with reading(session):
-        commune = managed_commune(session, user, unit)
+        parent = managed_parent(session, user, unit)
     shown = period if len(period) == 4 and period.isdigit() else page_period(None)
     try:
         rows = read_quota_csv(data)
         with writing(session):
-            saved, errors = import_quotas_whole(session, rows, _refusal(user, commune))
+            saved, errors = import_quotas_whole(session, rows, _refusal(user, parent))
             if errors:
                 raise _BadRows(errors)
             detail = f"rows={len(rows)} saved={saved}"
-            audit.record(session, user, "quota.import", commune.code, detail)
+            audit.record(session, user, "quota.import", parent.code, detail)
     except QuotaFileError as exc:
         with reading(session):
-            return _page(request, session, user, commune, shown, file_error=str(exc), status=400)
+            return _page(request, session, user, parent, shown, file_error=str(exc), status=400)
     except _BadRows as bad:
         with reading(session):
-            return _page(request, session, user, commune, shown, errors=bad.errors, status=400)
-    return RedirectResponse(f"/quotas?unit={commune.code}&period={shown}&imported={saved}", 303)
+            return _page(request, session, user, parent, shown, errors=bad.errors, status=400)
+    return RedirectResponse(f"/quotas?unit={parent.code}&period={shown}&imported={saved}", 303)

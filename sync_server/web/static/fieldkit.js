@@ -1,6 +1,6 @@
 /* fieldkit staff pages: small enhancements only; every page works with JavaScript off.
  * Tables with class "data" sort by a column when its heading is clicked (figures sort by their
- * raw data-value). */
+ * raw data-value); a button[data-print] (hidden without JavaScript) prints the page. */
 (function () {
   "use strict";
   function cellValue(row, index) {
@@ -33,6 +33,7 @@
       var head = table.tHead && table.tHead.rows[0];
       if (!head) return;
       Array.prototype.forEach.call(head.cells, function (th, index) {
+        th.setAttribute("data-heading", th.textContent.trim());  /* printed: buttons are not */
         var button = document.createElement("button");
         button.type = "button";
         button.className = "sort";
@@ -42,6 +43,12 @@
       });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  function printButtons(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("button[data-print]"), function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); printButtons(document); });
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });
 })();

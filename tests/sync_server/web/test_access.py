@@ -111,6 +111,31 @@ def test_every_unit_page_for_every_role(browsers: dict[str, TestClient]) -> None
     assert failures == []
 
 
+REPORTS = ["/reports/campaign?unit={code}&period=2025", "/reports/campaign.xlsx?unit={code}"]
+
+
+def _report_expected(role: str, kind: str) -> int:
+    """As for unit pages, but the report is made for a province or a commune only."""
+    expected = _expected(role, kind)
+    return 404 if expected == 200 and "village" in kind else expected
+
+
+def test_every_report_for_every_role(browsers: dict[str, TestClient]) -> None:
+    failures = []
+    for role in ROLES:
+        for kind, code in UNITS.items():
+            for page in REPORTS:
+                response = browsers[role].get(page.format(code=code))
+                expected = _report_expected(role, kind)
+                if response.status_code != expected:
+                    failures.append((role, kind, page, response.status_code, expected))
+                elif expected != 200:
+                    body = response.text
+                    assert "data-value" not in body and "data-unit-row" not in body
+                    assert "Gia Lai" not in body and "Xã An Nhơn" not in body
+    assert failures == []
+
+
 def test_a_commune_page_shows_its_figures_with_raw_values(browsers: dict[str, TestClient]) -> None:
     client = browsers["coordinator of this commune"]
     page = client.get(f"/units/{COMMUNE_A}?period=2025")

@@ -22,6 +22,10 @@ ROLES = ("none", "volunteer", "coord_a", "coord_b", "province", "other_province"
 COMMUNE_PAGES = ("/review?unit={u}", "/review/next?unit={u}", "/quotas?unit={u}",
                  "/teams?unit={u}", "/audit?unit={u}", "/exports/entries.csv?unit={u}",
                  "/exports/entries.xlsx?unit={u}")  # fmt: skip
+REPORT_PAGES = ("/reports/campaign?unit={u}", "/reports/campaign.xlsx?unit={u}")
+"""The campaign report: a province's or a commune's, for whoever may read that unit."""
+PROVINCE_PAGES = ("/quotas?unit={u}", *REPORT_PAGES)
+"""Commune pages that also take a province (its communes' quotas, its report)."""
 IN_SCOPE = {"coord_a", "province", "admin"}
 
 
@@ -29,14 +33,15 @@ def _expected(role: str, kind: str, path: str) -> int:
     if role in ("none", "volunteer"):
         return 303 if role == "none" else 403
     unit_page = path.startswith("/units/")
+    takes_province = any(path.startswith(p.split("{")[0]) for p in PROVINCE_PAGES)
     if kind == "province":
-        if unit_page:
+        if unit_page or takes_province:
             return 200 if role in ("province", "admin") else 403
         return 404 if role in ("province", "admin") else 403
     if role not in IN_SCOPE:
         return 403
     if kind == "village" and not unit_page:
-        return 404  # the commune's pages want a commune
+        return 404  # the commune's pages and the report want a commune (or a province)
     if path.startswith("/review/next"):
         return 303
     return 200
@@ -88,7 +93,7 @@ def test_every_page_every_role_every_unit_kind(
     client = _client_as(make_web, world, role, users)
     units = {"commune": COMMUNE_A, "village": VILLAGE_A, "province": PROVINCE}
     for kind, code in units.items():
-        for template in ("/units/{u}", *COMMUNE_PAGES):
+        for template in ("/units/{u}", *COMMUNE_PAGES, *REPORT_PAGES):
             path = template.format(u=code)
             response = client.get(path)
             expected = _expected(role, kind, path)

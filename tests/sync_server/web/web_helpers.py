@@ -14,6 +14,14 @@ from sync_server.db.models import User
 
 PASSWORD = "mật khẩu 123"
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]*)"')
+FIGURE = re.compile(
+    r'data-unit="([^"]*)" data-service="[^"]*" data-metric="([^"]*)" data-value="([^"]*)"'
+)
+
+
+def figures(html: str) -> dict[tuple[str, str], str]:
+    """(unit, metric) → data-value of every figure on a page."""
+    return {(u, m): v for u, m, v in FIGURE.findall(html)}
 
 
 def csrf_of(html: str) -> str:
@@ -52,3 +60,23 @@ def set_cookie(response: Any, name: str) -> tuple[str, str]:
         if header.startswith(f"{name}="):
             return header.split(";", 1)[0].split("=", 1)[1].strip('"'), header
     raise AssertionError(f"the response sets no {name} cookie")
+
+
+def xlsx_matches_page(lines: list[tuple[Any, ...]], shown: dict[tuple[str, str], str]) -> None:
+    """Each XLSX row of the campaign report holds, as numbers, the figures its page shows.
+
+    `lines` are the sheet's rows under the headers (unit code first); `shown` maps (unit,
+    metric) to the page's `data-value`. A share in the file (1.182) is 118.2 on the page.
+    """
+    from sync_server.services.campaign_files import COLUMNS, UNIT_COLUMNS
+
+    for line in lines:
+        code = str(line[0])
+        for column, value in zip(COLUMNS[UNIT_COLUMNS:], line[UNIT_COLUMNS:], strict=False):
+            on_page = shown[(code, column.metric)]
+            if value is None:
+                assert on_page == "", (code, column.metric)
+            elif column.is_percent:
+                assert isinstance(value, int | float) and f"{value * 100:.1f}" == on_page
+            else:
+                assert isinstance(value, int) and str(value) == on_page, (code, column.metric)
