@@ -28,9 +28,10 @@ from sqlalchemy.orm import Session
 from web_helpers import PASSWORD, staff, xlsx_matches_page
 
 from seed.loader import seed_province
-from sync_server.db.engine import make_engine, make_sessionmaker, migrate
+from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.db.models import Quota, Unit
 from sync_server.services.campaign_files import HEADER_ROW
+from sync_server.services.init import migrate
 
 pytestmark = pytest.mark.slow
 
