@@ -4,10 +4,15 @@ The same database as the tally benchmark (province 52, built once and cached). E
 fetched through the real app (TestClient, a signed-in coordinator's session cookie) and timed
 around the request; beside it, in the same run, the tally read behind the commune page
 (`read_tally(commune, subtree=True)`: the commune and its villages) and a province read.
+
+`BENCH_STAFF_DB=postgres` runs it on PostgreSQL instead: a database `bench_staff_<entries>`
+(built the same way, kept for the next run) on the server of `BENCH_PG_URL` (default
+postgresql+psycopg://postgres@127.0.0.1:5432/postgres, the admin connection that creates it).
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,13 +22,74 @@ from sqlalchemy.orm import Session
 
 from bench.common import RESULTS_DIR, Report, median, percentile
 from bench.server import sqlite_url
-from bench.tally_read import FULL_ENTRIES, QUICK_ENTRIES, build, db_path, recount, timed_reads
+from bench.tally_read import (
+    FULL_ENTRIES,
+    QUICK_ENTRIES,
+    build,
+    build_into,
+    db_path,
+    recount,
+    timed_reads,
+)
 from sync_server.db.engine import make_engine
 from sync_server.db.models import Entry, Tally, User
 from sync_server.services import tally, web_sessions
 from sync_server.services.init import migrate
 
 P95_TARGET_MS = 100.0
+DATABASE = os.environ.get("BENCH_STAFF_DB", "sqlite")
+"""`sqlite` (a cached file under bench/results) or `postgres`."""
+PG_ADMIN_URL = os.environ.get(
+    "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _postgres_database(entries: int, period: str, params: dict[str, Any]) -> str:
+    """The URL of `bench_staff_<entries>` on PostgreSQL, created and built on first use."""
+    import psycopg
+
+    name = f"bench_staff_{entries}"
+    admin = PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql")
+    url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    if exists:
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session:
+                built = session.scalar(select(func.count()).select_from(Entry)) == entries
+        finally:
+            engine.dispose()
+        if built:
+            params["db"] = f"cached postgres {name}"
+            _analyze(url)
+            return url
+    with psycopg.connect(admin, autocommit=True) as conn:  # a half-built one is rebuilt
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    params["db"] = f"built postgres {name}"
+    params |= build_into(url, entries, period)
+    _analyze(url)
+    return url
+
+
+def _analyze(url: str) -> None:
+    """Fresh planner statistics: after a bulk load the recount's plan is hopeless without."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
+def _sqlite_database(entries: int, period: str, params: dict[str, Any]) -> str:
+    """The URL of the tally benchmark's cached SQLite file, built on first use."""
+    path = db_path(entries)
+    if path.exists():
+        params["db"] = f"cached {path.name}"
+    else:
+        params["db"] = f"built {path.name}"
+        params |= build(path, entries, period)
+    return sqlite_url(path)
 
 
 def _busiest_commune(session: Session) -> str:
@@ -59,15 +125,12 @@ def run(quick: bool) -> Report:
 
     entries = QUICK_ENTRIES if quick else FULL_ENTRIES
     period = str(datetime.now(UTC).year)
-    report = Report("staff_pages", quick, params={"entries": entries})
-    path = db_path(entries)
+    report = Report("staff_pages", quick, params={"entries": entries, "database": DATABASE})
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        report.params["db"] = f"cached {path.name}"
+    if DATABASE == "postgres":
+        url = _postgres_database(entries, period, report.params)
     else:
-        report.params["db"] = f"built {path.name}"
-        report.params |= build(path, entries, period)
-    url = sqlite_url(path)
+        url = _sqlite_database(entries, period, report.params)
     migrate(url)
     engine = make_engine(url)
     try:

@@ -83,12 +83,19 @@ def server_row(
 
 
 def build(path: Path, entries: int, period: str) -> dict[str, Any]:
-    """Units, quotas and `entries` rows (with their dedupe claims) via executemany."""
-    timings: dict[str, Any] = {}
+    """Units, quotas and `entries` rows in a SQLite file, built aside and then renamed."""
     tmp = path.with_suffix(".building")
     for stale in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         stale.unlink(missing_ok=True)
-    url = sqlite_url(tmp)
+    timings = build_into(sqlite_url(tmp), entries, period)
+    tmp.rename(path)
+    return timings
+
+
+def build_into(url: str, entries: int, period: str) -> dict[str, Any]:
+    """Units, quotas and `entries` rows (with their dedupe claims) via executemany, into an
+    empty database of any kind (migrated here)."""
+    timings: dict[str, Any] = {}
     migrate(url)
     spec = load_province(PROVINCE)
     engine = make_engine(url)
@@ -121,7 +128,6 @@ def build(path: Path, entries: int, period: str) -> dict[str, Any]:
         timings["insert_s"] = round(time.perf_counter() - started, 1)
     finally:
         engine.dispose()
-    tmp.rename(path)
     return timings
 
 

@@ -44,6 +44,10 @@ net allocations keeps memory bounded and costs next to nothing.
 """
 
 
+GZIP_ON_THREAD = 16 * 1024
+"""Response bodies at least this large are gzipped on a thread, off the event loop."""
+
+
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     """Build the sync server app for a database (migrated beforehand: `sync-server init`).
 
@@ -72,9 +76,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         default_threads = threads.total_tokens
         threads.total_tokens = settings.threads
         runtime.checkpointer.start()
+        runtime.health.start()
         try:
             yield
         finally:
+            runtime.health.stop()
             runtime.checkpointer.stop()
             sys.setswitchinterval(before)
             gc.set_threshold(*thresholds)
@@ -102,5 +108,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         body_timeout=settings.body_timeout,
     )
     app.add_middleware(ProtocolMiddleware)
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
+    # Bodies from 16 KiB on are compressed on a thread (zlib lets go of the GIL), not on the
+    # event loop: a pull page or a commune's tally took milliseconds there, and everything
+    # else on the loop (/healthz included) waited. Starlette's default starts at 128 KiB.
+    app.add_middleware(
+        GZipMiddleware, minimum_size=1000, compresslevel=6, thread_minimum_size=GZIP_ON_THREAD
+    )
     return app

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 
+from sync_server.api.health_watch import HealthWatch
 from sync_server.api.push_load import PushLoad
 from sync_server.db.checkpoints import Checkpointer
 from sync_server.db.engine import make_sessionmaker, read_only
@@ -40,8 +41,8 @@ class Runtime:
     push_threads: CapacityLimiter
     """Pushes run on threads of their own: pushes queued on the writers' lock never hold the
     threads that health checks, pulls and staff reads need."""
-    health_threads: CapacityLimiter
-    """Health checks get a thread of their own: they answer while every other thread is busy."""
+    health: HealthWatch
+    """/healthz answers from the last check of a thread of its own, never waiting for one."""
 
     @property
     def secret(self) -> str:
@@ -51,15 +52,16 @@ class Runtime:
     @classmethod
     def build(cls, settings: ServerSettings, engine: Engine, secret: str) -> Runtime:
         """The runtime of an app on `engine` (nothing starts until the app's lifespan does)."""
+        sessions = make_sessionmaker(read_only(engine))
         return cls(
             settings=settings,
             engine=engine,
-            sessionmaker=make_sessionmaker(read_only(engine)),
+            sessionmaker=sessions,
             checkpointer=Checkpointer(engine),
             pushing=PushPipeline(settings.database_url, secret),
             push_load=PushLoad(settings.workers),
             push_threads=CapacityLimiter(settings.push_threads),
-            health_threads=CapacityLimiter(1),
+            health=HealthWatch(sessions),
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -180,12 +180,17 @@ def _unit_filter(unit_code: str | None, subtree: bool) -> ColumnElement[bool]:
     )
 
 
+@lru_cache(maxsize=1024)
 def _tally_query(unit_code: str | None, period: str | None, subtree: bool) -> Select[Any]:
     """One query: tallies (with their quotas) plus quotas without a tally, units joined, in order.
 
     Both halves start from the covered units (by index) and reach tallies and quotas by their
     primary keys, so no entry and no other province's row is read. A row carries the quota
     for everyone and those for the youth and non-youth groups.
+
+    Kept per (unit, period, subtree): a statement never changes once built, and building it
+    (and its cache key, which SQLAlchemy memoizes on the object) cost a commune page about
+    as much as running it.
     """
     covered = _unit_filter(unit_code, subtree)
     t = Tally.__table__.c

@@ -26,10 +26,15 @@ Conventions for pages (follow them and a new page needs no other plumbing):
   `_`: `_macros.html` (`figure`, `bar`, `period_form`, `notice`), `_table.html` (a
   `figures.Table` in `table`), `_crumbs.html` (`crumbs` from `crumbs.crumb_items`). Render with
   `templating.render(request, "page.html", {...}, status)`, which adds `_`, `n`, `pct`, `day`,
-  `moment`, `viewer`, `csrf_field`, `lang`, the security headers and `Cache-Control: no-store`.
+  `moment`, `figure`, `bar`, `viewer`, `csrf_field`, `lang`, the security headers and
+  `Cache-Control: no-store`.
 - **Figures**: every number about a unit is a `figures.Figure(unit, service, metric, value)`,
-  drawn by the `figure` macro with `data-unit`, `data-service`, `data-metric` and `data-value`
-  (plain number; a percentage as a decimal such as 118.2). Use the tally's own percentage.
+  drawn with `{{ figure(f) }}` (and a progress bar with `{{ bar(percent) }}`): `data-unit`,
+  `data-service`, `data-metric` and `data-value` (plain number; a percentage as a decimal such
+  as 118.2). Use the tally's own percentage. Call these, not the `m.figure`/`m.bar` macros
+  (their readable definition): a Jinja macro call per cell was half of a commune page's
+  drawing. In loops, translate column names once before the loop (`{% set l_x = _("X") %}`),
+  and let the route finish its database work before rendering.
 - **Words**: English in templates and code, wrapped in `_()`; the Vietnamese is in
   `i18n.VI` (add every new text there). Numbers 1.234 and 12,5 %, dates dd/mm/yyyy in
   Asia/Ho_Chi_Minh, all from `fieldkit.domain.formatting` (via `n`, `pct`, `day`, `moment`).

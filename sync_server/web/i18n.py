@@ -149,11 +149,18 @@ VI.update(COMMUNE_VI)
 VI.update(REPORT_VI)
 
 
+_NFC: dict[str, str] = {}
+"""Vietnamese texts already looked up, in NFC: a page asks for the same words once per cell."""
+
+
 def translate(text: str, lang: str) -> str:
     """The text in a language (English is the key itself; unknown texts stay as they are)."""
-    if lang == "vi":
-        return unicodedata.normalize("NFC", VI.get(text, text))
-    return text
+    if lang != "vi":
+        return text
+    found = _NFC.get(text)
+    if found is None:
+        found = _NFC[text] = unicodedata.normalize("NFC", VI.get(text, text))
+    return found
 
 
 def pick_lang(value: str | None) -> str:

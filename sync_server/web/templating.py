@@ -3,11 +3,16 @@
 Every template gets: `request`, `lang`, `_` (translate), `n` (1.234), `pct` (12,5 %), `day`
 (dd/mm/yyyy), `moment` (dd/mm/yyyy HH:MM), `viewer` (the signed-in person or None),
 `csrf_field()` (the hidden field every form carries), `path` (this page's path, for the
-language switch) and `Figure`/`Link` (for `isinstance`-free cell tests: see `_table.html`).
+language switch), `figure(f)` and `bar(percent)` (a Figure and a progress bar as HTML: see
+sync_server.web.figures) and `is_figure`/`is_link` (cell tests for `_table.html`).
+
+Templates are compiled once and never checked for changes on disk (`auto_reload` off): they
+ship with the package, and the check cost a `stat` per template, include and import per page.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,6 +34,8 @@ templates.env.globals["is_link"] = lambda cell: isinstance(cell, figures.Link)
 templates.env.globals["word"] = lambda code: CODE_WORDS.get(code, code)
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
+templates.env.auto_reload = False
+templates.env.globals["bar"] = figures.bar_html
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -60,6 +67,7 @@ def render(
         "pct": lambda value: i18n.percent(value, lang),
         "day": i18n.day,
         "moment": i18n.moment,
+        "figure": partial(figures.figure_html, lang=lang),
         "viewer": getattr(request.state, "viewer", None),
         "csrf_field": lambda: Markup(f'<input type="hidden" name="{csrf.FIELD}" value="{token}">'),
         "csrf_token": token,

@@ -97,9 +97,12 @@ def _queue(
     filters: dict[str, str],
     page: int,
     error: str = "",
-    status: int = 200,
-) -> Response:
-    """Render one page of the queue (and audit it); the caller commits."""
+) -> dict[str, Any]:
+    """What one page of the queue shows (audited); the caller commits, then renders.
+
+    Drawing the page comes after the commit, so the write lock the audit rows need is not
+    held while the template runs.
+    """
     query = _query(commune, filters, page)
     result = list_entries(session, user, commune, query)
     lang = request_lang(request)
@@ -128,7 +131,7 @@ def _queue(
         "max_bulk": MAX_BULK,
         **_labels(lang),
     }
-    return render(request, "review.html", context, status)
+    return context
 
 
 @router.get("/review")
@@ -140,7 +143,8 @@ def queue(request: Request, session: SessionDep, viewer: SignedIn) -> Response:
         raise WebError(400, "No such page.", detail="page")
     with writing(session):  # the audit of what was shown
         commune = managed_commune(session, viewer.user, params.get("unit"))
-        return _queue(request, session, viewer.user, commune, _filters(params), int(page_text))
+        context = _queue(request, session, viewer.user, commune, _filters(params), int(page_text))
+    return render(request, "review.html", context)
 
 
 def _entry_in(session: Session, user: User, entry_id: str) -> Entry:
@@ -233,7 +237,8 @@ def decide(request: Request, session: SessionDep, viewer: SignedIn, form: Checke
             return _entry_page(
                 request, session, viewer.user, entry, filters, error=error, status=400
             )
-        return _queue(request, session, viewer.user, commune, filters, 1, error=error, status=400)
+        context = _queue(request, session, viewer.user, commune, filters, 1, error=error)
+    return render(request, "review.html", context, 400)
 
 
 def _decide(
