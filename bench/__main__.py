@@ -90,12 +90,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def _against(rev: str, quick: bool, runs: int) -> int:
     """`ingest --against REV`: print and save the side-by-side table; 1 if it could not run."""
+    from bench.checkout import GitError
     from bench.ingest_against import run_against
 
     print(f"-- running ingest against {rev}{' (quick)' if quick else ''}, {runs} pair(s) …")
     started = time.perf_counter()
     try:
         report = run_against(quick, runs, rev)
+    except GitError as exc:
+        print(f"cannot check out {rev}: {exc}", file=sys.stderr)
+        return 2
     except Exception:
         traceback.print_exc()
         return 1

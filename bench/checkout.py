@@ -11,11 +11,15 @@ from pathlib import Path
 from bench.common import ROOT
 
 
+class GitError(RuntimeError):
+    """A git command failed (an unknown revision, no git checkout): git's own message."""
+
+
 def git(*args: str, cwd: Path = ROOT) -> str:
-    """Run git in `cwd`; its stdout, stripped. Raises RuntimeError with git's message."""
+    """Run git in `cwd`; its stdout, stripped. Raises GitError with git's message."""
     done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)}: {done.stderr.strip()}")
+        raise GitError(f"git {' '.join(args)}: {done.stderr.strip()}")
     return done.stdout.strip()
 
 
