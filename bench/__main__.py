@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, str] = {
     "wire": "bench.wire_bytes",
     "tally": "bench.tally_read",
     "staff_pages": "bench.commune_pages",
+    "province": "bench.province_page",
     "campaign": "bench.campaign_report",
     "ingest": "bench.ingest",
     "sync2g": "bench.sync2g",

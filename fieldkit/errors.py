@@ -13,3 +13,8 @@ class UserError(Exception):
     def message(self, lang: str = "vi") -> str:
         """The text in the user's language (subclasses give both; this is the plain one)."""
         return str(self)
+
+    @property
+    def server_unreachable(self) -> bool:
+        """Whether this failure means the server could not be reached (the laptop is offline)."""
+        return False

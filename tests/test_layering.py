@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,8 +85,9 @@ def test_sync_server_imports_only_the_domain_of_fieldkit() -> None:
 
 
 def test_import_linter_contracts_hold() -> None:
+    # import-linter is a test dependency (pyproject's test extras): missing, this fails.
     lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
-    assert lint is not None, "import-linter is a test dependency: pip install -e '.[test]'"
+    assert lint is not None, "lint-imports not installed: pip install -e '.[test]'"
     out = subprocess.run([lint], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
 
@@ -93,17 +95,16 @@ def test_import_linter_contracts_hold() -> None:
 def test_the_server_layers_are_a_contract() -> None:
     # Commands > serving > pages > API > services > database, as docs/architecture.md says;
     # lint-imports (above) holds the code to it.
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    contracts = config["tool"]["importlinter"]["contracts"]
-    layers = [c["layers"] for c in contracts if c["type"] == "layers"]
-    assert [
+    contract = _contract("server layers")
+    assert contract["type"] == "layers"
+    assert contract["layers"] == [
         "sync_server.cli",
         "sync_server.server",
         "sync_server.web",
         "sync_server.api",
         "sync_server.services",
         "sync_server.db",
-    ] in layers
+    ]
 
 
 def test_the_database_layer_loads_and_upgrades_without_any_service(tmp_path: Path) -> None:
@@ -123,6 +124,46 @@ def test_the_database_layer_loads_and_upgrades_without_any_service(tmp_path: Pat
     above = {m for m in loaded if m.startswith(("sync_server.services", "sync_server.api"))}
     # Only the pure login-name rule migration 0003 applied (pyproject's ignore_imports).
     assert above <= {"sync_server.services", "sync_server.services.logins"}
+
+
+def _contract(name_start: str) -> dict[str, Any]:
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    found = [
+        c
+        for c in contracts["tool"]["importlinter"]["contracts"]
+        if str(c["name"]).startswith(name_start)
+    ]
+    assert len(found) == 1, f"no one contract named {name_start!r}…"
+    return found[0]
+
+
+def test_every_non_ui_module_of_fieldkit_is_kept_below_the_ui() -> None:
+    # A new laptop module is below the UI unless it is the UI (tui) or the CLI that starts it:
+    # the contract must name it, else it could import fieldkit.tui unnoticed.
+    contract = _contract("only the UI imports the UI")
+    below = set(contract["source_modules"])
+    modules = {
+        f"fieldkit.{p.stem if p.is_file() else p.name}"
+        for p in (ROOT / "fieldkit").iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").is_file()
+    }
+    assert modules - {"fieldkit.tui", "fieldkit.cli"} <= below
+    assert {"fieldkit.tui", "textual"} <= set(contract["forbidden_modules"])
+
+
+def test_screens_and_widgets_are_kept_from_the_app() -> None:
+    contract = _contract("screens and widgets never import the app")
+    assert {"fieldkit.tui.screens", "fieldkit.tui.widgets"} <= set(contract["source_modules"])
+    assert "fieldkit.tui.app" in contract["forbidden_modules"]
+    assert not contract.get("allow_indirect_imports")
+    mods = loaded_modules(*_packages("fieldkit.tui.screens"), *_packages("fieldkit.tui.widgets"))
+    assert "fieldkit.tui.app" not in mods
+    assert "fieldkit.demo" not in mods  # the welcome screen loads it only when D is pressed
+
+
+def test_the_app_and_the_demo_set_up_do_not_import_each_other() -> None:
+    assert "fieldkit.demo" not in loaded_modules("fieldkit.tui.app")
+    assert "fieldkit.tui.app" not in loaded_modules("fieldkit.demo")
 
 
 def test_the_demo_set_up_and_the_laptops_errors_load_without_the_ui() -> None:

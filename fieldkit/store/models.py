@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    func,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -140,6 +141,14 @@ class EntryRecord(Base):
     reject_message: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+CITIZEN = func.coalesce(EntryRecord.id_key, EntryRecord.visit_id, EntryRecord.id)
+"""Who an entry helped: their device-local key; once personal data is erased that key is
+gone, and the entry's visit (or the entry itself) stands for the citizen."""
+# Home counts distinct citizens on every refresh: read off this index, 100,000 entries take
+# milliseconds; without it SQLite sorts every entry's key in a temporary b-tree.
+Index("ix_entries_citizen", CITIZEN)
 
 
 class OutboxRow(Base):

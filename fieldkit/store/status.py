@@ -15,7 +15,7 @@ from fieldkit.store.entries import (
     sync_state,
     today_bounds,
 )
-from fieldkit.store.models import EntryRecord
+from fieldkit.store.models import CITIZEN, EntryRecord
 from fieldkit.store.pulled import quotas, services, tallies
 from fieldkit.store.records import EntryStatus, HelpedCounts, StoreStatus, VillageProgress
 
@@ -80,16 +80,16 @@ def village_progress(
 
 
 def helped_counts(session: Session, now: datetime | None = None) -> HelpedCounts:
-    """Distinct citizens and services (entries), today in Vietnam and in all.
+    """Distinct citizens (models.CITIZEN) and services (entries), today in Vietnam and in all.
 
-    A citizen is their device-local key; once personal data is erased that key is gone, and
-    the entry's visit (or the entry itself) stands for the citizen so the counts stay.
+    The totals are two queries: each alone reads one index, together they scan every entry.
     """
-    citizen = func.coalesce(EntryRecord.id_key, EntryRecord.visit_id, EntryRecord.id)
-    counts = select(func.count(func.distinct(citizen)), func.count()).select_from(EntryRecord)
+    citizens = select(func.count(func.distinct(CITIZEN))).select_from(EntryRecord)
+    services_total = session.scalar(select(func.count()).select_from(EntryRecord)) or 0
+    citizens_total = session.scalar(citizens) or 0
+    counts = select(func.count(func.distinct(CITIZEN)), func.count()).select_from(EntryRecord)
     start, end = today_bounds(now)
     today = counts.where(EntryRecord.assisted_at >= start, EntryRecord.assisted_at < end)
-    citizens_total, services_total = session.execute(counts).one()
     citizens_today, services_today = session.execute(today).one()
     return HelpedCounts(
         citizens_today=int(citizens_today),

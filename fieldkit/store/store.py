@@ -13,6 +13,7 @@ from typing import cast
 from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.schema import CreateIndex
 
 from fieldkit.domain import Entry, ServiceInfo
 from fieldkit.domain.wire import (
@@ -41,9 +42,9 @@ from fieldkit.store.records import (
 from fieldkit.store.signing import SigningKey, new_signing_key, public_key_of
 from fieldkit.store.status import store_status
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """PRAGMA user_version. 1: the first schema; 2: identity numbers masked to their last three
-digits; 3: indexes for the returned and follow-up counts."""
+digits; 3: indexes for the returned and follow-up counts; 4: an index for counting citizens."""
 
 
 class Store:
@@ -70,10 +71,10 @@ class Store:
         found = session.connection().exec_driver_sql("PRAGMA user_version").scalar() or 0
         if found < 2:
             privacy.shorten_masks(session)
-        if found < 3:
+        if found < 4:
             # create_all makes missing tables only; indexes added since come here.
             for index in cast(Table, EntryRecord.__table__).indexes:
-                index.create(session.connection(), checkfirst=True)
+                session.execute(CreateIndex(index, if_not_exists=True))
         if found < SCHEMA_VERSION:
             session.connection().exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
 

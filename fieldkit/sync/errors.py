@@ -76,3 +76,8 @@ class SyncError(UserError):
     def message(self, lang: str = "vi") -> str:
         """The message in the user's language."""
         return self.message_en if lang == "en" else self.message_vi
+
+    @property
+    def server_unreachable(self) -> bool:
+        """Whether nothing answered (offline), as opposed to a server that refused."""
+        return self.code == "unreachable"

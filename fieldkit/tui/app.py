@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,24 +15,31 @@ from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
 from fieldkit.domain.catalogue import ServiceInfo
+from fieldkit.errors import UserError
 from fieldkit.profile_files import profile_names
 from fieldkit.settings import ClientSettings
 from fieldkit.tui.failures import explain
 from fieldkit.tui.i18n import both, tr
+from fieldkit.tui.long_lived import keep_out_of_gc_scans
 from fieldkit.tui.messages import (
     ConnectionChecked,
     EntriesChanged,
+    LockLifted,
+    ProfileOpened,
     StatusLoaded,
+    StatusNote,
     SyncFinished,
     SyncOutcome,
     SyncProgressed,
 )
+from fieldkit.tui.opened import OpenedAhead
 from fieldkit.tui.screens.base import key, localise_bindings
 from fieldkit.tui.screens.unlock import ProfileChoice
 
 # The store (SQLAlchemy) and sync (httpx) load in worker threads, so the first screen shows fast.
 if TYPE_CHECKING:
     from fieldkit.store import Store, StoreStatus
+    from fieldkit.tui.shared import Shared
 
 Clock = Callable[[], datetime]
 
@@ -91,8 +97,8 @@ class FieldkitApp(App[None]):
         self._on_exit = on_exit
         self._notice = notice
         self._notice_warning = notice_warning
-        self._opened: tuple[str, Store] | None = None
-        self._opened_lock = threading.Lock()
+        self.ahead = OpenedAhead()
+        """The preselected profile's store, opened by the unlock screen ahead of its PIN."""
         self.set_reactive(FieldkitApp.ui_lang, self.settings.lang)
 
     # -- start-up -------------------------------------------------------------------------
@@ -101,6 +107,7 @@ class FieldkitApp(App[None]):
         """Open the right first screen and start the background checks."""
         localise_bindings(self, self.ui_lang)
         self.title = tr("app.title", self.ui_lang)
+        keep_out_of_gc_scans()  # Textual, its styles and the app live until the end
         if self.store is not None:
             self.mask_overdue()
             self.open_home()
@@ -111,10 +118,16 @@ class FieldkitApp(App[None]):
         self.set_interval(self.check_seconds, self.check_connection)
         self.set_interval(5.0, self.lock_if_idle)
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="privacy")
     def mask_overdue(self) -> None:
-        """At start (a given, unlocked or enrolled profile): mask numbers kept past their limit."""
-        if self.store is not None:
-            self.store.mask_overdue(self.settings.mask_after, self.settings.retention_days)
+        """At start (a given, unlocked or enrolled profile): mask numbers kept past their limit.
+
+        A worker: with 100,000 entries the search reads every entry, and home need not wait
+        for it (it shows no identity number).
+        """
+        store = self.store
+        if store is not None:
+            store.mask_overdue(self.settings.mask_after, self.settings.retention_days)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="profiles")
     def find_profiles(self) -> None:
@@ -123,56 +136,6 @@ class FieldkitApp(App[None]):
         last = self._last_used()
         names = [n for n in names if n == last] + [n for n in names if n != last]
         self.call_from_thread(self._show_first_screen, [ProfileChoice(n, n) for n in names])
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="profile-names")
-    def find_user_names(self, names: list[str]) -> None:
-        """Replace directory names by the volunteers' names (opens each profile's store)."""
-        from fieldkit.store import Store, StoreError
-        from fieldkit.store.profiles import profile_path
-
-        choices: list[ProfileChoice] = []
-        for index, name in enumerate(names):
-            store = Store(profile_path(self.home, name))
-            try:
-                choices.append(ProfileChoice(name, store.profile.user_name))
-            except StoreError:
-                choices.append(ProfileChoice(name, name))
-                store.close()
-                continue
-            if index == 0:  # the preselected profile: its PIN check need not open it again
-                self.keep_opened(name, store)
-            else:
-                store.close()
-        self.call_from_thread(self._name_profiles, choices)
-        preload()
-
-    def keep_opened(self, name: str, store: Store) -> None:
-        """Hold a profile's store opened before its PIN is checked (nothing of it is shown)."""
-        with self._opened_lock:
-            earlier, self._opened = self._opened, (name, store)
-        if earlier is not None:
-            earlier[1].close()
-
-    def take_opened(self, name: str | None) -> Store | None:
-        """The store keep_opened holds for this profile, handed over once (else None)."""
-        with self._opened_lock:
-            if self._opened is None or self._opened[0] != name:
-                return None
-            store, self._opened = self._opened[1], None
-        return store
-
-    def _drop_opened(self) -> None:
-        with self._opened_lock:
-            earlier, self._opened = self._opened, None
-        if earlier is not None:
-            earlier[1].close()
-
-    def _name_profiles(self, choices: list[ProfileChoice]) -> None:
-        from fieldkit.tui.screens.unlock import UnlockScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, UnlockScreen):
-                screen.show_names(choices)
 
     def _last_used(self) -> str | None:
         try:
@@ -187,7 +150,7 @@ class FieldkitApp(App[None]):
         if profiles:
             # The unlock screen starts find_user_names once its PIN field shows: loading
             # SQLAlchemy holds the interpreter a while and must not delay the first screen.
-            self.push_screen(UnlockScreen(profiles))
+            self.push_screen(UnlockScreen(profiles, ahead=self.ahead))
         else:
             self.push_screen(WelcomeScreen())
 
@@ -211,8 +174,9 @@ class FieldkitApp(App[None]):
         """Make a freshly unlocked or enrolled profile the open one."""
         if self.store is not None and self.store is not store:
             self.store.close()
-        self._drop_opened()
+        self.ahead.drop()
         self.store = store
+        keep_out_of_gc_scans()  # SQLAlchemy, the store and the screens loaded meanwhile
         self.mask_overdue()
         self.locked = False
         self.last_activity = self.monotonic()
@@ -241,6 +205,15 @@ class FieldkitApp(App[None]):
         self.locked = True
         self.push_screen(UnlockScreen([], locked=self.store, idle=idle))
 
+    @on(ProfileOpened)
+    def _profile_opened(self, message: ProfileOpened) -> None:
+        if message.on_exit is not None:
+            self._on_exit = message.on_exit
+        self.use_store(message.store, message.loaded)
+        if message.notice is not None:
+            self.show_notice(message.notice, warning=message.warning)
+
+    @on(LockLifted)
     def unlocked(self) -> None:
         """The PIN was right: back to where the volunteer was."""
         self.locked = False
@@ -275,6 +248,10 @@ class FieldkitApp(App[None]):
         self.status = message.status
         self.today = message.today
 
+    @on(StatusNote)
+    def _status_note(self, message: StatusNote) -> None:
+        self.sync_note = message.texts
+
     @on(EntriesChanged)
     def _entries_changed(self) -> None:
         self.refresh_status()
@@ -300,6 +277,9 @@ class FieldkitApp(App[None]):
         pending = self.status is not None and self.status.pending > 0
         if message.online and (not was or pending):
             self.action_sync()  # back online (pull news) or something waits to be sent
+        elif not message.online and was is not False and not self.syncing:
+            # "Sync done: sent 1" beside OFFLINE and entries waiting read as if they were sent.
+            self.sync_note = both("sync.offline")
 
     def action_sync(self) -> None:
         """Sync now (F5), unless a sync is already running."""
@@ -362,9 +342,10 @@ class FieldkitApp(App[None]):
         self.log.error(f"worker {event.worker.name} failed: {error!r}")
         text = explain(error, self.ui_lang)
         if event.worker.group == "sync":
-            if getattr(error, "code", None) == "unreachable":
-                self.online = False
             texts = (explain(error, "vi"), explain(error, "en"))
+            if isinstance(error, UserError) and error.server_unreachable:
+                self.online = False
+                texts = both("sync.offline")
             self.post_message(SyncFinished(SyncOutcome(ok=False, texts=texts)))
         elif event.worker.group == "connection":
             self.online = False
@@ -374,22 +355,7 @@ class FieldkitApp(App[None]):
         else:
             self.notify(text, severity="error", timeout=8, markup=False)
 
-    # -- demo -----------------------------------------------------------------------------
-
-    def start_demo(self) -> None:
-        """Start a seeded local server and enroll a demo volunteer (first-run choice)."""
-        self.run_demo_setup()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="demo")
-    def run_demo_setup(self) -> None:
-        """The demo's slow part: server subprocess, seeding, enrollment, profile."""
-        from fieldkit.demo import start_demo
-
-        demo = start_demo(self.home)
-        self._on_exit = demo.stop
-        self.call_from_thread(self.use_store, demo.store)
-        if demo.notice is not None:
-            self.call_from_thread(self.show_notice, demo.notice, warning=not demo.reused)
+    # -- notices -------------------------------------------------------------------------
 
     def show_notice(self, texts: tuple[str, str], *, warning: bool = False) -> None:
         """A message given in Vietnamese and English, shown in the current language."""
@@ -425,16 +391,14 @@ class FieldkitApp(App[None]):
         """Close the store and stop a demo server."""
         if self.store is not None:
             self.store.close()
-        self._drop_opened()
+        self.ahead.drop()
         if self._on_exit is not None:
             self._on_exit()
 
 
-def preload() -> None:
-    """Import what comes after the PIN (home, entry form, sync) while the volunteer types it."""
-    import fieldkit.sync
-    import fieldkit.tui.screens.entry_form
-    import fieldkit.tui.screens.home  # noqa: F401
+if TYPE_CHECKING:
+    # mypy checks that the app offers screens everything fieldkit.tui.shared.Shared promises.
+    _SHARES: Shared = FieldkitApp()
 
 
 def run_app(settings: ClientSettings | None = None) -> None:

@@ -106,6 +106,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "Sync done: sent {pushed}, received {pulled} changes.",
     ),
     "sync.failed": ("Đồng bộ không thành công", "Sync failed"),
+    # The status line's one row at 80 columns: the sync client's full text would be cut.
+    "sync.offline": (
+        "Không kết nối được máy chủ. Dữ liệu vẫn an toàn trên máy.",
+        "Cannot reach the server. Your data is safe on this laptop.",
+    ),
     "sync.unexpected": (
         "Có lỗi không mong muốn khi đồng bộ. Dữ liệu vẫn an toàn trên máy; hãy thử lại sau.",
         "Something unexpected went wrong while syncing. Your data is safe on this laptop; "

@@ -1,7 +1,8 @@
-"""Messages that carry results up to the app: workers post them, only the app acts on them."""
+"""Messages that carry results and requests up to the app; only the app acts on them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,9 @@ from fieldkit.domain.catalogue import ServiceInfo
 
 if TYPE_CHECKING:
     from fieldkit.store import Store, StoreStatus
+
+# Screens post the messages below and never call the app: they bubble up to it, and only
+# the app acts on them (fieldkit.tui.shared says what screens may read instead).
 
 
 class StatusLoaded(Message):
@@ -68,3 +72,40 @@ class SyncFinished(Message):
 
 class EntriesChanged(Message):
     """Entries were saved or fixed: counts must be re-read and a sync may start."""
+
+
+class StatusNote(Message):
+    """A line for the status line of every screen, in Vietnamese and English."""
+
+    def __init__(self, texts: tuple[str, str]) -> None:
+        self.texts = texts
+        super().__init__()
+
+
+class ProfileOpened(Message):
+    """A profile was unlocked, enrolled or set up for the demo: it becomes the open one.
+
+    `loaded`: home's figures, when they were read while the PIN was checked; `notice`: a
+    text to show once home is up (Vietnamese, English), a warning if `warning`; `on_exit`:
+    what to stop when the app ends (the demo's server).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        loaded: StatusLoaded | None = None,
+        *,
+        notice: tuple[str, str] | None = None,
+        warning: bool = False,
+        on_exit: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.loaded = loaded
+        self.notice = notice
+        self.warning = warning
+        self.on_exit = on_exit
+        super().__init__()
+
+
+class LockLifted(Message):
+    """The locked profile's PIN was right: back to where the volunteer was."""

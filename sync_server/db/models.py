@@ -324,6 +324,25 @@ class Tally(Base):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
+class WeekTally(Base):
+    """Counted entries of one unit × service × period in one week (Monday, Vietnam's time).
+
+    Kept with the tallies in the same transaction (recount must agree), so a chart of entries
+    per week reads a year's weeks instead of counting a province's entries.
+    """
+
+    __tablename__ = "week_tallies"
+
+    unit_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    service: Mapped[str] = mapped_column(String(40), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    week: Mapped[str] = mapped_column(String(10), primary_key=True)
+    """The week's Monday as YYYY-MM-DD."""
+    achieved: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 class Conflict(Base):
     """The losing version of an edit made against a stale revision (kept, never dropped)."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -44,6 +44,7 @@ from sync_server.services.entry_rows import EDITABLE, entry_row
 from sync_server.services.push_results import Ingested, rejected, stored_results
 from sync_server.services.secrets import server_epoch
 from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas
+from sync_server.services.weekly import week_of
 
 _DEVICES = Base.metadata.tables["devices"]
 _REVIEWS = Base.metadata.tables["reviews"]
@@ -120,10 +121,10 @@ def _insert_new(
         insert_rows(session, ENTRIES, rows)
     _review_flagged(session, [r["id"] for r in rows if r["review_status"] == FLAGGED], batch)
     # New entries await review, so only the counting ones change tallies.
-    shares = Counter(_TALLY_UNITS(r) for r in rows if r["counted"])
-    for (village, commune, province, service, period, group), n in shares.items():
+    shares = Counter((*_TALLY_UNITS(r), week_of(r["assisted_at"])) for r in rows if r["counted"])
+    for (village, commune, province, service, period, group, week), n in shares.items():
         state = EntryState(
-            village, commune, province, service, period, "success", "pending", True, group
+            village, commune, province, service, period, "success", "pending", True, group, week
         )
         batch.deltas.add(state, n)
 
@@ -134,12 +135,12 @@ def _take_over(session: Session, takers: dict[str, dict[str, Any]], batch: Batch
     losers = session.execute(
         select(c.id, c.device_id, c.village_code, c.commune_code, c.province_code)
         .add_columns(c.service, c.period, c.outcome, c.review_status, c.counted, c.age_group)
-        .add_columns(c.citizen_key)
+        .add_columns(c.citizen_key, c.assisted_at)
         .where(c.id.in_(list(takers)))
     ).all()
     for old in losers:
         row = takers[old[0]]
-        before = EntryState(*old[2:11])
+        before = replace(EntryState(*old[2:11]), week=week_of(old[12]))
         batch.deltas.move(before, before.uncounted())
         batch.changes.append(
             status_change(old[0], old[1], False, batch.holders[(old[11], old[5], old[6])], old[3])

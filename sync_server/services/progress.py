@@ -1,7 +1,8 @@
-"""A commune's (or village's) progress against quota, from the tallies of the levels shown.
+"""A unit's progress against quota, and its children's, from the tallies of the levels shown.
 
-The figures are the tally service's own rows (`read_tally`), so a page built from them shows
-exactly what `sync-server tally --json` prints for the same unit and period.
+A province comes with its communes, a commune with its villages, a village alone. The figures
+are the tally service's own rows (`read_tally`), so a page built from them shows exactly what
+`sync-server tally --json` prints for the same unit and period.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ CATALOGUE_ORDER = {service.code: n for n, service in enumerate(DEFAULT_SERVICES)
 """The default catalogue's order (VNeID first); services a province added come after, by code."""
 SORT_NAME = "name"
 """Sort key for villages in name order; any service code sorts by that service's percentage."""
+CHILD_LEVEL = {"province": "commune", "commune": "village"}
+"""The level a unit's page lists below it (a village lists none)."""
 
 
 @dataclass(frozen=True)
@@ -92,12 +95,17 @@ class ServiceInfo:
 
 @dataclass
 class Progress:
-    """The unit itself, its villages (when it is a commune) and the services shown."""
+    """The unit itself, the units right below it (communes or villages) and the services shown."""
 
     unit: UnitProgress
-    villages: list[UnitProgress]
+    children: list[UnitProgress]
     services: list[ServiceInfo]
     period: str
+
+    @property
+    def villages(self) -> list[UnitProgress]:
+        """A commune's villages (the children, by the name a commune page uses)."""
+        return self.children
 
 
 def services_shown(session: Session, codes: set[str]) -> list[ServiceInfo]:
@@ -119,35 +127,36 @@ def sort_villages(villages: list[UnitProgress], sort: str | None) -> list[UnitPr
 
 
 def unit_progress(session: Session, unit: Unit, period: str, sort: str | None = None) -> Progress:
-    """A commune with every village under it, or a village alone, for one period.
+    """A province with its communes, a commune with its villages, or a village alone.
 
-    Reads the tallies of the unit and the level right below it only (never the entries).
+    Reads the tallies of the unit and the level right below it only (never the entries, never
+    a province's villages).
     """
-    rows = read_tally(session, unit.code, period, subtree=unit.level == "commune")
+    child_level = CHILD_LEVEL.get(unit.level)
+    rows = read_tally(session, unit.code, period, subtree=child_level is not None, children=True)
     by_code: dict[str, UnitProgress] = {}
     own = UnitProgress(unit.code, unit.name, unit.level)
     by_code[unit.code] = own
-    villages: list[UnitProgress] = []
-    if unit.level == "commune":
-        children = session.scalars(
+    children: list[UnitProgress] = []
+    if child_level is not None:
+        for child in session.scalars(
             select(Unit)
-            .where(Unit.parent_code == unit.code, Unit.level == "village", ~Unit.retired)
+            .where(Unit.parent_code == unit.code, Unit.level == child_level, ~Unit.retired)
             .order_by(Unit.code)
-        ).all()
-        for child in children:
+        ):
             progress = UnitProgress(child.code, child.name, child.level)
             by_code[child.code] = progress
-            villages.append(progress)
+            children.append(progress)
     codes: set[str] = set()
     for row in rows:
         target = by_code.get(row.unit_code)
-        if target is None:  # a retired village's history stays in the commune's figures
+        if target is None:  # a retired unit's history stays in its parent's figures
             continue
         target.figures[row.service] = Figures.of(row)
         codes.add(row.service)
     return Progress(
         unit=own,
-        villages=sort_villages(villages, sort),
+        children=sort_villages(children, sort),
         services=services_shown(session, codes),
         period=period,
     )

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import Subquery, and_, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import Entry, Tally, Unit
+from sync_server.db.models import Entry, Tally, Unit, WeekTally
 from sync_server.services.changes import NewChange, lock_writers, record_changes
 from sync_server.services.dedupe import COUNTING_ORDER
-from sync_server.services.tally import COUNTS, PUBLISHED_LEVELS, TallyKey
+from sync_server.services.tally import COUNTS, PUBLISHED_LEVELS, TallyKey, WeekKey
+from sync_server.services.weekly import week_sql
 
 ELIGIBLE = and_(Entry.outcome == "success", Entry.review_status != "rejected")
 
@@ -20,7 +21,8 @@ class Mismatch:
     """One disagreement between stored state and a recount from raw entries."""
 
     kind: str
-    """`tally` (a stored tally row) or `counted` (which entry counts a citizen)."""
+    """`tally` (a stored tally row), `week` (a week's count) or `counted` (which entry counts
+    a citizen)."""
     key: str
     expected: str
     actual: str
@@ -98,6 +100,52 @@ def _expected_tallies(session: Session, ranked: Subquery) -> dict[TallyKey, tupl
     return {k: tuple(v) for k, v in totals.items() if any(v)}
 
 
+def _expected_weeks(session: Session, ranked: Subquery) -> dict[WeekKey, int]:
+    """Counted entries per unit (all three levels), service, period and week."""
+    r = ranked
+    week = week_sql(session.get_bind().dialect.name)
+    query = (
+        select(
+            Entry.village_code,
+            Entry.commune_code,
+            Entry.province_code,
+            Entry.service,
+            Entry.period,
+            week,
+            func.count(),
+        )
+        .join(r, and_(r.c.id == Entry.id, r.c.rn == 1))
+        .group_by(
+            Entry.village_code,
+            Entry.commune_code,
+            Entry.province_code,
+            Entry.service,
+            Entry.period,
+            week,
+        )
+    )
+    totals: dict[WeekKey, int] = {}
+    for village, commune, province, service, period, monday, count in session.execute(query):
+        for unit in (village, commune, province):
+            key = (unit, service, period, str(monday))
+            totals[key] = totals.get(key, 0) + int(count)
+    return totals
+
+
+def _week_mismatches(session: Session, expected: dict[WeekKey, int]) -> list[Mismatch]:
+    """Stored week counts that differ from the recount."""
+    w = WeekTally.__table__.c
+    stored: dict[WeekKey, int] = {
+        (row[0], row[1], row[2], row[3]): int(row[4])
+        for row in session.execute(select(w.unit_code, w.service, w.period, w.week, w.achieved))
+    }
+    return [
+        Mismatch("week", "|".join(key), str(expected.get(key, 0)), str(stored.get(key, 0)))
+        for key in sorted(set(expected) | set(stored))
+        if expected.get(key, 0) != stored.get(key, 0)
+    ]
+
+
 def _counting_mismatches(session: Session, ranked: Subquery) -> list[Mismatch]:
     """Entries whose counted flag disagrees with the earliest-success rule."""
     r = ranked
@@ -119,8 +167,14 @@ def _counting_mismatches(session: Session, ranked: Subquery) -> list[Mismatch]:
     return out
 
 
-def _fix(session: Session, ranked: Subquery, expected: dict[TallyKey, tuple[int, ...]]) -> None:
-    """Rewrite counted flags (losses first: one counting success per group) and every tally."""
+def _fix(
+    session: Session,
+    ranked: Subquery,
+    expected: dict[TallyKey, tuple[int, ...]],
+    weeks: dict[WeekKey, int],
+) -> None:
+    """Rewrite counted flags (losses first: one counting success per group), every tally and
+    every week's count."""
     r = ranked
     c = r.c
     firsts = select(c.id).where(c.rn == 1)
@@ -144,6 +198,15 @@ def _fix(session: Session, ranked: Subquery, expected: dict[TallyKey, tuple[int,
                 {"unit_code": k[0], "service": k[1], "period": k[2]}
                 | dict(zip(COUNTS, v, strict=True))
                 for k, v in sorted(expected.items())
+            ],
+        )
+    session.execute(delete(WeekTally))
+    if weeks:
+        session.execute(
+            insert(WeekTally),
+            [
+                {"unit_code": k[0], "service": k[1], "period": k[2], "week": k[3], "achieved": n}
+                for k, n in sorted(weeks.items())
             ],
         )
     session.expire_all()
@@ -174,8 +237,10 @@ def recount(session: Session, fix: bool = False) -> list[Mismatch]:
                     str(dict(zip(COUNTS, have, strict=True))),
                 )
             )
+    weeks = _expected_weeks(session, ranked)
+    mismatches.extend(_week_mismatches(session, weeks))
     if fix and mismatches:
-        _fix(session, ranked, expected)
+        _fix(session, ranked, expected, weeks)
         changed = {
             key for key in set(expected) | set(stored) if expected.get(key) != stored.get(key)
         }

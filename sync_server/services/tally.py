@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 
 from fieldkit.domain import Outcome, wire
 from fieldkit.domain.wire import QuotaGroup
-from sync_server.db.models import Entry, Quota, Tally, Unit
+from sync_server.db.models import Entry, Quota, Tally, Unit, WeekTally
 from sync_server.services.changes import NewChange
+from sync_server.services.weekly import week_of
 
 COUNTS = ("achieved", "pending", "approved", "rejected", "youth", "non_youth")
 """The tally columns, in the order Contribution vectors use."""
@@ -37,6 +38,8 @@ PUBLISHED_LEVELS = ("village", "commune")
 
 TallyKey = tuple[str, str, str]
 """(unit code, service, period)."""
+WeekKey = tuple[str, str, str, str]
+"""(unit code, service, period, week's Monday)."""
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -53,6 +56,8 @@ class EntryState:
     review_status: str
     counted: bool
     age_group: str
+    week: str = ""
+    """The week it was assisted in (`weekly.week_of`); its counted share goes to that week."""
 
     @classmethod
     def of(cls, entry: Entry) -> EntryState:
@@ -67,6 +72,7 @@ class EntryState:
             review_status=entry.review_status,
             counted=entry.counted,
             age_group=entry.age_group,
+            week=week_of(entry.assisted_at),
         )
 
     def uncounted(self) -> EntryState:
@@ -97,6 +103,7 @@ class TallyDeltas:
     def __init__(self) -> None:
         self.sums: dict[TallyKey, list[int]] = {}
         self.levels: dict[str, str] = {}
+        self.weeks: dict[WeekKey, int] = {}
 
     def add(self, state: EntryState, sign: int = 1) -> None:
         """Add `sign` times (-1 removes) an entry's contribution at village, commune, province."""
@@ -115,6 +122,9 @@ class TallyDeltas:
                 current = self.sums[key] = [0] * len(COUNTS)
             for i, value in enumerate(share):
                 current[i] += sign * value
+            if share[0] and state.week:
+                week = (unit, state.service, state.period, state.week)
+                self.weeks[week] = self.weeks.get(week, 0) + sign * share[0]
 
     def move(self, before: EntryState | None, after: EntryState | None) -> None:
         """Account for an entry going from one state to another."""
@@ -147,8 +157,26 @@ def _upsert(dialect: str) -> Any:
     ).returning(*(columns[name] for name in ("unit_code", "service", "period", *COUNTS)))
 
 
+@cache
+def _week_upsert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT adding to a week's stored count (built once)."""
+    table: Any = WeekTally.__table__
+    stmt = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=["unit_code", "service", "period", "week"],
+        set_={"achieved": table.c.achieved + stmt.excluded.achieved},
+    )
+
+
 def apply_deltas(session: Session, deltas: TallyDeltas) -> list[NewChange]:
     """Upsert the summed deltas; returns the tally changes devices should pull."""
+    weeks = [
+        {"unit_code": k[0], "service": k[1], "period": k[2], "week": k[3], "achieved": n}
+        for k, n in sorted(deltas.weeks.items())
+        if n
+    ]
+    if weeks:
+        session.connection().execute(_week_upsert(session.get_bind().dialect.name), weeks)
     changed = deltas.nonzero()
     if not changed:
         return []
@@ -169,30 +197,38 @@ def apply_deltas(session: Session, deltas: TallyDeltas) -> list[NewChange]:
     return out
 
 
-def _unit_filter(unit_code: str | None, subtree: bool) -> ColumnElement[bool]:
-    """Which units a tally read covers."""
+def _unit_filter(unit_code: str | None, subtree: bool, children: bool) -> ColumnElement[bool]:
+    """Which units a tally read covers: the unit, its whole subtree, or it and its children.
+
+    A province page shows the province and its communes: reading only those (by the parent
+    index) instead of the subtree skips the villages' rows, nine in ten of a province's.
+    """
     if unit_code is None:
         return true() if subtree else Unit.level == "province"
     if not subtree:
         return Unit.code == unit_code
+    if children:
+        return or_(Unit.code == unit_code, Unit.parent_code == unit_code)
     return or_(
         Unit.code == unit_code, Unit.province_code == unit_code, Unit.commune_code == unit_code
     )
 
 
 @lru_cache(maxsize=1024)
-def _tally_query(unit_code: str | None, period: str | None, subtree: bool) -> Select[Any]:
+def _tally_query(
+    unit_code: str | None, period: str | None, subtree: bool, children: bool = False
+) -> Select[Any]:
     """One query: tallies (with their quotas) plus quotas without a tally, units joined, in order.
 
     Both halves start from the covered units (by index) and reach tallies and quotas by their
     primary keys, so no entry and no other province's row is read. A row carries the quota
     for everyone and those for the youth and non-youth groups.
 
-    Kept per (unit, period, subtree): a statement never changes once built, and building it
-    (and its cache key, which SQLAlchemy memoizes on the object) cost a commune page about
-    as much as running it.
+    Kept per (unit, period, subtree, children): a statement never changes once built, and
+    building it (and its cache key, which SQLAlchemy memoizes on the object) cost a commune
+    page about as much as running it.
     """
-    covered = _unit_filter(unit_code, subtree)
+    covered = _unit_filter(unit_code, subtree, children)
     t = Tally.__table__.c
     quota_table = Quota.__table__
     q = quota_table.c
@@ -267,9 +303,16 @@ _LEVELS = {level.value: level for level in wire.UnitLevel}
 
 
 def read_tally(
-    session: Session, unit_code: str | None, period: str | None, subtree: bool = True
+    session: Session,
+    unit_code: str | None,
+    period: str | None,
+    subtree: bool = True,
+    children: bool = False,
 ) -> list[wire.TallyRow]:
     """Tallies with quotas and percentages for a unit (and its subtree), never scanning entries.
+
+    `children=True` (with `subtree`) reads the unit and the level right below it only: what a
+    province or commune page shows, without the rows of the levels it does not.
 
     Rows are built as `trusted` builds them, inlined: a province holds thousands of them.
     """
@@ -278,7 +321,7 @@ def read_tally(
     fields_set = set(model.model_fields)  # shared by the rows: every row sets every field
     rows: list[wire.TallyRow] = []
     append = rows.append
-    query = _tally_query(unit_code, period, subtree)
+    query = _tally_query(unit_code, period, subtree, children)
     collecting = gc.isenabled()
     gc.disable()  # thousands of fresh objects, none of them garbage: skip the scans
     try:

@@ -23,7 +23,7 @@ Conventions for pages (follow them and a new page needs no other plumbing):
 - **Refusals**: `raise WebError(status, "message (an i18n key)", detail="technical")`.
 - **Period**: depend on `PagePeriod` (`?period=YYYY`, default the current year in Vietnam).
 - **Templates** extend `base.html` (blocks `title`, `crumbs`, `content`); partials start with
-  `_`: `_macros.html` (`figure`, `bar`, `period_form`, `notice`), `_table.html` (a
+  `_`: `_macros.html` (`figure`, `bar`, `period_form`, `notice`, `as_of`), `_table.html` (a
   `figures.Table` in `table`), `_crumbs.html` (`crumbs` from `crumbs.crumb_items`). Render with
   `templating.render(request, "page.html", {...}, status)`, which adds `_`, `n`, `pct`, `day`,
   `moment`, `figure`, `bar`, `viewer`, `csrf_field`, `lang`, the security headers and
@@ -35,6 +35,10 @@ Conventions for pages (follow them and a new page needs no other plumbing):
   (their readable definition): a Jinja macro call per cell was half of a commune page's
   drawing. In loops, translate column names once before the loop (`{% set l_x = _("X") %}`),
   and let the route finish its database work before rendering.
+- **Freshness**: a page with figures shows `{{ m.as_of(as_of) }}` with
+  `as_of = laptops.last_sync_received(session, unit)` (when the unit's last sync arrived).
+- **Charts**: `charts.py` draws inline SVG (`progress_bars`, `ranked_bars`, `line_chart`),
+  each a named `role="img"`; put a table with the same numbers beside it.
 - **Words**: English in templates and code, wrapped in `_()`; the Vietnamese is in
   `i18n.VI` (add every new text there). Numbers 1.234 and 12,5 %, dates dd/mm/yyyy in
   Asia/Ho_Chi_Minh, all from `fieldkit.domain.formatting` (via `n`, `pct`, `day`, `moment`).

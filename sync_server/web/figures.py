@@ -103,7 +103,7 @@ def figure_html(f: Figure, lang: str) -> Markup:
     """One figure as `<data>` with its raw value: the `figure` macro's HTML, drawn in Python."""
     raw = f.raw
     metric = escape(f.metric)
-    shown = i18n.percent(f.value, lang) if f.metric == PERCENT else i18n.number(f.value, lang)
+    shown = i18n.percent(f.value, lang) if f.is_percent else i18n.number(f.value, lang)
     return Markup(
         f'<data class="figure metric-{metric}" value="{raw}" data-unit="{escape(f.unit)}" '
         f'data-service="{escape(f.service)}" data-metric="{metric}" data-value="{raw}">'

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from fieldkit.domain.formatting import format_date, format_datetime, format_number, format_percent
 from sync_server.web.words_commune import COMMUNE_VI
+from sync_server.web.words_province import PROVINCE_VI
 from sync_server.web.words_report import REPORT_VI
 
 LANGS = ("vi", "en")
@@ -146,6 +147,7 @@ VI: dict[str, str] = {
 
 
 VI.update(COMMUNE_VI)
+VI.update(PROVINCE_VI)
 VI.update(REPORT_VI)
 
 

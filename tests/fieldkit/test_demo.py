@@ -310,3 +310,35 @@ def test_fieldkit_demo_set_up_twice_with_real_server_processes(
         running.store.close()
         running.stop()
     assert any(p.name.startswith("demo-") for p in (home / "profiles").iterdir())
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Run the async test on asyncio (Textual's loop)."""
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_d_on_the_welcome_screen_starts_the_demo_and_opens_its_home(
+    tmp_path: Path, in_process: list[ThreadServer]
+) -> None:
+    # The welcome screen runs the demo's set-up in its own worker and tells the app with a
+    # message (the app does not import fieldkit.demo); the app stops the server as it ends.
+    from fieldkit.settings import ClientSettings
+    from fieldkit.tui.app import FieldkitApp
+    from fieldkit.tui.screens.home import HomeScreen
+    from fieldkit.tui.screens.welcome import WelcomeScreen
+    from tests.tui.conftest import settle
+
+    app = FieldkitApp(ClientSettings(home=tmp_path / "home"), check_seconds=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.store is not None and app.store.profile.user_name == "Phạm Thu Hà"
+        assert [p.name for p in list_profiles(tmp_path / "home")] == [demo.DEMO_PROFILE]
+        (server,) = in_process
+        assert app.store.profile.server_url == server.url
+    assert not server.thread.thread.is_alive(), "the demo server stops with the app"

@@ -262,3 +262,27 @@ async def test_typing_in_the_list_goes_to_the_search_box(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
+
+
+async def test_f4_pressed_quickly_steps_through_every_filter(
+    store: Store, make_app: AppFactory
+) -> None:
+    # Seen in tmux: three quick F4 presses went to "today" only (each counted from the last
+    # query, which follows the tabs a message later), and Enter then opened another entry.
+    seed(store)
+    reject_first(store, "x", "Sai năm sinh.")
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntriesScreen)
+        await burst(pilot, "f4", "f4", "f4")
+        await settle(pilot)
+        assert screen.query_one(Tabs).active == "filter-rejected"
+        assert screen.query_state.filter == "rejected"
+        assert names(screen) == ["Nguyễn Văn A"]
+        await burst(pilot, "f4", "f4")  # duplicate, then round to all
+        await settle(pilot)
+        assert screen.query_state.filter == "all" and len(names(screen)) == 3

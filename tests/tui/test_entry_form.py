@@ -686,3 +686,42 @@ async def test_tab_in_the_reasons_goes_from_reason_to_reason_like_check_boxes(
         assert choice is not None
         assert set(choice.reasons) == {Reason.DEVICE_UNSUPPORTED, Reason.NO_CHIP_CARD}
         assert focus_path(app) == "svc-vneid_level2/tick"
+
+
+async def test_a_birth_year_typed_by_hand_is_not_kept_for_the_next_citizen(
+    store: Store, make_app: AppFactory
+) -> None:
+    # The walk-through's third citizen: every mistake at once, then fixed by hand (the year
+    # typed over); the next citizen's number must fill their own birth year and sex again.
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, EntryFormScreen)
+        await type_text(pilot, "le van cuong")
+        await pilot.press("tab")
+        await type_text(pilot, "05209000333")
+        await pilot.press("tab")
+        await type_text(pilot, "2030")
+        form.query_one("#svc-vneid_level1 #tick", Checkbox).value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        form.query_one("#id_number", Input).focus()
+        await pilot.press("end", *["backspace"] * 11)
+        await type_text(pilot, "052090003333")
+        await pilot.press("tab", "end", *["backspace"] * 4)
+        await type_text(pilot, "1990")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        form.query_one("#consent").focus()
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert form.explicit == set() and form.filled == {}
+        keys = [*typed("pham thi dung"), "tab", *"052185004444", "tab", "tab", "tab"]
+        await burst(pilot, *keys, *"0987654321", "tab")
+        await settle(pilot)
+        assert form.query_one("#birth_year", Input).value == "1985"
+        assert form.to_draft().sex is Sex.FEMALE

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Checkbox, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.widgets._select import SelectCurrent
 
 from fieldkit.store import Store
-from fieldkit.tui.i18n import LABELS, tr
+from fieldkit.tui.i18n import LABELS, outcome_text, tr
 from fieldkit.tui.screens.entry_form import EntryFormScreen
 from fieldkit.tui.screens.home import HomeScreen
 from fieldkit.tui.widgets.problem_list import ProblemList
@@ -77,3 +78,43 @@ async def test_english_by_setting(store: Store, make_app: AppFactory) -> None:
         assert "Today: 0 citizens, 0 services" in static_text(
             app.screen.query_one("#counts", Static)
         )
+
+
+async def test_f2_after_a_save_says_the_save_and_the_chosen_outcome_in_english(
+    store: Store, make_app: AppFactory
+) -> None:
+    # Seen in tmux: after a save, F2 left "✓ Đã lưu …" above the form and a ticked
+    # service's outcome box still said "Thành công" (Select kept the old label).
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, EntryFormScreen)
+        form.query_one("#full_name", Input).value = "Nguyễn Văn An"
+        form.query_one("#id_number", Input).value = "052090001234"
+        form.query_one("#svc-vneid_level1 #tick", Checkbox).value = True
+        form.query_one("#consent", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        info = form.query_one("#form-info", Static)
+        assert "Đã lưu Nguyễn Văn An: 1 dịch vụ." in static_text(info)
+        form.query_one("#svc-vneid_level2 #tick", Checkbox).value = True  # the next citizen's
+        await pilot.pause()
+        outcome = form.query_one("#svc-vneid_level2 #outcome", Select)
+        assert static_text(outcome.query_one(SelectCurrent).query_one(Static)) == "Thành công"
+        await pilot.press("f2")
+        await pilot.pause()
+        said = static_text(info)
+        assert "Saved Nguyễn Văn An: 1 service." in said and "Same household" in said
+        assert "Đã lưu" not in said
+        shown = static_text(outcome.query_one(SelectCurrent).query_one(Static))
+        assert shown == outcome_text("success", "en") != "Thành công", shown
+        assert outcome.value == "success"
+        await pilot.press("f3")  # the household hint follows the language too
+        await pilot.pause()
+        assert static_text(info) == tr("form.household_hint", "en")
+        await pilot.press("f2")
+        await pilot.pause()
+        assert static_text(info) == tr("form.household_hint", "vi")

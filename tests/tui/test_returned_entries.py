@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from textual.widgets import Input, Static, Tabs
+from textual.widgets import Input, Select, Static, Tabs
+from textual.widgets._select import SelectCurrent
 
 from fieldkit.domain import Outcome, wire
 from fieldkit.store import EntryFilter, EntryQuery, EntryStatus, Store
+from fieldkit.tui.i18n import outcome_text
 from fieldkit.tui.screens.detail import DetailScreen
 from fieldkit.tui.screens.entries import EntriesScreen
 from fieldkit.tui.screens.entry_form import EntryFormScreen
@@ -130,3 +132,31 @@ async def test_a_pending_outcome_can_be_updated_after_the_server_has_it(
         assert row is not None and (row.note, row.rev) == ("hẹn thứ hai", 2)
         (mutation,) = store.pending_batch(10)
         assert mutation.base_rev == 1 and mutation.entry["outcome"] == "pending"
+
+
+async def test_the_form_for_a_fix_shows_the_entrys_outcome(
+    store: Store, make_app: AppFactory
+) -> None:
+    # Seen in tmux at 120x36: fixing a returned entry, its service's outcome box said
+    # "Select" (blank) instead of the stored outcome.
+    entry = make_entry("Lê Văn Cường", "052090003333")
+    store.save_entries([entry])
+    acknowledge_and_mask(store)
+    pull_review(store, str(entry.id), "rejected", "Năm sinh không khớp")
+    app = make_app(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        row = store.get_entry(entry.id)
+        assert row is not None
+        app.push_screen(EntryFormScreen(editing=row))
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, EntryFormScreen)
+        outcome = form.query_one(f"#svc-{entry.service} #outcome", Select)
+        assert outcome.value == entry.outcome.value
+        shown = static_text(outcome.query_one(SelectCurrent).query_one(Static))
+        assert shown == outcome_text(entry.outcome, "vi"), shown
+        await pilot.press("f2")
+        await pilot.pause()
+        shown = static_text(outcome.query_one(SelectCurrent).query_one(Static))
+        assert shown == outcome_text(entry.outcome, "en"), shown

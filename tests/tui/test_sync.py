@@ -164,3 +164,29 @@ async def test_the_apps_sync_erases_personal_data_past_the_retention_period(
     gone, kept = store.get_entry(old.id), store.get_entry(fresh.id)
     assert gone is not None and gone.erased and gone.full_name == "" and gone.phone is None
     assert kept is not None and not kept.erased and kept.full_name == "Lê Minh"
+
+
+async def test_going_offline_no_longer_says_the_last_sync_was_done(
+    tmp_path: Path, world: tuple[str, int]
+) -> None:
+    # Seen in tmux: with the server gone, home said "● NGOẠI TUYẾN", "Chờ đồng bộ: 2" and,
+    # beside them, "Đồng bộ xong: gửi 1, …" from the last sync, as if all had been sent.
+    db_url, port = world
+    store = enrolled_store(tmp_path, db_url, port)
+    server = ServerThread(db_url, tmp_path, port).start()
+    try:
+        app = FieldkitApp(ClientSettings(home=tmp_path / "home"), store=store, check_seconds=3600)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, HomeScreen)
+            assert app.online is True
+            assert static_text(screen.query_one("#sync-text", Static)).startswith("Đồng bộ xong")
+            server.stop()
+            app.check_connection()  # what the periodic check does
+            await settle(pilot)
+            assert app.online is False
+            said = static_text(screen.query_one("#sync-text", Static))
+            assert said.startswith("Không kết nối được máy chủ."), said
+    finally:
+        server.stop()

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen, Screen
 from fieldkit.tui.i18n import tr
 
 if TYPE_CHECKING:
-    from fieldkit.tui.app import FieldkitApp
+    from fieldkit.tui.shared import Shared
 
 
 def localise_bindings(node: DOMNode, lang: str) -> None:
@@ -34,9 +34,15 @@ def localise_bindings(node: DOMNode, lang: str) -> None:
 class LanguageMixin:
     """Screens that follow the app's language: they implement apply_language(lang)."""
 
-    def fk(self) -> FieldkitApp:
-        """The fieldkit app this screen runs in."""
-        return cast("FieldkitApp", cast(Screen[Any], self).app)
+    @property
+    def shared(self) -> Shared:
+        """What the screen may read of the app (to make it act, post a message)."""
+        return cast("Shared", cast(Screen[Any], self).app)
+
+    @property
+    def lang(self) -> str:
+        """The language users see now: 'vi' or 'en'."""
+        return self.shared.ui_lang
 
     def apply_language(self, lang: str) -> None:
         """Relabel the screen's widgets (override)."""

@@ -80,7 +80,7 @@ class DetailScreen(FieldkitScreen):
     def apply_language(self, lang: str) -> None:
         """Relabel."""
         self.title = tr("detail.title", lang)
-        store = self.fk().store
+        store = self.shared.store
         names = {v.code: v.name for v in store.profile.villages} if store is not None else {}
         table = detail_table(self.row, lang, names.get(self.row.village, ""))
         self.query_one("#detail", Static).update(table)

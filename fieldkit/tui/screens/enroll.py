@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from fieldkit.tui.i18n import tr
+from fieldkit.tui.messages import ProfileOpened
 from fieldkit.tui.screens.base import FOCUS_KEYS, FieldkitScreen, key
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ class EnrollScreen(FieldkitScreen):
 
     def action_submit(self) -> None:
         """Check the form, then enroll in a worker."""
-        lang = self.fk().ui_lang
+        lang = self.lang
         form = self.form()
         problems = form.problems()
         if problems:
@@ -136,22 +137,22 @@ class EnrollScreen(FieldkitScreen):
 
         url = form.server_url.strip().rstrip("/")
         store = enroll_laptop(
-            self.fk().home, url, form.code.strip(), socket.gethostname(), pin=form.pin
+            self.shared.home, url, form.code.strip(), socket.gethostname(), pin=form.pin
         )
         self.post_message(self.Enrolled(store))
 
     @on(Enrolled)
     def _enrolled(self, message: Enrolled) -> None:
         name = message.store.profile.user_name
-        self.app.notify(tr("enroll.done", self.fk().ui_lang, name=name), markup=False)
-        self.fk().use_store(message.store)
+        self.app.notify(tr("enroll.done", self.lang, name=name), markup=False)
+        self.app.post_message(ProfileOpened(message.store))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Explain a failed enrollment on the form itself."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             from fieldkit.tui.failures import explain
 
-            lang = self.fk().ui_lang
+            lang = self.lang
             self.say(tr("error.enroll", lang, detail=explain(event.worker.error, lang)))
 
     def action_back(self) -> None:

@@ -70,7 +70,7 @@ class EntriesScreen(FieldkitScreen):
         yield Header()
         yield Input(id="search", compact=True, select_on_focus=False)
         yield Tabs(*[Tab("", id=f"filter-{f}") for f in FILTERS], id="filters")
-        yield EntryTable(lang=self.fk().ui_lang, id="table")
+        yield EntryTable(lang=self.lang, id="table")
         with Horizontal(id="page-line"):
             yield Static(id="page")
         yield StatusLine(id="status-line")
@@ -105,7 +105,7 @@ class EntriesScreen(FieldkitScreen):
         """One page and the count (both read the store, off the UI thread)."""
         from fieldkit.store import EntryFilter, EntryQuery
 
-        store = self.fk().store
+        store = self.shared.store
         if store is None:
             return
         query = EntryQuery(
@@ -129,7 +129,7 @@ class EntriesScreen(FieldkitScreen):
         self._show_page_line()
 
     def _show_page_line(self) -> None:
-        lang = self.fk().ui_lang
+        lang = self.lang
         if not self.loaded:
             text = tr("home.loading", lang)
         elif not self.total:
@@ -181,9 +181,15 @@ class EntriesScreen(FieldkitScreen):
         self.set_focus(self.query_one("#search", Input))
 
     def action_next_filter(self) -> None:
-        """Cycle through the filters."""
-        index = FILTERS.index(self.query_state.filter)
-        self.query_one(Tabs).active = f"filter-{FILTERS[(index + 1) % len(FILTERS)]}"
+        """Cycle through the filters.
+
+        Counted from the tab shown now, not from the last query: F4 pressed three times in
+        a row went one step only, as the query follows the tabs a message later.
+        """
+        tabs = self.query_one(Tabs)
+        shown = (tabs.active or "filter-all").removeprefix("filter-")
+        index = FILTERS.index(shown) if shown in FILTERS else 0
+        tabs.active = f"filter-{FILTERS[(index + 1) % len(FILTERS)]}"
 
     def action_next_page(self) -> None:
         """The next page, if any."""

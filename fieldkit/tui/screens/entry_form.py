@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -28,7 +29,7 @@ from fieldkit.domain import DeviceOwner, Entry, Problem, Sex, decode_id_number
 from fieldkit.domain.catalogue import DEFAULT_SERVICES
 from fieldkit.tui.draft import DraftCheck, EntryDraft, check_draft
 from fieldkit.tui.i18n import both, tr
-from fieldkit.tui.messages import EntriesChanged
+from fieldkit.tui.messages import EntriesChanged, StatusNote
 from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.screens.discard import DiscardScreen
 from fieldkit.tui.screens.warnings import WarningsScreen
@@ -95,13 +96,14 @@ class EntryFormScreen(FieldkitScreen):
         self.show_all = False
         self.last_draft: EntryDraft | None = None
         self.last_check: DraftCheck | None = None
+        self.said: Callable[[str], str] | None = None
 
     # -- layout -----------------------------------------------------------------------------
 
     def _service_codes(self) -> list[str]:
         if self.editing is not None:
             return [self.editing.service]
-        services = self.fk().services or list(DEFAULT_SERVICES)
+        services = self.shared.services or list(DEFAULT_SERVICES)
         return [s.code for s in services if s.active]
 
     def compose(self) -> ComposeResult:
@@ -126,7 +128,7 @@ class EntryFormScreen(FieldkitScreen):
                 yield FormSelect[str](self._village_options(), id="village", compact=True)
             yield Static(id="lbl-services", classes="section")
             for code in self._service_codes():
-                yield ServiceLine(code, lang=self.fk().ui_lang, id=f"svc-{code}")
+                yield ServiceLine(code, lang=self.lang, id=f"svc-{code}")
             yield FormCheckbox(id="consent", compact=True)
             with Grid(classes="form-grid", id="note-grid"):
                 yield Label(id="lbl-device_owner")
@@ -156,14 +158,14 @@ class EntryFormScreen(FieldkitScreen):
             line.fit_label()
 
     def _village_options(self) -> list[tuple[str, str]]:
-        store = self.fk().store
+        store = self.shared.store
         if store is None:
             return []
         return [(v.name or v.code, v.code) for v in store.profile.villages]
 
     def default_village(self) -> str:
         """The volunteer's village."""
-        store = self.fk().store
+        store = self.shared.store
         if store is None:
             return ""
         profile = store.profile
@@ -188,10 +190,17 @@ class EntryFormScreen(FieldkitScreen):
         self.query_one(ProblemList).lang = lang
         self._show_info(lang)
 
+    def say(self, words: Callable[[str], str] | None) -> None:
+        """The line above the form (what was saved, the household hint…), given as a function
+        of the language so a switch (F2) says it again in the other one; None clears it."""
+        self.said = words
+        self._show_info(self.lang)
+
     def _show_info(self, lang: str) -> None:
         info = self.query_one("#form-info", Static)
         row = self.editing
         if row is None:
+            info.update(Text(self.said(lang)) if self.said is not None else "")
             return
         reason = row.review_reason or row.reject_message or ""
         if row.reject_code and not row.reject_message:
@@ -258,9 +267,8 @@ class EntryFormScreen(FieldkitScreen):
 
     def check(self) -> DraftCheck:
         """Validate the form now and show what matters (errors of touched fields, warnings)."""
-        app = self.fk()
         row = self.editing
-        assisted_at = row.assisted_at if row is not None else app.clock()
+        assisted_at = row.assisted_at if row is not None else self.shared.clock()
         check = check_draft(
             self.to_draft(),
             assisted_at,
@@ -385,7 +393,6 @@ class EntryFormScreen(FieldkitScreen):
         self.fill_from_id_number(self.query_one("#id_number", Input).value)
         self.show_all = True
         check = self.check()
-        lang = self.fk().ui_lang
         if not check.ok:
             # Every error is listed and marked (check); the cursor goes to the first one.
             problems = self.query_one(ProblemList).problems
@@ -395,13 +402,13 @@ class EntryFormScreen(FieldkitScreen):
                 # Again once the error list has taken its room, which shrinks the form.
                 self.call_after_refresh(target.scroll_visible)
             return
-        self.query_one("#form-info", Static).update(tr("form.saving", lang))
+        self.say(lambda lang: tr("form.saving", lang))
         self.precheck(check.entries, list(check.warnings))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="form")
     def precheck(self, entries: list[Entry], found: list[Problem]) -> None:
         """Ask the store whether this citizen was already helped here, or the phone is shared."""
-        store = self.fk().store
+        store = self.shared.store
         if store is None:
             return
         from fieldkit.store.visits import history_warnings
@@ -420,14 +427,14 @@ class EntryFormScreen(FieldkitScreen):
             if confirmed:
                 self.save(message.entries)
             else:
-                self.query_one("#form-info", Static).update("")
+                self.say(None)
 
         self.app.push_screen(WarningsScreen(message.warnings), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="form")
     def save(self, entries: list[Entry]) -> None:
         """Commit the entries and their outbox rows; 'saved' is said only after this returns."""
-        store = self.fk().store
+        store = self.shared.store
         if store is None:
             return
         if self.editing is not None:
@@ -438,17 +445,20 @@ class EntryFormScreen(FieldkitScreen):
 
     @on(Saved)
     def _saved(self, message: Saved) -> None:
-        app = self.fk()
-        lang = app.ui_lang
-        app.post_message(EntriesChanged())
+        self.app.post_message(EntriesChanged())
         if self.editing is not None:
-            app.sync_note = both("form.updated")
+            self.app.post_message(StatusNote(both("form.updated")))
             self.dismiss(None)
             return
-        text = tr("form.saved", lang, count=len(message.entries), name=message.entries[0].full_name)
+        count, name = len(message.entries), message.entries[0].full_name
         self.last_draft = self.to_draft()
         self.load_draft(EntryDraft(village=self.last_draft.village))
-        self.query_one("#form-info", Static).update(f"✓ {text}  (F3: {tr('key.household', lang)})")
+        self.say(
+            lambda lang: (
+                f"✓ {tr('form.saved', lang, count=count, name=name)}"
+                f"  (F3: {tr('key.household', lang)})"
+            )
+        )
         self.query_one("#full_name", Input).focus()
 
     def action_household(self) -> None:
@@ -456,7 +466,7 @@ class EntryFormScreen(FieldkitScreen):
         if self.last_draft is None or self.editing is not None:
             return
         self.load_draft(self.last_draft.household())
-        self.query_one("#form-info", Static).update(tr("form.household_hint", self.fk().ui_lang))
+        self.say(lambda lang: tr("form.household_hint", lang))
         self.query_one("#full_name", Input).focus()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -464,9 +474,8 @@ class EntryFormScreen(FieldkitScreen):
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             from fieldkit.tui.failures import explain
 
-            lang = self.fk().ui_lang
-            text = tr("form.save_failed", lang, detail=explain(event.worker.error, lang))
-            self.query_one("#form-info", Static).update(text)
+            error = event.worker.error
+            self.say(lambda lang: tr("form.save_failed", lang, detail=explain(error, lang)))
             self.query_one("#form-info", Static).scroll_visible()
 
     def action_back(self) -> None:

@@ -83,11 +83,13 @@ class HomeScreen(FieldkitScreen):
 
     def on_mount(self) -> None:
         """Follow the app's state (attributes down)."""
-        app = self.fk()
-        self.watch(app, "status", self._show_status)
-        self.watch(app, "today", self._show_status)
-        self.watch(app, "online", self._show_online)
-        self.watch(app, "sync_note", self._show_sync_text)
+        for name, show in (
+            ("status", self._show_status),
+            ("today", self._show_status),
+            ("online", self._show_online),
+            ("sync_note", self._show_sync_text),
+        ):
+            self.watch(self.app, name, show)
 
     def apply_language(self, lang: str) -> None:
         """Relabel everything."""
@@ -96,14 +98,14 @@ class HomeScreen(FieldkitScreen):
         self._show_sync_text()
 
     def _show_online(self) -> None:
-        self.query_one(ConnectionBadge).online = self.fk().online
+        self.query_one(ConnectionBadge).online = self.shared.online
 
     def _show_sync_text(self) -> None:
-        vi, en = self.fk().sync_note
-        self.query_one("#sync-text", Static).update(en if self.fk().ui_lang == "en" else vi)
+        vi, en = self.shared.sync_note
+        self.query_one("#sync-text", Static).update(en if self.lang == "en" else vi)
 
     def _show_status(self) -> None:
-        app = self.fk()
+        app = self.shared
         lang = app.ui_lang
         status = app.status
         store = app.store
@@ -117,7 +119,7 @@ class HomeScreen(FieldkitScreen):
 
     def on_resize(self) -> None:
         """Full or short labels for the new width."""
-        self._show_quotas(self.fk().status, self.fk().ui_lang)
+        self._show_quotas(self.shared.status, self.lang)
 
     def _show_quotas(self, status: StoreStatus | None, lang: str) -> None:
         bars = self.query_one("#quota-bars", VerticalScroll)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -18,7 +19,8 @@ from textual.worker import Worker, WorkerState
 
 from fieldkit.profile_files import profile_database
 from fieldkit.tui.i18n import tr
-from fieldkit.tui.messages import StatusLoaded
+from fieldkit.tui.messages import LockLifted, ProfileOpened, StatusLoaded
+from fieldkit.tui.opened import OpenedAhead
 from fieldkit.tui.screens.base import FieldkitScreen, key
 
 if TYPE_CHECKING:
@@ -38,24 +40,23 @@ class UnlockScreen(FieldkitScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [key("ctrl+n", "add_profile", "add_profile")]
 
-    class Unlocked(Message):
-        """The PIN was right for this store; home's figures were read meanwhile."""
-
-        def __init__(self, store: Store, loaded: StatusLoaded | None = None) -> None:
-            self.store = store
-            self.loaded = loaded
-            super().__init__()
-
     class WrongPin(Message):
         """The PIN was wrong."""
 
     def __init__(
-        self, profiles: list[ProfileChoice], *, locked: Store | None = None, idle: bool = False
+        self,
+        profiles: list[ProfileChoice],
+        *,
+        locked: Store | None = None,
+        idle: bool = False,
+        ahead: OpenedAhead | None = None,
     ) -> None:
+        """`ahead` holds the preselected profile's store, opened while the PIN is typed."""
         super().__init__()
         self.profiles = profiles
         self.locked_store = locked
         self.idle = idle
+        self.ahead = ahead or OpenedAhead()
 
     def compose(self) -> ComposeResult:
         """The profile list (unless locked to one) and the PIN input."""
@@ -80,16 +81,39 @@ class UnlockScreen(FieldkitScreen):
         self.query_one("#pin", Input).focus()
         if self.locked_store is None and self.profiles:
             names = [p.name for p in self.profiles]
-            self.call_after_refresh(self.fk().find_user_names, names)
+            # Once the PIN field shows: loading SQLAlchemy holds the interpreter a while.
+            self.call_after_refresh(self.find_user_names, names)
 
     def apply_language(self, lang: str) -> None:
         """Relabel."""
         title = tr("unlock.title", lang)
         if self.locked_store is not None:
-            minutes = self.fk().settings.idle_lock_minutes
+            minutes = self.shared.settings.idle_lock_minutes
             title = tr("unlock.locked" if self.idle else "unlock.locked_now", lang, minutes=minutes)
         self.query_one("#unlock-title", Static).update(title)
         self.query_one("#lbl-pin", Label).update(tr("unlock.pin", lang))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="profile-names")
+    def find_user_names(self, names: list[str]) -> None:
+        """Replace directory names by the volunteers' names (opens each profile's store)."""
+        from fieldkit.store import Store, StoreError
+        from fieldkit.store.profiles import profile_path
+
+        choices: list[ProfileChoice] = []
+        for index, name in enumerate(names):
+            store = Store(profile_path(self.shared.home, name))
+            try:
+                choices.append(ProfileChoice(name, store.profile.user_name))
+            except StoreError:
+                choices.append(ProfileChoice(name, name))
+                store.close()
+                continue
+            if index == 0:  # the preselected profile: its PIN check need not open it again
+                self.ahead.keep(name, store)
+            else:
+                store.close()
+        self.app.call_from_thread(self.show_names, choices)
+        preload()
 
     def show_names(self, choices: list[ProfileChoice]) -> None:
         """Show the volunteers' names instead of the profile directory names."""
@@ -115,7 +139,7 @@ class UnlockScreen(FieldkitScreen):
 
     @on(Input.Submitted, "#pin")
     def _submit(self, event: Input.Submitted) -> None:
-        self.query_one("#unlock-message", Static).update(tr("unlock.checking", self.fk().ui_lang))
+        self.query_one("#unlock-message", Static).update(tr("unlock.checking", self.lang))
         self.check_pin(self.chosen(), event.value)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
@@ -128,7 +152,7 @@ class UnlockScreen(FieldkitScreen):
         """
         if self.locked_store is not None:
             if self.locked_store.check_pin(pin):
-                self.post_message(self.Unlocked(self.locked_store))
+                self.app.post_message(LockLifted())
             else:
                 self.post_message(self.WrongPin())
             return
@@ -139,7 +163,7 @@ class UnlockScreen(FieldkitScreen):
         with ThreadPoolExecutor(max_workers=1) as pool:
             opening = pool.submit(self._open_for_home, name)
             try:
-                stored = stored_pin_hash(profile_database(self.fk().home, name)) if name else ""
+                stored = stored_pin_hash(profile_database(self.shared.home, name)) if name else ""
             except sqlite3.Error:
                 stored = ""  # the store explains what is wrong, or checks the PIN itself
             if stored == "":
@@ -152,10 +176,10 @@ class UnlockScreen(FieldkitScreen):
                     return
                 store, loaded = opening.result()
         if right:
-            self.post_message(self.Unlocked(store, loaded))
+            self.app.post_message(ProfileOpened(store, loaded))
             return
         if name is not None:
-            self.fk().keep_opened(name, store)  # for the next try
+            self.ahead.keep(name, store)  # for the next try
         else:
             store.close()
         self.post_message(self.WrongPin())
@@ -164,7 +188,7 @@ class UnlockScreen(FieldkitScreen):
         """The profile's store (opened ahead if it was) and home's figures."""
         from fieldkit.store import open_store
 
-        store = self.fk().take_opened(name) or open_store(self.fk().home, name)
+        store = self.ahead.take(name) or open_store(self.shared.home, name)
         try:
             return store, StatusLoaded.read(store)
         except BaseException:
@@ -176,21 +200,14 @@ class UnlockScreen(FieldkitScreen):
         pin = self.query_one("#pin", Input)
         pin.value = ""
         pin.focus()
-        self.query_one("#unlock-message", Static).update(tr("unlock.wrong", self.fk().ui_lang))
-
-    @on(Unlocked)
-    def _unlocked(self, message: Unlocked) -> None:
-        if self.locked_store is not None:
-            self.fk().unlocked()
-        else:
-            self.fk().use_store(message.store, message.loaded)
+        self.query_one("#unlock-message", Static).update(tr("unlock.wrong", self.lang))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Explain a profile that cannot be opened."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             from fieldkit.tui.failures import explain
 
-            text = explain(event.worker.error, self.fk().ui_lang)
+            text = explain(event.worker.error, self.lang)
             self.query_one("#unlock-message", Static).update(text)
 
     def action_add_profile(self) -> None:
@@ -198,3 +215,12 @@ class UnlockScreen(FieldkitScreen):
         from fieldkit.tui.screens.enroll import EnrollScreen
 
         self.app.push_screen(EnrollScreen())
+
+
+def preload() -> None:
+    """Import what comes after the PIN (home, entry form, sync) while the volunteer types it.
+
+    Screens first: they are on the way to the form; sync is needed only once home shows.
+    """
+    for module in ("fieldkit.tui.screens.home", "fieldkit.tui.screens.entry_form", "fieldkit.sync"):
+        importlib.import_module(module)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Center, Vertical
 from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
+from fieldkit.tui.failures import explain
 from fieldkit.tui.i18n import tr
+from fieldkit.tui.messages import ProfileOpened
 from fieldkit.tui.screens.base import FieldkitScreen, key
 
 
@@ -40,9 +44,22 @@ class WelcomeScreen(FieldkitScreen):
 
     def action_demo(self) -> None:
         """Start the demo server and enroll a demo volunteer (in a worker)."""
-        self.query_one("#welcome-busy", Static).update(tr("demo.working", self.fk().ui_lang))
-        self.fk().start_demo()
+        self.query_one("#welcome-busy", Static).update(tr("demo.working", self.lang))
+        self.run_demo_setup()
 
-    def show_failure(self, text: str) -> None:
-        """Say why the demo could not start."""
-        self.query_one("#welcome-busy", Static).update(text)
+    @work(thread=True, exclusive=True, exit_on_error=False, group="demo")
+    def run_demo_setup(self) -> None:
+        """The demo's slow part: server subprocess, seeding, enrollment, profile."""
+        from fieldkit.demo import start_demo
+
+        demo = start_demo(self.shared.home)
+        opened = ProfileOpened(
+            demo.store, notice=demo.notice, warning=not demo.reused, on_exit=demo.stop
+        )
+        self.app.post_message(opened)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Say on this screen why the demo could not start."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            text = tr("error.demo", self.lang, detail=explain(event.worker.error, self.lang))
+            self.query_one("#welcome-busy", Static).update(text)

@@ -89,6 +89,17 @@ class FormSelect(Select[ValueT]):
         """Close the list as soon as the focus leaves it (its Blur would come too late)."""
         self.query_one(SelectOverlay).display = False
         self.watch(self.screen, "focused", self._focus_moved, init=False)
+        self.show_value()
+
+    def show_value(self) -> None:
+        """Show the current value's label.
+
+        A value given before the box had its parts (a returned entry's outcome, loaded as
+        the form opens) was kept, but the box went on saying "Select".
+        """
+        label = next((p for p, v in self._options if v == self.value), None)
+        if label is not None and self.value is not Select.NULL:
+            self.query_one(SelectCurrent).update(label)
 
     def _focus_moved(self, focused: Widget | None) -> None:
         if self.expanded and focused is not self.query_one(SelectOverlay):
@@ -135,6 +146,21 @@ class FormSelect(Select[ValueT]):
             return
         overlay = self.query_one(SelectOverlay)
         getattr(overlay, f"action_{action}")()
+
+    def relabel(self, options: list[tuple[str, ValueT]]) -> None:
+        """The same values under new labels (another language), keeping the choice.
+
+        Select.set_options picks the first option; setting the kept value back changes
+        nothing when it was the first one, so the box went on showing the old label.
+        """
+        value = self.value
+        with self.prevent(Select.Changed):
+            self.set_options(options)
+            if value is Select.NULL:  # not set up yet: set_options has done all there is
+                return
+            self.value = value
+        if self.is_mounted:
+            self.show_value()
 
     def action_close(self) -> None:
         """Close the open list and give the focus back to the box (Escape goes on otherwise)."""

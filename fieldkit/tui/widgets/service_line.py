@@ -69,7 +69,7 @@ class ServiceLine(Vertical):
         self.ticked = False
         self.outcome = Outcome.SUCCESS
         self.reasons: list[Reason] = []
-        self._outcome_select: Select[str] | None = None
+        self._outcome_select: FormSelect[str] | None = None
         self._reason_list: SelectionList[str] | None = None
 
     def compose(self) -> ComposeResult:
@@ -188,10 +188,7 @@ class ServiceLine(Vertical):
             return
         self.query_one("#tick", Checkbox).label = self._label()
         if self._outcome_select is not None:
-            outcome = self.outcome  # set_options picks the first one; the watch follows
-            with self.prevent(Select.Changed):
-                self._outcome_select.set_options(self._outcome_options())
-                self._outcome_select.value = outcome.value
+            self._outcome_select.relabel(self._outcome_options())
         if self._reason_list is not None:
             highlighted = self._reason_list.highlighted
             options = self._reason_options()  # before clearing, which forgets the ticks

@@ -10,7 +10,8 @@ class StatusLine(Static):
 
     DEFAULT_CSS = """
     StatusLine {
-        height: 1;
+        height: auto;
+        max-height: 3;  /* one row as a rule; a long message wraps rather than being cut */
         padding: 0 1;
         color: $text-muted;
         background: $panel;

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from sync_server.db.models import Entry, Unit
 from sync_server.services import access
-from sync_server.services.laptops import STALE_AFTER, laptops_under
-from sync_server.services.progress import SORT_NAME, Progress, unit_progress
+from sync_server.services.laptops import STALE_AFTER, laptops_under, last_sync_received
+from sync_server.services.progress import SORT_NAME, Progress, UnitProgress, unit_progress
 from sync_server.services.volunteers import volunteers_in
 from sync_server.web.crumbs import crumb_items
 from sync_server.web.deps import Viewer
@@ -41,31 +41,32 @@ def waiting_count(session: Session, unit: Unit) -> int:
     return int(session.scalar(query) or 0)
 
 
+def unit_figures_json(unit: UnitProgress) -> dict[str, Any]:
+    """One unit's figures per service as the JSON twins give them."""
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "level": unit.level,
+        "services": {
+            code: {
+                "quota": f.quota,
+                "achieved": f.achieved,
+                "percent": f.percentage,
+                "pending": f.pending,
+                "approved": f.approved,
+                "rejected": f.rejected,
+            }
+            for code, f in unit.figures.items()
+        },
+    }
+
+
 def progress_json(progress: Progress) -> dict[str, Any]:
     """The page's figures as its JSON twin gives them."""
-
-    def one(unit: Any) -> dict[str, Any]:
-        return {
-            "code": unit.code,
-            "name": unit.name,
-            "level": unit.level,
-            "services": {
-                code: {
-                    "quota": f.quota,
-                    "achieved": f.achieved,
-                    "percent": f.percentage,
-                    "pending": f.pending,
-                    "approved": f.approved,
-                    "rejected": f.rejected,
-                }
-                for code, f in unit.figures.items()
-            },
-        }
-
     return {
         "period": progress.period,
-        "unit": one(progress.unit),
-        "villages": [one(v) for v in progress.villages],
+        "unit": unit_figures_json(progress.unit),
+        "villages": [unit_figures_json(v) for v in progress.villages],
     }
 
 
@@ -101,6 +102,7 @@ def page_context(
         "crumbs": crumb_items(session, viewer.user, unit),
         "manage": access.can_manage(viewer.user, access.lineage(unit)),
         "commune_code": unit.code if unit.level == "commune" else unit.commune_code,
+        "as_of": last_sync_received(session, unit),
     }
     if unit.level == "village":
         context["volunteers"] = volunteers_in(session, unit, period)

@@ -24,6 +24,7 @@ from sync_server.db.engine import reading, writing
 from sync_server.db.models import Entry, Unit, User
 from sync_server.services import access, audit
 from sync_server.services.entries import READ_ACTION, EntryQuery, list_entries
+from sync_server.services.laptops import last_sync_received
 from sync_server.services.review import COMMON_REASONS, ReviewRefused, review_entries
 from sync_server.services.review_queue import (
     MAX_BULK,
@@ -129,6 +130,7 @@ def _queue(
         "qs": _link(commune, filters).removeprefix("/review?"),
         "error": error,
         "max_bulk": MAX_BULK,
+        "as_of": last_sync_received(session, commune),
         **_labels(lang),
     }
     return context

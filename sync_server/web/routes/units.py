@@ -16,11 +16,12 @@ from sync_server.api.deps import SessionDep
 from sync_server.db.engine import reading
 from sync_server.db.models import Unit
 from sync_server.services import access, tally
+from sync_server.services.laptops import last_sync_received
 from sync_server.web.crumbs import crumb_items
 from sync_server.web.deps import PagePeriod, SignedIn, current_viewer
 from sync_server.web.figures import Column, Figure, Table, service_labels
 from sync_server.web.landing import landing_path
-from sync_server.web.routes import commune
+from sync_server.web.routes import commune, province
 from sync_server.web.templating import render, request_lang
 
 router = APIRouter(tags=["web"], include_in_schema=False)
@@ -102,12 +103,18 @@ def unit_json(code: str, session: SessionDep, viewer: SignedIn, period: PagePeri
         unit = access.staff_unit(session, viewer.user, code)
         data, _table = _figures(session, unit, period)
         villages = commune.villages_json(session, unit, period)
+        communes = None
+        if unit.level == "province":
+            communes = province.communes_json(session, unit, period)
+        as_of = last_sync_received(session, unit)
     return JSONResponse(
         {
             "unit": {"code": unit.code, "name": unit.name, "level": unit.level},
             "period": period,
+            "figures_as_of": as_of.isoformat() if as_of else None,
             "services": data,
             **({"villages": villages} if villages is not None else {}),
+            **({"communes": communes} if communes is not None else {}),
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -130,6 +137,11 @@ def unit_page(
                 session, viewer, unit, period, sort, commune.lang_of(request)
             )
             return commune.render_page(request, context)
+        if unit.level == "province":
+            context = province.page_context(
+                session, viewer, unit, period, sort, request_lang(request)
+            )
+            return render(request, "province.html", context)
         _data, table = _figures(session, unit, period, request_lang(request))
         children = list(
             session.scalars(
@@ -139,8 +151,16 @@ def unit_page(
             )
         )
         crumbs = crumb_items(session, viewer.user, unit)
+        as_of = last_sync_received(session, unit)
     return render(
         request,
         "unit.html",
-        {"unit": unit, "period": period, "table": table, "children": children, "crumbs": crumbs},
+        {
+            "unit": unit,
+            "period": period,
+            "table": table,
+            "children": children,
+            "crumbs": crumbs,
+            "as_of": as_of,
+        },
     )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from fieldkit_store_helpers import make_entry
+from fieldkit_store_helpers import id_number_for, make_entry
+from sqlalchemy import event
 from sqlalchemy.dialects import sqlite
 
 from fieldkit.store import EntryFilter, EntryQuery, Store
 from fieldkit.store.entries import page_statement
+from fieldkit.store.store import SCHEMA_VERSION
 
 
 def plan(store: Store, query: EntryQuery) -> list[str]:
@@ -58,3 +62,44 @@ def test_home_counts_read_indexes_not_every_entry(store: Store) -> None:
         for sql in queries:
             steps = [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
             assert not any(step.startswith("SCAN entries") for step in steps), steps
+
+
+def test_citizens_helped_in_all_are_counted_off_their_index(store: Store) -> None:
+    # Home reads the distinct citizens of every entry on each refresh: an index walk, not a sort
+    # of 100,000 keys in a temporary b-tree (that was most of the wait from the PIN to home).
+    store.save_entries([make_entry(id_number=id_number_for(i)) for i in range(10)])
+    store.save_entries([make_entry(id_number=id_number_for(i)) for i in range(10)])
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn: Any, _cursor: Any, sql: str, params: Any, *_rest: Any) -> None:
+        statements.append((sql, params))
+
+    event.listen(store.reader, "before_cursor_execute", seen)
+    try:
+        helped = store.status().helped
+    finally:
+        event.remove(store.reader, "before_cursor_execute", seen)
+    assert helped.citizens_total == 10 and helped.services_total == 20
+    totals = [
+        (sql, params)
+        for sql, params in statements
+        if "count(distinct" in sql.lower() and "where" not in sql.lower()
+    ]
+    assert totals, statements
+    with store.engine.connect() as conn:
+        for sql, params in totals:
+            steps = [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
+            assert steps == ["SCAN entries USING INDEX ix_entries_citizen"], steps
+
+
+def test_a_store_of_schema_3_gains_the_citizen_index(store: Store) -> None:
+    store.save_entries([make_entry(id_number=id_number_for(i)) for i in range(3)])
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_entries_citizen")
+        conn.exec_driver_sql("PRAGMA user_version=3")
+    store.close()
+    with Store(store.path) as again, again.engine.connect() as conn:
+        names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
+        assert "ix_entries_citizen" in names
+        assert conn.exec_driver_sql("PRAGMA user_version").scalar() == SCHEMA_VERSION
+        assert again.status().helped.citizens_total == 3

@@ -19,6 +19,7 @@ from sync_server.db.models import (
     Review,
     Tally,
     User,
+    WeekTally,
 )
 from sync_server.services.pushing import ingest_mutations
 from sync_server.services.recount import recount
@@ -52,7 +53,7 @@ operations = st.lists(st.one_of(pushes, reviews, edits, resends), min_size=1, ma
 
 def _reset(session: Session) -> None:
     """Forget the previous example's entries (the database is shared by all examples)."""
-    for table in (Review, ChangeLog, Conflict, Tally, Entry):
+    for table in (Review, ChangeLog, Conflict, Tally, WeekTally, Entry):
         session.execute(delete(table))
     session.execute(update(Device).values(last_mutation_id=0))
     session.commit()

@@ -73,3 +73,26 @@ def test_recount_finds_and_fixes_drift(session: Session, damage: str) -> None:
         assert latest is not None and latest.scope == village and latest.data["achieved"] == 3
     row = read_tally(session, village, "2026", subtree=False)[0]
     assert row.achieved == 3
+
+
+def test_read_tally_of_a_unit_and_its_children_skips_deeper_levels(session: Session) -> None:
+    geo = make_geography(session, communes=2, villages_per_commune=2)
+    for commune in geo.communes:
+        device = make_device(session, geo.villages[commune][0])
+        payloads = [entry_data(geo.villages[commune][0], n) for n in range(3)]
+        ingest_mutations(session, device, mutations(payloads))
+    session.add(Quota(unit_code=geo.communes[1], service="vneid_level2", period="2026", target=7))
+    session.commit()
+    whole = read_tally(session, geo.province, "2026")
+    shown = read_tally(session, geo.province, "2026", children=True)
+    # The same rows, field for field, as the whole subtree's for the levels a province page
+    # shows; nothing of the villages.
+    expected = [r for r in whole if r.unit_code in {geo.province, *geo.communes}]
+    assert [r.model_dump() for r in shown] == [r.model_dump() for r in expected]
+    assert {r.unit_code for r in shown} == {geo.province, *geo.communes}
+    assert any(r.quota == 7 and r.achieved == 0 for r in shown)  # a quota without a tally
+    commune = read_tally(session, geo.communes[0], "2026", children=True)
+    assert commune == read_tally(session, geo.communes[0], "2026")
+    village = geo.villages[geo.communes[0]][0]
+    alone = read_tally(session, village, "2026")
+    assert read_tally(session, village, "2026", children=True) == alone

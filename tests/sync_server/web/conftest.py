@@ -31,6 +31,7 @@ def _load(name: str, path: Path) -> None:
 _load("api_factories", Path(__file__).parents[1] / "api" / "api_factories.py")
 _load("web_helpers", Path(__file__).with_name("web_helpers.py"))
 _load("commune_world", Path(__file__).with_name("commune_world.py"))
+_load("browser_helpers", Path(__file__).with_name("browser_helpers.py"))
 
 from api_factories import World  # noqa: E402
 from web_helpers import AppFactory  # noqa: E402

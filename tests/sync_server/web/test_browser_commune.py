@@ -9,7 +9,6 @@ every page in both languages at 1366×768 and 390×844 go to /tmp/shots/web-page
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from api_factories import COMMUNE_A, HEADERS, VILLAGE_A, VILLAGE_A2, World, entry, push_body
+from browser_helpers import chromium, harness, serious_violations
 from commune_world import PERIOD
 from sqlalchemy import select
 
@@ -31,23 +31,8 @@ from sync_server.services.tally import read_tally
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
 SHOTS = Path("/tmp/shots/web-pages")
 PASSWORD = "mật khẩu 123"
-
-
-def _harness() -> Any:
-    name = "e2e_harness"
-    if name not in sys.modules:
-        path = Path(__file__).parents[2] / "e2e" / "e2e_harness.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 class Site:
@@ -67,7 +52,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
     world = World(make_sessionmaker(engine))
     world.units()
     world.staff("coordinator", COMMUNE_A, "Phạm Thị Dung", PASSWORD)
-    server = _harness().ServerProcess(db_url, tmp_path).start()
+    server = harness().ServerProcess(db_url, tmp_path).start()
     try:
         for village, count, quota in ((VILLAGE_A, 6, 10), (VILLAGE_A2, 2, 8)):
             volunteer = world.volunteer(village, name=f"Tình nguyện viên {village}")
@@ -94,12 +79,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _fieldkit() -> list[str]:
@@ -207,19 +188,6 @@ PAGES = ("/units/{commune}", "/units/{village}", "/review?unit={commune}",
          "/quotas?unit={commune}", "/teams?unit={commune}", "/audit?unit={commune}")  # fmt: skip
 
 
-def _serious_violations(page: Any) -> list[str]:
-    """axe-core's critical and serious findings on the page (rule id and first target)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.response["testEngine"]["name"] == "axe-core"
-    return [
-        f"{v['id']}: {v['nodes'][0]['target'] if v['nodes'] else ''}"
-        for v in results.response["violations"]
-        if v.get("impact") in ("critical", "serious")
-    ]
-
-
 def test_screenshots_and_accessibility_of_every_page_in_both_languages(
     site: Site, browser: Any
 ) -> None:
@@ -243,7 +211,7 @@ def test_screenshots_and_accessibility_of_every_page_in_both_languages(
                     ".slice(0, 5).map(e => e.tagName + '.' + e.className)"
                 )
                 assert overflow <= 1, (path, width, overflow, wide)  # wide tables scroll inside
-                assert _serious_violations(page) == [], (path, width, lang)
+                assert serious_violations(page) == [], (path, width, lang)
                 name = path.strip("/").replace("/", "_").replace("?unit=", "-")
                 page.screenshot(path=str(SHOTS / f"{name}-{lang}-{width}.png"), full_page=True)
         page.close()

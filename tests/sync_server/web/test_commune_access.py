@@ -93,13 +93,16 @@ def test_every_page_every_role_every_unit_kind(
     client = _client_as(make_web, world, role, users)
     units = {"commune": COMMUNE_A, "village": VILLAGE_A, "province": PROVINCE}
     for kind, code in units.items():
-        for template in ("/units/{u}", *COMMUNE_PAGES, *REPORT_PAGES):
+        for template in ("/units/{u}", "/units/{u}.json", *COMMUNE_PAGES, *REPORT_PAGES):
             path = template.format(u=code)
             response = client.get(path)
             expected = _expected(role, kind, path)
             assert response.status_code == expected, (role, path, response.status_code)
             if response.status_code != 200:
                 assert "data-value" not in response.text, (role, path)
+                assert '"achieved"' not in response.text, (role, path)
+            elif kind == "province" and path == f"/units/{code}":  # the province page
+                assert f'data-unit="{COMMUNE_A}" data-service="vneid_level1"' in response.text
             if role in ("coord_b", "other_province") and response.status_code == 200:
                 assert f'data-unit="{COMMUNE_A}' not in response.text
 
