@@ -8,6 +8,7 @@ other `app.state` attributes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from anyio import CapacityLimiter
@@ -58,7 +59,9 @@ class Runtime:
             engine=engine,
             sessionmaker=sessions,
             checkpointer=Checkpointer(engine),
-            pushing=PushPipeline(settings.database_url, secret),
+            pushing=PushPipeline(
+                settings.database_url, secret, timedelta(days=settings.late_entry_days)
+            ),
             push_load=PushLoad(settings.workers),
             push_threads=CapacityLimiter(settings.push_threads),
             health=HealthWatch(sessions),

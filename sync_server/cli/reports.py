@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +19,7 @@ from sync_server.cli.app import (
     print_json,
     read_file,
     render_table,
+    settings_for,
     write_private,
 )
 
@@ -128,7 +129,8 @@ def import_bundle(ctx: typer.Context, file: Annotated[Path, typer.Argument()]) -
     from sync_server.services.pushing import PushPipeline
 
     context = context_of(ctx)
-    pushing = PushPipeline(context.url, context.secret())
+    late_after = timedelta(days=settings_for().late_entry_days)
+    pushing = PushPipeline(context.url, context.secret(), late_after)
     # A gzip file (magic 1f 8b) no larger than what it may decompress to.
     data = read_file(file, limit=MAX_DECOMPRESSED_BYTES, magic=b"\x1f\x8b")
     with context.session() as session:

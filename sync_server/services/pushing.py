@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ from sync_server.services import admission, bundles, ingest
 from sync_server.services.ingest import MutationGap
 from sync_server.services.push_results import Ingested
 from sync_server.services.server_key import configured_key
+from sync_server.settings import LATE_ENTRY_DAYS
 
 __all__ = ["MutationGap", "PushPipeline", "ingest_mutations", "without_nul"]
 
@@ -85,14 +87,18 @@ def ingest_mutations(
     device: Device,
     mutations: Sequence[wire.Mutation],
     secret: str | None = None,
+    late_after: timedelta | None = None,
 ) -> wire.PushResponse:
     """Check, admit and ingest one device's batch in the caller's transaction, without the
     writers' lock (seeding and service tests; the server goes through `PushPipeline`).
 
     `secret` is the server key; None means the key this process is configured with.
+    `late_after` is SYNC_SERVER_LATE_ENTRY_DAYS (admission.flag_late): what laptops send
+    (`PushPipeline`) passes it; None (seeded data) flags no entry late.
     """
     key = secret if secret is not None else configured_key()
-    admitted = admission.admit(session, device, admission.prepare(mutations, key))
+    prepared = admission.prepare(mutations, key)
+    admitted = admission.admit(session, device, prepared, late_after)
     return ingest.ingest_prepared(session, device, admitted).response()
 
 
@@ -103,13 +109,20 @@ AfterIngest = Callable[[Session, wire.PushResponse], object]
 class PushPipeline:
     """One process's way in for pushed data: the writers' lock, one checker, the server key."""
 
-    def __init__(self, database_url: str, secret: str) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        secret: str,
+        late_after: timedelta = timedelta(days=LATE_ENTRY_DAYS),
+    ) -> None:
         self.writers = WriterLock(database_url)
         """One pushing writer at a time, handed over at once (see sync_server.db.writers)."""
         self.checking = threading.Lock()
         """One batch at a time per process checks its entries (pure Python: it holds the GIL),
         so the push that holds the writers' lock competes with one checker, not with all."""
         self.secret = secret
+        self.late_after = late_after
+        """Entries received this long after they happened wait for review (flag_late)."""
 
     def push(
         self,
@@ -168,7 +181,7 @@ class PushPipeline:
             prepared = admission.prepare(mutations(), self.secret, pause)
             pause()
             with reading(session):
-                admitted = admission.admit(session, device, prepared)
+                admitted = admission.admit(session, device, prepared, self.late_after)
         with self.writers, writing(session):
             ingested = ingest.ingest_prepared(session, device, admitted)
             if then is not None:
