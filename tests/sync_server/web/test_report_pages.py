@@ -281,3 +281,34 @@ def test_a_coordinator_cannot_set_commune_quotas(client: TestClient, world: Worl
     assert response.status_code == 403
     with world.factory() as session:
         assert session.get(Quota, (COMMUNE_A, "dvc_account", PERIOD, "all")) is None
+
+
+def test_a_village_row_shows_no_commune_counts_on_the_page_or_in_the_xlsx(
+    client: TestClient, world: World
+) -> None:
+    """A village has no communes: "—" on the page, an empty cell in the file; the commune's
+    own row still counts itself (1 commune, with a team)."""
+    campaign(client, world)
+    staff(world, "coordinator", COMMUNE_A, "Phạm Thị Dung", login="dung")
+    sign_in(client, "dung")
+    page = client.get(f"/reports/campaign?unit={COMMUNE_A}&period={PERIOD}")
+    shown = figures(page.text)
+    for metric in ("communes_with_team", "communes"):
+        assert shown[(VILLAGE_A, metric)] == "", metric
+        assert shown[(COMMUNE_A, metric)] == "1", metric
+    cell = re.search(
+        rf'data-unit="{VILLAGE_A}" data-service="" data-metric="communes"[^>]*>([^<]*)<', page.text
+    )
+    assert cell is not None and cell.group(1) == "—"
+    assert shown[(VILLAGE_A, "villages_with_team")] == "1"  # a village's own team still counts
+    response = client.get(f"/reports/campaign.xlsx?unit={COMMUNE_A}&period={PERIOD}")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    headers = [c.value for c in sheet[HEADER_ROW]]
+    lines = {
+        line[0]: dict(zip(headers, line, strict=False))
+        for line in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True)
+        if line[0]
+    }
+    assert lines[VILLAGE_A]["Xã có tổ CNSCĐ"] is None and lines[VILLAGE_A]["Tổng số xã"] is None
+    assert lines[COMMUNE_A]["Tổng số xã"] == 1
