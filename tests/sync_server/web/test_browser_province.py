@@ -241,6 +241,11 @@ def test_screenshots_and_accessibility_in_both_languages(site: Site, browser: An
                 "table[data-table=communes] thead abbr[title]", "els => els.map(e => e.title)"
             )
             assert len(headers) >= 4, headers  # short names, the full one in the title
+            response = page.goto(f"{site.url}/audit?unit={PROVINCE}")  # the province's audit log
+            assert response is not None and response.status == 200
+            page.screenshot(path=str(SHOTS / f"audit-{lang}-{width}.png"), full_page=True)
+            assert page.locator("table[data-table=audit]").count() == 1
+            assert overflow(page) <= 1 and serious_violations(page) == [], (width, lang)
         page.emulate_media(media="print")
         page.screenshot(path=str(SHOTS / f"province-print-{width}.png"), full_page=True)
         page.close()

@@ -333,6 +333,9 @@ def test_a_province_officer_reads_the_audit_log_of_the_whole_province(
     assert "/exports/entries.csv" not in page.text  # exports are a commune's
     own = province.get("/audit")  # one's own unit by default
     assert own.status_code == 200 and re.findall(r'data-action="([^"]+)"', own.text) == actions
+    for link in re.findall(r'<nav class="subnav"[^>]*>(.*?)</nav>', page.text, re.S)[0].split('"'):
+        if link.startswith("/"):
+            assert province.get(link.replace("&amp;", "&")).status_code == 200, link
 
 
 def test_a_coordinator_or_another_province_cannot_read_a_province_audit_log(
