@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -10,6 +11,7 @@ from fieldkit.domain import wire
 from fieldkit.domain.bundle import BundleError, Verifier, read_bundle
 from sync_server.db.models import Device, Team, Unit, User
 from sync_server.services import access, devices, ingest, signing_keys
+from sync_server.settings import LATE_ENTRY_DAYS
 
 __all__ = ["BundleError", "BundleRefused", "import_bundle", "without_nul"]
 
@@ -88,7 +90,11 @@ def _check_importer(session: Session, importer: User, device: Device) -> None:
 
 
 def import_bundle(
-    session: Session, data: bytes, importer: User | None = None, secret: str | None = None
+    session: Session,
+    data: bytes,
+    importer: User | None = None,
+    secret: str | None = None,
+    late_after: timedelta = timedelta(days=LATE_ENTRY_DAYS),
 ) -> wire.PushResponse:
     """Verify a bundle and feed its mutations through ingest; importing twice changes nothing.
 
@@ -102,4 +108,5 @@ def import_bundle(
         raise BundleError("unknown_device", "The bundle's device is not known to this server.")
     if importer is not None:
         _check_importer(session, importer, device)
-    return ingest.ingest_mutations(session, device, without_nul(list(bundle.mutations)), secret)
+    mutations = without_nul(list(bundle.mutations))
+    return ingest.ingest_mutations(session, device, mutations, secret, late_after)

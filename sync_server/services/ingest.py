@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session, attributes
 
 from fieldkit.domain import mask_id_number, wire
-from fieldkit.domain.problems import error
+from fieldkit.domain.problems import Problem, error
 from sync_server.db.bulk import existing_ids, insert_params, insert_rows
 from sync_server.db.models import Base, Conflict, Device
 from sync_server.db.models import Entry as EntryRow
@@ -81,6 +81,9 @@ class Batch:
     results: dict[int, wire.PushItemResult] = field(default_factory=dict)
     holders: dict[GroupKey, CountingEntry] = field(default_factory=dict)
     """Who counts each group touched by this batch's new successes."""
+    device_id: str = ""
+    flags: dict[str, Problem] = field(default_factory=dict)
+    """Why each entry flagged on arrival waits for review, by entry id (Checked.flag)."""
 
 
 def _insert_new(
@@ -122,7 +125,8 @@ def _insert_new(
         insert_params(session, ENTRIES, (*ROW_COLUMNS, "counted"), values)
     else:
         insert_rows(session, ENTRIES, rows)
-    _review_flagged(session, [r["id"] for r in rows if r["review_status"] == FLAGGED], batch)
+    flagged = [r["id"] for r in rows if r["review_status"] == FLAGGED]
+    _review_flagged(session, flagged, batch)
     # New entries await review, so only the counting ones change tallies.
     shares = Counter((*_TALLY_UNITS(r), week_of(r["assisted_at"])) for r in rows if r["counted"])
     for (village, commune, province, service, period, group, week), n in shares.items():
@@ -158,12 +162,21 @@ def _take_over(session: Session, takers: dict[str, dict[str, Any]], batch: Batch
 
 
 def _review_flagged(session: Session, entry_ids: list[str], batch: Batch) -> None:
-    """The review-queue reason of entries flagged on arrival (admission.flag_backdated)."""
+    """Entries flagged on arrival (admission.flag_backdated, flag_late): their review-queue
+    reason, and the same news a coordinator's decision sends, so the volunteer's laptop learns
+    it on its next pull."""
     if not entry_ids:
         return
-    reason = error("assisted_at.before_enrollment", "assisted_at").message("vi")
-    review = {"decision": FLAGGED, "reason": reason, "reviewer_id": None, "at": batch.now}
-    insert_rows(session, _REVIEWS, [review | {"entry_id": i} for i in entry_ids])
+    reasons = {i: batch.flags[i].message("vi") for i in entry_ids}
+    review = {"decision": FLAGGED, "reviewer_id": None, "at": batch.now}
+    insert_rows(
+        session, _REVIEWS, [review | {"entry_id": i, "reason": reasons[i]} for i in entry_ids]
+    )
+    news = {"decision": FLAGGED, "reviewer": "", "at": batch.now.isoformat()}
+    batch.changes += [
+        NewChange("review", i, batch.device_id, news | {"entry_id": i, "reason": reasons[i]})
+        for i in entry_ids
+    ]
 
 
 def _apply_again(session: Session, device: Device, checked: Checked, batch: Batch) -> None:
@@ -322,13 +335,16 @@ def ingest_mutations(
     device: Device,
     mutations: Sequence[wire.Mutation],
     secret: str | None = None,
+    late_after: timedelta | None = None,
 ) -> wire.PushResponse:
     """Apply one device's batch (sync rules 2–4, docs/architecture.md) in the caller's session.
 
     `secret` is the server key; None means the key this process is configured with.
+    `late_after` is SYNC_SERVER_LATE_ENTRY_DAYS (admission.flag_late): what laptops send
+    (the push route, every bundle import) passes it; None (seeded data) flags no entry late.
     """
     key = secret if secret is not None else configured_key()
-    admitted = admit(session, device, prepare(mutations, key))
+    admitted = admit(session, device, prepare(mutations, key), late_after)
     return ingest_prepared(session, device, admitted).response()
 
 
@@ -340,7 +356,8 @@ def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ing
     if last is None:
         raise LookupError(f"unknown device {device_id}")
     checked, new_last = _sequence(admitted.checked, last)
-    batch = Batch(admitted.citizen_key, admitted.now)
+    batch = Batch(admitted.citizen_key, admitted.now, device_id=device_id)
+    batch.flags = {c.entry_id: c.flag for c in checked if c.flag is not None}
     fresh = [c for c in checked if c.entry_id and c.mutation.mutation_id > last]
     resent = [c for c in checked if c.entry_id and c.row and c.mutation.mutation_id <= last]
     if resent:

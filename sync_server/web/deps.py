@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.datastructures import FormData
 
 from fieldkit.domain import period_of
+from fieldkit.domain.digits import is_ascii_digits
 from sync_server.api.deps import SessionDep
 from sync_server.db.engine import reading, writing
 from sync_server.db.models import User, WebSession
@@ -130,7 +131,7 @@ def page_period(
     if period is None or not period.strip():
         return period_of(datetime.now(UTC))
     text = period.strip()
-    if len(text) != 4 or not text.isascii() or not text.isdigit():
+    if len(text) != 4 or not is_ascii_digits(text):
         raise WebError(400, "The period must be a year, such as 2026.", detail="period")
     return text
 

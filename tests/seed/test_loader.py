@@ -58,6 +58,8 @@ def test_seed_small_province_with_entries_twice_duplicates_nothing(engine: Engin
         assert set(session.scalars(select(Device.user_id))) == {u.id for u in volunteers}
         ids = session.scalars(select(Entry.id_masked)).all()
         assert all(is_masked(i) for i in ids)
+        # A year of demo entries stands for laptops that synced the same day: none is late.
+        assert set(session.scalars(select(Entry.review_status))) == {"pending"}
 
 
 def test_reseed_with_another_seed_keeps_units_and_teams(engine: Engine) -> None:

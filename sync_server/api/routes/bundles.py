@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -34,7 +35,11 @@ def upload_bundle(
     try:
         with writing(session):
             return bundles.import_bundle(
-                session, data, importer=user, secret=request.app.state.secret
+                session,
+                data,
+                importer=user,
+                secret=request.app.state.secret,
+                late_after=timedelta(days=request.app.state.settings.late_entry_days),
             )
     except bundles.BundleError as exc:
         raise ApiError(400, f"bundle_{exc.code}", exc.message) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from typing import Annotated
 
@@ -89,7 +90,8 @@ def _push(raw: bytes, request: Request, device: Device, session: Session) -> byt
         prepared = admission.prepare(mutations, secret, pause)
         pause()
         with reading(session):
-            admitted = admission.admit(session, device, prepared)
+            late_after = timedelta(days=request.app.state.settings.late_entry_days)
+            admitted = admission.admit(session, device, prepared, late_after)
     with request.app.state.writers:
         try:
             with writing(session):

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
+from fieldkit.domain.digits import ascii_int
 from sync_server.api.deps import SessionDep
 from sync_server.db.engine import reading, writing
 from sync_server.services import access
@@ -60,10 +62,9 @@ def export(fmt: str, request: Request, session: SessionDep, viewer: SignedIn) ->
 def audit(request: Request, session: SessionDep, viewer: SignedIn) -> Response:
     """Who read, reviewed or exported what in the commune or province, newest first."""
     params = request.query_params
-    page_text = (params.get("page") or "1").strip()
-    if not page_text.isascii() or not page_text.isdigit() or not 1 <= int(page_text) <= 100_000:
+    page = ascii_int((params.get("page") or "1").strip(), max_digits=6)
+    if page is None or not 1 <= page <= 100_000:
         raise WebError(400, "No such page.", detail="page")
-    page = int(page_text)
     with reading(session):
         unit = access.audit_unit(session, viewer.user, params.get("unit"))
         rows, total = audit_page(session, unit, (page - 1) * PAGE, PAGE)
@@ -78,5 +79,8 @@ def audit(request: Request, session: SessionDep, viewer: SignedIn) -> Response:
             "total": total,
             "page": page,
             "pages": max(1, -(-total // PAGE)),
+            "page_link": lambda number: (
+                "/audit?" + urlencode({"unit": commune.code, "page": number})
+            ),
         },
     )

@@ -5,7 +5,7 @@ laptop, and importing a bundle file brought on a USB stick (the same import as t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -243,7 +243,11 @@ def upload_bundle(
     try:
         with writing(session):
             result = import_bundle(
-                session, data, importer=viewer.user, secret=request.app.state.secret
+                session,
+                data,
+                importer=viewer.user,
+                secret=request.app.state.secret,
+                late_after=timedelta(days=request.app.state.settings.late_entry_days),
             )
             for item in result.results:
                 statuses[item.status.value] = statuses.get(item.status.value, 0) + 1
