@@ -79,8 +79,6 @@ def audit(request: Request, session: SessionDep, viewer: SignedIn) -> Response:
             "total": total,
             "page": page,
             "pages": max(1, -(-total // PAGE)),
-            "page_link": lambda number: (
-                "/audit?" + urlencode({"unit": commune.code, "page": number})
-            ),
+            "page_link": lambda number: "/audit?" + urlencode({"unit": unit.code, "page": number}),
         },
     )
