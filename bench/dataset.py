@@ -34,9 +34,10 @@ from fieldkit.domain import VIETNAM_TZ, age_group, mask_id_number, period_of
 from seed.geography import ProvinceSpec, load_province, province_codes
 from seed.quota_plan import plan_quotas
 from sync_server.db.bulk import insert_rows
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
 from sync_server.db.models import Base, Tally
 from sync_server.db.models import Entry as EntryRow
+from sync_server.services.init import migrate
 from sync_server.services.quotas import set_quotas
 from sync_server.services.secrets import citizen_key
 from sync_server.services.units import upsert_units

@@ -191,7 +191,7 @@ def seed_entries(
     takes the writers' lock, so a big map would make each batch slower. `secret` is the
     server key (None: this process's configured key).
     """
-    from sync_server.services.ingest import ingest_mutations
+    from sync_server.services.pushing import ingest_mutations
 
     per_device: dict[str, list[DemoEntry]] = defaultdict(list)
     for item in entries:

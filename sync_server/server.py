@@ -23,7 +23,7 @@ from uvicorn.supervisors import Multiprocess
 from fieldkit.domain.digits import ascii_int
 from sync_server import connection_limits
 from sync_server.api.app import create_app
-from sync_server.db.engine import migrate
+from sync_server.services.init import migrate
 from sync_server.settings import ServerSettings, get_settings
 
 

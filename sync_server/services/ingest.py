@@ -1,7 +1,7 @@
-"""The one ingest path (HTTP push and bundle import): validate, dedupe, tally, log, per batch.
+"""Applying an admitted batch under the writers' lock: insert, dedupe, tally, log, per batch.
 
-admission.py checks a batch before the writers' lock; this applies it under the lock;
-push_results.py words the answer.
+pushing.py runs the pipeline (admission.py checks a batch before the writers' lock; this
+applies it under the lock; push_results.py words the answer).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -27,8 +27,6 @@ from sync_server.services.admission import (
     ROW_COLUMNS,
     Admitted,
     Checked,
-    admit,
-    prepare,
 )
 from sync_server.services.changes import NewChange, lock_writers, record_changes
 from sync_server.services.citizens import CitizenDeltas
@@ -46,7 +44,6 @@ from sync_server.services.dedupe import (
 from sync_server.services.entry_rows import EDITABLE, entry_row
 from sync_server.services.push_results import Ingested, rejected, stored_results
 from sync_server.services.secrets import server_epoch
-from sync_server.services.server_key import configured_key
 from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas
 from sync_server.services.weekly import week_of
 
@@ -332,24 +329,6 @@ def _sequence(items: Sequence[Checked], last: int) -> tuple[list[Checked], int]:
                 raise MutationGap(expected)
             expected += 1
     return list(ordered.values()), expected - 1
-
-
-def ingest_mutations(
-    session: Session,
-    device: Device,
-    mutations: Sequence[wire.Mutation],
-    secret: str | None = None,
-    late_after: timedelta | None = None,
-) -> wire.PushResponse:
-    """Apply one device's batch (sync rules 2–4, docs/architecture.md) in the caller's session.
-
-    `secret` is the server key; None means the key this process is configured with.
-    `late_after` is SYNC_SERVER_LATE_ENTRY_DAYS (admission.flag_late): what laptops send
-    (the push route, every bundle import) passes it; None (seeded data) flags no entry late.
-    """
-    key = secret if secret is not None else configured_key()
-    admitted = admit(session, device, prepare(mutations, key), late_after)
-    return ingest_prepared(session, device, admitted).response()
 
 
 def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ingested:

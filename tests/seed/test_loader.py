@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from fieldkit.domain import is_masked
 from seed.loader import seed_province
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
 from sync_server.db.models import Device, Entry, Quota, Team, Unit, User
+from sync_server.services.init import migrate
 from sync_server.services.recount import recount
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)

@@ -23,7 +23,8 @@ from fieldkit.store import EntryStatus, Store
 from fieldkit.store.signing import SigningKey, new_signing_key
 from fieldkit.sync import sync_once
 from sync_server.db.models import Device
-from sync_server.services import bundles
+from sync_server.services.pushing import PushPipeline
+from sync_server.services.server_key import configured_key
 
 
 def _import(db_url: str, data: bytes) -> wire.PushResponse:
@@ -31,9 +32,7 @@ def _import(db_url: str, data: bytes) -> wire.PushResponse:
     engine = create_engine(db_url)
     try:
         with Session(engine) as session:
-            response = bundles.import_bundle(session, data)
-            session.commit()
-            return response
+            return PushPipeline(db_url, configured_key()).import_bundle(session, data)
     finally:
         engine.dispose()
 

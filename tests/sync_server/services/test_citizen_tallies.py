@@ -20,7 +20,7 @@ from fieldkit.domain import wire
 from sync_server.db.models import CitizenTally, Device, Entry, Unit, User
 from sync_server.services import citizens
 from sync_server.services.campaign import campaign_report
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.review import apply_review
 from sync_server.services.units import retire_unit

@@ -7,10 +7,11 @@ from server_factories import entry_data, make_device, make_geography, mutations
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from sync_server.db.engine import alembic_config, make_engine, migrate
+from sync_server.db.engine import alembic_config, make_engine
 from sync_server.db.models import Entry, User
 from sync_server.services import citizens
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.init import migrate
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.review import apply_review
 

@@ -22,7 +22,7 @@ from sync_server.db.models import (
     User,
     WeekTally,
 )
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.review import apply_review
 

@@ -242,6 +242,11 @@ def test_a_bundle_from_a_usb_stick_is_imported_once_and_another_communes_is_refu
     )
     assert refused.status_code == 400
     assert len(world.entries()) == 2
+    with world.factory() as session:  # each import's audit row, written with its entries
+        imports = session.scalars(
+            select(AuditLog.detail).where(AuditLog.action == "bundle.import")
+        ).all()
+    assert len(imports) == 2 and "accepted" in imports[0]
 
 
 def test_a_laptop_that_never_synced_says_so_in_words(client: TestClient, world: World) -> None:
