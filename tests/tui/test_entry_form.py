@@ -508,6 +508,33 @@ async def test_enter_moves_on_from_a_text_field_at_burst_speed(
         assert screen.to_draft().sex is not None
 
 
+async def test_editing_keys_in_a_burst_into_a_filled_field_keep_their_order(
+    store: Store, make_app: AppFactory
+) -> None:
+    # Seen in tmux (send-keys delivers a burst): the birth year the number filled in, 1990,
+    # ended empty instead of 1991. Textual runs a field's bound keys (End, Backspace) only once
+    # they have bubbled up to the app, so the typed digits overtook them.
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_new_entry(app, pilot)
+        screen.query_one("#id_number", Input).focus()
+        await burst(pilot, *typed("052090001234"))
+        assert screen.query_one("#birth_year", Input).value == "1990"
+        erase = ["end", *["backspace"] * 4]
+        await burst(pilot, "tab", *erase, *typed("1991"))
+        assert focused_id(app) == "birth_year"
+        assert screen.query_one("#birth_year", Input).value == "1991"
+        # Back into the number and out again in one burst, each field fixed on its own.
+        await burst(pilot, "shift+tab", "end", "backspace", "3", "tab", *erase[:3], *typed("83"))
+        assert screen.query_one("#id_number", Input).value == "052090001233"
+        assert screen.query_one("#birth_year", Input).value == "1983"
+        # Home, Delete and the arrows too, typed into the name in one burst.
+        screen.query_one("#full_name", Input).focus()
+        await burst(pilot, *typed("anx"), "backspace", "home", "delete", *typed("Bình A"))
+        await burst(pilot, "end", "left", "left", "left", "delete", "space")
+        assert screen.query_one("#full_name", Input).value == "Bình An"
+
+
 async def test_nothing_of_the_previous_citizen_is_carried_to_the_next(
     store: Store, make_app: AppFactory
 ) -> None:

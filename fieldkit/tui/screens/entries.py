@@ -16,6 +16,7 @@ from fieldkit.domain.formatting import format_number
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.widgets.entry_table import EntryTable
+from fieldkit.tui.widgets.form_input import FormInput
 from fieldkit.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class EntriesScreen(FieldkitScreen):
     def compose(self) -> ComposeResult:
         """Search, filters, the table and a paging line."""
         yield Header()
-        yield Input(id="search", compact=True, select_on_focus=False)
+        yield FormInput(id="search", compact=True, select_on_focus=False)
         yield Tabs(*[Tab("", id=f"filter-{f}") for f in FILTERS], id="filters")
         yield EntryTable(lang=self.lang, id="table")
         with Horizontal(id="page-line"):
