@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from fieldkit.domain.formatting import format_number, format_percent
+from fieldkit.domain.formatting import format_progress
 
 
 def bar_text(achieved: int, quota: int | None, width: int) -> str:
@@ -19,7 +19,7 @@ def bar_text(achieved: int, quota: int | None, width: int) -> str:
 
 
 class QuotaBar(Widget):
-    """A labelled progress bar: 'label  ████░░░  12/40  30,0 %'."""
+    """A labelled progress bar: 'label  ████░░░  12/40 (30,0 %)'."""
 
     DEFAULT_CSS = """
     QuotaBar {
@@ -55,12 +55,7 @@ class QuotaBar(Widget):
 
     def render(self) -> Text:
         """Label, bar and numbers, squeezed to the widget's width."""
-        numbers = format_number(self.achieved, self.lang)
-        if self.quota:
-            percent = format_percent(100.0 * self.achieved / self.quota, self.lang)
-            numbers = f"{numbers}/{format_number(self.quota, self.lang)} {percent:>8}"
-        else:
-            numbers = f"{numbers}/— {format_percent(None, self.lang):>8}"
+        numbers = format_progress(self.achieved, self.quota, self.lang)
         width = self.size.width or 80
         label_width = self.label_width or max(10, min(34, width // 3))
         label = self.label
