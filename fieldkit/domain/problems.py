@@ -54,6 +54,7 @@ def warning(code: str, field: str, **params: str) -> Problem:
 
 # code -> (Vietnamese, English). Every message users see about data comes from here.
 MESSAGES: dict[str, tuple[str, str]] = {
+    "id_number.empty": ("Chưa nhập số định danh.", "The identity number is missing."),
     "id_number.length": (
         "Số định danh phải có đúng 12 chữ số (đang có {digits}).",
         "The identity number must have exactly 12 digits (it has {digits}).",

@@ -174,7 +174,7 @@ async def test_errors_block_saving_and_are_explained(store: Store, make_app: App
         await pilot.press("ctrl+s")
         await settle(pilot)
         codes = shown_problems(screen)
-        assert {"full_name.empty", "id_number.length", "form.invalid.sex"} <= set(codes)
+        assert {"full_name.empty", "id_number.empty", "form.invalid.sex"} <= set(codes)
         assert {"service.required", "consent.required", "birth_year.range"} <= set(codes)
         assert screen.query_one("#full_name", Input).has_class("-problem")
         # The list under the form says how many errors there are, then every one of them.
@@ -601,6 +601,32 @@ async def test_sex_and_birth_year_follow_the_identity_number_as_it_is_typed(
         await type_text(pilot, "5")
         await pilot.pause()
         assert (screen.to_draft().sex, screen.to_draft().birth_year) == (Sex.FEMALE, "2004")
+
+
+async def test_an_empty_identity_number_is_missing_not_a_number_of_0_digits(
+    store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_new_entry(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        listed = str(screen.query_one(ProblemList).render())
+        assert "✗ Chưa nhập số định danh." in listed.splitlines(), listed
+        assert "đang có 0" not in listed
+        assert screen.query_one("#id_number", Input).has_class("-problem")
+        # Typed and erased again, live: still missing; one digit is a count of digits.
+        screen.query_one("#id_number", Input).focus()
+        await pilot.press("0")
+        await pilot.pause()
+        assert "Số định danh phải có đúng 12 chữ số (đang có 1)." in str(
+            screen.query_one(ProblemList).render()
+        )
+        await pilot.press("backspace", "f2")
+        await settle(pilot)
+        listed = str(screen.query_one(ProblemList).render())
+        assert "✗ The identity number is missing." in listed.splitlines(), listed
+        assert "it has 0" not in listed
 
 
 async def test_every_error_is_named_and_marked_at_once_in_either_language(
