@@ -78,11 +78,22 @@ def parse_date(text: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=VIETNAM_TZ)
 
 
+def format_citizens(count: int, lang: str = "vi") -> str:
+    """'5 người' / '5 citizens' (one citizen)."""
+    number = format_number(count, lang)
+    if lang != "en":
+        return f"{number} người"
+    return f"{number} citizen" if count == 1 else f"{number} citizens"
+
+
+def format_services(count: int, lang: str = "vi") -> str:
+    """'9 dịch vụ' / '9 services' (one service)."""
+    number = format_number(count, lang)
+    if lang != "en":
+        return f"{number} dịch vụ"
+    return f"{number} service" if count == 1 else f"{number} services"
+
+
 def format_helped(citizens: int, services: int, lang: str = "vi") -> str:
     """'5 người, 9 dịch vụ' / '5 citizens, 9 services' (one citizen, one service)."""
-    people, done = format_number(citizens, lang), format_number(services, lang)
-    if lang != "en":
-        return f"{people} người, {done} dịch vụ"
-    noun = "citizen" if citizens == 1 else "citizens"
-    service = "service" if services == 1 else "services"
-    return f"{people} {noun}, {done} {service}"
+    return f"{format_citizens(citizens, lang)}, {format_services(services, lang)}"

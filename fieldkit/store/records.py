@@ -192,6 +192,14 @@ class VillageProgress:
 
 
 @dataclass(frozen=True)
+class UnsentCounts:
+    """What still waits for the server, in people: distinct citizens and their entries."""
+
+    citizens: int
+    services: int
+
+
+@dataclass(frozen=True)
 class HelpedCounts:
     """People, not records: distinct citizens helped and services given (one per entry)."""
 
