@@ -261,6 +261,15 @@ async def test_typing_in_the_list_goes_to_the_search_box(
         assert screen.query_one("#search", Input).value == "dang thi hoa"
         await burst(pilot, "home", "delete", "D", "end", "backspace", "backspace", *"oa")
         assert screen.query_one("#search", Input).value == "Dang thi hoa"
+        # Typed from the list, with a typo fixed at once: Backspace edits the box, after "z".
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is screen.query_one(EntryTable)
+        screen.query_one("#search", Input).value = ""
+        await settle(pilot)
+        await burst(pilot, *"hoz", "backspace", "a")
+        assert screen.query_one("#search", Input).value == "hoa"
+        assert names(screen) == ["Đặng Thị Hoa"]
         # Enter goes back to the list, and Enter there opens the entry.
         await pilot.press("enter")
         await settle(pilot)

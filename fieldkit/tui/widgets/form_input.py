@@ -21,10 +21,19 @@ class FormInput(Input):
     """
 
     async def _on_key(self, event: events.Key) -> None:
+        if await self.take_key(event):
+            event.prevent_default()  # Input's own handler and the app's lookup: done
+
+    async def take_key(self, event: events.Key) -> bool:
+        """Run this field's own binding for the key, if it has one; whether it did.
+
+        Also for a key sent to another widget before a typed letter moved the focus here
+        (the entries list hands such keys on): it is an edit of this field's text.
+        """
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
             if binding.priority:
                 continue  # already looked up by the app, before the key was forwarded here
             if await self.app.run_action(binding.action, self):
                 event.stop()
-                event.prevent_default()  # Input's own handler and the app's lookup: done
-                return
+                return True
+        return False
