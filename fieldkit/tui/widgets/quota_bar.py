@@ -34,6 +34,8 @@ class QuotaBar(Widget):
     """The service's name."""
     label_width: reactive[int] = reactive(0)
     """Columns for the label, the same for every bar of a list (0: a share of the width)."""
+    numbers_width: reactive[int] = reactive(0)
+    """Columns for the progress text, the same for every bar of a list, so the bars line up."""
     achieved: reactive[int] = reactive(0)
     """Distinct citizens counted (synced tally plus local entries not yet counted)."""
     quota: reactive[int | None] = reactive(None)
@@ -55,7 +57,7 @@ class QuotaBar(Widget):
 
     def render(self) -> Text:
         """Label, bar and numbers, squeezed to the widget's width."""
-        numbers = format_progress(self.achieved, self.quota, self.lang)
+        numbers = f"{format_progress(self.achieved, self.quota, self.lang):>{self.numbers_width}}"
         width = self.size.width or 80
         label_width = self.label_width or max(10, min(34, width // 3))
         label = self.label
