@@ -187,7 +187,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "What you typed for this citizen is not saved. Press Esc to keep typing, D to discard "
         "it and leave.",
     ),
-    "leaving.title": ("Chưa gửi lên máy chủ", "Not on the server yet"),
+    "leaving.title": ("Trước khi thoát", "Before you quit"),
     "leaving.body": (
         "Thông tin của {citizens} ({services}) chưa gửi lên máy chủ. Thông tin vẫn an toàn "
         "trên máy này và sẽ được gửi ở lần đồng bộ sau. Nhấn S để đồng bộ rồi thoát, Q để "

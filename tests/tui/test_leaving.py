@@ -71,7 +71,7 @@ async def test_unsent_citizens_are_counted_with_english_plurals(
         await settle(pilot)
         assert isinstance(app.screen, LeavingScreen)
         title = str(app.screen.query_one("#leaving-title", Static).render())
-        assert title == "Not on the server yet"
+        assert title == "Before you quit"
         body = str(app.screen.query_one("#leaving-body", Static).render())
         assert body.startswith(f"What you recorded for {said} is not on the server yet.")
         assert "It is safe on this laptop" in body
