@@ -140,6 +140,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Họ tên chỉ gồm chữ cái, dấu cách, dấu nháy và gạch ngang.",
         "A name may only contain letters, spaces, apostrophes and dashes.",
     ),
+    "birth_year.empty": ("Chưa nhập năm sinh.", "The birth year is missing."),
     "birth_year.range": (
         "Năm sinh phải trong khoảng {min}–{max}.",
         "The birth year must be between {min} and {max}.",

@@ -103,6 +103,8 @@ class DraftCheck:
 def _birth_year(raw: str, assisted_at: datetime) -> int | Problem:
     """The year, or its error: checked here so it shows with every other error at once."""
     text = raw.strip()
+    if not text:
+        return error("birth_year.empty", "birth_year")  # missing, not out of range
     year = int(text) if text.isascii() and text.isdigit() and len(text) == 4 else 0
     return birth_year_problem(year, assisted_at) or year
 

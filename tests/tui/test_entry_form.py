@@ -175,7 +175,7 @@ async def test_errors_block_saving_and_are_explained(store: Store, make_app: App
         await settle(pilot)
         codes = shown_problems(screen)
         assert {"full_name.empty", "id_number.empty", "form.invalid.sex"} <= set(codes)
-        assert {"service.required", "consent.required", "birth_year.range"} <= set(codes)
+        assert {"service.required", "consent.required", "birth_year.empty"} <= set(codes)
         assert screen.query_one("#full_name", Input).has_class("-problem")
         # The list under the form says how many errors there are, then every one of them.
         listed = str(screen.query_one(ProblemList).render())
@@ -603,7 +603,7 @@ async def test_sex_and_birth_year_follow_the_identity_number_as_it_is_typed(
         assert (screen.to_draft().sex, screen.to_draft().birth_year) == (Sex.FEMALE, "2004")
 
 
-async def test_an_empty_identity_number_is_missing_not_a_number_of_0_digits(
+async def test_an_empty_identity_number_or_birth_year_is_missing(
     store: Store, make_app: AppFactory
 ) -> None:
     app = make_app(store=store)
@@ -613,6 +613,7 @@ async def test_an_empty_identity_number_is_missing_not_a_number_of_0_digits(
         await settle(pilot)
         listed = str(screen.query_one(ProblemList).render())
         assert "✗ Chưa nhập số định danh." in listed.splitlines(), listed
+        assert "✗ Chưa nhập năm sinh." in listed.splitlines(), "missing, not out of range"
         assert "đang có 0" not in listed
         assert screen.query_one("#id_number", Input).has_class("-problem")
         # Typed and erased again, live: still missing; one digit is a count of digits.
@@ -626,6 +627,7 @@ async def test_an_empty_identity_number_is_missing_not_a_number_of_0_digits(
         await settle(pilot)
         listed = str(screen.query_one(ProblemList).render())
         assert "✗ The identity number is missing." in listed.splitlines(), listed
+        assert "✗ The birth year is missing." in listed.splitlines(), listed
         assert "it has 0" not in listed
 
 
