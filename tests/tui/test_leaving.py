@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from fieldkit.store import Store
+from fieldkit.tui.app import FieldkitApp
 from fieldkit.tui.screens.home import HomeScreen
 from fieldkit.tui.screens.leaving import LeavingScreen
 from tests.tui.conftest import AppFactory, make_entry, settle
 
 pytestmark = pytest.mark.anyio
+
+
+async def quit_dialog(app: FieldkitApp, pilot: Pilot[None]) -> str:
+    """Ctrl+Q from where the app is: the dialog's text, which must be open."""
+    await settle(pilot)
+    await pilot.press("ctrl+q")
+    await settle(pilot)
+    assert isinstance(app.screen, LeavingScreen)
+    return str(app.screen.query_one("#leaving-body", Static).render())
 
 
 async def test_quitting_with_unsent_entries_asks_and_offers_a_sync(
@@ -26,11 +37,7 @@ async def test_quitting_with_unsent_entries_asks_and_offers_a_sync(
     store.save_entries([make_entry("Trần Thị Bích", "052195004321", birth_year=1995)])
     app = make_app(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+q")
-        await settle(pilot)
-        assert isinstance(app.screen, LeavingScreen)
-        body = str(app.screen.query_one("#leaving-body", Static).render())
+        body = await quit_dialog(app, pilot)
         assert body.startswith("Thông tin của 2 người (3 dịch vụ) chưa gửi lên máy chủ.")
         assert "an toàn trên máy này" in body
         await pilot.press("escape")  # stay
@@ -66,22 +73,15 @@ async def test_unsent_citizens_are_counted_with_english_plurals(
     store.save_entries(entries)
     app = make_app(store=store, lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+q")
-        await settle(pilot)
-        assert isinstance(app.screen, LeavingScreen)
+        body = await quit_dialog(app, pilot)
         title = str(app.screen.query_one("#leaving-title", Static).render())
         assert title == "Before you quit"
-        body = str(app.screen.query_one("#leaving-body", Static).render())
         assert body.startswith(f"What you recorded for {said} is not on the server yet.")
         assert "It is safe on this laptop" in body
         # Another citizen: citizens in the plural.
         await pilot.press("escape")
-        await settle(pilot)
         store.save_entries([make_entry("Trần Thị Bích", "052195004321", birth_year=1995)])
-        await pilot.press("ctrl+q")
-        await settle(pilot)
-        body = str(app.screen.query_one("#leaving-body", Static).render())
+        body = await quit_dialog(app, pilot)
         more = f"{len(services) + 1} services"
         assert body.startswith(f"What you recorded for 2 citizens ({more}) is not on the")
 

@@ -5,51 +5,28 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from fieldkit.domain import period_of, wire
 from fieldkit.store import Store
 from fieldkit.tui.screens.home import HomeScreen
 from fieldkit.tui.widgets.quota_bar import QuotaBar
-from tests.tui.conftest import VILLAGE, AppFactory, settle
+from tests.tui.conftest import VILLAGE, AppFactory, pull_tallies, settle
 
 pytestmark = pytest.mark.anyio
 
 FIELDKIT = Path(sys.executable).with_name("fieldkit")
 # service: (quota, achieved) as the last sync left them; a quota of 0 sets no target.
-TALLIES = {"vneid_level1": (0, 3), "vneid_level2": (40, 12), "dvc_account": (None, 1234)}
+TALLIES: dict[str, tuple[int | None, int]] = {
+    "vneid_level1": (0, 3),
+    "vneid_level2": (40, 12),
+    "dvc_account": (None, 1234),
+}
 EXPECTED = {
     "vi": {"vneid_level1": "3/—", "vneid_level2": "12/40 (30,0 %)", "dvc_account": "1.234/—"},
     "en": {"vneid_level1": "3/—", "vneid_level2": "12/40 (30.0%)", "dvc_account": "1,234/—"},
 }
-
-
-def pull_tallies(store: Store) -> None:
-    """Store the tallies as a sync would."""
-    period = period_of(datetime.now(UTC))
-    changes = [
-        wire.Change(
-            seq=i + 1,
-            kind=wire.ChangeKind.TALLY,
-            key=f"{VILLAGE}|{service}|{period}",
-            data=wire.TallyRow(
-                unit_code=VILLAGE, service=service, period=period, quota=quota, achieved=done
-            ).model_dump(mode="json"),
-        )
-        for i, (service, (quota, done)) in enumerate(TALLIES.items())
-    ]
-    store.apply_pull_page(
-        wire.PullResponse(
-            changes=changes,
-            next_cursor=len(changes),
-            has_more=False,
-            server_epoch="e",
-            last_mutation_id=0,
-        )
-    )
 
 
 def status_lines(home: Path, lang: str) -> list[str]:
@@ -67,7 +44,7 @@ def status_lines(home: Path, lang: str) -> list[str]:
 async def test_home_and_status_show_achieved_over_quota_alike(
     store: Store, home: Path, make_app: AppFactory, lang: str
 ) -> None:
-    pull_tallies(store)
+    pull_tallies(store, TALLIES)
     rows = store.status().villages
     village = next(row.village_name for row in rows if row.village == VILLAGE)
     expected = EXPECTED[lang]
