@@ -1,7 +1,9 @@
 """`python -m bench [name ...] [--quick] [--runs N]`: run benchmarks, print tables, write JSON.
 
 With --runs N each benchmark runs N times in turn and its table shows every metric's median
-(verdict on the median) and range; the JSON keeps every run's values.
+(verdict on the median) and range; the JSON keeps every run's values. `python -m bench ingest
+--against REV [--runs N]` measures this checkout and git revision REV side by side in N
+alternating pairs (bench/ingest_against.py).
 """
 
 from __future__ import annotations
@@ -48,9 +50,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--runs", type=int, default=1, metavar="N", help="run each N times, report medians"
     )
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="ingest only: this checkout beside git revision REV, N alternating pairs",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.against is not None:
+        if args.names != ["ingest"]:
+            parser.error("--against compares the ingest benchmark only: python -m bench ingest")
+        return _against(args.against, args.quick, args.runs)
     names: list[str] = args.names or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
@@ -76,6 +87,27 @@ def main(argv: list[str] | None = None) -> int:
         summary.append(f"{name}: {'all targets met' if report.passed else 'target missed'}")
     print("\n".join(["== summary", *summary]))
     return 1 if broken else 0
+
+
+def _against(rev: str, quick: bool, runs: int) -> int:
+    """`ingest --against REV`: print and save the side-by-side table; 1 if it could not run."""
+    from bench.checkout import GitError
+    from bench.ingest_against import run_against
+
+    print(f"-- running ingest against {rev}{' (quick)' if quick else ''}, {runs} pair(s) …")
+    started = time.perf_counter()
+    try:
+        report = run_against(quick, runs, rev)
+    except GitError as exc:
+        print(f"cannot check out {rev}: {exc}", file=sys.stderr)
+        return 2
+    except Exception:
+        traceback.print_exc()
+        return 1
+    report.elapsed_s = time.perf_counter() - started
+    print(render_table(report), flush=True)
+    print(f"  wrote {write_json(report)}", flush=True)
+    return 0
 
 
 if __name__ == "__main__":

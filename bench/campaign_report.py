@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from bench.common import RESULTS_DIR, Report, median, percentile
 from bench.server import PROVINCE, sqlite_url
 from bench.tally_read import FULL_ENTRIES, QUICK_ENTRIES, build, db_path, recount, timed_reads
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
 from sync_server.db.models import Tally
 from sync_server.services.campaign import campaign_report
 from sync_server.services.campaign_files import write_json, write_xlsx
+from sync_server.services.init import migrate
 
 REPORT_TARGET_MS = 1000.0
 SHARE_TARGET = 0.01

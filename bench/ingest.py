@@ -7,6 +7,7 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,15 +15,16 @@ from typing import Any
 import httpx
 from sqlalchemy import text, update
 
-from bench.common import Report
+from bench.common import ROOT, Report
 from bench.entries import EntryMaker
 from bench.pouchdb import PouchUnavailable, bulk_docs_rate, pouchdb_server
-from bench.server import log_lines, prepare, running_server, sqlite_url
+from bench.server import log_lines, prepare, prepare_in, serving, sqlite_url
 from fieldkit.domain import Entry, wire
 from fieldkit.sync import RetryPolicy, enroll
 from fieldkit.sync.transport import Attempts, base_headers, encode_json, send
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
 from sync_server.db.models import Device
+from sync_server.services.init import migrate
 
 BATCH = 500
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
@@ -137,36 +139,84 @@ def enrolled_since(url: str, moment: datetime) -> None:
         engine.dispose()
 
 
+@dataclass
+class Pushed:
+    """One timed push of the whole workload into a fresh server database."""
+
+    rate: float
+    """Entries per second over HTTP."""
+    statuses: Counter[str]
+    retries: int
+    busy: list[str]
+    """Server log lines about 503 database_busy answers."""
+    url: str
+    """The server database (for the executemany limit)."""
+    batches: dict[str, list[list[dict[str, Any]]]]
+    """Each village's entries as pushed, in batches (for the PouchDB peer)."""
+    server_cpu_per_entry: float
+    """CPU seconds of every server process per entry pushed (less sensitive to other load)."""
+
+
+def push_workload(
+    tmp: Path,
+    quick: bool,
+    root: Path = ROOT,
+    batches: dict[str, list[list[dict[str, Any]]]] | None = None,
+) -> Pushed:
+    """Serve a fresh database with the code at `root`, enroll the devices, push every batch.
+
+    The entries (`batches`, or made here from a fixed seed) and request bodies are the same
+    for every `root` and made before the clock starts; the database is migrated and seeded by
+    `root`'s own code.
+    """
+    total = QUICK_ENTRIES if quick else FULL_ENTRIES
+    per_device = total // DEVICES
+    path = tmp / "server.sqlite3"
+    if root == ROOT:
+        server_db = prepare(path, volunteers=DEVICES)
+    else:
+        server_db = prepare_in(root, path, volunteers=DEVICES)
+    maker = EntryMaker(seed=5, villages=list(server_db.codes))
+    per_village = batches or {v: device_batches(maker, v, per_device) for v in server_db.codes}
+    if set(per_village) != set(server_db.codes):
+        raise RuntimeError(f"{root} enrolls other villages: {sorted(server_db.codes)}")
+    log = tmp / "server.log"
+    with serving(server_db.url, log, workers=WORKERS, root=root) as served:
+        streams = []
+        for village, code in server_db.codes.items():
+            enrolled = enroll(served.base, code, f"bench {village}")
+            streams.append((enrolled.token, push_bodies(per_village[village])))
+        # The laptops have worked since before their oldest entry (the server flags, for
+        # review, entries dated before their laptop's enrollment).
+        enrolled_since(server_db.url, maker.now - timedelta(days=60))
+        cpu_before = served.cpu_seconds()
+        rate, statuses = http_rate(served.base, streams)
+        server_cpu = served.cpu_seconds() - cpu_before
+    retries = statuses.pop("_retries", 0)
+    busy = log_lines(log, "database busy")
+    entries = sum(v for k, v in statuses.items() if not k.startswith("_"))
+    cpu_per_entry = server_cpu / entries if entries else float("nan")
+    return Pushed(rate, statuses, retries, busy, server_db.url, per_village, cpu_per_entry)
+
+
 def run(quick: bool) -> Report:
     """Push over HTTP, then the limit and the peer, all in this run."""
     total = QUICK_ENTRIES if quick else FULL_ENTRIES
-    per_device = total // DEVICES
     report = Report(
         "ingest",
         quick,
         params={"entries": total, "devices": DEVICES, "batch": BATCH, "workers": WORKERS},
     )
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
-        server_db = prepare(Path(tmp) / "server.sqlite3", volunteers=DEVICES)
-        maker = EntryMaker(seed=5, villages=list(server_db.codes))
-        per_village = {v: device_batches(maker, v, per_device) for v in server_db.codes}
-        log = Path(tmp) / "server.log"
-        with running_server(server_db.url, log, workers=WORKERS) as base:
-            streams = []
-            for village, code in server_db.codes.items():
-                enrolled = enroll(base, code, f"bench {village}")
-                streams.append((enrolled.token, push_bodies(per_village[village])))
-            # The laptops have worked since before their oldest entry (the server flags, for
-            # review, entries dated before their laptop's enrollment).
-            enrolled_since(server_db.url, maker.now - timedelta(days=60))
-            ours, statuses = http_rate(base, streams)
-        retries = statuses.pop("_retries", 0)
+        pushed = push_workload(Path(tmp), quick)
+        ours, statuses = pushed.rate, pushed.statuses
+        per_village = pushed.batches
         report.params["statuses"] = dict(statuses)
-        report.params["client_retries"] = retries
-        busy = log_lines(log, "database busy")
-        if busy:
-            report.note(f"server answered 503 database_busy {len(busy)}×; first: {busy[0][-300:]}")
-        columns, rows = stored_rows(server_db.url)
+        report.params["client_retries"] = pushed.retries
+        if pushed.busy:
+            first = pushed.busy[0][-300:]
+            report.note(f"server answered 503 database_busy {len(pushed.busy)}×; first: {first}")
+        columns, rows = stored_rows(pushed.url)
         limit = executemany_rate(Path(tmp) / "limit.sqlite3", columns, rows)
     share = ours / limit
     report.add(

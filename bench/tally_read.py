@@ -18,10 +18,11 @@ from bench.server import PROVINCE, sqlite_url, unit_rows
 from fieldkit.domain import VIETNAM_TZ, age_group, mask_id_number, period_of, wire
 from seed.geography import load_province
 from seed.quota_plan import plan_quotas
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
 from sync_server.db.models import Entry as EntryRow
 from sync_server.db.models import Tally, Unit
 from sync_server.services import tally
+from sync_server.services.init import migrate
 from sync_server.services.quotas import set_quotas
 from sync_server.services.secrets import citizen_key
 from sync_server.services.units import upsert_units

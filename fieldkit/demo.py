@@ -29,6 +29,7 @@ import httpx
 from pydantic import ValidationError
 
 from fieldkit.domain import wire
+from fieldkit.domain.digits import ascii_int
 from fieldkit.enrollment import enroll_laptop
 from fieldkit.errors import UserError
 from fieldkit.profile_files import DB_NAME
@@ -117,7 +118,8 @@ def parse_json_output(text: str) -> Any:
 def demo_entries() -> int:
     """How many demo entries to seed (FIELDKIT_DEMO_ENTRIES, else 2,000)."""
     raw = os.environ.get(DEMO_ENTRIES_ENV, "")
-    return int(raw) if raw.isdigit() else DEMO_ENTRIES
+    entries = ascii_int(raw.strip())
+    return DEMO_ENTRIES if entries is None else entries
 
 
 @dataclass

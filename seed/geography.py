@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from vietnam_provinces import Province, ProvinceCode, VietNamDivisionType, Ward
 
+from fieldkit.domain.digits import ascii_int
 from fieldkit.domain.wire import UnitLevel
 from seed.villages import village_names
 
@@ -96,10 +97,11 @@ def province_codes() -> list[str]:
 
 def _lookup(code: str) -> Province:
     text = code.strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 3:
+    number = ascii_int(text, max_digits=3)
+    if number is None:
         raise UnknownProvince(code)
     try:
-        return Province.from_code(ProvinceCode(int(text)))
+        return Province.from_code(ProvinceCode(number))
     except ValueError as exc:
         raise UnknownProvince(code) from exc
 

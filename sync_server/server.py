@@ -20,9 +20,10 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
+from fieldkit.domain.digits import ascii_int
 from sync_server import connection_limits
 from sync_server.api.app import create_app
-from sync_server.db.engine import migrate
+from sync_server.services.init import migrate
 from sync_server.settings import ServerSettings, get_settings
 
 
@@ -51,10 +52,9 @@ def stop_with_replicator() -> threading.Thread | None:
     parent; when it dies the process is handed to another parent, which the watcher sees.
     The variable is removed so worker processes, whose parent is this one, do not watch it.
     """
-    raw = os.environ.pop(REPLICATOR_PID, "")
-    if not raw.isdigit():
+    replicator = ascii_int(os.environ.pop(REPLICATOR_PID, "").strip(), max_digits=9)
+    if replicator is None:
         return None
-    replicator = int(raw)
 
     def watch() -> None:
         while os.getppid() == replicator:

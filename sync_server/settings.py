@@ -10,6 +10,9 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APP_NAME = "sync-server"
+LATE_ENTRY_DAYS = 90
+"""Default of late_entry_days: the laptop's own retention period, after which it should have
+erased the person's data rather than still be sending it."""
 
 
 def default_data_dir() -> Path:
@@ -72,6 +75,10 @@ class ServerSettings(BaseSettings):
     keep_alive_timeout: int = Field(default=10, ge=1)
     """Seconds an idle kept-alive connection stays open: longer than clients keep idle ones
     (httpx: 5 s), so a client never sends on a connection the server is just closing."""
+
+    late_entry_days: int = Field(default=LATE_ENTRY_DAYS, ge=1, le=3650)
+    """Days after its time of help a new entry may reach the server; a later one is stored and
+    counted but waits for review with the reason (the default is the laptop's retention)."""
 
     enroll_code_days: int = Field(default=7, ge=1, le=365)
     """Days an enrollment code stays valid after `user add` prints it."""

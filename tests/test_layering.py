@@ -92,6 +92,40 @@ def test_import_linter_contracts_hold() -> None:
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+def test_the_server_layers_are_a_contract() -> None:
+    # Commands > serving > pages > API > services > database, as docs/architecture.md says;
+    # lint-imports (above) holds the code to it.
+    contract = _contract("server layers")
+    assert contract["type"] == "layers"
+    assert contract["layers"] == [
+        "sync_server.cli",
+        "sync_server.server",
+        "sync_server.web",
+        "sync_server.api",
+        "sync_server.services",
+        "sync_server.db",
+    ]
+
+
+def test_the_database_layer_loads_and_upgrades_without_any_service(tmp_path: Path) -> None:
+    # db/engine.py once seeded the catalogue through a service (an import circle).
+    url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    code = (
+        "import json, sys\n"
+        "from sync_server.db import engine, writers, checkpoints, bulk, models\n"
+        f"engine.upgrade_schema({url!r})\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT
+    )
+    loaded = set(json.loads(out.stdout))
+    assert "sync_server.db.engine" in loaded
+    above = {m for m in loaded if m.startswith(("sync_server.services", "sync_server.api"))}
+    # Only the pure login-name rule migration 0003 applied (pyproject's ignore_imports).
+    assert above <= {"sync_server.services", "sync_server.services.logins"}
+
+
 def _contract(name_start: str) -> dict[str, Any]:
     contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     found = [

@@ -69,6 +69,8 @@ def sync(
             emit_json(data)
             return
         typer.echo(report.summary(ctx.lang))
+        if report.key_refused:
+            typer.echo(report.key_note(ctx.lang), err=True)
 
 
 def status(

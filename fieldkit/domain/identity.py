@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from fieldkit.domain.digits import ascii_int, is_ascii_digits
 from fieldkit.domain.problems import DomainError, Problem, warning
 
 
@@ -41,17 +42,17 @@ _SEPARATORS = re.compile(r"[\s.\-]")
 
 def known_prefix(prefix: str) -> bool:
     """Whether a 3-digit prefix is an old province code or an abroad code (101–295)."""
-    return prefix in OLD_PROVINCE_PREFIXES or (prefix.isdigit() and 101 <= int(prefix) <= 295)
+    return prefix in OLD_PROVINCE_PREFIXES or 101 <= (ascii_int(prefix, max_digits=3) or 0) <= 295
 
 
 def normalise_id_number(raw: str) -> str:
     """Strip spaces, dots and dashes; raise DomainError unless exactly 12 ASCII digits remain."""
-    if len(raw) == 12 and raw.isascii() and raw.isdigit():
+    if len(raw) == 12 and is_ascii_digits(raw):
         return raw  # already the normal form
     cleaned = _SEPARATORS.sub("", raw)
     if not cleaned:
         raise DomainError("id_number.empty", "id_number")
-    if not cleaned.isascii() or not cleaned.isdigit():
+    if not is_ascii_digits(cleaned):
         if cleaned and all(c.isdecimal() for c in cleaned):
             # Non-ASCII digits (e.g. full-width) are normalised to ASCII.
             cleaned = "".join(str(int(c)) for c in cleaned)
@@ -79,7 +80,7 @@ def decode_id_number(number: str) -> DecodedId:
     """
     digits = _SEPARATORS.sub("", number)
     prefix = digits[:3]
-    if len(digits) < 4 or not digits[:6].isdigit() or int(digits[3]) > 3:
+    if len(digits) < 4 or not is_ascii_digits(digits[:6]) or int(digits[3]) > 3:
         return DecodedId(prefix=prefix, sex=None, birth_year=None)
     digit = int(digits[3])
     sex = Sex.MALE if digit % 2 == 0 else Sex.FEMALE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from fieldkit.domain.digits import is_ascii_digits
 from fieldkit.domain.problems import DomainError
 
 MOBILE_PREFIXES = ("03", "05", "07", "08", "09")
@@ -12,7 +13,7 @@ _SEPARATORS = re.compile(r"[\s.\-()]")
 
 def normalise_phone(raw: str) -> str:
     """Return the 10-digit 0xxxxxxxxx form or raise DomainError with a helpful code."""
-    if len(raw) == 10 and raw.isascii() and raw.isdigit() and raw[:2] in MOBILE_PREFIXES:
+    if len(raw) == 10 and is_ascii_digits(raw) and raw[:2] in MOBILE_PREFIXES:
         return raw  # already the normal form (what fieldkit's own store writes)
     cleaned = _SEPARATORS.sub("", raw)
     if not cleaned:
@@ -21,7 +22,7 @@ def normalise_phone(raw: str) -> str:
         cleaned = cleaned[1:]
         if not cleaned.startswith("84"):
             raise DomainError("phone.prefix", "phone", prefix="+" + cleaned[:2])
-    if not cleaned.isascii() or not cleaned.isdigit():
+    if not is_ascii_digits(cleaned):
         raise DomainError("phone.characters", "phone")
     if cleaned.startswith("84") and len(cleaned) in (11, 12):
         cleaned = "0" + cleaned[2:]

@@ -207,6 +207,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The time of help is before this laptop was enrolled: a coordinator must look at it "
         "(a paper form typed in later, or a backdated entry?).",
     ),
+    "assisted_at.received_late": (
+        "Bản ghi đến máy chủ hơn {days} ngày sau thời điểm hỗ trợ: điều phối viên cần xem lại "
+        "(ghi lùi ngày, hay máy lâu không đồng bộ?).",
+        "The entry reached the server more than {days} days after the time of help: a "
+        "coordinator must look at it (a backdated entry, or a laptop that had not synced for "
+        "long?).",
+    ),
     "mutation.reused": (
         "Máy chủ đã nhận một nội dung khác mang cùng số thay đổi {mutation_id} của máy này (có "
         "thể là gói dữ liệu giả mạo), nên bản ghi này CHƯA được lưu trên máy chủ. Bản ghi vẫn "

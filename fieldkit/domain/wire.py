@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fieldkit.domain.digits import ascii_int
+
 PROTOCOL_VERSION = "1.0"
 PROTOCOL_HEADER = "X-Fieldkit-Protocol"
 API_PREFIX = "/api/v1"
@@ -28,8 +30,7 @@ PUBLIC_KEY_PATTERN = r"^[0-9a-f]{64}$"
 def protocol_major(version: str) -> int | None:
     """The major number of a protocol version string, or None if it is not one."""
     head = version.strip().split(".", 1)[0]
-    # ASCII digits only ("¹".isdigit() is true), and few enough to be a version at all.
-    return int(head) if head.isascii() and head.isdigit() and len(head) <= 6 else None
+    return ascii_int(head, max_digits=6)  # few enough digits to be a version at all
 
 
 class WriteModel(BaseModel):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fieldkit.domain import Entry, Problem
+from fieldkit.domain.digits import ascii_int
 from fieldkit.domain.formatting import parse_date
 from fieldkit.domain.problems import error
 from fieldkit.store.records import SavedEntry
@@ -129,7 +130,7 @@ def row_form(cells: dict[str, str]) -> tuple[VisitForm | None, list[Problem]]:
     """One row's cells as a visit form, or the problems of reading it."""
     problems: list[Problem] = []
     year_text = cells.get("birth_year", "").strip()
-    if not year_text.isdigit() or len(year_text) > 4:
+    if ascii_int(year_text, max_digits=4) is None:
         problems.append(error("csv.birth_year", "birth_year", value=year_text[:20] or "—"))
     consent_text = cells.get("consent", "").strip().lower()
     if consent_text not in _YES | _NO:

@@ -34,6 +34,7 @@ from fieldkit.domain import (
     normalise_id_number,
     normalise_phone,
 )
+from fieldkit.domain.digits import is_ascii_digits
 from fieldkit.store.errors import StoreError
 from fieldkit.store.keys import id_key
 from fieldkit.store.models import EntryRecord, OutboxRow, SyncStateRow
@@ -283,7 +284,7 @@ def _conditions(query: EntryQuery) -> list[ColumnElement[bool]]:
     term = query.search.strip()
     if term:
         digits = term.replace(" ", "").replace(".", "").replace("-", "")
-        if digits.isdigit():
+        if is_ascii_digits(digits):
             conditions.append(
                 or_(
                     shown_id_number_sql().like(_like(digits), escape="\\"),

@@ -11,6 +11,7 @@ import httpx
 from pydantic import ValidationError
 
 from fieldkit.domain import wire
+from fieldkit.domain.digits import ascii_int
 from fieldkit.settings import MASK_AFTER_MINUTES
 from fieldkit.sync.errors import SyncError
 from fieldkit.sync.report import SyncReport
@@ -310,10 +311,9 @@ def _expected_id(message: str, response: httpx.Response) -> int | None:
         for source in (error, data):
             if isinstance(source, dict) and isinstance(source.get("expected"), int):
                 return int(source["expected"])
-    digits = [
-        word for word in message.replace(".", " ").replace(",", " ").split() if word.isdigit()
-    ]
-    return int(digits[-1]) if digits else None
+    numbers = [ascii_int(word) for word in message.replace(".", " ").replace(",", " ").split()]
+    found = [number for number in numbers if number is not None]
+    return found[-1] if found else None
 
 
 def sync_once(

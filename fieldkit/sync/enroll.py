@@ -6,6 +6,7 @@ import httpx
 from pydantic import ValidationError
 
 from fieldkit.domain import wire
+from fieldkit.domain.digits import ascii_int
 from fieldkit.sync.errors import SyncError
 from fieldkit.sync.transport import base_headers, encode_json, error_body, make_client
 
@@ -62,10 +63,10 @@ def enroll(
 
 def _wait_text(response: httpx.Response) -> str:
     """The whole minutes the server asks to wait (its Retry-After is in seconds)."""
-    seconds = response.headers.get("Retry-After", "").strip()
-    if not (seconds.isascii() and seconds.isdigit()) or len(seconds) > 6:
+    seconds = ascii_int(response.headers.get("Retry-After", "").strip(), max_digits=6)
+    if seconds is None:
         return "1"
-    return str(max(1, -(-int(seconds) // 60)))
+    return str(max(1, -(-seconds // 60)))
 
 
 def reachable(server_url: str, timeout: float = 3.0) -> bool:

@@ -7,6 +7,22 @@ from dataclasses import dataclass, field
 from fieldkit.domain import wire
 from fieldkit.domain.formatting import format_number
 
+KEY_REFUSED = (
+    "Máy chủ đang giữ một khóa ký khác cho máy này nên sẽ từ chối gói USB (tệp .fkb) từ máy "
+    "này; đồng bộ qua mạng vẫn chạy bình thường. Muốn dùng gói USB: đồng bộ hết, rồi nhờ điều "
+    "phối viên xã cấp mã đăng ký mới và đăng ký lại máy (fieldkit enroll).",
+    "The server holds another signing key for this laptop, so it will refuse USB bundles "
+    "(.fkb files) from it; syncing over the network still works. To use USB bundles: sync "
+    "everything, then ask your commune coordinator for a new enrollment code and enroll this "
+    "laptop again (fieldkit enroll).",
+)
+"""What `fieldkit sync` says when the server refused this laptop's signing key (vi, en)."""
+KEY_REFUSED_SHORT = (
+    "Máy chủ từ chối khóa ký: gói USB sẽ bị từ chối. Hãy báo điều phối viên.",
+    "Server refused the signing key: USB bundles will fail. Tell your coordinator.",
+)
+"""The same on the app's one-line status bar, which has 78 columns at 80x24 (vi, en)."""
+
 
 @dataclass
 class SyncReport:
@@ -21,9 +37,9 @@ class SyncReport:
     retries: int = 0
     epoch_reset: bool = False
     masked: int = 0
+    """Acknowledged entries whose full number this sync masked (the server kept them)."""
     key_refused: bool = False
     """The server would not store this laptop's bundle-signing key: its bundles are refused."""
-    """Acknowledged entries whose full number this sync masked (the server kept them)."""
     erased: int = 0
     """Entries whose personal data this sync erased, past the retention period (sync_now)."""
     duration: float = 0.0
@@ -58,3 +74,10 @@ class SyncReport:
             f"Đã gửi {n['pushed']}: {n['accepted']} được nhận, {n['duplicates']} trùng, "
             f"{n['rejected']} bị từ chối; nhận {n['pulled']} cập nhật."
         )
+
+    def key_note(self, lang: str = "vi", short: bool = False) -> str:
+        """What to do about a refused signing key, or "" when the server took it."""
+        if not self.key_refused:
+            return ""
+        vi, en = KEY_REFUSED_SHORT if short else KEY_REFUSED
+        return en if lang == "en" else vi

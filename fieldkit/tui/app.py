@@ -311,6 +311,8 @@ class FieldkitApp(App[None]):
         texts = both("sync.done", pushed=report.pushed, pulled=report.pulled)
         if report.rejected or report.duplicates:
             texts = (report.summary("vi"), report.summary("en"))
+        if report.key_refused:  # says it after every sync until someone acts on it
+            texts = (report.key_note("vi", short=True), report.key_note("en", short=True))
         self.post_message(SyncFinished(SyncOutcome(ok=True, texts=texts)))
 
     @on(SyncProgressed)

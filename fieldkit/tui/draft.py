@@ -19,6 +19,7 @@ from fieldkit.domain import (
     new_entry_id,
     parse_entry,
 )
+from fieldkit.domain.digits import ascii_int
 from fieldkit.domain.entry import birth_year_problem
 from fieldkit.domain.problems import error
 
@@ -105,7 +106,7 @@ def _birth_year(raw: str, assisted_at: datetime) -> int | Problem:
     text = raw.strip()
     if not text:
         return error("birth_year.empty", "birth_year")  # missing, not out of range
-    year = int(text) if text.isascii() and text.isdigit() and len(text) == 4 else 0
+    year = (ascii_int(text) if len(text) == 4 else None) or 0
     return birth_year_problem(year, assisted_at) or year
 
 

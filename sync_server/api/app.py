@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import gc
 import sys
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from anyio import CapacityLimiter
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from fieldkit.domain import wire
 from sync_server.api.errors import install_error_handlers
-from sync_server.api.health_watch import HealthWatch
 from sync_server.api.middleware import BodyMiddleware, ProtocolMiddleware
 from sync_server.api.openapi import install_openapi
-from sync_server.api.push_load import PushLoad
 from sync_server.api.routes import bundles, enroll, entries, health, quotas, reports, sync
-from sync_server.db.checkpoints import Checkpointer
-from sync_server.db.engine import make_engine, make_sessionmaker, read_only
-from sync_server.db.writers import WriterLock
+from sync_server.api.runtime import Runtime
+from sync_server.db.engine import make_engine
 from sync_server.services.server_key import load_key
 from sync_server.settings import ServerSettings, get_settings
 from sync_server.web.app import install_web
@@ -64,7 +59,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     engine = make_engine(
         settings.database_url, pool_size=settings.pool_size, max_overflow=0, pool_timeout=10
     )
-    checkpointer = Checkpointer(engine)
+    runtime = Runtime.build(settings, engine, secret)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -80,13 +75,13 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         threads = anyio.to_thread.current_default_thread_limiter()
         default_threads = threads.total_tokens
         threads.total_tokens = settings.threads
-        checkpointer.start()
-        app.state.health.start()
+        runtime.checkpointer.start()
+        runtime.health.start()
         try:
             yield
         finally:
-            app.state.health.stop()
-            checkpointer.stop()
+            runtime.health.stop()
+            runtime.checkpointer.stop()
             sys.setswitchinterval(before)
             gc.set_threshold(*thresholds)
             threads.total_tokens = default_threads
@@ -101,25 +96,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.checkpointer = checkpointer
-    # Requests read by default (a plain BEGIN: never queued behind a writer); the code that
-    # writes opts in with `writing(session)`.
-    app.state.sessionmaker = make_sessionmaker(read_only(engine))
-    # One pushing writer at a time, handed over at once (see sync_server.db.writers).
-    app.state.writers = WriterLock(settings.database_url)
-    # One push at a time per process checks its entries (pure Python: it holds the GIL), so
-    # the push that holds the writers' lock competes with one checker, not with all of them.
-    app.state.checking = threading.Lock()
-    # Pushes in flight here; a crowded process asks clients to reconnect (see push_load).
-    app.state.push_load = PushLoad(settings.workers)
-    # Pushes run on threads of their own: pushes queued on the writers' lock never hold the
-    # threads that health checks, pulls and staff reads need.
-    app.state.push_threads = CapacityLimiter(settings.push_threads)
-    # /healthz answers from the last check of a thread of its own, never waiting for one.
-    app.state.health = HealthWatch(app.state.sessionmaker)
-    app.state.secret = secret
+    app.state.runtime = runtime
     install_error_handlers(app)
     app.include_router(api_router())
     install_web(app)

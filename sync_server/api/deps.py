@@ -1,4 +1,5 @@
-"""FastAPI dependencies: settings, one session per request, and the caller behind the token."""
+"""FastAPI dependencies: the runtime, settings, one session per request, and the caller behind
+the token. The staff pages (sync_server.web) use them too."""
 
 from __future__ import annotations
 
@@ -6,31 +7,43 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from sync_server.api.errors import ApiError
+from sync_server.api.runtime import Runtime, RuntimeDep, runtime_of
 from sync_server.db.engine import reading
 from sync_server.db.models import Device, User
 from sync_server.services import devices
 from sync_server.services.access import require_staff
 from sync_server.settings import ServerSettings
 
+__all__ = [
+    "Caller",
+    "CurrentCaller",
+    "CurrentDevice",
+    "CurrentUser",
+    "Runtime",
+    "RuntimeDep",
+    "SessionDep",
+    "SettingsDep",
+    "StaffUser",
+    "runtime_of",
+]
+
 _bearer = HTTPBearer(auto_error=False, description="A device token or a staff login token.")
 
 
-def get_settings(request: Request) -> ServerSettings:
+def get_settings(runtime: RuntimeDep) -> ServerSettings:
     """The settings the app was built with."""
-    settings: ServerSettings = request.app.state.settings
-    return settings
+    return runtime.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
     """A session for this request: it reads (plain BEGIN) unless the route opts in to a write
     with `writing(session)`; anything uncommitted is rolled back."""
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
+    with runtime.sessionmaker() as session:
         yield session
 
 

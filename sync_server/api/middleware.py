@@ -9,6 +9,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fieldkit.domain import wire
+from fieldkit.domain.digits import ascii_int, is_ascii_digits
 from sync_server.api.errors import error_response
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -141,10 +142,11 @@ class BodyMiddleware:
         length = headers.get("content-length")
         if length is None:
             return
-        length = length.strip()
-        if not (length.isascii() and length.isdigit()):  # "²".isdigit() is true
+        text = length.strip()
+        if not is_ascii_digits(text):
             raise _BodyRefused(400, "bad_request", "Content-Length must be a whole number.")
-        if len(length) > 18 or int(length) > self.max_body_bytes:
+        size = ascii_int(text)
+        if size is None or size > self.max_body_bytes:
             raise self._too_large()
 
     def _too_large(self) -> _BodyRefused:

@@ -51,7 +51,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     ]
     try:  # other engineers' modules: bundle refusals are bad input too
         from sync_server.services.bundles import BundleError, BundleRefused
-        from sync_server.services.ingest import MutationGap
+        from sync_server.services.pushing import MutationGap
 
         known += [BundleError, BundleRefused, MutationGap]
     except ImportError:  # pragma: no cover

@@ -11,6 +11,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from fieldkit.domain import period_of
+from fieldkit.domain.digits import ascii_int
 from fieldkit.domain.formatting import format_date, format_number
 from sync_server.cli.app import (
     LEVEL_VI,
@@ -201,14 +202,14 @@ def quota_set(
     """Đặt chỉ tiêu / set one quota (for everyone, or for one age group)."""
     from sync_server.services.quotas import set_quota
 
-    text = target.strip().replace(".", "")
-    if not text.isascii() or not text.isdigit() or len(text) > 12:
+    number = ascii_int(target.strip().replace(".", ""), max_digits=12)
+    if number is None:
         raise CliError(
             f"Chỉ tiêu phải là số nguyên ≥ 0 / target must be a whole number: {target!r}"
         )
     chosen = period or period_of(datetime.now(UTC))
     with context_of(ctx).session() as session:
-        row = set_quota(session, unit, service, chosen, int(text), group.strip().lower())
+        row = set_quota(session, unit, service, chosen, number, group.strip().lower())
     typer.echo(
         f"Chỉ tiêu / quota {row.unit_code} {row.service} {row.period} {row.target_group}: "
         f"{format_number(row.target)}"

@@ -91,7 +91,8 @@ class Context:
     def engine(self) -> Engine:
         """The migrated engine for the URL."""
         if self._engine is None:
-            from sync_server.db.engine import make_engine, migrate, sqlite_file
+            from sync_server.db.engine import make_engine, sqlite_file
+            from sync_server.services.init import migrate
 
             database = sqlite_file(self.url)
             if not self.may_create and database is not None and not database.exists():

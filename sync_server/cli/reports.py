@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +19,7 @@ from sync_server.cli.app import (
     print_json,
     read_file,
     render_table,
+    settings_for,
     write_private,
 )
 
@@ -125,14 +126,15 @@ def export(
 def import_bundle(ctx: typer.Context, file: Annotated[Path, typer.Argument()]) -> None:
     """Nhập gói dữ liệu từ máy không có mạng / import a sneakernet bundle."""
     from fieldkit.domain.bundle import MAX_DECOMPRESSED_BYTES
-    from sync_server.services.bundles import import_bundle as run_import
+    from sync_server.services.pushing import PushPipeline
 
     context = context_of(ctx)
-    secret = context.secret()
+    late_after = timedelta(days=settings_for().late_entry_days)
+    pushing = PushPipeline(context.url, context.secret(), late_after)
     # A gzip file (magic 1f 8b) no larger than what it may decompress to.
     data = read_file(file, limit=MAX_DECOMPRESSED_BYTES, magic=b"\x1f\x8b")
     with context.session() as session:
-        response = run_import(session, data, secret=secret)
+        response = pushing.import_bundle(session, data)
     counts: dict[str, int] = {}
     for result in response.results:
         counts[result.status.value] = counts.get(result.status.value, 0) + 1

@@ -113,8 +113,9 @@ def _prepare(path: Path) -> Prepared:
     from sqlalchemy import func, select, text
     from sqlalchemy.orm import Session
 
-    from sync_server.db.engine import make_engine, migrate
+    from sync_server.db.engine import make_engine
     from sync_server.db.models import Entry
+    from sync_server.services.init import migrate
     from sync_server.services.secrets import rotate_epoch
 
     os.chmod(path, 0o600)

@@ -233,10 +233,12 @@ def alembic_config() -> Config:
     return config
 
 
-def migrate(url_or_engine: str | URL | Engine) -> None:
-    """Upgrade the database to the newest schema and create the server's meta rows."""
-    from sync_server.services.secrets import ensure_defaults
+def upgrade_schema(url_or_engine: str | URL | Engine) -> None:
+    """Upgrade the database to the newest schema (Alembic); nothing else.
 
+    A server database also needs its epoch and catalogue: `sync_server.services.init.migrate`
+    does both. This module imports no service (the db layer sits below them).
+    """
     owned = not isinstance(url_or_engine, Engine)
     engine = make_engine(url_or_engine) if not isinstance(url_or_engine, Engine) else url_or_engine
     try:
@@ -244,9 +246,6 @@ def migrate(url_or_engine: str | URL | Engine) -> None:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
-        with Session(engine) as session:
-            ensure_defaults(session)
-            session.commit()
     finally:
         if owned:
             engine.dispose()

@@ -103,6 +103,27 @@ def staff_unit(session: Session, user: User, unit_code: str) -> Unit:
     return readable_unit(session, user, unit_code)
 
 
+AUDIT_LEVELS = ("province", "commune")
+"""Units with an audit page: a commune (its villages' records too) and a province (all under it)."""
+
+
+def audit_unit(session: Session, user: User, unit_code: str | None) -> Unit:
+    """The unit whose audit log the caller may read: a commune or province they manage.
+
+    A coordinator reads their commune's; a province officer their province's and any of its
+    communes'; an admin any. Defaults to the caller's own unit.
+    """
+    require_staff(user)
+    unit = readable_unit(session, user, (unit_code or "").strip()[:20] or None)
+    if unit.level not in AUDIT_LEVELS:
+        raise AccessError(
+            404, "not_auditable", "The audit log is kept per commune and per province."
+        )
+    if not can_manage(user, lineage(unit)):
+        raise AccessError(403, "forbidden", f"You may not read the audit log of unit {unit.code}.")
+    return unit
+
+
 def require_staff(user: User) -> None:
     """Only coordinators, province officers and admins see entries and manage quotas."""
     if not is_staff(user):

@@ -41,6 +41,8 @@ class Checked:
     problem: Problem | None = None
     params: tuple[Any, ...] | None = None
     """The row's ROW_COLUMNS as SQLite parameters (made outside the lock, on SQLite only)."""
+    flag: Problem | None = None
+    """Why a valid entry waits for review on arrival (flag_backdated, flag_late), if it does."""
 
     @property
     def is_edit(self) -> bool:
@@ -90,6 +92,25 @@ def flag_backdated(checked: list[Checked], enrolled_at: datetime) -> None:
     for c in checked:
         if c.row is not None and c.row["assisted_at"] < floor:
             c.row["review_status"] = FLAGGED
+            c.flag = error("assisted_at.before_enrollment", "assisted_at")
+
+
+def flag_late(checked: list[Checked], now: datetime, late_after: timedelta | None) -> None:
+    """Flag new entries that reach the server more than `late_after` after their time of help.
+
+    Like a backdated entry, it is stored and counted but waits in the review queue with a
+    reason: a time far in the past is the laptop's word, and the coordinator decides. Edits
+    of stored entries are not new claims and are not flagged for their age. None flags nothing
+    (seeded demo data, which stands for laptops that synced the same day).
+    """
+    if late_after is None:
+        return
+    floor = now - late_after
+    for c in checked:
+        if c.row is None or c.is_edit or c.flag is not None or c.row["assisted_at"] >= floor:
+            continue
+        c.row["review_status"] = FLAGGED
+        c.flag = error("assisted_at.received_late", "assisted_at", days=str(late_after.days))
 
 
 PAUSE_EVERY = 50
@@ -124,7 +145,12 @@ class Admitted:
     now: datetime
 
 
-def admit(session: Session, device: Device, prepared: Prepared) -> Admitted:
+def admit(
+    session: Session,
+    device: Device,
+    prepared: Prepared,
+    late_after: timedelta | None = None,
+) -> Admitted:
     """Check each entry's service, village and the team's right; give each valid one its row.
 
     This only reads (units, services, the device's team), so the push route runs it in a
@@ -145,6 +171,7 @@ def admit(session: Session, device: Device, prepared: Prepared) -> Admitted:
     key, now = prepared.citizen_key, prepared.now
     checked = [_check(m, r, owners, services, key, now) for m, r in items]
     flag_backdated(checked, device.created_at)
+    flag_late(checked, now, late_after)
     if session.get_bind().dialect.name == "sqlite":
         valid = [c for c in checked if c.row is not None]
         rows = [c.row for c in valid if c.row is not None]

@@ -43,9 +43,13 @@ def record(
 def audit_page(
     session: Session, unit: Unit, offset: int = 0, limit: int = PAGE
 ) -> tuple[list[AuditRow], int]:
-    """A commune's audit records (its own and its villages'), newest first, and how many."""
-    villages = select(Unit.code).where(Unit.parent_code == unit.code)
-    where = or_(AuditLog.unit_code == unit.code, AuditLog.unit_code.in_(villages))
+    """A unit's audit records and those of every unit under it, newest first, and how many.
+
+    A commune's villages, a province's communes and villages.
+    """
+    column = Unit.province_code if unit.level == "province" else Unit.parent_code
+    below = select(Unit.code).where(column == unit.code)
+    where = or_(AuditLog.unit_code == unit.code, AuditLog.unit_code.in_(below))
     total = session.scalar(select(func.count()).select_from(AuditLog).where(where)) or 0
     rows = session.execute(
         select(AuditLog, User.name)

@@ -1,20 +1,18 @@
-"""Importing a sneakernet bundle: verify its signature, then the very same ingest path as a push."""
+"""Opening a sneakernet bundle: its signature, its device, the importer's right to it.
+
+services/pushing.py then applies its mutations through the very same pipeline as a push.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
 from fieldkit.domain.bundle import BundleError, Verifier, read_bundle
 from sync_server.db.models import Device, Team, Unit, User
-from sync_server.services import access, devices, ingest, signing_keys
+from sync_server.services import access, devices, signing_keys
 
-__all__ = ["BundleError", "BundleRefused", "import_bundle", "without_nul"]
-
-# PostgreSQL text cannot hold NUL; SOH is stored fine and fails the entry's own validation.
-_NUL, _STAND_IN = "\x00", "\x01"
+__all__ = ["BundleError", "BundleRefused", "open_bundle"]
 
 
 class BundleRefused(Exception):
@@ -24,39 +22,6 @@ class BundleRefused(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return _NUL in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-def _defused(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.replace(_NUL, _STAND_IN)
-    if isinstance(value, dict):
-        return {_defused(k): _defused(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_defused(v) for v in value]
-    return value
-
-
-def without_nul(mutations: list[wire.Mutation]) -> list[wire.Mutation]:
-    """Mutations whose NUL characters became control characters the entry validation refuses.
-
-    A NUL reaching PostgreSQL fails the whole batch with a 5xx the device would resend forever;
-    this way the item is rejected on its own (sync rule 4, docs/architecture.md) and the queue
-    moves on.
-    """
-    return [
-        m.model_copy(update={"entry": _defused(m.entry)}) if _has_nul(m.entry) else m
-        for m in mutations
-    ]
 
 
 def _verifier(session: Session) -> Verifier:
@@ -87,14 +52,13 @@ def _check_importer(session: Session, importer: User, device: Device) -> None:
         )
 
 
-def import_bundle(
-    session: Session, data: bytes, importer: User | None = None, secret: str | None = None
-) -> wire.PushResponse:
-    """Verify a bundle and feed its mutations through ingest; importing twice changes nothing.
+def open_bundle(
+    session: Session, data: bytes, importer: User | None = None
+) -> tuple[Device, tuple[wire.Mutation, ...]]:
+    """A verified bundle's device and mutations (services/pushing.py applies them).
 
-    Raises BundleError (bad file, unknown device, no registered key, bad signature),
-    BundleRefused (importer out of scope) or ingest.MutationGap (the bundle starts after
-    mutations the server never saw).
+    Raises BundleError (bad file, unknown device, no registered key, bad signature) or
+    BundleRefused (`importer` may not manage the device's village). Only reads.
     """
     bundle = read_bundle(data, _verifier(session))
     device = session.get(Device, bundle.device_id)
@@ -102,4 +66,4 @@ def import_bundle(
         raise BundleError("unknown_device", "The bundle's device is not known to this server.")
     if importer is not None:
         _check_importer(session, importer, device)
-    return ingest.ingest_mutations(session, device, without_nul(list(bundle.mutations)), secret)
+    return device, tuple(bundle.mutations)

@@ -54,8 +54,22 @@ class Column:
         return _share(found) if self.is_percent else found
 
 
+COMMUNE_FIGURES = frozenset({"communes_with_team", "communes"})
+"""Figures that count communes: they do not apply to a village's row (page "—", empty cell)."""
+
+
+def applies(metric: str, level: str) -> bool:
+    """Whether a figure means anything for a unit of this level (a village has no communes)."""
+    return not (metric in COMMUNE_FIGURES and level == "village")
+
+
 def figure_of(row: CampaignRow, metric: str) -> Any:
-    """A row's figure by name: an attribute, `<figure>_official` or `<figure>_gap`."""
+    """A row's figure by name: an attribute, `<figure>_official` or `<figure>_gap`.
+
+    None where the figure does not apply to the row's level (see `applies`).
+    """
+    if not applies(metric, row.level):
+        return None
     if metric.endswith("_official"):
         return row.official.get(metric.removesuffix("_official"))
     if metric.endswith("_gap"):

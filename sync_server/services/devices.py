@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import new_entry_id, wire
+from fieldkit.domain.digits import ascii_int, is_ascii_digits
 from sync_server.db.models import Device, EnrollmentCode, Team, Unit, User
 from sync_server.services import secrets as server_secrets
 from sync_server.services import signing_keys
@@ -267,8 +268,9 @@ def find_login_user(session: Session, login: str) -> User | None:
     login = typed_login(login)
     if not login or len(login) > 200:
         return None
-    if login.isascii() and login.isdigit():
-        return session.get(User, int(login)) if len(login) <= 9 else None
+    if is_ascii_digits(login):
+        user_id = ascii_int(login, max_digits=9)
+        return session.get(User, user_id) if user_id is not None else None
     by_login = session.scalars(select(User).where(User.login == normalise_login(login))).first()
     if by_login is not None:
         return by_login

@@ -129,6 +129,18 @@ def list_entries(session: Session, viewer: User, unit: Unit, query: EntryQuery) 
 
     Province officers need numbers, not people: they get no names, phones or notes.
     """
+    page, shown = find_entries(session, viewer, unit, query)
+    audit_shown(session, viewer, unit, query, shown)
+    return page
+
+
+def find_entries(
+    session: Session, viewer: User, unit: Unit, query: EntryQuery
+) -> tuple[EntryPage, list[tuple[str, str]]]:
+    """list_entries without its audit: the page and (entry id, commune code) of each row.
+
+    For a page that reads in a read transaction and audits in a short write one after.
+    """
     conditions = entry_conditions(unit, query)
     count = session.scalar(select(func.count()).select_from(Entry).where(*conditions)) or 0
     rows = session.scalars(
@@ -139,21 +151,33 @@ def list_entries(session: Session, viewer: User, unit: Unit, query: EntryQuery) 
         .limit(query.limit)
     ).all()
     with_names = viewer.role in ("coordinator", "admin")
+    shown = [(row.id, row.commune_code) for row in rows]
+    return EntryPage(data=[_to_read(row, with_names) for row in rows], count=count), shown
+
+
+def audit_shown(
+    session: Session,
+    viewer: User,
+    unit: Unit,
+    query: EntryQuery,
+    shown: list[tuple[str, str]],
+) -> None:
+    """Audit each (entry id, commune code) shown, in one multi-row INSERT (not 50 flushes)."""
+    if not shown:
+        return
     detail = json.dumps(query.model_dump(exclude_none=True) | {"unit": unit.code})
-    if rows:  # one multi-row INSERT: the audit of a page costs one statement, not 50 flushes
-        now = utcnow()
-        session.execute(
-            insert(AuditLog),
-            [
-                {
-                    "at": now,
-                    "user_id": viewer.id,
-                    "action": READ_ACTION,
-                    "entry_id": row.id,
-                    "detail": detail,
-                    "unit_code": row.commune_code,
-                }
-                for row in rows
-            ],
-        )
-    return EntryPage(data=[_to_read(row, with_names) for row in rows], count=count)
+    now = utcnow()
+    session.execute(
+        insert(AuditLog),
+        [
+            {
+                "at": now,
+                "user_id": viewer.id,
+                "action": READ_ACTION,
+                "entry_id": entry_id,
+                "detail": detail,
+                "unit_code": commune_code,
+            }
+            for entry_id, commune_code in shown
+        ],
+    )

@@ -1,7 +1,7 @@
-"""The one ingest path (HTTP push and bundle import): validate, dedupe, tally, log, per batch.
+"""Applying an admitted batch under the writers' lock: insert, dedupe, tally, log, per batch.
 
-admission.py checks a batch before the writers' lock; this applies it under the lock;
-push_results.py words the answer.
+pushing.py runs the pipeline (admission.py checks a batch before the writers' lock; this
+applies it under the lock; push_results.py words the answer).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session, attributes
 
 from fieldkit.domain import mask_id_number, wire
-from fieldkit.domain.problems import error
+from fieldkit.domain.problems import Problem, error
 from sync_server.db.bulk import existing_ids, insert_params, insert_rows
 from sync_server.db.models import Base, Conflict, Device
 from sync_server.db.models import Entry as EntryRow
@@ -27,8 +27,6 @@ from sync_server.services.admission import (
     ROW_COLUMNS,
     Admitted,
     Checked,
-    admit,
-    prepare,
 )
 from sync_server.services.changes import NewChange, lock_writers, record_changes
 from sync_server.services.dedupe import (
@@ -45,7 +43,6 @@ from sync_server.services.dedupe import (
 from sync_server.services.entry_rows import EDITABLE, entry_row
 from sync_server.services.push_results import Ingested, rejected, stored_results
 from sync_server.services.secrets import server_epoch
-from sync_server.services.server_key import configured_key
 from sync_server.services.tally import EntryState, TallyDeltas, apply_deltas
 from sync_server.services.weekly import week_of
 
@@ -81,6 +78,9 @@ class Batch:
     results: dict[int, wire.PushItemResult] = field(default_factory=dict)
     holders: dict[GroupKey, CountingEntry] = field(default_factory=dict)
     """Who counts each group touched by this batch's new successes."""
+    device_id: str = ""
+    flags: dict[str, Problem] = field(default_factory=dict)
+    """Why each entry flagged on arrival waits for review, by entry id (Checked.flag)."""
 
 
 def _insert_new(
@@ -122,7 +122,8 @@ def _insert_new(
         insert_params(session, ENTRIES, (*ROW_COLUMNS, "counted"), values)
     else:
         insert_rows(session, ENTRIES, rows)
-    _review_flagged(session, [r["id"] for r in rows if r["review_status"] == FLAGGED], batch)
+    flagged = [r["id"] for r in rows if r["review_status"] == FLAGGED]
+    _review_flagged(session, flagged, batch)
     # New entries await review, so only the counting ones change tallies.
     shares = Counter((*_TALLY_UNITS(r), week_of(r["assisted_at"])) for r in rows if r["counted"])
     for (village, commune, province, service, period, group, week), n in shares.items():
@@ -158,12 +159,21 @@ def _take_over(session: Session, takers: dict[str, dict[str, Any]], batch: Batch
 
 
 def _review_flagged(session: Session, entry_ids: list[str], batch: Batch) -> None:
-    """The review-queue reason of entries flagged on arrival (admission.flag_backdated)."""
+    """Entries flagged on arrival (admission.flag_backdated, flag_late): their review-queue
+    reason, and the same news a coordinator's decision sends, so the volunteer's laptop learns
+    it on its next pull."""
     if not entry_ids:
         return
-    reason = error("assisted_at.before_enrollment", "assisted_at").message("vi")
-    review = {"decision": FLAGGED, "reason": reason, "reviewer_id": None, "at": batch.now}
-    insert_rows(session, _REVIEWS, [review | {"entry_id": i} for i in entry_ids])
+    reasons = {i: batch.flags[i].message("vi") for i in entry_ids}
+    review = {"decision": FLAGGED, "reviewer_id": None, "at": batch.now}
+    insert_rows(
+        session, _REVIEWS, [review | {"entry_id": i, "reason": reasons[i]} for i in entry_ids]
+    )
+    news = {"decision": FLAGGED, "reviewer": "", "at": batch.now.isoformat()}
+    batch.changes += [
+        NewChange("review", i, batch.device_id, news | {"entry_id": i, "reason": reasons[i]})
+        for i in entry_ids
+    ]
 
 
 def _apply_again(session: Session, device: Device, checked: Checked, batch: Batch) -> None:
@@ -317,21 +327,6 @@ def _sequence(items: Sequence[Checked], last: int) -> tuple[list[Checked], int]:
     return list(ordered.values()), expected - 1
 
 
-def ingest_mutations(
-    session: Session,
-    device: Device,
-    mutations: Sequence[wire.Mutation],
-    secret: str | None = None,
-) -> wire.PushResponse:
-    """Apply one device's batch (sync rules 2–4, docs/architecture.md) in the caller's session.
-
-    `secret` is the server key; None means the key this process is configured with.
-    """
-    key = secret if secret is not None else configured_key()
-    admitted = admit(session, device, prepare(mutations, key))
-    return ingest_prepared(session, device, admitted).response()
-
-
 def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ingested:
     """Apply an admitted batch inside the caller's transaction (which this takes the lock for)."""
     device_id = device.id  # read before the lock expires `device` (which would reload it)
@@ -340,7 +335,8 @@ def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ing
     if last is None:
         raise LookupError(f"unknown device {device_id}")
     checked, new_last = _sequence(admitted.checked, last)
-    batch = Batch(admitted.citizen_key, admitted.now)
+    batch = Batch(admitted.citizen_key, admitted.now, device_id=device_id)
+    batch.flags = {c.entry_id: c.flag for c in checked if c.flag is not None}
     fresh = [c for c in checked if c.entry_id and c.mutation.mutation_id > last]
     resent = [c for c in checked if c.entry_id and c.row and c.mutation.mutation_id <= last]
     if resent:

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections.abc import Container
 
+from fieldkit.domain.digits import is_ascii_digits
+
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,59}$")
 """What a login name may look like: lower-case ASCII letters, digits, dot, dash, underscore."""
 _BASE_LENGTH = 50
@@ -21,7 +23,7 @@ def login_base(name: str) -> str:
     words = re.findall(r"[a-z0-9]+", ascii_text)
     base = ".".join(words)[:_BASE_LENGTH].strip(".") or "user"
     # All digits would read as a user number at sign-in.
-    return f"user.{base}" if base.isdigit() else base
+    return f"user.{base}" if is_ascii_digits(base) else base
 
 
 def derive_login(name: str, taken: Container[str]) -> str:

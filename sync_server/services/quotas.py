@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
+from fieldkit.domain.digits import ascii_int, is_ascii_digits
 from sync_server.db.models import Quota, Service, Unit
 from sync_server.services.changes import NewChange, record_changes
 
@@ -192,15 +193,16 @@ def whole_number(text: str, field: str) -> int:
     digits = text.replace(" ", "")
     if _GROUPED.match(digits):
         digits = digits.replace(".", "")
-    if digits.isascii() and digits.isdigit() and len(digits) > 9:
-        raise QuotaError(field, f"{shown} quá lớn ({digits[:20]}) / {field} too large")
-    if not digits.isascii() or not digits.isdigit():
+    if not is_ascii_digits(digits):
         raise QuotaError(
             field,
             f"{shown} phải là số nguyên không âm ({text[:20]!r}) / "
             f"{field} must be a whole number ≥ 0",
         )
-    return int(digits)
+    number = ascii_int(digits, max_digits=9)
+    if number is None:
+        raise QuotaError(field, f"{shown} quá lớn ({digits[:20]}) / {field} too large")
+    return number
 
 
 def check_quota_rows(

@@ -71,8 +71,12 @@ def apply_review(
     reason: str,
     reviewer: User,
 ) -> Review:
-    """Record a decision; counts, tallies and the entry's device follow in this transaction."""
-    verdict = wire.ReviewDecision(decision)
+    """Record a decision; counts, tallies and the entry's device follow in this transaction.
+
+    Every caller (API, web page, bulk) goes through checked_decision here, so a rejection or a
+    flag without a reason is refused (ReviewRefused) before anything is written.
+    """
+    verdict, reason = checked_decision(decision, reason)
     lock_writers(session)
     entry = session.get(Entry, str(entry_id))
     if entry is None:

@@ -1,4 +1,7 @@
-"""The server epoch, the default catalogue, and citizen keys (HMAC under the server key)."""
+"""The server epoch and citizen keys (HMAC under the server key).
+
+A new database gets its epoch, change counter and service catalogue from services/init.py.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,10 @@ import hashlib
 import hmac
 import secrets as token_source
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from fieldkit.domain import DEFAULT_SERVICES
-from sync_server.db.models import CHANGE_SEQ, Counter, ServerMeta, Service
+from sync_server.db.models import ServerMeta
 
 EPOCH_KEY = "epoch"
 
@@ -31,34 +33,6 @@ def ensure_meta(session: Session) -> None:
     if _meta(session, EPOCH_KEY) is None:
         session.add(ServerMeta(key=EPOCH_KEY, value=token_source.token_hex(8)))
     session.flush()
-
-
-def ensure_defaults(session: Session) -> None:
-    """Meta rows, the change counter and the default service catalogue (idempotent)."""
-    from sync_server.services.changes import NewChange, record_changes
-
-    ensure_meta(session)
-    if session.get(Counter, CHANGE_SEQ) is None:
-        session.add(Counter(name=CHANGE_SEQ, value=0))
-        session.flush()
-    known = set(session.scalars(select(Service.code)))
-    added: list[NewChange] = []
-    for info in DEFAULT_SERVICES:
-        if info.code in known:
-            continue
-        session.add(
-            Service(
-                code=info.code,
-                label_vi=info.label_vi,
-                label_en=info.label_en,
-                counts_toward_quota=info.counts_toward_quota,
-                active=info.active,
-            )
-        )
-        added.append(NewChange("service", info.code, "*", info.model_dump(mode="json")))
-    session.flush()
-    if added:
-        record_changes(session, added)
 
 
 def server_epoch(session: Session) -> str:

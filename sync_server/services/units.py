@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
+from fieldkit.domain.digits import is_ascii_digits
 from sync_server.db.models import Entry, Quota, Team, Unit
 from sync_server.services.changes import NewChange, record_changes
 
@@ -45,7 +46,7 @@ def code_spellings(code: str) -> list[str]:
     text = code.strip()
     head, dash, tail = text.partition("-")
     spellings = [text]
-    if head.isascii() and head.isdigit():
+    if is_ascii_digits(head):
         pads = (5,) if dash else (2, 5)
         spellings += [f"{head.zfill(width)}{dash}{tail}" for width in pads if len(head) < width]
     return list(dict.fromkeys(spellings))

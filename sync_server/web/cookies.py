@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from sync_server.settings import ServerSettings
+from sync_server.api.runtime import runtime_of
 
 SESSION_COOKIE = "fk_session"
 SEED_COOKIE = "fk_seed"
@@ -21,7 +21,7 @@ def is_https(request: Request) -> bool:
     """Whether the browser reached us over TLS (trusting X-Forwarded-Proto only if told to)."""
     if request.url.scheme == "https":
         return True
-    settings: ServerSettings = request.app.state.settings
+    settings = runtime_of(request.app).settings
     if settings.forwarded_proto:
         forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip()
         return forwarded.lower() == "https"

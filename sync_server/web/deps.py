@@ -18,7 +18,8 @@ from sqlalchemy.exc import OperationalError
 from starlette.datastructures import FormData
 
 from fieldkit.domain import period_of
-from sync_server.api.deps import SessionDep
+from fieldkit.domain.digits import is_ascii_digits
+from sync_server.api.deps import SessionDep, runtime_of
 from sync_server.db.engine import reading, writing
 from sync_server.db.models import User, WebSession
 from sync_server.services import access, web_sessions
@@ -58,7 +59,7 @@ def current_viewer(request: Request, session: SessionDep) -> Viewer | None:
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token:
         return None
-    limits = session_limits(request.app.state.settings)
+    limits = session_limits(runtime_of(request.app).settings)
     now = datetime.now(UTC)
     with reading(session):
         found = web_sessions.live_session(session, token, limits, now)
@@ -130,7 +131,7 @@ def page_period(
     if period is None or not period.strip():
         return period_of(datetime.now(UTC))
     text = period.strip()
-    if len(text) != 4 or not text.isascii() or not text.isdigit():
+    if len(text) != 4 or not is_ascii_digits(text):
         raise WebError(400, "The period must be a year, such as 2026.", detail="period")
     return text
 

@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fieldkit.domain.catalogue import service_by_code
 from sync_server.db.models import Service
 from sync_server.web import i18n
 
@@ -97,6 +98,19 @@ def service_labels(session: Session, lang: str) -> dict[str, str]:
     """Each service's label in the reader's language, by code (pages show labels, not codes)."""
     column = Service.label_vi if lang == "vi" else Service.label_en
     return {code: label for code, label in session.execute(select(Service.code, column))}
+
+
+def short_labels(labels: dict[str, str], lang: str) -> dict[str, str]:
+    """Each service's short name, for column headers and chart labels where room is short.
+
+    The laptop app's short names (the default catalogue's); a service a province added keeps
+    its full label. Pages show the full label beside it (`<abbr title=…>`).
+    """
+    shorts = {}
+    for code, label in labels.items():
+        info = service_by_code(code)
+        shorts[code] = info.short_label(lang) if info is not None else label
+    return shorts
 
 
 def figure_html(f: Figure, lang: str) -> Markup:

@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from sync_server.web import csrf, figures, i18n
+from sync_server.web.audit_detail import audit_detail
 from sync_server.web.cookies import LANG_COOKIE
 from sync_server.web.words_commune import CODE_WORDS
 
@@ -32,6 +33,7 @@ templates = Jinja2Templates(directory=TEMPLATE_DIR)
 templates.env.globals["is_figure"] = lambda cell: isinstance(cell, figures.Figure)
 templates.env.globals["is_link"] = lambda cell: isinstance(cell, figures.Link)
 templates.env.globals["word"] = lambda code: CODE_WORDS.get(code, code)
+templates.env.globals["audit_detail"] = audit_detail
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 templates.env.auto_reload = False

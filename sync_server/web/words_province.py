@@ -45,4 +45,9 @@ PROVINCE_VI: dict[str, str] = {
     "The table of communes above gives the same figures.": (
         "Bảng các xã ở trên cho cùng các số liệu này."
     ),
+    "Every page of entries someone opened, every decision, every report and every export in "
+    "this province and its communes.": (
+        "Mọi trang danh sách mục đã được mở, mọi quyết định duyệt, mọi lần xem báo cáo và mọi lần "
+        "xuất dữ liệu ở tỉnh và các xã của tỉnh."
+    ),
 }

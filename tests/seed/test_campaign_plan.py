@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from seed.loader import seed_province
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
 from sync_server.services.campaign import campaign_report
+from sync_server.services.init import migrate
 from sync_server.services.recount import recount
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from fieldkit.domain import is_masked
 from seed.loader import seed_province
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
 from sync_server.db.models import Device, Entry, Quota, Team, Unit, User
+from sync_server.services.init import migrate
 from sync_server.services.recount import recount
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -58,6 +59,8 @@ def test_seed_small_province_with_entries_twice_duplicates_nothing(engine: Engin
         assert set(session.scalars(select(Device.user_id))) == {u.id for u in volunteers}
         ids = session.scalars(select(Entry.id_masked)).all()
         assert all(is_masked(i) for i in ids)
+        # A year of demo entries stands for laptops that synced the same day: none is late.
+        assert set(session.scalars(select(Entry.review_status))) == {"pending"}
 
 
 def test_reseed_with_another_seed_keeps_units_and_teams(engine: Engine) -> None:

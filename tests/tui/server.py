@@ -18,8 +18,9 @@ VILLAGE = "21550-1"
 def make_world(db_url: str, quota: int = 40) -> None:
     """Migrate the database; add a province, a commune, a village and a quota."""
     from fieldkit.domain import period_of
-    from sync_server.db.engine import make_engine, migrate
+    from sync_server.db.engine import make_engine
     from sync_server.services import quotas, units
+    from sync_server.services.init import migrate
 
     migrate(db_url)
     engine = make_engine(db_url)

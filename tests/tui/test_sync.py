@@ -166,6 +166,53 @@ async def test_the_apps_sync_erases_personal_data_past_the_retention_period(
     assert kept is not None and not kept.erased and kept.full_name == "Lê Minh"
 
 
+def _give_the_device_another_key(db_url: str, device_id: str) -> None:
+    """What the server holds when another key was registered for this laptop first."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from sync_server.db.models import Device
+
+    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    engine = create_engine(db_url)
+    try:
+        with Session(engine) as session:
+            device = session.get(Device, device_id)
+            assert device is not None
+            device.public_key = public.hex()
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+async def test_a_refused_signing_key_is_said_on_the_status_line(
+    tmp_path: Path, world: tuple[str, int]
+) -> None:
+    db_url, port = world
+    store = enrolled_store(tmp_path, db_url, port)
+    assert not store.signing_key().registered
+    _give_the_device_another_key(db_url, store.profile.device_id)
+    server = ServerThread(db_url, tmp_path, port).start()
+    try:
+        app = FieldkitApp(ClientSettings(home=tmp_path / "home"), store=store, check_seconds=3600)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)  # online: the first sync runs
+            assert app.online and not app.syncing
+            said = static_text(app.screen.query_one("#sync-text", Static))
+            assert "từ chối khóa ký" in said and "điều phối viên" in said
+            await pilot.press("f2")
+            await pilot.pause()
+            said = static_text(app.screen.query_one("#sync-text", Static))
+            assert (
+                said
+                == "Server refused the signing key: USB bundles will fail. Tell your coordinator."
+            )
+    finally:
+        server.stop()
+
+
 async def test_going_offline_no_longer_says_the_last_sync_was_done(
     tmp_path: Path, world: tuple[str, int]
 ) -> None:

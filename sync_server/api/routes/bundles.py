@@ -10,8 +10,8 @@ from fieldkit.domain import wire
 from sync_server.api.deps import SessionDep, StaffUser
 from sync_server.api.errors import ApiError
 from sync_server.api.openapi import errors
-from sync_server.db.engine import writing
-from sync_server.services import bundles, ingest
+from sync_server.api.push_refusals import BUNDLE_GAP, push_refusals
+from sync_server.api.runtime import RuntimeDep
 
 router = APIRouter(tags=["bundles"])
 
@@ -26,24 +26,10 @@ RawBody = Annotated[bytes, Depends(_raw_body)]
 
 @router.post("/bundles", responses=errors(403, 409))
 def upload_bundle(
-    data: RawBody, user: StaffUser, session: SessionDep, request: Request
+    data: RawBody, user: StaffUser, session: SessionDep, runtime: RuntimeDep
 ) -> wire.PushResponse:
-    """Import a signed bundle through the ingest path; importing it again adds nothing."""
+    """Import a signed bundle through the push pipeline; importing it again adds nothing."""
     if not data:
         raise ApiError(400, "bundle_empty", "The upload is empty; send the bundle file's bytes.")
-    try:
-        with writing(session):
-            return bundles.import_bundle(
-                session, data, importer=user, secret=request.app.state.secret
-            )
-    except bundles.BundleError as exc:
-        raise ApiError(400, f"bundle_{exc.code}", exc.message) from exc
-    except bundles.BundleRefused as exc:
-        raise ApiError(403, exc.code, exc.message) from exc
-    except ingest.MutationGap as gap:
-        raise ApiError(
-            409,
-            "mutation_gap",
-            f"The server is missing this laptop's earlier data: expected mutation {gap.expected}.",
-            expected=gap.expected,
-        ) from gap
+    with push_refusals(BUNDLE_GAP):
+        return runtime.pushing.import_bundle(session, data, importer=user)

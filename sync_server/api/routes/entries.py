@@ -32,7 +32,7 @@ def read_entries(
         return list_entries(session, user, unit, query)
 
 
-@router.post("/{entry_id}/review", responses=errors(403, 404))
+@router.post("/{entry_id}/review", responses=errors(403, 404, 422))
 def review_entry(
     entry_id: uuid.UUID,
     body: wire.ReviewWrite,
@@ -51,6 +51,8 @@ def review_entry(
             saved = review.apply_review(session, str(entry_id), body.decision, body.reason, user)
         except review.EntryNotFound as exc:
             raise ApiError(404, "entry_not_found", f"There is no entry {entry_id}.") from exc
+        except review.ReviewRefused as exc:
+            raise ApiError(422, exc.code, exc.message) from exc
         reviewer = session.get(User, saved.reviewer_id) if saved.reviewer_id else None
     return wire.ReviewRead(
         entry_id=saved.entry_id,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from fieldkit.domain import wire
 from sync_server.api.errors import ApiError
-from sync_server.api.health_watch import HealthWatch
+from sync_server.api.runtime import RuntimeDep
 
 router = APIRouter(tags=["health"])
 
@@ -36,16 +36,15 @@ def server_version() -> str:
 
 
 @router.get("/healthz", response_model=Health)
-async def healthz(request: Request) -> Response:
+async def healthz(runtime: RuntimeDep) -> Response:
     """Database reachable, server epoch, software and protocol version (no token needed).
 
-    Answered on the event loop from the last database check (`app.state.health`, a
+    Answered on the event loop from the last database check (`Runtime.health`, a
     sync_server.api.health_watch.HealthWatch: at most a few seconds old), so a server whose
     threads are all busy still answers at once; 503 when the database failed or the last
     good check is too old.
     """
-    watch: HealthWatch = request.app.state.health
-    state = watch.current()
+    state = runtime.health.current()
     if not state.db_ok:
         raise ApiError(503, "database_unavailable", "The database does not answer.")
     health = Health(

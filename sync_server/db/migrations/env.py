@@ -31,7 +31,7 @@ def run() -> None:
         return
     url = context.config.get_main_option("sqlalchemy.url")
     if not url:
-        raise SystemExit("set sqlalchemy.url or call sync_server.db.engine.migrate()")
+        raise SystemExit("set sqlalchemy.url or call sync_server.services.init.migrate()")
     engine = make_engine(url)
     try:
         with engine.begin() as conn:

@@ -1,19 +1,22 @@
 """Exports of a commune's entries (CSV, XLSX: the same file as `sync-server export`) and the
-audit page: who read, reviewed or exported what in the commune.
+audit page: who read, reviewed or exported what in a commune, or in a whole province.
 """
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
+from fieldkit.domain.digits import ascii_int
 from sync_server.api.deps import SessionDep
 from sync_server.db.engine import reading, writing
+from sync_server.services import access
 from sync_server.services.audit import PAGE, audit_page
 from sync_server.services.exports import record_export, write_export
 from sync_server.web.communes import managed_commune
@@ -57,25 +60,25 @@ def export(fmt: str, request: Request, session: SessionDep, viewer: SignedIn) ->
 
 @router.get("/audit")
 def audit(request: Request, session: SessionDep, viewer: SignedIn) -> Response:
-    """Who read, reviewed or exported what in the commune, newest first."""
+    """Who read, reviewed or exported what in the commune or province, newest first."""
     params = request.query_params
-    page_text = (params.get("page") or "1").strip()
-    if not page_text.isascii() or not page_text.isdigit() or not 1 <= int(page_text) <= 100_000:
+    page = ascii_int((params.get("page") or "1").strip(), max_digits=6)
+    if page is None or not 1 <= page <= 100_000:
         raise WebError(400, "No such page.", detail="page")
-    page = int(page_text)
     with reading(session):
-        commune = managed_commune(session, viewer.user, params.get("unit"))
-        rows, total = audit_page(session, commune, (page - 1) * PAGE, PAGE)
+        unit = access.audit_unit(session, viewer.user, params.get("unit"))
+        rows, total = audit_page(session, unit, (page - 1) * PAGE, PAGE)
     return render(
         request,
         "audit.html",
         {
-            "unit": commune,
-            "commune_code": commune.code,
+            "unit": unit,
+            "commune_code": unit.code if unit.level == "commune" else "",
             "period": "",
             "rows": rows,
             "total": total,
             "page": page,
             "pages": max(1, -(-total // PAGE)),
+            "page_link": lambda number: "/audit?" + urlencode({"unit": unit.code, "page": number}),
         },
     )

@@ -24,7 +24,7 @@ from sync_server.services.progress import SORT_NAME, Progress, UnitProgress, uni
 from sync_server.services.volunteers import volunteers_in
 from sync_server.web.crumbs import crumb_items
 from sync_server.web.deps import Viewer
-from sync_server.web.figures import Figure
+from sync_server.web.figures import Figure, short_labels
 from sync_server.web.templating import render, request_lang
 
 PAGE_LEVELS = ("commune", "village")
@@ -93,6 +93,7 @@ def page_context(
         "fig": Figure,
         "progress": progress,
         "labels": labels,
+        "shorts": short_labels(labels, lang),
         "sort": sort_key or "",
         "sort_name": SORT_NAME,
         "laptops": laptops,

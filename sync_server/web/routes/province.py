@@ -26,7 +26,7 @@ from sync_server.services.weekly import Weekly, entries_per_week
 from sync_server.web import charts, i18n
 from sync_server.web.crumbs import crumb_items
 from sync_server.web.deps import Viewer
-from sync_server.web.figures import Figure
+from sync_server.web.figures import Figure, short_labels
 from sync_server.web.routes.commune import unit_figures_json
 
 CITIZENS, WAITING, SYNCED = "citizens", "waiting", "synced"
@@ -108,6 +108,7 @@ def page_context(
         communes_of(session, unit, progress, now), chosen, {s.code for s in progress.services}
     )
     labels = {s.code: s.label(lang) for s in progress.services}
+    shorts = short_labels(labels, lang)
     own_citizens = citizens_helped(session, [unit], period)[unit.code]
     weekly = entries_per_week(session, unit, period)
     ranked_by = chart_service(progress, chosen)
@@ -117,6 +118,7 @@ def page_context(
         "fig": Figure,
         "progress": progress,
         "labels": labels,
+        "shorts": shorts,
         "rows": rows,
         "sort": chosen,
         "sort_name": SORT_NAME,
@@ -125,7 +127,7 @@ def page_context(
         "waiting": waiting_of(progress.unit),
         "weekly": weekly,
         "ranked_by": ranked_by,
-        "charts": province_charts(progress, rows, weekly, labels, ranked_by, lang),
+        "charts": province_charts(progress, rows, weekly, shorts, ranked_by, lang),
         "crumbs": crumb_items(session, viewer.user, unit),
         "as_of": last_sync_received(session, unit),
     }
@@ -139,7 +141,11 @@ def province_charts(
     ranked_by: str | None,
     lang: str,
 ) -> dict[str, Markup]:
-    """The page's three charts, titled and described in the page's language."""
+    """The page's three charts, titled and described in the page's language.
+
+    `labels` are the services' short names: a chart's label line has no room for the full ones
+    (the tables beside the charts give them whole).
+    """
     _ = i18n.gettext_for(lang)
     own = progress.unit
     bars = []

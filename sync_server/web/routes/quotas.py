@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from fieldkit.domain.digits import ascii_int, is_ascii_digits
 from fieldkit.domain.wire import QuotaGroup
 from sync_server.api.deps import SessionDep
 from sync_server.db.engine import reading, writing
@@ -170,18 +171,18 @@ def set_one(request: Request, session: SessionDep, viewer: SignedIn, form: Check
     with reading(session):
         parent = managed_parent(session, viewer.user, _text(form, "unit"))
     period = _text(form, "period")
-    shown_period = period if len(period) == 4 and period.isdigit() else ""
+    shown_period = period if len(period) == 4 and is_ascii_digits(period) else ""
     try:
         with writing(session):
             child = session.get(Unit, _text(form, "unit_code")[:20])
             refusal = _refusal(viewer.user, parent)(child) if child else "unknown unit"
             if child is None or refusal:
                 raise QuotaError("unit_code", str(refusal))
-            target = _text(form, "target").replace(".", "").replace(" ", "")
-            if not target.isascii() or not target.isdigit() or len(target) > 9:
+            target = ascii_int(_text(form, "target").replace(".", "").replace(" ", ""), 9)
+            if target is None:
                 raise QuotaError("target", "Chỉ tiêu phải là số nguyên ≥ 0 / Target must be ≥ 0")
             group = _text(form, "group")[:20].lower() or QuotaGroup.ALL.value
-            set_quota(session, child.code, _text(form, "service"), period, int(target), group)
+            set_quota(session, child.code, _text(form, "service"), period, target, group)
             detail = f"{child.code} {period} {group}"
             audit.record(session, viewer.user, "quota.set", parent.code, detail)
     except QuotaError as exc:
@@ -216,7 +217,7 @@ def _import(
 ) -> Response:
     with reading(session):
         parent = managed_parent(session, user, unit)
-    shown = period if len(period) == 4 and period.isdigit() else page_period(None)
+    shown = period if len(period) == 4 and is_ascii_digits(period) else page_period(None)
     try:
         rows = read_quota_csv(data)
         with writing(session):

@@ -3,12 +3,15 @@ ticked, or everything matching the filter (after a confirm step with the count).
 
 The forms post the API's own fields, `decision` (approved | rejected | has_issues) and
 `reason`; a reason is required to reject or flag (services.review.checked_decision).
-Every page of entries shown is written to the audit log (services.entries.list_entries).
+Every page of entries shown is written to the audit log: the page is read in a read
+transaction, its audit rows written in a short write transaction, and it is rendered after
+both (`_show`), so rendering never holds the writers' lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,13 +22,20 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from fieldkit.domain import Outcome, Reason, outcome_label, reason_label
+from fieldkit.domain.digits import ascii_int
 from sync_server.api.deps import SessionDep
 from sync_server.db.engine import reading, writing
 from sync_server.db.models import Entry, Unit, User
 from sync_server.services import access, audit
-from sync_server.services.entries import READ_ACTION, EntryQuery, list_entries
+from sync_server.services.entries import READ_ACTION, EntryQuery, audit_shown, find_entries
 from sync_server.services.laptops import last_sync_received
-from sync_server.services.review import COMMON_REASONS, ReviewRefused, review_entries
+from sync_server.services.review import (
+    COMMON_REASONS,
+    MAX_REASON,
+    ReviewRefused,
+    checked_decision,
+    review_entries,
+)
 from sync_server.services.review_queue import (
     MAX_BULK,
     REVIEW_STATES,
@@ -60,7 +70,7 @@ def _query(commune: Unit, filters: dict[str, str], page: int = 1) -> EntryQuery:
     if status != ALL and status not in REVIEW_STATES:
         raise WebError(400, "Unknown review state.", detail="status")
     volunteer = filters["volunteer"]
-    if volunteer and not (volunteer.isascii() and volunteer.isdigit()):
+    if volunteer and ascii_int(volunteer, max_digits=9) is None:
         raise WebError(400, "Unknown volunteer.", detail="volunteer")
     try:
         return EntryQuery(
@@ -90,6 +100,25 @@ def _labels(lang: str) -> dict[str, dict[str, str]]:
     }
 
 
+@dataclass
+class _Shown:
+    """An audited page as read: its template and context, and the audit of what it shows."""
+
+    template: str
+    context: dict[str, Any]
+    audit: Callable[[Session], None]
+    status: int = 200
+
+
+def _show(request: Request, session: Session, read: Callable[[], _Shown]) -> Response:
+    """Read in a read transaction, write the audit in a short write one, render after both."""
+    with reading(session):
+        shown = read()
+    with writing(session):
+        shown.audit(session)
+    return render(request, shown.template, shown.context, shown.status)
+
+
 def _queue(
     request: Request,
     session: Session,
@@ -98,14 +127,16 @@ def _queue(
     filters: dict[str, str],
     page: int,
     error: str = "",
-) -> dict[str, Any]:
-    """What one page of the queue shows (audited); the caller commits, then renders.
+    status: int = 200,
+    kept: Mapping[str, Any] | None = None,
+) -> _Shown:
+    """One page of the queue and the audit of the entries on it (see _show).
 
-    Drawing the page comes after the commit, so the write lock the audit rows need is not
-    held while the template runs.
+    `kept` is what a refused decision form held (decision, reason, ticked ids): shown again
+    as it was, so a refusal never loses the coordinator's input or flips their decision.
     """
     query = _query(commune, filters, page)
-    result = list_entries(session, user, commune, query)
+    result, shown = find_entries(session, user, commune, query)
     lang = request_lang(request)
     villages = villages_of(session, commune)
     pages = max(1, -(-result.count // PAGE_SIZE))
@@ -126,27 +157,36 @@ def _queue(
         "services": service_labels(session, lang),
         "states": REVIEW_STATES,
         "common_reasons": [vi if lang == "vi" else en for vi, en in COMMON_REASONS],
-        "link": lambda **extra: _link(commune, filters, **extra),
+        "page_link": lambda number: _link(commune, filters, page=number),
         "qs": _link(commune, filters).removeprefix("/review?"),
         "error": error,
         "max_bulk": MAX_BULK,
         "as_of": last_sync_received(session, commune),
+        "ticked": set(),
         **_labels(lang),
+        **(kept or {}),
     }
-    return context
+    return _Shown(
+        "review.html",
+        context,
+        lambda s: audit_shown(s, user, commune, query, shown),
+        status,
+    )
 
 
 @router.get("/review")
 def queue(request: Request, session: SessionDep, viewer: SignedIn) -> Response:
     """The queue: newest first, filtered, 50 to a page."""
     params = request.query_params
-    page_text = (params.get("page") or "1").strip()
-    if not page_text.isascii() or not page_text.isdigit() or not 1 <= int(page_text) <= 100_000:
+    page = ascii_int((params.get("page") or "1").strip(), max_digits=6)
+    if page is None or not 1 <= page <= 100_000:
         raise WebError(400, "No such page.", detail="page")
-    with writing(session):  # the audit of what was shown
+
+    def read() -> _Shown:
         commune = managed_commune(session, viewer.user, params.get("unit"))
-        context = _queue(request, session, viewer.user, commune, _filters(params), int(page_text))
-    return render(request, "review.html", context)
+        return _queue(request, session, viewer.user, commune, _filters(params), page)
+
+    return _show(request, session, read)
 
 
 def _entry_in(session: Session, user: User, entry_id: str) -> Entry:
@@ -180,13 +220,13 @@ def _entry_page(
     filters: dict[str, str],
     error: str = "",
     status: int = 200,
-) -> Response:
-    """One entry with its past decisions and the decision form (audited; the caller commits)."""
+    kept: Mapping[str, Any] | None = None,
+) -> _Shown:
+    """One entry with its past decisions and the decision form, and its audit (see _show)."""
     commune = managed_commune(session, user, entry.commune_code)
     lang = request_lang(request)
-    audit.record(session, user, READ_ACTION, entry.commune_code, f"entry={entry.id}")
-    return render(
-        request,
+    commune_code, detail = entry.commune_code, f"entry={entry.id}"
+    return _Shown(
         "review_entry.html",
         {
             "unit": commune,
@@ -202,7 +242,9 @@ def _entry_page(
             "queue_link": _link(commune, filters),
             "error": error,
             **_labels(lang),
+            **(kept or {}),
         },
+        lambda s: audit.record(s, user, READ_ACTION, commune_code, detail),
         status,
     )
 
@@ -210,9 +252,12 @@ def _entry_page(
 @router.get("/review/entries/{entry_id}")
 def one_entry(entry_id: str, request: Request, session: SessionDep, viewer: SignedIn) -> Response:
     """One entry and the decision form, with keyboard shortcuts for deciding one by one."""
-    with writing(session):  # the audit of what was shown
+
+    def read() -> _Shown:
         entry = _entry_in(session, viewer.user, entry_id)
         return _entry_page(request, session, viewer.user, entry, _filters(request.query_params))
+
+    return _show(request, session, read)
 
 
 def _form_text(form: FormData, key: str) -> str:
@@ -233,14 +278,21 @@ def decide(request: Request, session: SessionDep, viewer: SignedIn, form: Checke
             return _decide(request, session, viewer.user, commune, filters, form)
     except ReviewRefused as exc:
         error = exc.code
-    with writing(session):  # the page shown again is audited like any other
+
+    kept = {
+        "decision": _form_text(form, "decision"),
+        "reason": _form_text(form, "reason")[: MAX_REASON * 2],
+        "ticked": set(ids) if scope == "ticked" else set(),
+    }
+
+    def read() -> _Shown:  # the page shown again is audited like any other
+        user = viewer.user
         if scope == "one" and len(ids) == 1:
-            entry = _entry_in(session, viewer.user, ids[0])
-            return _entry_page(
-                request, session, viewer.user, entry, filters, error=error, status=400
-            )
-        context = _queue(request, session, viewer.user, commune, filters, 1, error=error)
-    return render(request, "review.html", context, 400)
+            entry = _entry_in(session, user, ids[0])
+            return _entry_page(request, session, user, entry, filters, error, 400, kept)
+        return _queue(request, session, user, commune, filters, 1, error, 400, kept)
+
+    return _show(request, session, read)
 
 
 def _decide(
@@ -264,6 +316,7 @@ def _decide(
     if scope == "ticked":
         done = review_entries(session, ids, decision, reason, user, commune.code)
     elif scope == "all":
+        checked_decision(decision, reason)  # a missing reason is said before the confirm step
         wanted = _query(commune, filters)
         matching = len(matching_ids(session, commune, wanted, MAX_BULK))
         if _form_text(form, "confirm") != "yes" or _form_text(form, "expected") != str(matching):

@@ -13,14 +13,15 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
+from fieldkit.domain import wire
 from fieldkit.domain.bundle import BundleError
-from sync_server.api.deps import SessionDep
+from sync_server.api.deps import SessionDep, runtime_of
 from sync_server.db.engine import reading, writing
 from sync_server.db.models import Device, Unit, User
 from sync_server.services import audit, devices
-from sync_server.services.bundles import BundleRefused, import_bundle
-from sync_server.services.ingest import MutationGap
+from sync_server.services.bundles import BundleRefused
 from sync_server.services.laptops import STALE_AFTER, laptops_under
+from sync_server.services.pushing import MutationGap
 from sync_server.services.volunteers import (
     VolunteerError,
     add_volunteer,
@@ -240,14 +241,15 @@ def upload_bundle(
     if not data or len(data) > MAX_BUNDLE_BYTES:
         return _refused(request, session, commune, "Choose a bundle file (at most 50 MB).")
     statuses: dict[str, int] = {}
+
+    def audited(session: Session, result: wire.PushResponse) -> None:
+        for item in result.results:
+            statuses[item.status.value] = statuses.get(item.status.value, 0) + 1
+        audit.record(session, viewer.user, "bundle.import", commune.code, str(statuses))
+
+    pushing = runtime_of(request.app).pushing
     try:
-        with writing(session):
-            result = import_bundle(
-                session, data, importer=viewer.user, secret=request.app.state.secret
-            )
-            for item in result.results:
-                statuses[item.status.value] = statuses.get(item.status.value, 0) + 1
-            audit.record(session, viewer.user, "bundle.import", commune.code, str(statuses))
+        result = pushing.import_bundle(session, data, importer=viewer.user, then=audited)
     except (BundleError, BundleRefused, MutationGap) as exc:
         if isinstance(exc, BundleError) and request_lang(request) == "vi":
             message = exc.message_vi

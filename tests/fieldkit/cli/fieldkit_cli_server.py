@@ -45,8 +45,9 @@ def _world(url: str) -> tuple[str, str]:
 
     from sqlalchemy.orm import Session
 
-    from sync_server.db.engine import make_engine, migrate
+    from sync_server.db.engine import make_engine
     from sync_server.services import quotas, units, users
+    from sync_server.services.init import migrate
 
     migrate(url)
     engine = make_engine(url)

@@ -323,8 +323,9 @@ def migrate_world(url: str) -> None:
     """Migrate a server database and add one province, two communes and three villages."""
     from sqlalchemy.orm import Session
 
-    from sync_server.db.engine import make_engine, migrate
+    from sync_server.db.engine import make_engine
     from sync_server.services import units
+    from sync_server.services.init import migrate
 
     migrate(url)
     engine = make_engine(url)

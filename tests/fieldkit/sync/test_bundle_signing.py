@@ -23,7 +23,8 @@ from fieldkit.store import EntryStatus, Store
 from fieldkit.store.signing import SigningKey, new_signing_key
 from fieldkit.sync import sync_once
 from sync_server.db.models import Device
-from sync_server.services import bundles
+from sync_server.services.pushing import PushPipeline
+from sync_server.services.server_key import configured_key
 
 
 def _import(db_url: str, data: bytes) -> wire.PushResponse:
@@ -31,9 +32,7 @@ def _import(db_url: str, data: bytes) -> wire.PushResponse:
     engine = create_engine(db_url)
     try:
         with Session(engine) as session:
-            response = bundles.import_bundle(session, data)
-            session.commit()
-            return response
+            return PushPipeline(db_url, configured_key()).import_bundle(session, data)
     finally:
         engine.dispose()
 
@@ -194,3 +193,30 @@ def test_a_reused_mutation_id_is_kept_and_reported_not_acknowledged(served: Serv
     fixed = store.update_entry(row.to_entry())  # the volunteer opens and saves it again
     again = sync_once(store)
     assert again.accepted == 1 and str(fixed.entry_id) in server_entries(served.db_url)
+
+
+def test_fieldkit_sync_says_what_to_do_when_the_key_is_refused(served: Served) -> None:
+    """The server holds another key for this laptop: `fieldkit sync` says so, in both languages."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+    from typer.testing import CliRunner
+
+    from fieldkit.cli import app
+
+    store = served.laptop(VILLAGE_A)
+    store.save_entries([make_entry(VILLAGE_A)])
+    other = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    with served.session() as session:
+        device = session.get(Device, store.profile.device_id)
+        assert device is not None
+        device.public_key = other.hex()
+        session.commit()
+    env = {"FIELDKIT_HOME": str(served.home / f"home-{store.profile.device_id}")}
+    runner = CliRunner()
+    vi = runner.invoke(app, ["sync"], env=env | {"FIELDKIT_LANG": "vi"})
+    assert vi.exit_code == 0, vi.output
+    assert "1 được nhận" in vi.stdout  # the entry still went over the network
+    assert "từ chối gói USB" in vi.stderr and "fieldkit enroll" in vi.stderr
+    en = runner.invoke(app, ["sync"], env=env | {"FIELDKIT_LANG": "en"})
+    assert en.exit_code == 0, en.output
+    assert "refuse USB bundles" in en.stderr and "new enrollment code" in en.stderr

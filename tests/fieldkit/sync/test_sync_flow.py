@@ -221,3 +221,17 @@ def test_two_syncs_of_one_laptop_at_once_and_saving_meanwhile(served: Served) ->
     assert set(on_server) == {str(s.entry_id) for s in saved + more}
     assert all(rev == 1 for _, rev, _ in on_server.values())
     assert sync_chaos.recount_mismatches(served.db_url) == []
+
+
+def test_an_entry_flagged_on_arrival_reaches_the_volunteer(served: Served) -> None:
+    """Dated before the laptop's enrollment: flagged for review, and the laptop is told why."""
+    store = served.laptop(VILLAGE_A)
+    backdated = make_entry(VILLAGE_A, assisted_at=datetime.now(UTC) - timedelta(days=30))
+    recent = make_entry(VILLAGE_A)
+    store.save_entries([backdated, recent])
+    sync_once(store)
+    flagged, fine = store.get_entry(backdated.id), store.get_entry(recent.id)
+    assert flagged is not None and fine is not None
+    assert flagged.review_decision == "has_issues"
+    assert flagged.review_reason and "trước khi máy tính này được đăng ký" in flagged.review_reason
+    assert fine.review_decision is None

@@ -30,7 +30,8 @@ _load("api_factories")
 from api_factories import HEADERS, MAX_BODY, World  # noqa: E402
 
 from sync_server.api.app import create_app  # noqa: E402
-from sync_server.db.engine import make_engine, make_sessionmaker, migrate  # noqa: E402
+from sync_server.db.engine import make_engine, make_sessionmaker  # noqa: E402
+from sync_server.services.init import migrate  # noqa: E402
 from sync_server.settings import get_settings  # noqa: E402
 
 

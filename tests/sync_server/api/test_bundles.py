@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from fieldkit.domain import wire
 from fieldkit.domain.bundle import write_bundle
 from fieldkit.store.signing import SigningKey
-from sync_server.services import bundles
+from sync_server.api.runtime import runtime_of
 
 BUNDLES = "/api/v1/bundles"
 OCTETS = {"Content-Type": "application/octet-stream"}
@@ -74,9 +74,9 @@ def test_bundle_after_a_partial_push_applies_only_the_rest(
 
 def test_the_cli_path_imports_without_an_importer(client: TestClient, world: World) -> None:
     volunteer = world.volunteer(VILLAGE_A)
+    pushing = runtime_of(client.app).pushing  # type: ignore[arg-type]
     with world.factory() as session:
-        result = bundles.import_bundle(session, _bundle(volunteer, entry(VILLAGE_A)))
-        session.commit()
+        result = pushing.import_bundle(session, _bundle(volunteer, entry(VILLAGE_A)))
     assert result.last_mutation_id == 1 and len(world.entries()) == 1
 
 

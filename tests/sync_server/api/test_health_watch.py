@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from sync_server.api.app import create_app
-from sync_server.api.health_watch import HealthWatch
+from sync_server.api.runtime import runtime_of
 from sync_server.settings import get_settings
 
 HEALTH = "/api/v1/healthz"
@@ -70,7 +70,7 @@ class Stuck:
 
 
 def test_healthz_answers_while_the_check_hangs_then_says_503(served: TestClient) -> None:
-    watch: HealthWatch = served.app.state.health  # type: ignore[attr-defined]
+    watch = runtime_of(served.app).health  # type: ignore[arg-type]
     epoch = _until(served, 200)["server_epoch"]
     stuck = Stuck(watch.factory)
     watch.factory = stuck  # type: ignore[assignment]
@@ -96,4 +96,4 @@ def test_a_database_that_never_answered_is_503_at_once(tmp_path: Path) -> None:
         response = client.get(HEALTH)
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "database_unavailable"
-        assert not app.state.health.current().db_ok
+        assert not runtime_of(app).health.current().db_ok

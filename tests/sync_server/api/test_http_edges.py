@@ -179,7 +179,7 @@ def test_validation_errors_are_422_naming_the_field(
 
 
 def test_last_resort_handler_is_a_500_envelope(sqlite_url: str, tmp_path: Any) -> None:
-    from sync_server.db.engine import migrate
+    from sync_server.services.init import migrate
 
     migrate(sqlite_url)
     app = create_app(get_settings(database_url=sqlite_url, data_dir=tmp_path))

@@ -11,6 +11,7 @@ from api_factories import VILLAGE_A, VILLAGE_B, World, entry, push_body
 from fastapi.testclient import TestClient
 
 from sync_server.api.push_load import PushLoad
+from sync_server.api.runtime import runtime_of
 
 PUSH = "/api/v1/sync/push"
 
@@ -43,8 +44,8 @@ def test_the_push_that_ends_while_another_waits_asks_its_client_to_reconnect(
     def push(volunteer_auth: dict[str, str], village: str) -> httpx.Response:
         return client.post(PUSH, json=push_body(entry(village), first=2), headers=volunteer_auth)
 
-    load: PushLoad = app.state.push_load  # type: ignore[attr-defined]
-    writers = app.state.writers  # type: ignore[attr-defined]
+    load = runtime_of(app).push_load
+    writers = runtime_of(app).pushing.writers
     with ThreadPoolExecutor(2) as pool:
         with writers:  # both pushes are checked, then wait for the writers' lock
             futures = [pool.submit(push, a.auth, VILLAGE_A), pool.submit(push, b.auth, VILLAGE_B)]

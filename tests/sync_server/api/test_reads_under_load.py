@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from sync_server.api.app import create_app
+from sync_server.api.runtime import runtime_of
 from sync_server.db.engine import (
     BUSY_TIMEOUT_MS,
     ReadOnlyViolation,
@@ -128,9 +129,10 @@ def test_pushes_queued_on_the_writers_lock_leave_threads_for_everything_else(
         return client.post(PUSH, json=body, headers=volunteer.auth)
 
     with ThreadPoolExecutor(count) as pool:
-        with app.state.writers:  # every push waits for the writers' lock
+        with runtime_of(app).pushing.writers:  # every push waits for the writers' lock
             futures = [pool.submit(push) for _ in range(count)]
-            _wait_for(lambda: app.state.push_load.in_flight == count, f"{count} pushes in flight")
+            load = runtime_of(app).push_load
+            _wait_for(lambda: load.in_flight == count, f"{count} pushes in flight")
             health = client.get("/api/v1/healthz")
             assert health.status_code == 200
             pulled = client.get("/api/v1/sync/pull", headers=volunteer.auth)
@@ -148,13 +150,13 @@ def test_a_push_beyond_the_queue_is_told_to_come_back(
     app: Any = client.app
     volunteer = world.volunteer(VILLAGE_A)
     body = push_body(entry(VILLAGE_A))
-    threads = app.state.push_threads
+    threads = runtime_of(app).push_threads
 
     def push() -> httpx.Response:
         return client.post(PUSH, json=body, headers=volunteer.auth)
 
     with ThreadPoolExecutor(4) as pool:
-        with app.state.writers:
+        with runtime_of(app).pushing.writers:
             first: Future[httpx.Response] = pool.submit(push)
             _wait_for(lambda: threads.borrowed_tokens == 1, "the first push on its thread")
             queued = [pool.submit(push), pool.submit(push)]

@@ -139,6 +139,31 @@ def test_review_refusals(client: TestClient, world: World) -> None:
     assert "decision" in bad_decision.json()["error"]["message"]
 
 
+def test_review_without_a_reason_is_refused_like_the_web(
+    served_any: tuple[TestClient, World],
+) -> None:
+    """Reject and has_issues need a reason through the API too, as on the web page."""
+    client, world = served_any
+    pushed = _seed_entries(client, world)
+    world.staff("coordinator", COMMUNE_A, "Phạm Thu Hà")
+    auth = login(client, "Phạm Thu Hà")
+    before = client.get("/api/v1/tally", params={"unit": VILLAGE_A}, headers=auth).json()
+    for body in (
+        {"decision": "rejected"},
+        {"decision": "has_issues", "reason": "   "},
+        {"decision": "rejected", "reason": "\n\t"},
+    ):
+        response = client.post(f"/api/v1/entries/{pushed[0]['id']}/review", json=body, headers=auth)
+        assert_error(response, 422, "reason_required")
+        assert "reason is required" in response.json()["error"]["message"]
+    after = client.get("/api/v1/tally", params={"unit": VILLAGE_A}, headers=auth).json()
+    assert after == before
+    approved = client.post(
+        f"/api/v1/entries/{pushed[0]['id']}/review", json={"decision": "approved"}, headers=auth
+    )
+    assert approved.status_code == 200, approved.text
+
+
 def test_quotas_flow_downwards(served_any: tuple[TestClient, World]) -> None:
     client, world = served_any
     world.staff("coordinator", COMMUNE_A, "Phạm Thu Hà")

@@ -9,9 +9,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
 from sync_server.db.models import ChangeLog, EnrollmentCode, Quota, Team, Unit
 from sync_server.services.devices import code_hash
+from sync_server.services.init import migrate
 from sync_server.services.quotas import QuotaError, import_quotas, set_quota
 from sync_server.services.units import UnitError, list_units, retire_unit, upsert_unit
 from sync_server.services.users import CODE_ALPHABET, UserError, add_user

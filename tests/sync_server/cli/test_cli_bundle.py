@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -17,11 +20,13 @@ from fieldkit.domain import new_entry_id, wire
 from fieldkit.domain.bundle import MAX_DECOMPRESSED_BYTES, write_bundle
 from fieldkit.store.signing import SigningKey, new_signing_key, public_key_of
 from sync_server.db.models import Device, Entry, Team, User
+from sync_server.db.writers import WriterLock, lock_path
 
 CliRunner = Callable[..., Any]
 
 
-def test_import_bundle_twice(cli: CliRunner, seeded_url: str, tmp_path: Path) -> None:
+def _signed_bundle(seeded_url: str, tmp_path: Path) -> tuple[Path, int]:
+    """A bundle of 3 new entries from the first device (its key registered); entries before."""
     engine = create_engine(seeded_url)
     with Session(engine) as session:
         device = session.scalars(select(Device).order_by(Device.id).limit(1)).one()
@@ -30,11 +35,12 @@ def test_import_bundle_twice(cli: CliRunner, seeded_url: str, tmp_path: Path) ->
         team = session.get(Team, user.team_id)
         assert team is not None
         village, start = team.village_code, device.last_mutation_id + 1
-        before = session.scalar(select(func.count()).select_from(Entry))
+        before = session.scalar(select(func.count()).select_from(Entry)) or 0
         key = new_signing_key()
         device.public_key = public_key_of(key)  # as enrollment or the laptop's next sync does
         session.commit()
         device_id = device.id
+    engine.dispose()
     when = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     mutations = [
         wire.Mutation(
@@ -50,15 +56,62 @@ def test_import_bundle_twice(cli: CliRunner, seeded_url: str, tmp_path: Path) ->
     ]  # fmt: skip
     bundle = tmp_path / "laptop.bundle"
     bundle.write_bytes(write_bundle(device_id, mutations, SigningKey(key, True).signer()))
+    return bundle, before
+
+
+def _entries(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            return session.scalar(select(func.count()).select_from(Entry)) or 0
+    finally:
+        engine.dispose()
+
+
+def test_import_bundle_twice(cli: CliRunner, seeded_url: str, tmp_path: Path) -> None:
+    bundle, before = _signed_bundle(seeded_url, tmp_path)
     first = cli("--db", seeded_url, "import-bundle", str(bundle))
     assert first.code == 0, first.err
     assert "accepted: 3" in first.out
     second = cli("--db", seeded_url, "import-bundle", str(bundle))
     assert second.code == 0, second.err
-    with Session(engine) as session:
-        assert session.scalar(select(func.count()).select_from(Entry)) == (before or 0) + 3
-    engine.dispose()
+    assert _entries(seeded_url) == before + 3
     assert cli("--db", seeded_url, "recount", "--check").code == 0
+
+
+def _holds_open(pid: int, path: str) -> bool:
+    fds = Path(f"/proc/{pid}/fd")
+    try:
+        return any(os.path.realpath(fd) == path for fd in fds.iterdir())
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_import_bundle_queues_on_the_servers_writers_lock(seeded_url: str, tmp_path: Path) -> None:
+    # The command feeds the same pipeline as a push: it waits for the writers' lock a running
+    # server's pushes hold (an flock beside the database) instead of racing them for SQLite's.
+    bundle, before = _signed_bundle(seeded_url, tmp_path)
+    lock_file = lock_path(seeded_url)
+    assert lock_file is not None
+    command = [sys.executable, "-m", "sync_server.cli", "--db", seeded_url, "import-bundle"]
+    with WriterLock(seeded_url):
+        importing = subprocess.Popen(
+            [*command, str(bundle)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not _holds_open(importing.pid, os.path.realpath(lock_file)):
+                assert importing.poll() is None, importing.communicate()
+                assert time.monotonic() < deadline, "import-bundle never asked for the lock"
+                time.sleep(0.02)
+            assert _entries(seeded_url) == before  # it waits for the lock before writing
+        except BaseException:
+            importing.kill()
+            raise
+    out, err = importing.communicate(timeout=120)
+    assert importing.returncode == 0, err
+    assert "accepted: 3" in out
+    assert _entries(seeded_url) == before + 3
 
 
 def test_import_bundle_streams_with_a_size_cap(

@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from sync_server.api.app import create_app
-from sync_server.db.engine import migrate
 from sync_server.db.models import ServerMeta
+from sync_server.services.init import migrate
 from sync_server.services.server_key import KeyProblem
 from sync_server.settings import get_settings
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
+from sync_server.services.init import migrate
 from sync_server.services.units import UnitData, get_unit, upsert_units
 
 CliRunner = Callable[..., Any]

@@ -10,8 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from sync_server.api.app import create_app
+from sync_server.api.runtime import runtime_of
 from sync_server.db.checkpoints import Checkpointer
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
+from sync_server.services.init import migrate
 from sync_server.settings import ServerSettings
 
 
@@ -74,7 +76,7 @@ def test_the_app_runs_the_checkpointer_for_its_lifetime(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
     migrate(url)
     app = create_app(ServerSettings(database_url=url))
-    checkpointer: Checkpointer = app.state.checkpointer
+    checkpointer = runtime_of(app).checkpointer
     with TestClient(app) as client:
         assert client.get("/api/v1/healthz").status_code == 200
         thread = checkpointer._thread

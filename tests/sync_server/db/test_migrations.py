@@ -8,8 +8,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
-from sync_server.db.engine import include_name, include_object, make_engine, migrate
+from sync_server.db.engine import include_name, include_object, make_engine
 from sync_server.db.models import CHANGE_SEQ, Base, Counter, ServerMeta, Service
+from sync_server.services.init import migrate
 
 
 # Alembic cannot compare indexes on expressions; ux_entries_counting is checked on its own

@@ -9,9 +9,10 @@ from alembic import command
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from sync_server.db.engine import alembic_config, make_engine, migrate
+from sync_server.db.engine import alembic_config, make_engine
 from sync_server.db.models import EnrollmentCode, User
 from sync_server.services import devices
+from sync_server.services.init import migrate
 
 
 def test_old_open_codes_expire_seven_days_after_they_were_made(db_url: str) -> None:

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sync_server.db.engine import make_engine, make_sessionmaker, migrate
+from sync_server.db.engine import make_engine, make_sessionmaker
+from sync_server.services.init import migrate
 
 FACTORIES = "server_factories"
 """tests/sync_server/services/server_factories.py, importable from the tests."""

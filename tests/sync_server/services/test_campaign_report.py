@@ -11,9 +11,10 @@ from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session
 
 from seed.loader import seed_province
-from sync_server.db.engine import make_engine, migrate
+from sync_server.db.engine import make_engine
 from sync_server.db.models import Entry, Team, User
 from sync_server.services.campaign import CampaignReport, campaign_report
+from sync_server.services.init import migrate
 from sync_server.services.quotas import set_quota
 from sync_server.services.review import apply_review
 from sync_server.services.targets import TargetError, set_transaction_target

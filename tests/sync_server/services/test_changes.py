@@ -6,7 +6,7 @@ from server_factories import entry_data, make_device, make_geography, mutations
 from sqlalchemy.orm import Session
 
 from sync_server.services.changes import NewChange, pull, record_changes
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.secrets import server_epoch
 
 

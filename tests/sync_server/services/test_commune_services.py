@@ -14,9 +14,9 @@ from sync_server.db.models import AuditLog, Device, Entry, Quota, Unit, User
 from sync_server.services import devices
 from sync_server.services.audit import audit_page
 from sync_server.services.entries import EntryQuery, list_entries
-from sync_server.services.ingest import ingest_mutations
 from sync_server.services.laptops import STALE_AFTER, laptops_under
 from sync_server.services.progress import SORT_NAME, unit_progress
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.quotas import import_quotas_whole, quota_split, set_quota
 from sync_server.services.recount import recount
 from sync_server.services.review import ReviewRefused, review_entries

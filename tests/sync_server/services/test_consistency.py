@@ -21,7 +21,7 @@ from sync_server.db.models import (
     User,
     WeekTally,
 )
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.review import apply_review
 
@@ -98,7 +98,7 @@ def _run(session: Session, ops: list[tuple[Any, ...]], last_batches: dict[int, A
             entry = session.get(Entry, ids[op[1] % len(ids)])
             assert entry is not None
             if op[0] == "review":
-                apply_review(session, entry.id, op[2], "", admin)
+                apply_review(session, entry.id, op[2], "Kiểm tra lại", admin)
                 continue
             index = next(i for i, d in enumerate(devices) if d.id == entry.device_id)
             device = devices[index]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from fieldkit.domain import wire
 from sync_server.db.engine import alembic_config
 from sync_server.db.models import Entry
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.recount import recount
 
 

@@ -16,7 +16,8 @@ from sync_server.db.models import ChangeLog, Conflict, Device, Entry, User
 from sync_server.services import users
 from sync_server.services.admission import Checked
 from sync_server.services.dedupe import disputed
-from sync_server.services.ingest import MutationGap, _sequence, ingest_mutations
+from sync_server.services.ingest import MutationGap, _sequence
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.review import apply_review
 from sync_server.services.tally import read_tally

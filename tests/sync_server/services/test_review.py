@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
 from sync_server.db.models import ChangeLog, Entry, User
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.review import EntryNotFound, apply_review
 from sync_server.services.tally import read_tally
@@ -77,7 +77,7 @@ def test_rejecting_the_only_success_removes_the_count(session: Session) -> None:
     assert (_row(session, village).youth, _row(session, village).non_youth) == (0, 1)
     apply_review(session, entry_id, "has_issues", "Thiếu số điện thoại", reviewer)
     assert (_row(session, village).achieved, _row(session, village).pending) == (1, 1)
-    apply_review(session, entry_id, "rejected", "", reviewer)
+    apply_review(session, entry_id, "rejected", "Sai năm sinh", reviewer)
     session.commit()
     assert session.scalars(select(Entry.id).where(Entry.counted.is_(True))).all() == []
     assert (_row(session, village).achieved, _row(session, village).rejected) == (0, 1)

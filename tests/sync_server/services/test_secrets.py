@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from fieldkit.domain import wire
 from sync_server.db.models import ServerMeta
 from sync_server.services.entry_rows import citizen_hasher
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.secrets import citizen_key, ensure_meta, server_epoch
 from sync_server.services.server_key import (
     KeyProblem,

@@ -24,8 +24,9 @@ from server_factories import entry_data, id_number, make_device, make_geography,
 from sqlalchemy.orm import Session
 
 from sync_server.cli import litestream_binary, litestream_config
-from sync_server.db.engine import make_engine, migrate
-from sync_server.services.ingest import ingest_mutations
+from sync_server.db.engine import make_engine
+from sync_server.services.init import migrate
+from sync_server.services.pushing import ingest_mutations
 
 CITIZENS = 40
 KEYLIKE = re.compile(rb"[0-9A-Za-z_\-]{16,128}")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
 from sync_server.db.models import ChangeLog, Entry, Quota, Tally
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.tally import read_tally
 

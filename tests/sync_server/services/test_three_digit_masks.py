@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from sync_server.db.engine import alembic_config
 from sync_server.db.models import Conflict, Entry
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.pushing import ingest_mutations
 
 
 def test_stored_masks_keep_the_last_three_digits(session: Session) -> None:

@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldkit.domain import wire
-from sync_server.db.engine import make_engine, make_sessionmaker, migrate
+from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.db.models import Device, Entry, Tally
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.init import migrate
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.recount import recount
 
 BATCH = 500
@@ -71,9 +72,10 @@ def test_fifty_thousand_entries_recount_clean(session: Session) -> None:
 WRITER = """
 import json, sys
 from fieldkit.domain import wire
-from sync_server.db.engine import make_engine, make_sessionmaker, migrate
+from sync_server.db.engine import make_engine, make_sessionmaker
+from sync_server.services.init import migrate
 from sync_server.db.models import Device
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.pushing import ingest_mutations
 
 url, device_id, path = sys.argv[1:]
 with open(path) as f:

@@ -11,9 +11,10 @@ from server_factories import entry_data, make_device, make_geography, minutes, m
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from sync_server.db.engine import alembic_config, make_engine, migrate
+from sync_server.db.engine import alembic_config, make_engine
 from sync_server.db.models import Unit, User, WeekTally
-from sync_server.services.ingest import ingest_mutations
+from sync_server.services.init import migrate
+from sync_server.services.pushing import ingest_mutations
 from sync_server.services.recount import recount
 from sync_server.services.review import apply_review
 from sync_server.services.tally import read_tally

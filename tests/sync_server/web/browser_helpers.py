@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,11 @@ from typing import Any
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def shots(name: str) -> Path:
+    """Where a test module's screenshots go: $FIELDKIT_SHOTS_DIR (default /tmp/shots)/name."""
+    return Path(os.environ.get("FIELDKIT_SHOTS_DIR") or "/tmp/shots") / name
 
 
 def harness() -> Any:
@@ -30,10 +36,16 @@ def harness() -> Any:
 
 @contextmanager
 def chromium() -> Iterator[Any]:
-    """Headless Chromium through Playwright."""
-    from playwright.sync_api import sync_playwright
+    """Debian's headless Chromium through Playwright (the `browser` fixture of conftest.py).
 
-    with sync_playwright() as p:
+    Skips the test where Playwright or /usr/bin/chromium is missing.
+    """
+    import pytest
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no {CHROMIUM}")
+    with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield browser
@@ -58,4 +70,16 @@ def overflow(page: Any) -> int:
     """How far the page is wider than the window (wide tables must scroll inside)."""
     return int(
         page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    )
+
+
+def scrolled_tables(page: Any) -> list[str]:
+    """The tables (`data-table`, by how many px) whose box scrolls sideways: at 1366 px all fit."""
+    return list(
+        page.eval_on_selector_all(
+            ".table-wrap",
+            "els => els.filter(e => e.scrollWidth - e.clientWidth > 1).map(e =>"
+            " ((e.querySelector('table') || {dataset: {}}).dataset.table || '?')"
+            " + ' by ' + (e.scrollWidth - e.clientWidth) + ' px')",
+        )
     )

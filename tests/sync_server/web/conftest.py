@@ -13,7 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sync_server.api.app import create_app
-from sync_server.db.engine import make_engine, make_sessionmaker, migrate
+from sync_server.db.engine import make_engine, make_sessionmaker
+from sync_server.services.init import migrate
 from sync_server.settings import get_settings
 
 
@@ -33,6 +34,7 @@ _load("commune_world", Path(__file__).with_name("commune_world.py"))
 _load("browser_helpers", Path(__file__).with_name("browser_helpers.py"))
 
 from api_factories import World  # noqa: E402
+from browser_helpers import chromium  # noqa: E402
 from web_helpers import AppFactory  # noqa: E402
 
 
@@ -96,3 +98,10 @@ def client(web: tuple[TestClient, World]) -> TestClient:
 def world(web: tuple[TestClient, World]) -> World:
     """Row factories for the app's database."""
     return web[1]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per browser-test module (launched in browser_helpers.chromium)."""
+    with chromium() as launched:
+        yield launched

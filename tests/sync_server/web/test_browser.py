@@ -17,20 +17,13 @@ from typing import Any
 
 import pytest
 from api_factories import COMMUNE_A, World
+from browser_helpers import serious_violations
 
 from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.db.models import Quota
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NEW_PASSWORD = "hoa-chon-mat-khau-rieng"
 SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
 
@@ -91,20 +84,6 @@ def served(tmp_path: Path, web_template: Path) -> Iterator[tuple[str, dict[str, 
         server.terminate()
         server.wait(timeout=30)
         engine.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, through Playwright."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no /usr/bin/chromium")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _shoot(page: Any, name: str) -> None:
@@ -209,21 +188,14 @@ def test_screenshots_of_the_shell(served: tuple[str, dict[str, Any]], browser: A
 def test_the_shell_pages_have_no_serious_accessibility_problems(
     served: tuple[str, dict[str, Any]], browser: Any
 ) -> None:
-    axe_api = pytest.importorskip("axe_playwright_python.sync_playwright")
-    axe = axe_api.Axe()
+    pytest.importorskip("axe_playwright_python.sync_playwright")
     base, added = served
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
     problems: dict[str, list[str]] = {}
 
     def check(name: str) -> None:
-        results = axe.run(page)
-        assert results.response["testEngine"]["name"] == "axe-core"
-        serious = [
-            f"{v['id']}: {v['help']} ({len(v['nodes'])})"
-            for v in results.response["violations"]
-            if v.get("impact") in ("critical", "serious")
-        ]
+        serious = serious_violations(page)
         if serious:
             problems[name] = serious
 

@@ -19,18 +19,19 @@ from typing import Any
 import httpx
 import pytest
 from api_factories import COMMUNE_A, HEADERS, VILLAGE_A, VILLAGE_A2, World, entry, push_body
-from browser_helpers import chromium, harness, serious_violations
+from browser_helpers import harness, overflow, scrolled_tables, serious_violations, shots
 from commune_world import PERIOD
 from sqlalchemy import select
 
-from sync_server.db.engine import make_engine, make_sessionmaker, migrate
-from sync_server.db.models import Entry, Quota
+from sync_server.db.engine import make_engine, make_sessionmaker
+from sync_server.db.models import Entry, Quota, Service
+from sync_server.services.init import migrate
 from sync_server.services.quotas import set_quota
 from sync_server.services.tally import read_tally
 
 pytestmark = pytest.mark.slow
 
-SHOTS = Path("/tmp/shots/web-pages")
+SHOTS = shots("web-pages")
 PASSWORD = "mật khẩu 123"
 
 
@@ -74,12 +75,6 @@ def site(tmp_path: Path) -> Iterator[Site]:
     finally:
         server.stop()
         engine.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def _fieldkit() -> list[str]:
@@ -200,17 +195,113 @@ def test_screenshots_and_accessibility_of_every_page_in_both_languages(
                 path = template.format(commune=COMMUNE_A, village=VILLAGE_A)
                 response = page.goto(site.url + path)
                 assert response is not None and response.status == 200, path
-                overflow = page.evaluate(
-                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-                )
                 wide = page.evaluate(
                     "Array.from(document.querySelectorAll('main *')).filter(e =>"
                     " !e.closest('thead') &&"
                     " e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)"
                     ".slice(0, 5).map(e => e.tagName + '.' + e.className)"
                 )
-                assert overflow <= 1, (path, width, overflow, wide)  # wide tables scroll inside
+                assert overflow(page) <= 1, (path, width, wide)
+                if width == 1366 and path.startswith("/units/"):
+                    assert scrolled_tables(page) == [], (path, lang)  # the figures fit the page
                 assert serious_violations(page) == [], (path, width, lang)
                 name = path.strip("/").replace("/", "_").replace("?unit=", "-")
                 page.screenshot(path=str(SHOTS / f"{name}-{lang}-{width}.png"), full_page=True)
         page.close()
+
+
+# -- on a phone (390×844), both languages: nothing cut, notes in place -----------------------
+# Found by walking through the pages with screenshots: a chosen filter ("Waiting for review")
+# and the villages' order were cut inside their select boxes, and a queue card put a failure's
+# reasons beside its outcome, squeezing the label to "Kết / quả".
+
+PHONE = {"width": 390, "height": 844}
+
+# The selected option's text against the room inside its select box (padding and arrow off).
+_CUT_SELECTS = """() => {
+  const canvas = document.createElement("canvas").getContext("2d");
+  return [...document.querySelectorAll("main select")].filter(s => {
+    const style = getComputedStyle(s);
+    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const text = s.options[s.selectedIndex]?.text ?? "";
+    const pad = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+    const room = s.clientWidth - pad - 20;
+    return canvas.measureText(text).width > room;
+  }).map(s => `${s.name}: ${s.options[s.selectedIndex]?.text}`);
+}"""
+
+# Each queue card's failure reasons (span.hint after a <br>) start below the outcome's line.
+_REASONS_BESIDE_OUTCOME = """() => [...document.querySelectorAll("table.queue td")]
+  .filter(td => td.querySelector("br + span.hint"))
+  .filter(td => {
+    const range = document.createRange();
+    range.selectNodeContents(td.firstChild);
+    const outcome = range.getBoundingClientRect();
+    return td.querySelector("span.hint").getBoundingClientRect().top < outcome.bottom - 1;
+  }).length"""
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_phone_pages_cut_no_chosen_option(site: Site, browser: Any, lang: str) -> None:
+    page = browser.new_page(viewport=PHONE)
+    _sign_in(page, site)
+    page.goto(f"{site.url}/lang?to={lang}&next=/")
+    for path in (f"/units/{COMMUNE_A}", f"/review?unit={COMMUNE_A}"):
+        page.goto(site.url + path)
+        assert page.evaluate(_CUT_SELECTS) == [], path
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+
+
+# Table cells (a card's label and value) that reach past the screen's right edge.
+_CELLS_OFF_SCREEN = """() => [...document.querySelectorAll("main tbody td, main tbody th")]
+  .filter(cell => cell.getBoundingClientRect().right > window.innerWidth + 1
+    || cell.scrollWidth > cell.clientWidth + 1)
+  .map(cell => cell.dataset.label || cell.textContent.trim().slice(0, 30))"""
+
+
+def _quotas_for_every_service(site: Site) -> None:
+    """A quota for each service of the catalogue in village A: one column (or label) each."""
+    with site.world.factory() as session:
+        for code in session.scalars(select(Service.code).where(Service.active.is_(True))):
+            set_quota(session, VILLAGE_A, code, PERIOD, 5)
+        session.commit()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_phone_tables_stay_on_screen(site: Site, browser: Any, lang: str) -> None:
+    """A card's label may be a whole service name (village quotas): it wraps, never runs off."""
+    _quotas_for_every_service(site)
+    page = browser.new_page(viewport=PHONE)
+    _sign_in(page, site)
+    page.goto(f"{site.url}/lang?to={lang}&next=/")
+    for path in (
+        f"/units/{COMMUNE_A}",
+        f"/units/{VILLAGE_A}",
+        f"/quotas?unit={COMMUNE_A}",
+        f"/teams?unit={COMMUNE_A}",
+        f"/audit?unit={COMMUNE_A}",
+        f"/review?unit={COMMUNE_A}",
+    ):
+        page.goto(site.url + path)
+        assert page.evaluate(_CELLS_OFF_SCREEN) == [], path
+
+
+def test_village_quotas_fit_a_laptop_screen(site: Site, browser: Any) -> None:
+    """At 1366×768 every service's column shows, and village names are not squeezed."""
+    _quotas_for_every_service(site)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    _sign_in(page, site)
+    page.goto(f"{site.url}/quotas?unit={COMMUNE_A}")
+    table = page.locator('table[data-table="village-quotas"]')
+    wrap_width = table.evaluate("t => t.parentElement.clientWidth")
+    assert table.evaluate("t => t.scrollWidth") <= wrap_width
+    village = table.locator("tbody th").first
+    assert village.evaluate("th => th.getBoundingClientRect().width") >= 140
+
+
+def test_phone_queue_keeps_reasons_under_their_outcome(site: Site, browser: Any) -> None:
+    page = browser.new_page(viewport=PHONE)
+    _sign_in(page, site)
+    page.goto(f"{site.url}/review?unit={COMMUNE_A}&status=all")
+    assert page.locator("table.queue td span.hint").count() > 0
+    assert page.evaluate(_REASONS_BESIDE_OUTCOME) == 0

@@ -28,20 +28,21 @@ from api_factories import (
     entry,
     push_body,
 )
-from browser_helpers import chromium, harness, overflow, serious_violations
+from browser_helpers import harness, overflow, scrolled_tables, serious_violations, shots
 from commune_world import PERIOD
 from sqlalchemy.orm import Session
 from web_helpers import PASSWORD, staff
 
-from sync_server.db.engine import make_engine, make_sessionmaker, migrate
+from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.db.models import Unit
 from sync_server.services.citizens import citizens_helped
+from sync_server.services.init import migrate
 from sync_server.services.quotas import set_quota
 from sync_server.services.tally import read_tally
 
 pytestmark = pytest.mark.slow
 
-SHOTS = Path("/tmp/shots/province")
+SHOTS = shots("province")
 FIGURES_JS = (
     "els => els.map(e => [e.dataset.unit, e.dataset.service, e.dataset.metric, e.dataset.value])"
 )
@@ -97,12 +98,6 @@ def site(tmp_path: Path) -> Iterator[Site]:
     finally:
         server.stop()
         engine.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def _sign_in(page: Any, site: Site, login: str, lands: str | None) -> None:
@@ -238,9 +233,20 @@ def test_screenshots_and_accessibility_in_both_languages(site: Site, browser: An
         for lang in ("vi", "en"):
             page.goto(f"{site.url}/lang?to={lang}&next=/units/{PROVINCE}")
             page.wait_for_selector(f"html[lang={lang}]")
-            assert overflow(page) <= 1, (width, lang)
-            assert serious_violations(page) == [], (width, lang)
             page.screenshot(path=str(SHOTS / f"province-{lang}-{width}.png"), full_page=True)
+            assert overflow(page) <= 1, (width, lang)
+            if width == 1366:
+                assert scrolled_tables(page) == [], lang  # the commune table fits, no scrolling
+            assert serious_violations(page) == [], (width, lang)
+            headers = page.eval_on_selector_all(
+                "table[data-table=communes] thead abbr[title]", "els => els.map(e => e.title)"
+            )
+            assert len(headers) >= 4, headers  # short names, the full one in the title
+            response = page.goto(f"{site.url}/audit?unit={PROVINCE}")  # the province's audit log
+            assert response is not None and response.status == 200
+            page.screenshot(path=str(SHOTS / f"audit-{lang}-{width}.png"), full_page=True)
+            assert page.locator("table[data-table=audit]").count() == 1
+            assert overflow(page) <= 1 and serious_violations(page) == [], (width, lang)
         page.emulate_media(media="print")
         page.screenshot(path=str(SHOTS / f"province-print-{width}.png"), full_page=True)
         page.close()

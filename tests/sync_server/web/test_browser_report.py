@@ -22,22 +22,21 @@ from typing import Any
 
 import pytest
 from api_factories import World
+from browser_helpers import harness, overflow, scrolled_tables, serious_violations, shots
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from web_helpers import PASSWORD, staff, xlsx_matches_page
 
 from seed.loader import seed_province
-from sync_server.db.engine import make_engine, make_sessionmaker, migrate
+from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.db.models import Quota, Unit
 from sync_server.services.campaign_files import HEADER_ROW
+from sync_server.services.init import migrate
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
-SHOTS = Path("/tmp/shots/report")
+SHOTS = shots("report")
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 PERIOD = "2026"
 PROVINCE = "12"
@@ -52,10 +51,6 @@ def _load(name: str, path: Path) -> Any:
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
-
-
-def _harness() -> Any:
-    return _load("e2e_harness", Path(__file__).parents[2] / "e2e" / "e2e_harness.py")
 
 
 def _raw() -> Any:
@@ -91,22 +86,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     staff(world, "province", PROVINCE, "Lò Văn Tỉnh", login="tinh")
     staff(world, "coordinator", commune, "Phạm Thị Dung", login="dung")
     staff(world, "province", OTHER, "Nguyễn Văn Hà", login="hanoi")
-    server = _harness().ServerProcess(db_url, folder).start()
+    server = harness().ServerProcess(db_url, folder).start()
     try:
         yield Site(server.url, engine, commune)
     finally:
         server.stop()
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _page_as(
@@ -201,18 +186,6 @@ def test_printed_the_report_is_one_a4_landscape_table(site: Site, browser: Any) 
     page.close()
 
 
-def _serious_violations(page: Any) -> list[str]:
-    """axe-core's critical and serious findings on the page (rule id and first target)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']}: {v['nodes'][0]['target'] if v['nodes'] else ''}"
-        for v in results.response["violations"]
-        if v.get("impact") in ("critical", "serious")
-    ]
-
-
 def test_phone_and_english_layouts_pass_axe(site: Site, browser: Any) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width, height in ((390, 844), (1366, 768)):
@@ -223,13 +196,12 @@ def test_phone_and_english_layouts_pass_axe(site: Site, browser: Any) -> None:
                          f"/reports/campaign?unit={site.commune}"):  # fmt: skip
                 response = page.goto(site.url + path)
                 assert response is not None and response.status == 200, path
-                overflow = page.evaluate(
-                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-                )
-                assert overflow <= 1, (path, width, overflow)
-                assert _serious_violations(page) == [], (path, width, lang)
                 name = path.strip("/").replace("/", "_").replace("?unit=", "-")
                 page.screenshot(path=str(SHOTS / f"{name}-{lang}-{width}.png"), full_page=False)
+                assert overflow(page) <= 1, (path, width)
+                if width == 1366:
+                    assert scrolled_tables(page) == [], (path, lang)
+                assert serious_violations(page) == [], (path, width, lang)
         page.close()
 
 

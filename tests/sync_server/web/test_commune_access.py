@@ -24,8 +24,8 @@ COMMUNE_PAGES = ("/review?unit={u}", "/review/next?unit={u}", "/quotas?unit={u}"
                  "/exports/entries.xlsx?unit={u}")  # fmt: skip
 REPORT_PAGES = ("/reports/campaign?unit={u}", "/reports/campaign.xlsx?unit={u}")
 """The campaign report: a province's or a commune's, for whoever may read that unit."""
-PROVINCE_PAGES = ("/quotas?unit={u}", *REPORT_PAGES)
-"""Commune pages that also take a province (its communes' quotas, its report)."""
+PROVINCE_PAGES = ("/quotas?unit={u}", "/audit?unit={u}", *REPORT_PAGES)
+"""Commune pages that also take a province (its communes' quotas, its audit log, its report)."""
 IN_SCOPE = {"coord_a", "province", "admin"}
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from markupsafe import Markup
 
+import sync_server.web
 from sync_server.web import i18n
 from sync_server.web.figures import PERCENT, Figure, bar_html, figure_html
 from sync_server.web.templating import templates
@@ -55,3 +58,14 @@ def test_figures_are_read_back_from_their_raw_value() -> None:
     drawn = figure_html(Figure("21862", "vneid", "achieved", 1234), "vi")
     assert 'data-value="1234"' in drawn and ">1.234</data>" in drawn
     assert ">1,234</data>" in figure_html(Figure("21862", "vneid", "achieved", 1234), "en")
+
+
+def test_no_page_draws_figures_with_the_macros() -> None:
+    """Pages call `figure(...)`/`bar(...)`; the macros in _macros.html only define the HTML."""
+    folder = Path(sync_server.web.__file__).parent / "templates"
+    callers = [
+        path.name
+        for path in sorted(folder.glob("*.html"))
+        if path.name != "_macros.html" and re.search(r"\bm\.(figure|bar)\(", path.read_text())
+    ]
+    assert callers == []

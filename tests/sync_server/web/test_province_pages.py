@@ -205,3 +205,22 @@ def test_the_province_page_on_postgresql(make_web_pg: AppFactory) -> None:
     assert re.search(stamp, page.text)
     body = client.get(f"/units/{PROVINCE}.json?period={PERIOD}").json()
     assert [c["code"] for c in body["communes"]] == [COMMUNE_A, COMMUNE_B]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_columns_and_chart_labels_use_short_service_names(officer: TestClient, lang: str) -> None:
+    """The commune table's service columns and the charts' labels have little room: the laptop
+    app's short name, the full one in the header's title."""
+    officer.cookies.set(LANG_COOKIE, lang)
+    page = officer.get(f"/units/{PROVINCE}").text
+    table = page.split('data-table="communes"', 1)[1].split("</thead>", 1)[0]
+    full, short = ("Cài đặt VNeID và đăng ký tài khoản định danh mức 1", "VNeID mức 1")
+    if lang == "en":
+        full, short = ("Install VNeID and register a level-1 identity account", "VNeID level 1")
+    assert f'<abbr title="{full}">{short}</abbr>' in table
+    assert full + "<" not in table  # not spelled out in the cramped header
+    charts = "".join(re.findall(r"<svg class=\"chart chart-progress\".*?</svg>", page, re.S))
+    assert f">{short}</text>" in charts and full[:20] not in charts
+    commune = officer.get(f"/units/{COMMUNE_A}").text
+    villages = commune.split('data-table="villages"', 1)[1].split("</thead>", 1)[0]
+    assert f'<abbr title="{full}">{short}</abbr>' in villages

@@ -281,3 +281,78 @@ def test_a_coordinator_cannot_set_commune_quotas(client: TestClient, world: Worl
     assert response.status_code == 403
     with world.factory() as session:
         assert session.get(Quota, (COMMUNE_A, "dvc_account", PERIOD, "all")) is None
+
+
+def test_a_village_row_shows_no_commune_counts_on_the_page_or_in_the_xlsx(
+    client: TestClient, world: World
+) -> None:
+    """A village has no communes: "—" on the page, an empty cell in the file; the commune's
+    own row still counts itself (1 commune, with a team)."""
+    campaign(client, world)
+    staff(world, "coordinator", COMMUNE_A, "Phạm Thị Dung", login="dung")
+    sign_in(client, "dung")
+    page = client.get(f"/reports/campaign?unit={COMMUNE_A}&period={PERIOD}")
+    shown = figures(page.text)
+    for metric in ("communes_with_team", "communes"):
+        assert shown[(VILLAGE_A, metric)] == "", metric
+        assert shown[(COMMUNE_A, metric)] == "1", metric
+    cell = re.search(
+        rf'data-unit="{VILLAGE_A}" data-service="" data-metric="communes"[^>]*>([^<]*)<', page.text
+    )
+    assert cell is not None and cell.group(1) == "—"
+    assert shown[(VILLAGE_A, "villages_with_team")] == "1"  # a village's own team still counts
+    response = client.get(f"/reports/campaign.xlsx?unit={COMMUNE_A}&period={PERIOD}")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    headers = [c.value for c in sheet[HEADER_ROW]]
+    lines = {
+        line[0]: dict(zip(headers, line, strict=False))
+        for line in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True)
+        if line[0]
+    }
+    assert lines[VILLAGE_A]["Xã có tổ CNSCĐ"] is None and lines[VILLAGE_A]["Tổng số xã"] is None
+    assert lines[COMMUNE_A]["Tổng số xã"] == 1
+
+
+def test_a_province_officer_reads_the_audit_log_of_the_whole_province(
+    province: TestClient, world: World
+) -> None:
+    """The province's own records (its report) and its communes' and villages' records."""
+    assert province.get(f"/reports/campaign.xlsx?unit={PROVINCE}").status_code == 200
+    assert province.get(f"/reports/campaign?unit={COMMUNE_B}").status_code == 200
+    with world.factory() as session:
+        session.add(AuditLog(action="entries.read", unit_code=VILLAGE_A, detail="village A"))
+        session.add(AuditLog(action="entries.read", unit_code="01", detail="another province"))
+        session.commit()
+    page = province.get(f"/audit?unit={PROVINCE}")
+    assert page.status_code == 200
+    actions = re.findall(r'<tr data-action="([^"]+)"', page.text)
+    assert sorted(actions) == ["entries.read", "report.export", "report.read"]
+    assert "village A" in page.text and "another province" not in page.text
+    assert f"/audit?unit={PROVINCE}" in page.text  # the province's pages link to it
+    assert "/exports/entries.csv" not in page.text  # exports are a commune's
+    own = province.get("/audit")  # one's own unit by default
+    assert own.status_code == 200 and re.findall(r'data-action="([^"]+)"', own.text) == actions
+    for link in re.findall(r'<nav class="subnav"[^>]*>(.*?)</nav>', page.text, re.S)[0].split('"'):
+        if link.startswith("/"):
+            assert province.get(link.replace("&amp;", "&")).status_code == 200, link
+
+
+def test_a_coordinator_or_another_province_cannot_read_a_province_audit_log(
+    client: TestClient, world: World
+) -> None:
+    campaign(client, world)
+    with world.factory() as session:
+        session.add(Unit(code="01", name="Hà Nội", level="province", province_code="01"))
+        session.commit()
+    staff(world, "coordinator", COMMUNE_A, "Phạm Thị Dung", login="dung")
+    staff(world, "province", "01", "Nguyễn Văn Hà", login="hanoi")
+    for login in ("dung", "hanoi"):
+        sign_in(client, login)
+        for path in (f"/audit?unit={PROVINCE}", f"/audit?unit={COMMUNE_A}" if login == "hanoi"
+                     else f"/audit?unit={COMMUNE_B}"):  # fmt: skip
+            response = client.get(path)
+            assert response.status_code == 403, (login, path)
+            assert "data-action" not in response.text
+        client.cookies.clear()
+    assert client.get(f"/audit?unit={VILLAGE_A}").status_code == 303  # signed out

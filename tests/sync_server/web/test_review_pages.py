@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
-from api_factories import COMMUNE_A, VILLAGE_A, VILLAGE_A2, VILLAGE_B, World
-from commune_world import campaign
+from api_factories import COMMUNE_A, VILLAGE_A, VILLAGE_A2, VILLAGE_B, World, entry
+from commune_world import campaign, push
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_helpers import csrf_of, sign_in, staff
@@ -169,3 +170,16 @@ def test_a_decision_without_a_valid_token_changes_nothing(client: TestClient, wo
         )  # fmt: skip
         assert response.status_code == 403
     assert _statuses(world)[target] == "pending"
+
+
+def test_a_flag_on_arrival_names_the_server_and_its_reason(
+    client: TestClient, world: World
+) -> None:
+    """An entry dated before its laptop's enrollment: the coordinator sees who flagged it, why."""
+    volunteer = world.volunteer(VILLAGE_A)
+    backdated = entry(VILLAGE_A, assisted_at=(datetime.now(UTC) - timedelta(days=30)).isoformat())
+    push(client, volunteer, [backdated])
+    _signed_in(client, world)
+    page = client.get(f"/review/entries/{backdated['id']}?unit={COMMUNE_A}")
+    assert page.status_code == 200
+    assert "máy chủ, khi nhận · Có vấn đề: Thời điểm hỗ trợ ghi trước khi máy tính" in page.text

@@ -242,3 +242,44 @@ def test_a_bundle_from_a_usb_stick_is_imported_once_and_another_communes_is_refu
     )
     assert refused.status_code == 400
     assert len(world.entries()) == 2
+    with world.factory() as session:  # each import's audit row, written with its entries
+        imports = session.scalars(
+            select(AuditLog.detail).where(AuditLog.action == "bundle.import")
+        ).all()
+    assert len(imports) == 2 and "accepted" in imports[0]
+
+
+def test_a_laptop_that_never_synced_says_so_in_words(client: TestClient, world: World) -> None:
+    """Not "đồng bộ lúc chưa bao giờ" (synced at never): "chưa đồng bộ lần nào"."""
+    world.volunteer(VILLAGE_A, name="Hà Văn Mới")  # enrolled, never synced
+    _signed_in(client, world)
+    vi = client.get(f"/teams?unit={COMMUNE_A}")
+    assert vi.status_code == 200
+    assert "chưa đồng bộ lần nào" in vi.text and "đồng bộ lúc chưa bao giờ" not in vi.text
+    client.get("/lang?to=en&next=/")
+    en = client.get(f"/teams?unit={COMMUNE_A}")
+    assert "never synced" in en.text and "last sync never" not in en.text
+
+
+def test_the_audit_page_says_what_filter_entries_were_read_with(
+    client: TestClient, world: World
+) -> None:
+    """Not the query's JSON: "Thôn: …; Kết quả: Không thành công" in the reader's language."""
+    campaign(client, world)
+    _signed_in(client, world)
+    queue = client.get(f"/review?unit={COMMUNE_A}&village={VILLAGE_A}&outcome=failed")
+    [failed] = re.findall(r'<tr data-entry-id="([^"]+)">', queue.text)
+    form = {"csrf_token": csrf_of(queue.text), "unit": COMMUNE_A, "scope": "ticked"}
+    decided = client.post(
+        "/review/decide",
+        data={**form, "entry_id": failed, "decision": "rejected", "reason": "Sai số định danh"},
+    )
+    assert decided.status_code == 303
+    vi = client.get(f"/audit?unit={COMMUNE_A}")
+    assert vi.status_code == 200
+    assert f"Thôn: {VILLAGE_A}; Kết quả: Không thành công; Trạng thái duyệt: Chờ duyệt" in vi.text
+    assert '{"unit"' not in vi.text and "&#34;unit&#34;" not in vi.text
+    assert f"<code>{failed[:8]}</code> Bị từ chối" in vi.text  # the decision, not its code
+    client.get("/lang?to=en&next=/")
+    en = client.get(f"/audit?unit={COMMUNE_A}")
+    assert f"Village: {VILLAGE_A}; Outcome: Failed; Review state: Waiting for review" in en.text
