@@ -82,7 +82,7 @@ def status(
         format_datetime,
         format_helped,
         format_number,
-        format_percent,
+        format_progress,
     )
 
     with failures(ctx), ctx.store() as store:
@@ -139,13 +139,11 @@ def status(
             )
         )
     for p in st.villages:
-        if p.quota is None and p.achieved == 0:
+        if not p.quota and not p.achieved:
             continue
-        quota = n(p.quota, ctx.lang) if p.quota is not None else "—"
         service = service_label(p.service, ctx.lang, catalogue, short=True)
         typer.echo(
-            f"  {p.village_name} · {service}: {n(p.achieved, ctx.lang)}/{quota} "
-            f"({format_percent(p.percentage, ctx.lang)})"
+            f"  {p.village_name} · {service}: {format_progress(p.achieved, p.quota, ctx.lang)}"
         )
 
 

@@ -21,6 +21,24 @@ def format_percent(value: float | None, lang: str = "vi") -> str:
     return f"{text.replace('.', ',')} %" if lang == "vi" else f"{text}%"
 
 
+def quota_percent(achieved: int, quota: int | None) -> float | None:
+    """Achieved over quota in percent (can exceed 100); None when there is no quota (or 0)."""
+    return 100.0 * achieved / quota if quota else None
+
+
+def format_progress(achieved: int, quota: int | None, lang: str = "vi") -> str:
+    """Achieved over quota: '12/40 (30,0 %)' / '12/40 (30.0%)', or '12/—' with no quota.
+
+    A quota of 0 is no quota either: it sets no target, so there is no share of it to show.
+    Home and `fieldkit status` both say progress with this.
+    """
+    done = format_number(achieved, lang)
+    if not quota:
+        return f"{done}/—"
+    percent = format_percent(quota_percent(achieved, quota), lang)
+    return f"{done}/{format_number(quota, lang)} ({percent})"
+
+
 def format_date(value: date | datetime) -> str:
     """dd/mm/yyyy (aware datetimes shown in Vietnam's time zone)."""
     if isinstance(value, datetime) and value.tzinfo is not None:
@@ -60,11 +78,22 @@ def parse_date(text: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=VIETNAM_TZ)
 
 
+def format_citizens(count: int, lang: str = "vi") -> str:
+    """'5 người' / '5 citizens' (one citizen)."""
+    number = format_number(count, lang)
+    if lang != "en":
+        return f"{number} người"
+    return f"{number} citizen" if count == 1 else f"{number} citizens"
+
+
+def format_services(count: int, lang: str = "vi") -> str:
+    """'9 dịch vụ' / '9 services' (one service)."""
+    number = format_number(count, lang)
+    if lang != "en":
+        return f"{number} dịch vụ"
+    return f"{number} service" if count == 1 else f"{number} services"
+
+
 def format_helped(citizens: int, services: int, lang: str = "vi") -> str:
     """'5 người, 9 dịch vụ' / '5 citizens, 9 services' (one citizen, one service)."""
-    people, done = format_number(citizens, lang), format_number(services, lang)
-    if lang != "en":
-        return f"{people} người, {done} dịch vụ"
-    noun = "citizen" if citizens == 1 else "citizens"
-    service = "service" if services == 1 else "services"
-    return f"{people} {noun}, {done} {service}"
+    return f"{format_citizens(citizens, lang)}, {format_services(services, lang)}"

@@ -51,7 +51,7 @@ def normalise_id_number(raw: str) -> str:
         return raw  # already the normal form
     cleaned = _SEPARATORS.sub("", raw)
     if not cleaned:
-        raise DomainError("id_number.length", "id_number", digits="0")
+        raise DomainError("id_number.empty", "id_number")
     if not is_ascii_digits(cleaned):
         if cleaned and all(c.isdecimal() for c in cleaned):
             # Non-ASCII digits (e.g. full-width) are normalised to ASCII.

@@ -54,6 +54,7 @@ def warning(code: str, field: str, **params: str) -> Problem:
 
 # code -> (Vietnamese, English). Every message users see about data comes from here.
 MESSAGES: dict[str, tuple[str, str]] = {
+    "id_number.empty": ("Chưa nhập số định danh.", "The identity number is missing."),
     "id_number.length": (
         "Số định danh phải có đúng 12 chữ số (đang có {digits}).",
         "The identity number must have exactly 12 digits (it has {digits}).",
@@ -139,6 +140,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Họ tên chỉ gồm chữ cái, dấu cách, dấu nháy và gạch ngang.",
         "A name may only contain letters, spaces, apostrophes and dashes.",
     ),
+    "birth_year.empty": ("Chưa nhập năm sinh.", "The birth year is missing."),
     "birth_year.range": (
         "Năm sinh phải trong khoảng {min}–{max}.",
         "The birth year must be between {min} and {max}.",

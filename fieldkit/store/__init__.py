@@ -18,6 +18,7 @@ from fieldkit.store.records import (
     RejectedItem,
     SavedEntry,
     StoreStatus,
+    UnsentCounts,
     VillageProgress,
 )
 from fieldkit.store.store import Store
@@ -35,6 +36,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreStatus",
+    "UnsentCounts",
     "VillageProgress",
     "create_profile",
     "list_profiles",

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from fieldkit.domain import is_masked
 from fieldkit.domain.wire import ItemStatus, Mutation, PushItemResult, PushResponse
 from fieldkit.store.entries import next_mutation_id, sync_state, to_row
-from fieldkit.store.models import EntryRecord, OutboxRow, RejectedRow
-from fieldkit.store.records import EntryStatus
+from fieldkit.store.models import CITIZEN, EntryRecord, OutboxRow, RejectedRow
+from fieldkit.store.records import EntryStatus, UnsentCounts
 
 MESSAGE_MAX = 500
 
@@ -28,6 +28,16 @@ def pending_batch(session: Session, limit: int) -> list[Mutation]:
 def pending_count(session: Session) -> int:
     """How many mutations wait for the server."""
     return int(session.scalar(select(func.count()).select_from(OutboxRow)) or 0)
+
+
+def unsent(session: Session) -> UnsentCounts:
+    """Citizens (models.CITIZEN) and entries with a change still to send."""
+    waiting = select(OutboxRow.entry_id).distinct().scalar_subquery()
+    stmt = select(func.count(func.distinct(CITIZEN)), func.count()).where(
+        EntryRecord.id.in_(waiting)
+    )
+    citizens, services = session.execute(stmt).one()
+    return UnsentCounts(citizens=int(citizens), services=int(services))
 
 
 def _acknowledge(

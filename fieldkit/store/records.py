@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from fieldkit.domain import ConsentMethod, DeviceOwner, Entry, Outcome, Reason, Sex, is_masked
 from fieldkit.domain.entry import KEPT_NUMBER
+from fieldkit.domain.formatting import quota_percent
 from fieldkit.domain.wire import VillageInfo
 from fieldkit.store.errors import StoreError
 
@@ -187,9 +188,15 @@ class VillageProgress:
     @property
     def percentage(self) -> float | None:
         """Achieved over quota in percent (can exceed 100); None without a quota."""
-        if not self.quota:
-            return None
-        return 100.0 * self.achieved / self.quota
+        return quota_percent(self.achieved, self.quota)
+
+
+@dataclass(frozen=True)
+class UnsentCounts:
+    """What still waits for the server, in people: distinct citizens and their entries."""
+
+    citizens: int
+    services: int
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from fieldkit.store.records import (
     RejectedItem,
     SavedEntry,
     StoreStatus,
+    UnsentCounts,
 )
 from fieldkit.store.signing import SigningKey, new_signing_key, public_key_of
 from fieldkit.store.status import store_status
@@ -323,6 +324,11 @@ class Store:
         """How many mutations wait for the server."""
         with self._read() as session:
             return outbox.pending_count(session)
+
+    def unsent(self) -> UnsentCounts:
+        """Citizens and entries with a change the server has not acknowledged yet."""
+        with self._read() as session:
+            return outbox.unsent(session)
 
     def apply_push_response(self, response: PushResponse) -> int:
         """Ack what the server applied: mark acked and duplicates, list rejections.

@@ -375,8 +375,8 @@ class FieldkitApp(App[None]):
         from fieldkit.tui.screens.leaving import Leaving, LeavingScreen
 
         store = self.store
-        pending = store.pending_count() if store is not None and not self.locked else 0
-        if not pending:
+        unsent = store.unsent() if store is not None and not self.locked else None
+        if unsent is None or not unsent.services:
             self.exit()
             return
 
@@ -387,7 +387,7 @@ class FieldkitApp(App[None]):
                 self.quit_after_sync = True
                 self.action_sync()
 
-        self.push_screen(LeavingScreen(pending), answered)
+        self.push_screen(LeavingScreen(unsent.citizens, unsent.services), answered)
 
     def on_unmount(self) -> None:
         """Close the store and stop a demo server."""

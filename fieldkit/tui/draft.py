@@ -104,6 +104,8 @@ class DraftCheck:
 def _birth_year(raw: str, assisted_at: datetime) -> int | Problem:
     """The year, or its error: checked here so it shows with every other error at once."""
     text = raw.strip()
+    if not text:
+        return error("birth_year.empty", "birth_year")  # missing, not out of range
     year = (ascii_int(text) if len(text) == 4 else None) or 0
     return birth_year_problem(year, assisted_at) or year
 

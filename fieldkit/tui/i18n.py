@@ -187,18 +187,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "What you typed for this citizen is not saved. Press Esc to keep typing, D to discard "
         "it and leave.",
     ),
-    "leaving.title": ("Còn bản ghi chưa gửi", "Entries not sent yet"),
+    "leaving.title": ("Trước khi thoát", "Before you quit"),
     "leaving.body": (
-        "{count} bản ghi chưa gửi lên máy chủ. Chúng vẫn an toàn trên máy này và sẽ được gửi "
-        "ở lần đồng bộ sau. Nhấn S để đồng bộ rồi thoát, Q để thoát ngay, Esc để ở lại.",
-        "{count} entries are not on the server yet. They are safe on this laptop and go with "
-        "the next sync. Press S to sync and then quit, Q to quit now, Esc to stay.",
-    ),
-    "leaving.body.one": (
-        "1 bản ghi chưa gửi lên máy chủ. Nó vẫn an toàn trên máy này và sẽ được gửi "
-        "ở lần đồng bộ sau. Nhấn S để đồng bộ rồi thoát, Q để thoát ngay, Esc để ở lại.",
-        "1 entry is not on the server yet. It is safe on this laptop and goes with "
-        "the next sync. Press S to sync and then quit, Q to quit now, Esc to stay.",
+        "Thông tin của {citizens} ({services}) chưa gửi lên máy chủ. Thông tin vẫn an toàn "
+        "trên máy này và sẽ được gửi ở lần đồng bộ sau. Nhấn S để đồng bộ rồi thoát, Q để "
+        "thoát ngay, Esc để ở lại.",
+        "What you recorded for {citizens} ({services}) is not on the server yet. It is safe "
+        "on this laptop and goes with the next sync. Press S to sync and then quit, Q to quit "
+        "now, Esc to stay.",
     ),
     "key.sync_quit": ("Đồng bộ rồi thoát", "Sync, then quit"),
     "key.quit_now": ("Thoát ngay", "Quit now"),

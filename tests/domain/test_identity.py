@@ -50,7 +50,8 @@ def test_normalise_accepts_separators(raw: str, expected: str) -> None:
     [
         ("05209000123", "id_number.length"),
         ("0520900012345", "id_number.length"),
-        ("", "id_number.length"),
+        ("", "id_number.empty"),
+        (" . - ", "id_number.empty"),
         ("05209000123a", "id_number.characters"),
         ("052090001234; DROP TABLE", "id_number.characters"),
         ("05209000123²", "id_number.characters"),  # a digit, but not a decimal one

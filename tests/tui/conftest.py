@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.worker import WorkerFailed
 
-from fieldkit.domain import Entry, Outcome, Reason, Sex, wire
+from fieldkit.domain import Entry, Outcome, Reason, Sex, period_of, wire
 from fieldkit.settings import ClientSettings
 from fieldkit.store import Store, create_profile
 from fieldkit.tui.app import FieldkitApp
@@ -72,6 +72,31 @@ def make_entry(
         phone=phone,
         consent=True,
     )
+
+
+def pull_tallies(store: Store, targets: dict[str, tuple[int | None, int]]) -> None:
+    """Store this period's tallies of the test village as a sync would: service -> (quota,
+    achieved)."""
+    period = period_of(datetime.now(UTC))
+    changes = [
+        wire.Change(
+            seq=i + 1,
+            kind=wire.ChangeKind.TALLY,
+            key=f"{VILLAGE}|{service}|{period}",
+            data=wire.TallyRow(
+                unit_code=VILLAGE, service=service, period=period, quota=quota, achieved=done
+            ).model_dump(mode="json"),
+        )
+        for i, (service, (quota, done)) in enumerate(targets.items())
+    ]
+    page = wire.PullResponse(
+        changes=changes,
+        next_cursor=len(changes),
+        has_more=False,
+        server_epoch="e",
+        last_mutation_id=0,
+    )
+    store.apply_pull_page(page)
 
 
 @pytest.fixture

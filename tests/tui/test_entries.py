@@ -255,6 +255,21 @@ async def test_typing_in_the_list_goes_to_the_search_box(
         assert app.screen is screen, "no entry was opened while typing"
         assert screen.query_one("#search", Input).value == "dang thi hoa"
         assert names(screen) == ["Đặng Thị Hoa"]
+        # Typos fixed at the same speed: the editing keys are not overtaken by the letters
+        # typed after them (Home, Delete, "D" made "ang thi hoa").
+        await burst(pilot, "backspace", "backspace", "backspace", *"hox", "backspace", "a")
+        assert screen.query_one("#search", Input).value == "dang thi hoa"
+        await burst(pilot, "home", "delete", "D", "end", "backspace", "backspace", *"oa")
+        assert screen.query_one("#search", Input).value == "Dang thi hoa"
+        # Typed from the list, with a typo fixed at once: Backspace edits the box, after "z".
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is screen.query_one(EntryTable)
+        screen.query_one("#search", Input).value = ""
+        await settle(pilot)
+        await burst(pilot, *"hoz", "backspace", "a")
+        assert screen.query_one("#search", Input).value == "hoa"
+        assert names(screen) == ["Đặng Thị Hoa"]
         # Enter goes back to the list, and Enter there opens the entry.
         await pilot.press("enter")
         await settle(pilot)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from fieldkit.store import Store
+from fieldkit.tui.app import FieldkitApp
 from fieldkit.tui.screens.home import HomeScreen
 from fieldkit.tui.screens.leaving import LeavingScreen
 from tests.tui.conftest import AppFactory, make_entry, settle
@@ -13,19 +15,31 @@ from tests.tui.conftest import AppFactory, make_entry, settle
 pytestmark = pytest.mark.anyio
 
 
+async def quit_dialog(app: FieldkitApp, pilot: Pilot[None]) -> str:
+    """Ctrl+Q from where the app is: the dialog's text, which must be open."""
+    await settle(pilot)
+    await pilot.press("ctrl+q")
+    await settle(pilot)
+    assert isinstance(app.screen, LeavingScreen)
+    return str(app.screen.query_one("#leaving-body", Static).render())
+
+
 async def test_quitting_with_unsent_entries_asks_and_offers_a_sync(
     store: Store, make_app: AppFactory
 ) -> None:
-    store.save_entries([make_entry("Nguyễn Văn An", "052090001234")])
+    # Two citizens, three services: people are counted as people, not as records.
+    store.save_entries(
+        [
+            make_entry("Nguyễn Văn An", "052090001234", service="vneid_level1"),
+            make_entry("Nguyễn Văn An", "052090001234", service="vneid_level2"),
+        ]
+    )
     store.save_entries([make_entry("Trần Thị Bích", "052195004321", birth_year=1995)])
     app = make_app(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+q")
-        await settle(pilot)
-        assert isinstance(app.screen, LeavingScreen)
-        body = str(app.screen.query_one("#leaving-body", Static).render())
-        assert body.startswith("2 bản ghi chưa gửi") and "an toàn" in body
+        body = await quit_dialog(app, pilot)
+        assert body.startswith("Thông tin của 2 người (3 dịch vụ) chưa gửi lên máy chủ.")
+        assert "an toàn trên máy này" in body
         await pilot.press("escape")  # stay
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen) and app.is_running
@@ -42,7 +56,34 @@ async def test_quitting_with_unsent_entries_asks_and_offers_a_sync(
         await pilot.press("q")
         await settle(pilot)
         assert not app.is_running
-    assert store.pending_count() == 2
+    assert store.pending_count() == 3  # nothing lost: every service still waits
+
+
+@pytest.mark.parametrize(
+    ("services", "said"),
+    [
+        (["vneid_level2"], "1 citizen (1 service)"),
+        (["vneid_level1", "vneid_level2", "dvc_account"], "1 citizen (3 services)"),
+    ],
+)
+async def test_unsent_citizens_are_counted_with_english_plurals(
+    store: Store, make_app: AppFactory, services: list[str], said: str
+) -> None:
+    entries = [make_entry("Nguyễn Văn An", "052090001234", service=s) for s in services]
+    store.save_entries(entries)
+    app = make_app(store=store, lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = await quit_dialog(app, pilot)
+        title = str(app.screen.query_one("#leaving-title", Static).render())
+        assert title == "Before you quit"
+        assert body.startswith(f"What you recorded for {said} is not on the server yet.")
+        assert "It is safe on this laptop" in body
+        # Another citizen: citizens in the plural.
+        await pilot.press("escape")
+        store.save_entries([make_entry("Trần Thị Bích", "052195004321", birth_year=1995)])
+        body = await quit_dialog(app, pilot)
+        more = f"{len(services) + 1} services"
+        assert body.startswith(f"What you recorded for 2 citizens ({more}) is not on the")
 
 
 async def test_quitting_with_nothing_unsent_asks_nothing(

@@ -10,9 +10,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input
 
-from fieldkit.domain import Outcome, Sex, period_of, wire
+from fieldkit.domain import Outcome, Sex
 from fieldkit.store import Store
-from tests.tui.conftest import VILLAGE, AppFactory, make_entry, settle
+from tests.tui.conftest import AppFactory, make_entry, pull_tallies, settle
 
 PAST = datetime(2025, 12, 14, 2, 30, tzinfo=UTC)  # last year: never "today", never this period
 SIZES = [(80, 24), (120, 36)]
@@ -53,23 +53,8 @@ def fill(store: Store) -> None:
             )
         ]
     )
-    period = period_of(datetime.now(UTC))
-    targets = {"vneid_level1": (40, 12), "vneid_level2": (30, 33), "dvc_account": (25, 5)}
-    changes = [
-        wire.Change(
-            seq=i + 1,
-            kind=wire.ChangeKind.TALLY,
-            key=f"{VILLAGE}|{service}|{period}",
-            data=wire.TallyRow(
-                unit_code=VILLAGE, service=service, period=period, quota=quota, achieved=done
-            ).model_dump(mode="json"),
-        )
-        for i, (service, (quota, done)) in enumerate(targets.items())
-    ]
-    store.apply_pull_page(
-        wire.PullResponse(
-            changes=changes, next_cursor=3, has_more=False, server_epoch="e", last_mutation_id=0
-        )
+    pull_tallies(
+        store, {"vneid_level1": (40, 12), "vneid_level2": (30, 33), "dvc_account": (25, 5)}
     )
 
 

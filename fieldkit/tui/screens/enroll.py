@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.messages import ProfileOpened
 from fieldkit.tui.screens.base import FOCUS_KEYS, FieldkitScreen, key
+from fieldkit.tui.widgets.form_input import FormInput
 
 if TYPE_CHECKING:
     from fieldkit.store import Store
@@ -76,13 +77,13 @@ class EnrollScreen(FieldkitScreen):
             yield Static(id="enroll-title", classes="title")
             with Grid(id="enroll-grid", classes="form-grid"):
                 yield Label(id="lbl-server")
-                yield Input(self.initial_url, id="server", placeholder="http://…")
+                yield FormInput(self.initial_url, id="server", placeholder="http://…")
                 yield Label(id="lbl-code")
-                yield Input(id="code")
+                yield FormInput(id="code")
                 yield Label(id="lbl-pin")
-                yield Input(id="pin", password=True, restrict=r"[0-9]*", max_length=8)
+                yield FormInput(id="pin", password=True, restrict=r"[0-9]*", max_length=8)
                 yield Label(id="lbl-pin2")
-                yield Input(id="pin2", password=True, restrict=r"[0-9]*", max_length=8)
+                yield FormInput(id="pin2", password=True, restrict=r"[0-9]*", max_length=8)
             yield Static(id="enroll-problems", classes="problems")
         yield Footer(compact=True)
 

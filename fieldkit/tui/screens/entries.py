@@ -16,6 +16,7 @@ from fieldkit.domain.formatting import format_number
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.widgets.entry_table import EntryTable
+from fieldkit.tui.widgets.form_input import FormInput
 from fieldkit.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class EntriesScreen(FieldkitScreen):
     def compose(self) -> ComposeResult:
         """Search, filters, the table and a paging line."""
         yield Header()
-        yield Input(id="search", compact=True, select_on_focus=False)
+        yield FormInput(id="search", compact=True, select_on_focus=False)
         yield Tabs(*[Tab("", id=f"filter-{f}") for f in FILTERS], id="filters")
         yield EntryTable(lang=self.lang, id="table")
         with Horizontal(id="page-line"):
@@ -164,12 +165,15 @@ class EntriesScreen(FieldkitScreen):
         if value != self.query_state.filter:
             self._requery(filter=value, offset=0)
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         """Typing anywhere in the list goes to the search box (letters are no commands here)."""
         # A key the box did not take (it takes every printable one) was sent to the list,
-        # maybe before an earlier key moved the focus here: it belongs in the box too.
-        search = self.query_one("#search", Input)
+        # maybe before an earlier key moved the focus here: it belongs in the box too, and so
+        # does an editing key (Backspace…) typed right behind a letter that moved the focus.
+        search = self.query_one("#search", FormInput)
         if not event.is_printable or event.character is None:
+            if self.focused is search and await search.take_key(event):
+                event.prevent_default()
             return
         event.stop()
         event.prevent_default()

@@ -34,6 +34,7 @@ from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.screens.discard import DiscardScreen
 from fieldkit.tui.screens.warnings import WarningsScreen
 from fieldkit.tui.widgets.form_checkbox import FormCheckbox
+from fieldkit.tui.widgets.form_input import FormInput
 from fieldkit.tui.widgets.form_radio_set import FormRadioSet
 from fieldkit.tui.widgets.form_select import FormSelect, FormSelectionList
 from fieldkit.tui.widgets.problem_list import ProblemList
@@ -113,17 +114,17 @@ class EntryFormScreen(FieldkitScreen):
             yield Static(id="form-info", classes="info")
             with Grid(classes="form-grid", id="person"):
                 yield Label(id="lbl-full_name")
-                yield Input(id="full_name", compact=True, max_length=100)
+                yield FormInput(id="full_name", compact=True, max_length=100)
                 yield Label(id="lbl-id_number")
-                yield Input(id="id_number", compact=True, max_length=20, restrict=r"[0-9 .\-]*")
+                yield FormInput(id="id_number", compact=True, max_length=20, restrict=r"[0-9 .\-]*")
                 yield Label(id="lbl-birth_year")
-                yield Input(id="birth_year", compact=True, max_length=4, restrict=r"[0-9]*")
+                yield FormInput(id="birth_year", compact=True, max_length=4, restrict=r"[0-9]*")
                 yield Label(id="lbl-sex")
                 with FormRadioSet(id="sex", compact=True):
                     yield RadioButton(id="sex-male", compact=True)
                     yield RadioButton(id="sex-female", compact=True)
                 yield Label(id="lbl-phone")
-                yield Input(id="phone", compact=True, max_length=20, restrict=r"[0-9 .+\-]*")
+                yield FormInput(id="phone", compact=True, max_length=20, restrict=r"[0-9 .+\-]*")
                 yield Label(id="lbl-village")
                 yield FormSelect[str](self._village_options(), id="village", compact=True)
             yield Static(id="lbl-services", classes="section")
@@ -136,7 +137,7 @@ class EntryFormScreen(FieldkitScreen):
                     for owner in OWNERS:
                         yield RadioButton(id=f"owner-{owner.value}", compact=True)
                 yield Label(id="lbl-note")
-                yield Input(id="note", compact=True, max_length=500)
+                yield FormInput(id="note", compact=True, max_length=500)
         yield ProblemList(id="problems")
         yield StatusLine(id="status-line")
         yield Footer(compact=True)

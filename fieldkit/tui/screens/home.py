@@ -10,7 +10,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from fieldkit.domain.catalogue import service_label
-from fieldkit.domain.formatting import format_datetime, format_helped, format_number
+from fieldkit.domain.formatting import (
+    format_datetime,
+    format_helped,
+    format_number,
+    format_progress,
+)
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.screens.base import FieldkitScreen, key
 from fieldkit.tui.widgets.connection_badge import ConnectionBadge
@@ -143,9 +148,11 @@ class HomeScreen(FieldkitScreen):
         if max(len(label) for label in labels) > room:
             labels = bar_labels(rows, lang, several=len(village_names) > 1, short=True)
         width = min(room, max(len(label) for label in labels))
+        numbers = max(len(format_progress(r.achieved, r.quota, lang)) for r in rows)
         for bar, row, label in zip(existing, rows, labels, strict=True):
             bar.label = label
             bar.label_width = width
+            bar.numbers_width = numbers
             bar.lang = lang
             bar.quota = row.quota
             bar.achieved = row.achieved

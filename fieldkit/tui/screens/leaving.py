@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from fieldkit.domain.formatting import format_number
+from fieldkit.domain.formatting import format_citizens, format_services
 from fieldkit.tui.i18n import tr
 from fieldkit.tui.screens.base import LanguageMixin, key
 
@@ -18,7 +18,8 @@ Leaving = Literal["sync", "quit", "stay"]
 
 
 class LeavingScreen(LanguageMixin, ModalScreen[Leaving]):
-    """Says how many entries wait to be sent; S (or Enter) syncs then quits, Q quits, Esc stays."""
+    """Says for how many citizens something waits to be sent; S (or Enter) syncs then quits,
+    Q quits, Esc stays."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         key("s", "answer('sync')", "sync_quit"),
@@ -28,9 +29,10 @@ class LeavingScreen(LanguageMixin, ModalScreen[Leaving]):
         key("escape", "answer('stay')", "stay"),
     ]
 
-    def __init__(self, pending: int) -> None:
+    def __init__(self, citizens: int, services: int) -> None:
         super().__init__()
-        self.pending = pending
+        self.citizens = citizens
+        self.services = services
 
     def compose(self) -> ComposeResult:
         """A box in the middle of the screen."""
@@ -46,8 +48,13 @@ class LeavingScreen(LanguageMixin, ModalScreen[Leaving]):
     def apply_language(self, lang: str) -> None:
         """Relabel."""
         self.query_one("#leaving-title", Static).update(tr("leaving.title", lang))
-        count = format_number(self.pending, lang)
-        self.query_one("#leaving-body", Static).update(tr("leaving.body", lang, count=count))
+        body = tr(
+            "leaving.body",
+            lang,
+            citizens=format_citizens(self.citizens, lang),
+            services=format_services(self.services, lang),
+        )
+        self.query_one("#leaving-body", Static).update(body)
 
     def action_answer(self, answer: Leaving) -> None:
         """Sync then quit, quit now, or stay."""

@@ -22,6 +22,7 @@ from fieldkit.tui.i18n import tr
 from fieldkit.tui.messages import LockLifted, ProfileOpened, StatusLoaded
 from fieldkit.tui.opened import OpenedAhead
 from fieldkit.tui.screens.base import FieldkitScreen, key
+from fieldkit.tui.widgets.form_input import FormInput
 
 if TYPE_CHECKING:
     from fieldkit.store import Store
@@ -70,7 +71,7 @@ class UnlockScreen(FieldkitScreen):
             else:
                 yield Static(self.locked_store.profile.user_name, id="locked-name")
             yield Label(id="lbl-pin")
-            yield Input(id="pin", password=True, restrict=r"[0-9]*", max_length=12)
+            yield FormInput(id="pin", password=True, restrict=r"[0-9]*", max_length=12)
             yield Static(id="unlock-message", classes="problems")
         yield Footer(compact=True)
 

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from fieldkit.domain.formatting import format_number, format_percent
+from fieldkit.domain.formatting import format_progress
 
 
 def bar_text(achieved: int, quota: int | None, width: int) -> str:
@@ -19,7 +19,7 @@ def bar_text(achieved: int, quota: int | None, width: int) -> str:
 
 
 class QuotaBar(Widget):
-    """A labelled progress bar: 'label  ████░░░  12/40  30,0 %'."""
+    """A labelled progress bar: 'label  ████░░░  12/40 (30,0 %)'."""
 
     DEFAULT_CSS = """
     QuotaBar {
@@ -34,6 +34,8 @@ class QuotaBar(Widget):
     """The service's name."""
     label_width: reactive[int] = reactive(0)
     """Columns for the label, the same for every bar of a list (0: a share of the width)."""
+    numbers_width: reactive[int] = reactive(0)
+    """Columns for the progress text, the same for every bar of a list, so the bars line up."""
     achieved: reactive[int] = reactive(0)
     """Distinct citizens counted (synced tally plus local entries not yet counted)."""
     quota: reactive[int | None] = reactive(None)
@@ -55,12 +57,7 @@ class QuotaBar(Widget):
 
     def render(self) -> Text:
         """Label, bar and numbers, squeezed to the widget's width."""
-        numbers = format_number(self.achieved, self.lang)
-        if self.quota:
-            percent = format_percent(100.0 * self.achieved / self.quota, self.lang)
-            numbers = f"{numbers}/{format_number(self.quota, self.lang)} {percent:>8}"
-        else:
-            numbers = f"{numbers}/— {format_percent(None, self.lang):>8}"
+        numbers = f"{format_progress(self.achieved, self.quota, self.lang):>{self.numbers_width}}"
         width = self.size.width or 80
         label_width = self.label_width or max(10, min(34, width // 3))
         label = self.label

@@ -10,8 +10,9 @@ import pytest
 from fieldkit_store_helpers import id_number_for, make_entry
 
 from fieldkit.domain import Entry
+from fieldkit.domain.wire import ItemStatus, PushItemResult, PushResponse
 from fieldkit.store import EntryFilter, EntryQuery, Store, StoreError, open_store
-from fieldkit.store.records import EntryStatus
+from fieldkit.store.records import EntryStatus, UnsentCounts
 
 
 def test_save_returns_after_commit_and_survives_reopen(store: Store, home: Path) -> None:
@@ -68,6 +69,28 @@ def test_update_bumps_rev_and_carries_base_rev(store: Store) -> None:
     assert [(m.base_rev, m.entry["rev"]) for m in batch] == [(None, 1), (1, 2)]
     row = store.get_entry(entry.id)
     assert row is not None and row.full_name == "Nguyễn Văn B" and row.rev == 2
+
+
+def test_unsent_counts_citizens_and_their_entries_until_acknowledged(store: Store) -> None:
+    an = [make_entry(service=s) for s in ("vneid_level1", "vneid_level2", "dvc_account")]
+    store.save_entries(an)
+    store.save_entry(make_entry(full_name="Trần Thị B", id_number=id_number_for(7)))
+    assert store.unsent() == UnsentCounts(citizens=2, services=4)
+    first = store.pending_batch(3)  # An's three services reach the server; one is refused
+    statuses = [ItemStatus.ACCEPTED, ItemStatus.ACCEPTED, ItemStatus.REJECTED]
+    results = [
+        PushItemResult(mutation_id=m.mutation_id, status=status)
+        for m, status in zip(first, statuses, strict=True)
+    ]
+    last = first[-1].mutation_id
+    store.apply_push_response(
+        PushResponse(last_mutation_id=last, results=results, server_epoch="e")
+    )
+    assert store.unsent() == UnsentCounts(citizens=1, services=1)
+    row = store.get_entry(an[2].id)
+    assert row is not None
+    store.update_entry(row.to_entry().model_copy(update={"note": "sửa"}))  # An's, fixed
+    assert store.unsent() == UnsentCounts(citizens=2, services=2)
 
 
 def test_update_of_an_unknown_entry_is_a_clear_error(store: Store) -> None:

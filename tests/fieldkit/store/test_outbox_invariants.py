@@ -16,7 +16,7 @@ from fieldkit.domain import is_masked
 from fieldkit.domain.wire import ItemStatus, PushItemResult, PushResponse
 from fieldkit.store import EntryQuery, Store, create_profile
 from fieldkit.store.models import EntryRecord
-from fieldkit.store.records import EntryStatus
+from fieldkit.store.records import EntryStatus, UnsentCounts
 
 Op = tuple[str, int]
 ops = st.lists(
@@ -82,6 +82,8 @@ def test_outbox_invariants(steps: list[Op], rng: random.Random) -> None:
                 assert issued == sorted(set(issued))  # strictly increasing, never reused
                 assert all(q > store.last_mutation_id() for q in queued)
                 queued_entries = {m.entry["id"] for m in store.pending_batch(1000)}
+                # Every entry has its own citizen here: one unsent citizen per queued entry.
+                assert store.unsent() == UnsentCounts(len(queued_entries), len(queued_entries))
                 numbers = stored_numbers(store)
                 for row in store.query_entries(EntryQuery(limit=1000)):
                     if row.status is EntryStatus.PENDING:
