@@ -84,6 +84,8 @@ def measure_launch(report: Report, home: Path, quick: bool, stored: int) -> None
         "imported_s": "  python + imports",
         "unlock_to_home_s": "  PIN + Enter → home screen (argon2, home's figures beside it)",
         "unlock_to_home_idle_s": "  PIN + Enter → home, until the process is idle",
+        "pin_digits_s": "    of it: Pilot typing the PIN's digits",
+        "enter_to_home_s": "    of it: Enter → home (argon2 beside the store's opening)",
         "n_to_form_s": "  'n' → form, name field focused",
         "n_to_form_idle_s": "  'n' → form, until the process is idle",
         "cpu_to_form_s": "  CPU time of the app process until the form (less load-sensitive)",
