@@ -14,9 +14,9 @@ rebuilds them from the entries and `--check` reports any drift. The rules:
 
 A write calls `CitizenDeltas.touch` with the (citizen, period) pairs it is about to change,
 before changing them (`touch_new` with the rows a push inserts), and `apply` once done: both
-read those citizens' entries (by the `ix_entries_citizen_period` index; a push's first-time
-citizens from their new rows), and the difference of the two readings goes into the kept
-counts. The province page, the commune page and the campaign report read
+read those citizens' entries (by the citizen_key prefix of the `ux_entries_counting` index;
+a push's first-time citizens from their new rows), and the difference of the two readings
+goes into the kept counts. The province page, the commune page and the campaign report read
 `citizens_helped` and `transacting_accounts`, so the rule lives here.
 """
 
