@@ -47,6 +47,7 @@ from sync_server.services.review_queue import (
 from sync_server.web.communes import managed_commune, service_labels, villages_of
 from sync_server.web.deps import CheckedForm, SignedIn
 from sync_server.web.errors import WebError
+from sync_server.web.figures import short_labels
 from sync_server.web.templating import render, request_lang
 
 router = APIRouter(tags=["web"], include_in_schema=False)
@@ -141,6 +142,7 @@ def _queue(
     villages = villages_of(session, commune)
     pages = max(1, -(-result.count // PAGE_SIZE))
     volunteers = commune_volunteers(session, commune)
+    services = service_labels(session, lang)
     context: dict[str, Any] = {
         "unit": commune,
         "commune_code": commune.code,
@@ -154,7 +156,9 @@ def _queue(
         "village_names": {v.code: v.name for v in villages},
         "volunteers": volunteers,
         "volunteer_names": {uid: name for uid, name, _v in volunteers},
-        "services": service_labels(session, lang),
+        "services": services,
+        "labels": services,
+        "shorts": short_labels(services, lang),
         "states": REVIEW_STATES,
         "common_reasons": [vi if lang == "vi" else en for vi, en in COMMON_REASONS],
         "page_link": lambda number: _link(commune, filters, page=number),
