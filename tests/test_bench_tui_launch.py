@@ -1,7 +1,7 @@
 """`bench/tui_launch.py`: a real launch of the app in a fresh interpreter, timed step by step.
 
-Checks what the script reports, never how fast: each screen is noted when it first shows,
-which cannot be later than Pilot's return after the process went idle.
+Checks what the script reports, never how fast: each screen is noted when it first shows, and
+the keys go straight to the app, so a wrong PIN must keep it from home.
 """
 
 from __future__ import annotations
@@ -32,7 +32,11 @@ def _profile(home: Path) -> None:
 
 
 def _launch(home: Path, pin: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"FIELDKIT_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    env = os.environ | {
+        "FIELDKIT_HOME": str(home),
+        "PYTHONPATH": str(ROOT),
+        "BENCH_TUI_TIMEOUT": "8",
+    }
     return subprocess.run(
         [sys.executable, str(LAUNCH_SCRIPT), str(home), repr(time.time()), pin],
         capture_output=True,
@@ -43,15 +47,21 @@ def _launch(home: Path, pin: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_launch_reports_each_step_seen_and_until_idle(tmp_path: Path) -> None:
+def test_launch_reports_each_step_seen_then_idle(tmp_path: Path) -> None:
     _profile(tmp_path)
     out = _launch(tmp_path, PIN)
     assert out.returncode == 0, out.stderr[-2000:]
     t = json.loads(out.stdout.strip().splitlines()[-1])
-    assert t["enter_to_home_s"] <= t["unlock_to_home_s"] <= t["unlock_to_home_idle_s"]
-    assert t["pin_digits_s"] <= t["unlock_to_home_s"]
-    assert 0 < t["n_to_form_s"] <= t["n_to_form_idle_s"]
+    assert 0 < t["imported_s"] <= t["unlock_ready_s"]
+    assert 0 < t["unlock_to_home_s"] and 0 < t["n_to_form_s"]
     assert t["form_ready_s"] == (t["unlock_ready_s"] + t["unlock_to_home_s"] + t["n_to_form_s"])
-    assert t["form_ready_s"] <= t["form_ready_idle_s"] <= t["wall_to_form_s"] + 1e-6
+    assert t["form_ready_s"] <= t["wall_to_form_s"] + 1e-3 <= t["idle_after_form_s"] + 1e-3
     assert 0 < t["cpu_imported_s"] <= t["cpu_unlock_ready_s"] <= t["cpu_home_s"]
-    assert t["cpu_home_s"] <= t["cpu_to_form_s"]
+    assert t["cpu_home_s"] <= t["cpu_to_form_s"] <= t["cpu_idle_after_form_s"]
+
+
+def test_a_wrong_pin_never_reaches_home(tmp_path: Path) -> None:
+    _profile(tmp_path)
+    out = _launch(tmp_path, "1357")
+    assert out.returncode != 0
+    assert "timed out waiting for the home screen" in out.stderr

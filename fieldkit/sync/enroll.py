@@ -8,7 +8,13 @@ from pydantic import ValidationError
 from fieldkit.domain import wire
 from fieldkit.domain.digits import ascii_int
 from fieldkit.sync.errors import SyncError
-from fieldkit.sync.transport import base_headers, encode_json, error_body, make_client
+from fieldkit.sync.transport import (
+    base_headers,
+    encode_json,
+    error_body,
+    make_client,
+    tls_context,
+)
 
 ENROLL_PATH = f"{wire.API_PREFIX}/enroll"
 HEALTH_PATH = f"{wire.API_PREFIX}/healthz"
@@ -76,6 +82,7 @@ def reachable(server_url: str, timeout: float = 3.0) -> bool:
             server_url.rstrip("/") + HEALTH_PATH,
             headers=base_headers(),
             timeout=httpx.Timeout(timeout),
+            verify=tls_context(),
         )
     except (httpx.HTTPError, ValueError):
         return False

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import ssl
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import httpx
@@ -17,6 +19,17 @@ TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 GZIP_MIN_BYTES = 512
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 """Outcomes that say "not done, or not known to be done": the same request goes again."""
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """The one verifying TLS context every client of this process shares.
+
+    Building one loads the certificate authorities' bundle, which costs more than the
+    health check it would serve (one every few seconds in the app); the context is
+    read-only once made, so clients on several threads can share it.
+    """
+    return httpx.create_ssl_context()
 
 
 def base_headers(token: str | None = None) -> dict[str, str]:
@@ -53,6 +66,7 @@ def make_client(
         headers=base_headers(token),
         timeout=timeout,
         follow_redirects=False,
+        verify=tls_context(),
     )
 
 
