@@ -210,3 +210,22 @@ def test_messages_are_nfc_vietnamese_and_english() -> None:
     error = SyncError("gap", expected=42)
     assert "42" in error.message("vi") and "42" in error.message("en")
     assert sync_chaos.Fault("lost_ack") is Fault.LOST_ACK
+
+
+def test_the_shared_tls_context_verifies_as_httpx_default_does() -> None:
+    """Every client shares one context (building one per health check cost ~35 ms of CPU);
+    sharing must not loosen it: it checks certificates and host names like httpx's own."""
+    import ssl
+
+    from fieldkit.sync.transport import make_client, tls_context
+
+    shared = tls_context()
+    plain = httpx.create_ssl_context()
+    assert tls_context() is shared
+    assert shared.verify_mode == plain.verify_mode == ssl.CERT_REQUIRED
+    assert shared.check_hostname and plain.check_hostname
+    assert shared.minimum_version == plain.minimum_version
+    assert len(shared.get_ca_certs()) == len(plain.get_ca_certs()) > 0
+    with make_client("https://example.invalid") as client:
+        pool = client._transport._pool  # type: ignore[attr-defined]
+        assert pool._ssl_context is shared
