@@ -97,19 +97,68 @@ def insert_params(
     session.connection().exec_driver_sql(sql, params)
 
 
-def existing_ids(session: Session, table: Table, column: str, values: list[Any]) -> set[Any]:
-    """Which of `values` the column holds (one indexed IN query per chunk, no ORM compiling)."""
+def add_to_counts(
+    session: Session,
+    table: Table,
+    keys: Sequence[str],
+    counts: Sequence[str],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """Add each row's counts to the stored ones (a new key starts from them), one executemany.
+
+    `rows` are plain tuples, key columns then count columns. INSERT … ON CONFLICT DO UPDATE
+    reads the same on SQLite and PostgreSQL; sent as driver SQL, nothing is compiled per row
+    (a push adds a hundred or more rows of counts, and SQLAlchemy's per-row parameter
+    processing cost more than the database's work).
+    """
+    if not rows:
+        return
     connection = session.connection()
-    found: set[Any] = set()
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    names = ", ".join(f'"{c}"' for c in (*keys, *counts))
+    marks = ", ".join(mark for _ in range(len(keys) + len(counts)))
+    conflict = ", ".join(f'"{c}"' for c in keys)
+    adding = ", ".join(f'"{c}" = "{table.name}"."{c}" + excluded."{c}"' for c in counts)
+    sql = (
+        f'INSERT INTO "{table.name}" ({names}) VALUES ({marks}) '
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {adding}"
+    )
+    connection.exec_driver_sql(sql, rows)
+
+
+def rows_where_in(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    column: str,
+    values: Sequence[Any],
+    where: str = "",
+) -> list[tuple[Any, ...]]:
+    """`columns` of the rows whose `column` is one of `values` (and `where`, plain SQL).
+
+    One indexed query per chunk of values, sent as driver SQL: built by SQLAlchemy, an IN
+    list of hundreds of values is coerced and cache-keyed value by value on every call, which
+    cost more than the query. Values come back as the driver gives them (booleans as 0/1 on
+    SQLite, datetimes as text there).
+    """
     if not values:
-        return found
+        return []
+    connection = session.connection()
+    names = ", ".join(f'"{c}"' for c in columns)
+    extra = f" AND {where}" if where else ""
+    head = f'SELECT {names} FROM "{table.name}" WHERE "{column}"'
     if connection.dialect.name == "postgresql":
-        sql = f'SELECT "{column}" FROM "{table.name}" WHERE "{column}" = ANY(%(values)s)'
-        found.update(r[0] for r in connection.exec_driver_sql(sql, {"values": list(values)}))
-        return found
+        sql = f"{head} = ANY(%(values)s){extra}"
+        return [tuple(r) for r in connection.exec_driver_sql(sql, {"values": list(values)})]
+    found: list[tuple[Any, ...]] = []
     for start in range(0, len(values), SQLITE_IN_CHUNK):
-        chunk = values[start : start + SQLITE_IN_CHUNK]
+        chunk = tuple(values[start : start + SQLITE_IN_CHUNK])
         marks = ", ".join("?" for _ in chunk)
-        sql = f'SELECT "{column}" FROM "{table.name}" WHERE "{column}" IN ({marks})'
-        found.update(r[0] for r in connection.exec_driver_sql(sql, tuple(chunk)))
+        rows = connection.exec_driver_sql(f"{head} IN ({marks}){extra}", chunk)
+        found.extend(tuple(r) for r in rows)
     return found
+
+
+def existing_ids(session: Session, table: Table, column: str, values: list[Any]) -> set[Any]:
+    """Which of `values` the column holds."""
+    return {row[0] for row in rows_where_in(session, table, (column,), column, values)}

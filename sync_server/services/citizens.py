@@ -22,8 +22,8 @@ goes into the kept counts. The province page, the commune page and the campaign 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
-from functools import cache
 from operator import itemgetter
 from typing import Any
 
@@ -38,11 +38,10 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from sync_server.db.bulk import SQLITE_IN_CHUNK
-from sync_server.db.models import CitizenTally, Entry, Unit
+from sync_server.db.bulk import SQLITE_IN_CHUNK, add_to_counts, rows_where_in
+from sync_server.db.models import Base, CitizenTally, Entry, Unit
 
 ACCOUNT = "dvc_account"
 TRANSACTION = "dvc_transaction"
@@ -67,43 +66,87 @@ _COLUMNS = (
     "review_status",
 )
 """What of an entry the kept figures depend on, in the order state tuples hold it."""
-_STATE = select(*(Entry.__table__.c[name] for name in _COLUMNS))
+_ENTRIES = Base.metadata.tables[Entry.__tablename__]
 _OF_ROW = itemgetter(*_COLUMNS)
+_CITIZEN_PERIOD = itemgetter("citizen_key", "period")
+_CITIZEN_TALLIES = Base.metadata.tables[CitizenTally.__tablename__]
 
 
-def _share(states: list[tuple[Any, ...]], into: dict[UnitPeriod, list[int]]) -> None:
-    """Add one citizen's share of the kept figures in one period (from all their entries
-    then, as _COLUMNS tuples) to `into`."""
-    account: tuple[Any, ...] | None = None
-    transaction = False
-    helped: set[UnitPeriod] = set()
-    for _, period, village, commune, province, service, outcome, counted, status in states:
-        if status != "rejected":
-            helped.update(((village, period), (commune, period), (province, period)))
-        if counted and outcome == "success":
-            if service == ACCOUNT:
-                account = (village, commune, province, period)
-            elif service == TRANSACTION:
-                transaction = True
-    for unit in helped:
-        into.setdefault(unit, [0, 0])[0] += 1
-    if account is not None and transaction:
-        for code in account[:3]:
-            into.setdefault((code, account[3]), [0, 0])[1] += 1
+def _transacting(rows: list[dict[str, Any]]) -> bool:
+    """Whether one village's new rows of a citizen hold a counted account and transaction."""
+    services = {r["service"] for r in rows if r["counted"] and r["outcome"] == "success"}
+    return ACCOUNT in services and TRANSACTION in services
+
+
+class Shares:
+    """Summed shares of the kept figures by unit and period: helped, transacting."""
+
+    def __init__(self) -> None:
+        self.helped: Counter[UnitPeriod] = Counter()
+        self.transacting: Counter[UnitPeriod] = Counter()
+
+    def add(self, states: list[tuple[Any, ...]]) -> None:
+        """Add one citizen's share in one period (from all their entries then, as _COLUMNS
+        tuples)."""
+        account: tuple[Any, ...] | None = None
+        transaction = False
+        helped: set[UnitPeriod] = set()
+        for _, period, village, commune, province, service, outcome, counted, status in states:
+            if status != "rejected":
+                helped.update(((village, period), (commune, period), (province, period)))
+            if counted and outcome == "success":
+                if service == ACCOUNT:
+                    account = (village, commune, province, period)
+                elif service == TRANSACTION:
+                    transaction = True
+        self.helped.update(helped)
+        if account is not None and transaction:
+            self.transacting.update((code, account[3]) for code in account[:3])
+
+    def add_first_rows(self, rows_by_citizen: Iterable[list[dict[str, Any]]]) -> None:
+        """add() for citizens with nothing stored, from the rows a push inserts for them.
+
+        A push's usual citizen: one visit's entries, all in one village; none is rejected
+        (new entries await review). Such a citizen is helped once in its village, commune
+        and province, and is a transacting account only if the same rows hold a counted
+        account and a counted transaction; they are summed in one pass here, any other
+        citizen goes through add(). Tests check both ways agree.
+        """
+        helped: list[UnitPeriod] = []
+        for rows in rows_by_citizen:
+            first = rows[0]
+            village = first["village_code"]
+            if len(rows) > 1 and any(
+                row["village_code"] != village or row["review_status"] == "rejected" for row in rows
+            ):
+                self.add([_OF_ROW(row) for row in rows])
+                continue
+            if first["review_status"] == "rejected":
+                continue
+            period = first["period"]
+            units = ((village, period), (first["commune_code"], period))
+            helped += (*units, (first["province_code"], period))
+            if len(rows) > 1 and _transacting(rows):
+                self.transacting.update((*units, (first["province_code"], period)))
+        self.helped.update(helped)
+
+    def figures(self, unit: UnitPeriod) -> tuple[int, int]:
+        """(helped, transacting) summed for one unit and period."""
+        return self.helped[unit], self.transacting[unit]
+
+    def units(self) -> set[UnitPeriod]:
+        """Every unit and period with a share."""
+        return set(self.helped) | set(self.transacting)
 
 
 def _stored(session: Session, keys: set[CitizenPeriod]) -> dict[CitizenPeriod, list[Any]]:
     """The stored entries (as state tuples) of these citizens in these periods."""
     found: dict[CitizenPeriod, list[Any]] = {}
     citizens = sorted({citizen for citizen, _ in keys})
-    connection = session.connection()
-    column = Entry.__table__.c.citizen_key
-    for start in range(0, len(citizens), SQLITE_IN_CHUNK):
-        chunk = citizens[start : start + SQLITE_IN_CHUNK]
-        for row in connection.execute(_STATE.where(column.in_(chunk))):
-            key = (row[0], row[1])
-            if key in keys:
-                found.setdefault(key, []).append(tuple(row))
+    for row in rows_where_in(session, _ENTRIES, _COLUMNS, "citizen_key", citizens):
+        key = (row[0], row[1])
+        if key in keys:
+            found.setdefault(key, []).append(row)
     return found
 
 
@@ -117,7 +160,7 @@ class CitizenDeltas:
 
     def __init__(self) -> None:
         self.touched: set[CitizenPeriod] = set()
-        self.before: dict[UnitPeriod, list[int]] = {}
+        self.before = Shares()
         self.new_rows: dict[CitizenPeriod, list[dict[str, Any]]] = {}
         """Rows about to be inserted for citizens with nothing stored (`counted` set later)."""
 
@@ -131,7 +174,7 @@ class CitizenDeltas:
         session.flush()
         stored = _stored(session, fresh)
         for states in stored.values():
-            _share(states, self.before)
+            self.before.add(states)
         self.touched |= fresh
         return fresh - stored.keys()
 
@@ -143,7 +186,12 @@ class CitizenDeltas:
         """touch() for the citizens of rows about to be inserted (dicts of entry columns)."""
         by_key: dict[CitizenPeriod, list[dict[str, Any]]] = {}
         for row in rows:
-            by_key.setdefault((row["citizen_key"], row["period"]), []).append(row)
+            key = _CITIZEN_PERIOD(row)
+            held = by_key.get(key)
+            if held is None:
+                by_key[key] = [row]
+            else:
+                held.append(row)
         for key in self._read(session, set(by_key)):
             self.new_rows[key] = by_key[key]
 
@@ -152,35 +200,20 @@ class CitizenDeltas:
         if not self.touched:
             return
         session.flush()
-        after: dict[UnitPeriod, list[int]] = {}
-        for rows in self.new_rows.values():
-            _share([_OF_ROW(row) for row in rows], after)
+        after = Shares()
+        after.add_first_rows(self.new_rows.values())
         for states in _stored(session, self.touched - self.new_rows.keys()).values():
-            _share(states, after)
+            after.add(states)
         rows = []
-        for unit in sorted(set(after) | set(self.before)):
-            now, was = after.get(unit, [0, 0]), self.before.get(unit, [0, 0])
-            change = [now[i] - was[i] for i in range(len(FIGURES))]
+        for unit in sorted(after.units() | self.before.units()):
+            now, was = after.figures(unit), self.before.figures(unit)
+            change = (now[0] - was[0], now[1] - was[1])
             if any(change):
-                figures = dict(zip(FIGURES, change, strict=True))
-                rows.append({"unit_code": unit[0], "period": unit[1]} | figures)
-        if rows:
-            session.connection().execute(_upsert(session.get_bind().dialect.name), rows)
+                rows.append((*unit, *change))
+        add_to_counts(session, _CITIZEN_TALLIES, ("unit_code", "period"), FIGURES, rows)
         self.touched.clear()
-        self.before.clear()
+        self.before = Shares()
         self.new_rows.clear()
-
-
-@cache
-def _upsert(dialect: str) -> Any:
-    """INSERT … ON CONFLICT adding to the stored counts (built once per dialect)."""
-    table: Any = CitizenTally.__table__
-    stmt = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    columns = table.c
-    return stmt.on_conflict_do_update(
-        index_elements=["unit_code", "period"],
-        set_={name: columns[name] + stmt.excluded[name] for name in FIGURES},
-    )
 
 
 def _kept(session: Session, codes: list[str], period: str) -> dict[str, tuple[int, int]]:

@@ -24,14 +24,16 @@ from sqlalchemy.orm import Session, aliased
 from fieldkit.domain import VIETNAM_TZ, Outcome, wire
 from fieldkit.domain.formatting import format_date
 from fieldkit.domain.problems import MESSAGES
-from sync_server.db.bulk import SQLITE_IN_CHUNK
-from sync_server.db.models import Entry, Unit
+from sync_server.db.bulk import rows_where_in
+from sync_server.db.models import Base, Entry, Unit
 from sync_server.services.changes import NewChange
 from sync_server.services.tally import EntryState, TallyDeltas
 
 GroupKey = tuple[str, str, str]
 """(citizen_key, service, period): one citizen counted at most once per group."""
 CHUNK = 500
+_ENTRIES = Base.metadata.tables[Entry.__tablename__]
+_HOLDER_COLUMNS = ("citizen_key", "service", "period", "id")
 
 
 def group_of(entry: Entry) -> GroupKey:
@@ -154,22 +156,11 @@ class CountingEntry:
 def _counting_ids(session: Session, citizens: list[str]) -> list[tuple[str, str, str, str]]:
     """(citizen_key, service, period, entry id) of the counting successes of these citizens.
 
-    Plain SQL on the counting index: a push asks this for every citizen it brings, and
-    almost always finds nothing, so ORM compiling would be most of its cost.
+    By the counting index's citizen_key prefix, as driver SQL (rows_where_in): a push asks
+    this for every citizen it brings, and almost always finds nothing.
     """
-    connection = session.connection()
     where = "outcome = 'success' AND counted"
-    columns = "citizen_key, service, period, id"
-    if connection.dialect.name == "postgresql":
-        sql = f"SELECT {columns} FROM entries WHERE citizen_key = ANY(%(c)s) AND {where}"
-        return [tuple(r) for r in connection.exec_driver_sql(sql, {"c": citizens})]
-    found: list[tuple[str, str, str, str]] = []
-    for start in range(0, len(citizens), SQLITE_IN_CHUNK):
-        chunk = citizens[start : start + SQLITE_IN_CHUNK]
-        marks = ", ".join("?" for _ in chunk)
-        sql = f"SELECT {columns} FROM entries WHERE citizen_key IN ({marks}) AND {where}"
-        found.extend(tuple(r) for r in connection.exec_driver_sql(sql, tuple(chunk)))
-    return found
+    return rows_where_in(session, _ENTRIES, _HOLDER_COLUMNS, "citizen_key", citizens, where)
 
 
 def counting_entries(session: Session, keys: set[GroupKey]) -> dict[GroupKey, CountingEntry]:

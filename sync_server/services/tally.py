@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from fieldkit.domain import Outcome, wire
 from fieldkit.domain.wire import QuotaGroup
-from sync_server.db.models import Entry, Quota, Tally, Unit, WeekTally
+from sync_server.db.bulk import add_to_counts
+from sync_server.db.models import Base, Entry, Quota, Tally, Unit, WeekTally
 from sync_server.services.changes import NewChange
 from sync_server.services.weekly import week_of
 
@@ -40,6 +41,9 @@ TallyKey = tuple[str, str, str]
 """(unit code, service, period)."""
 WeekKey = tuple[str, str, str, str]
 """(unit code, service, period, week's Monday)."""
+WEEK_KEY = ("unit_code", "service", "period", "week")
+"""week_tallies' key columns, in WeekKey's order."""
+_WEEK_TALLIES = Base.metadata.tables[WeekTally.__tablename__]
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -157,26 +161,10 @@ def _upsert(dialect: str) -> Any:
     ).returning(*(columns[name] for name in ("unit_code", "service", "period", *COUNTS)))
 
 
-@cache
-def _week_upsert(dialect: str) -> Any:
-    """INSERT … ON CONFLICT adding to a week's stored count (built once)."""
-    table: Any = WeekTally.__table__
-    stmt = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=["unit_code", "service", "period", "week"],
-        set_={"achieved": table.c.achieved + stmt.excluded.achieved},
-    )
-
-
 def apply_deltas(session: Session, deltas: TallyDeltas) -> list[NewChange]:
     """Upsert the summed deltas; returns the tally changes devices should pull."""
-    weeks = [
-        {"unit_code": k[0], "service": k[1], "period": k[2], "week": k[3], "achieved": n}
-        for k, n in sorted(deltas.weeks.items())
-        if n
-    ]
-    if weeks:
-        session.connection().execute(_week_upsert(session.get_bind().dialect.name), weeks)
+    weeks = [(*key, n) for key, n in sorted(deltas.weeks.items()) if n]
+    add_to_counts(session, _WEEK_TALLIES, WEEK_KEY, ("achieved",), weeks)
     changed = deltas.nonzero()
     if not changed:
         return []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -35,7 +36,13 @@ def monday(day: date) -> date:
 
 def week_of(assisted_at: datetime) -> str:
     """The week (its Monday, YYYY-MM-DD) an entry assisted at this moment counts in."""
-    return monday(assisted_at.astimezone(VIETNAM_TZ).date()).isoformat()
+    return _week_named(assisted_at.astimezone(VIETNAM_TZ).date())
+
+
+@lru_cache(maxsize=1024)
+def _week_named(day: date) -> str:
+    """The name of a day's week (a push asks for the same few days hundreds of times)."""
+    return monday(day).isoformat()
 
 
 def week_sql(dialect: str) -> ColumnElement[Any]:
