@@ -53,7 +53,7 @@ def test_launch_reports_each_step_seen_then_idle(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr[-2000:]
     t = json.loads(out.stdout.strip().splitlines()[-1])
     assert 0 < t["imported_s"] <= t["unlock_ready_s"]
-    assert 0 < t["unlock_to_home_s"] and 0 < t["n_to_form_s"]
+    assert t["unlock_to_home_s"] > 0 and t["n_to_form_s"] > 0
     assert t["form_ready_s"] == (t["unlock_ready_s"] + t["unlock_to_home_s"] + t["n_to_form_s"])
     assert t["form_ready_s"] <= t["wall_to_form_s"] + 1e-3 <= t["idle_after_form_s"] + 1e-3
     assert 0 < t["cpu_imported_s"] <= t["cpu_unlock_ready_s"] <= t["cpu_home_s"]
