@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session, aliased
 
 from sync_server.db.bulk import SQLITE_IN_CHUNK, add_to_counts, rows_where_in
 from sync_server.db.models import Base, CitizenTally, Entry, Unit
+from sync_server.services.dedupe import CountingId, is_counting
 
 ACCOUNT = "dvc_account"
 TRANSACTION = "dvc_transaction"
@@ -64,8 +65,9 @@ _COLUMNS = (
     "outcome",
     "counted",
     "review_status",
+    "id",
 )
-"""What of an entry the kept figures depend on, in the order state tuples hold it."""
+"""What of an entry the kept figures depend on (and its id), in the order state tuples hold it."""
 _ENTRIES = Base.metadata.tables[Entry.__tablename__]
 _OF_ROW = itemgetter(*_COLUMNS)
 _CITIZEN_PERIOD = itemgetter("citizen_key", "period")
@@ -91,7 +93,7 @@ class Shares:
         account: tuple[Any, ...] | None = None
         transaction = False
         helped: set[UnitPeriod] = set()
-        for _, period, village, commune, province, service, outcome, counted, status in states:
+        for _, period, village, commune, province, service, outcome, counted, status, _ in states:
             if status != "rejected":
                 helped.update(((village, period), (commune, period), (province, period)))
             if counted and outcome == "success":
@@ -164,26 +166,34 @@ class CitizenDeltas:
         self.new_rows: dict[CitizenPeriod, list[dict[str, Any]]] = {}
         """Rows about to be inserted for citizens with nothing stored (`counted` set later)."""
 
-    def _read(self, session: Session, keys: set[CitizenPeriod]) -> set[CitizenPeriod]:
-        """Note the current share of keys not touched yet; returns those with nothing stored."""
+    def _read(
+        self, session: Session, keys: set[CitizenPeriod]
+    ) -> tuple[set[CitizenPeriod], dict[CitizenPeriod, list[Any]]]:
+        """Note the current share of keys not touched yet; returns those with nothing stored,
+        and the stored entries it read."""
         for key in keys & self.new_rows.keys():
             del self.new_rows[key]  # changed again in this write: read it back at the end
         fresh = keys - self.touched
         if not fresh:
-            return set()
+            return set(), {}
         session.flush()
         stored = _stored(session, fresh)
         for states in stored.values():
             self.before.add(states)
         self.touched |= fresh
-        return fresh - stored.keys()
+        return fresh - stored.keys(), stored
 
     def touch(self, session: Session, keys: Iterable[CitizenPeriod]) -> None:
         """Read the current share of citizens about to change (those not read already)."""
         self._read(session, set(keys))
 
-    def touch_new(self, session: Session, rows: list[dict[str, Any]]) -> None:
-        """touch() for the citizens of rows about to be inserted (dicts of entry columns)."""
+    def touch_new(self, session: Session, rows: list[dict[str, Any]]) -> list[CountingId] | None:
+        """touch() for the citizens of rows about to be inserted (dicts of entry columns).
+
+        Returns the counting successes among those citizens' stored entries in those periods,
+        read by the same query (dedupe.counting_entries takes them instead of asking the same
+        index again), or None when this write had already read some of them.
+        """
         by_key: dict[CitizenPeriod, list[dict[str, Any]]] = {}
         for row in rows:
             key = _CITIZEN_PERIOD(row)
@@ -192,8 +202,18 @@ class CitizenDeltas:
                 by_key[key] = [row]
             else:
                 held.append(row)
-        for key in self._read(session, set(by_key)):
+        complete = self.touched.isdisjoint(by_key)
+        nothing_stored, stored = self._read(session, set(by_key))
+        for key in nothing_stored:
             self.new_rows[key] = by_key[key]
+        if not complete:
+            return None
+        return [
+            (s[0], s[5], s[1], s[9])
+            for states in stored.values()
+            for s in states
+            if is_counting(s[6], s[7])
+        ]
 
     def apply(self, session: Session) -> None:
         """Add (after − before) of every touched citizen to the kept counts."""

@@ -153,25 +153,40 @@ class CountingEntry:
         return template.format(village=self.village_name or self.village_code, date=date)
 
 
-def _counting_ids(session: Session, citizens: list[str]) -> list[tuple[str, str, str, str]]:
+CountingId = tuple[str, str, str, str]
+"""(citizen_key, service, period, entry id) of a counting success."""
+_COUNTING_SQL = "outcome = 'success' AND counted"
+"""is_counting() in SQL."""
+
+
+def is_counting(outcome: str, counted: Any) -> bool:
+    """Whether a stored entry is the one counting its group (what the counting index keeps
+    unique): a success with `counted` set (a driver's 0/1 or a boolean)."""
+    return outcome == "success" and bool(counted)
+
+
+def _counting_ids(session: Session, citizens: list[str]) -> list[CountingId]:
     """(citizen_key, service, period, entry id) of the counting successes of these citizens.
 
     By the counting index's citizen_key prefix, as driver SQL (rows_where_in): a push asks
     this for every citizen it brings, and almost always finds nothing.
     """
-    where = "outcome = 'success' AND counted"
-    return rows_where_in(session, _ENTRIES, _HOLDER_COLUMNS, "citizen_key", citizens, where)
+    return rows_where_in(session, _ENTRIES, _HOLDER_COLUMNS, "citizen_key", citizens, _COUNTING_SQL)
 
 
-def counting_entries(session: Session, keys: set[GroupKey]) -> dict[GroupKey, CountingEntry]:
-    """The entry counting each group, with its village, for the groups that have one."""
+def counting_entries(
+    session: Session, keys: set[GroupKey], counting: list[CountingId] | None = None
+) -> dict[GroupKey, CountingEntry]:
+    """The entry counting each group, with its village, for the groups that have one.
+
+    `counting`: the counting successes of these groups' citizens in their periods, when the
+    caller has just read them (a push: CitizenDeltas.touch_new); otherwise they are read here.
+    """
     if not keys:
         return {}
-    holders = {
-        r[3]: (r[0], r[1], r[2])
-        for r in _counting_ids(session, sorted({key[0] for key in keys}))
-        if (r[0], r[1], r[2]) in keys
-    }
+    if counting is None:
+        counting = _counting_ids(session, sorted({key[0] for key in keys}))
+    holders = {r[3]: (r[0], r[1], r[2]) for r in counting if (r[0], r[1], r[2]) in keys}
     found: dict[GroupKey, CountingEntry] = {}
     ids = sorted(holders)
     for start in range(0, len(ids), CHUNK):

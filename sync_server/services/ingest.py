@@ -33,6 +33,7 @@ from sync_server.services.citizens import CitizenDeltas
 from sync_server.services.dedupe import (
     CHUNK,
     CountingEntry,
+    CountingId,
     GroupKey,
     counting_entries,
     counting_order,
@@ -91,8 +92,12 @@ def _insert_new(
     params: list[tuple[Any, ...]] | None,
     names: dict[str, str],
     batch: Batch,
+    counting: list[CountingId] | None,
 ) -> None:
-    """Insert brand-new entries in bulk; each group's first success (dedupe rule) counts."""
+    """Insert brand-new entries in bulk; each group's first success (dedupe rule) counts.
+
+    `counting`: the counting successes of these rows' citizens, if already read.
+    """
     best: dict[GroupKey, dict[str, Any]] = {}
     for row in rows:
         if row["outcome"] != "success":
@@ -101,7 +106,7 @@ def _insert_new(
         held = best.get(key)
         if held is None or (row["assisted_at"], row["id"]) < (held["assisted_at"], held["id"]):
             best[key] = row  # one batch is received at one instant
-    holders = counting_entries(session, set(best)) if best else {}
+    holders = counting_entries(session, set(best), counting) if best else {}
     takers: dict[str, dict[str, Any]] = {}
     for key, row in best.items():
         holder = holders.get(key)
@@ -371,8 +376,8 @@ def ingest_prepared(session: Session, device: Device, admitted: Admitted) -> Ing
         names[entry_id] = c.owner.village_name
         mutation_ids[entry_id] = c.mutation.mutation_id
     if rows:
-        batch.citizens.touch_new(session, rows)
-        _insert_new(session, rows, params, names, batch)
+        counting = batch.citizens.touch_new(session, rows)
+        _insert_new(session, rows, params, names, batch, counting)
     for c in again:
         _apply_again(session, device, c, batch)
     batch.citizens.apply(session)

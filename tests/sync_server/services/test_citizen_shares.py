@@ -34,6 +34,7 @@ def _rows(rng: random.Random, citizen: int) -> list[dict[str, Any]]:
                 "outcome": outcome,
                 "counted": outcome == "success" and rng.random() < 0.8,
                 "review_status": rng.choice(("pending", "pending", "flagged", "rejected")),
+                "id": f"e{citizen}-{len(rows)}",
             }
         )
     return rows

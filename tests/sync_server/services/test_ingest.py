@@ -362,3 +362,36 @@ def test_a_masked_number_is_refused_for_an_entry_the_server_never_had(session: S
     assert edit.results[0].code == "id_number.kept_unknown"
     assert session.scalar(select(func.count()).select_from(Entry)) == 0
     assert edit.last_mutation_id == 2  # refused, never blocking the queue
+
+
+def test_a_push_reads_its_citizens_entries_once(session: Session) -> None:
+    """The people counts' read of a push's citizens also tells dedupe who counts them: the
+    citizens' entries are read once before the insert (and once after, for the people counts
+    of citizen 7, who had an entry already), and a duplicate is still found and explained."""
+    from sqlalchemy import event
+
+    geo = make_geography(session)
+    first_village, second_village = geo.villages[geo.communes[0]][:2]
+    a = make_device(session, first_village)
+    b = make_device(session, second_village)
+    ingest_mutations(session, a, mutations([entry_data(first_village, 7, at=minutes(0))]))
+    session.commit()
+    statements: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        payloads = [entry_data(second_village, 7, at=minutes(60)), entry_data(second_village, 8)]
+        resp = ingest_mutations(session, b, mutations(payloads))
+        session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    by_citizen = [s for s in statements if 'WHERE "citizen_key"' in s]
+    assert len(by_citizen) == 2, by_citizen
+    assert [r.status for r in resp.results] == [wire.ItemStatus.DUPLICATE, wire.ItemStatus.ACCEPTED]
+    duplicate = resp.results[0].duplicate_of
+    assert duplicate is not None and duplicate.village == first_village
+    assert recount(session) == []
