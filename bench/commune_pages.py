@@ -15,17 +15,22 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.common import RESULTS_DIR, Report, median, percentile, timed_reads
-from bench.dataset import FULL_ENTRIES, QUICK_ENTRIES, postgres_country, sqlite_province
+from bench.dataset import (
+    FULL_ENTRIES,
+    QUICK_ENTRIES,
+    postgres_country,
+    sqlite_province,
+    staff_login,
+)
 from bench.server import PROVINCE
 from sync_server.db.models import Entry, User
-from sync_server.services import tally, web_sessions
+from sync_server.services import tally
 
 P95_TARGET_MS = 100.0
 DATABASE = os.environ.get("BENCH_STAFF_DB", "sqlite")
@@ -42,17 +47,6 @@ def _busiest_commune(session: Session) -> str:
             .limit(1)
         ).scalar_one()
     )
-
-
-def _coordinator(session: Session, commune: str) -> str:
-    """A coordinator of the commune with a live web session; returns the session token."""
-    user = User(name="Bench Coordinator", role="coordinator", unit_code=commune)
-    session.add(user)
-    session.flush()
-    limits = web_sessions.SessionLimits(idle=timedelta(hours=8), absolute=timedelta(hours=8))
-    opened = web_sessions.open_session(session, user, limits)
-    session.commit()
-    return opened.token
 
 
 def run(quick: bool) -> Report:
@@ -74,7 +68,9 @@ def run(quick: bool) -> Report:
     try:
         with Session(engine) as session:
             commune = _busiest_commune(session)
-            token = _coordinator(session, commune)
+            coordinator = User(name="Bench Coordinator", role="coordinator", unit_code=commune)
+            token = staff_login(session, coordinator)
+            session.commit()
             in_commune = session.scalar(select(func.count()).where(Entry.commune_code == commune))
         report.params |= {"commune": commune, "commune_entries": in_commune}
         # Pages read no citizen key; the server still wants a key to start.

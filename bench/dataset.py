@@ -20,7 +20,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +35,9 @@ from seed.geography import ProvinceSpec, load_province, province_codes
 from seed.quota_plan import plan_quotas
 from sync_server.db.bulk import insert_rows
 from sync_server.db.engine import make_engine
-from sync_server.db.models import Base, Tally
+from sync_server.db.models import Base, Tally, User
 from sync_server.db.models import Entry as EntryRow
+from sync_server.services import web_sessions
 from sync_server.services.init import migrate
 from sync_server.services.quotas import set_quotas
 from sync_server.services.secrets import citizen_key
@@ -281,3 +282,14 @@ def drop_postgres(name: str) -> None:
     admin = _pg_url().replace("postgresql+psycopg", "postgresql")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def staff_login(session: Session, user: User) -> str:
+    """A live web session for a staff user (added if new, 8 hours); returns its cookie token.
+
+    Not committed: the caller commits with whatever else it sets up.
+    """
+    session.add(user)
+    session.flush()
+    limits = web_sessions.SessionLimits(idle=timedelta(hours=8), absolute=timedelta(hours=8))
+    return web_sessions.open_session(session, user, limits).token

@@ -13,31 +13,20 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.common import RESULTS_DIR, Report, median, percentile, timed_reads
-from bench.dataset import FULL_ENTRIES, QUICK_ENTRIES, recount, sqlite_province
+from bench.dataset import FULL_ENTRIES, QUICK_ENTRIES, recount, sqlite_province, staff_login
 from bench.server import PROVINCE
 from sync_server.db.models import Unit, User
-from sync_server.services import citizens, laptops, tally, web_sessions, weekly
+from sync_server.services import citizens, laptops, tally, weekly
 
 PAGE_P95_MS = 150.0
 READ_P95_MS = 20.0
-
-
-def _officer(session: Session) -> str:
-    """A province officer with a live web session; returns the session token."""
-    user = User(name="Bench Province", role="province", unit_code=PROVINCE)
-    session.add(user)
-    session.flush()
-    limits = web_sessions.SessionLimits(idle=timedelta(hours=8), absolute=timedelta(hours=8))
-    opened = web_sessions.open_session(session, user, limits)
-    session.commit()
-    return opened.token
 
 
 def run(quick: bool) -> Report:
@@ -56,7 +45,10 @@ def run(quick: bool) -> Report:
     reads = 30 if quick else 100
     try:
         with Session(engine) as session:
-            token = _officer(session)
+            token = staff_login(
+                session, User(name="Bench Province", role="province", unit_code=PROVINCE)
+            )
+            session.commit()
         settings = get_settings(
             database_url=url, data_dir=RESULTS_DIR, secret_key=secrets.token_hex(32)
         )

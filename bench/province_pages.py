@@ -13,7 +13,6 @@ the entry. A route that answers 404 is reported as "route missing", not as an er
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import tempfile
@@ -37,12 +36,13 @@ from bench.dataset import (
     postgres_country,
     recount,
     sqlite_province,
+    staff_login,
 )
 from bench.entries import EntryMaker
 from bench.server import PROVINCE
 from fieldkit.domain import wire
 from sync_server.db.models import Device, Team, Unit, User
-from sync_server.services import tally, web_sessions
+from sync_server.services import devices, tally
 from sync_server.services.campaign import campaign_report
 
 PAGE_TARGET_MS = 150.0
@@ -149,15 +149,14 @@ def _people(dataset: Dataset) -> People:
         device = Device(
             id=str(uuid.uuid4()),
             user_id=volunteer.id,
-            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            token_hash=devices.token_hash(token),
             name="bench laptop",
             created_at=datetime.now(UTC) - timedelta(days=400),
         )
         session.add(device)
-        limits = web_sessions.SessionLimits(idle=timedelta(hours=8), absolute=timedelta(hours=8))
-        opened = web_sessions.open_session(session, officer, limits)
+        login = staff_login(session, officer)
         session.commit()
-        return People(opened.token, token, village, device.id)
+        return People(login, token, village, device.id)
 
 
 def _province_figure(client: Any, period: str) -> int | None:
