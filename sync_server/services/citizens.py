@@ -74,12 +74,6 @@ _CITIZEN_PERIOD = itemgetter("citizen_key", "period")
 _CITIZEN_TALLIES = Base.metadata.tables[CitizenTally.__tablename__]
 
 
-def _transacting(rows: list[dict[str, Any]]) -> bool:
-    """Whether one village's new rows of a citizen hold a counted account and transaction."""
-    services = {r["service"] for r in rows if r["counted"] and r["outcome"] == "success"}
-    return ACCOUNT in services and TRANSACTION in services
-
-
 class Shares:
     """Summed shares of the kept figures by unit and period: helped, transacting."""
 
@@ -96,7 +90,7 @@ class Shares:
         for _, period, village, commune, province, service, outcome, counted, status, _ in states:
             if status != "rejected":
                 helped.update(((village, period), (commune, period), (province, period)))
-            if counted and outcome == "success":
+            if is_counting(outcome, counted):
                 if service == ACCOUNT:
                     account = (village, commune, province, period)
                 elif service == TRANSACTION:
@@ -108,28 +102,24 @@ class Shares:
     def add_first_rows(self, rows_by_citizen: Iterable[list[dict[str, Any]]]) -> None:
         """add() for citizens with nothing stored, from the rows a push inserts for them.
 
-        A push's usual citizen: one visit's entries, all in one village; none is rejected
-        (new entries await review). Such a citizen is helped once in its village, commune
-        and province, and is a transacting account only if the same rows hold a counted
-        account and a counted transaction; they are summed in one pass here, any other
-        citizen goes through add(). Tests check both ways agree.
+        A citizen with one new row, not rejected (new entries await review), is helped once
+        in its village, commune and province and cannot be a transacting account (that takes
+        two entries): those are summed in one pass here; any other citizen goes through
+        add(). Tests check both ways agree.
         """
         helped: list[UnitPeriod] = []
         for rows in rows_by_citizen:
-            first = rows[0]
-            village = first["village_code"]
-            if len(rows) > 1 and any(
-                row["village_code"] != village or row["review_status"] == "rejected" for row in rows
-            ):
+            if len(rows) != 1:
                 self.add([_OF_ROW(row) for row in rows])
                 continue
-            if first["review_status"] == "rejected":
-                continue
-            period = first["period"]
-            units = ((village, period), (first["commune_code"], period))
-            helped += (*units, (first["province_code"], period))
-            if len(rows) > 1 and _transacting(rows):
-                self.transacting.update((*units, (first["province_code"], period)))
+            row = rows[0]
+            if row["review_status"] != "rejected":
+                period = row["period"]
+                helped += (
+                    (row["village_code"], period),
+                    (row["commune_code"], period),
+                    (row["province_code"], period),
+                )
         self.helped.update(helped)
 
     def figures(self, unit: UnitPeriod) -> tuple[int, int]:

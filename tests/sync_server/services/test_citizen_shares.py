@@ -1,8 +1,8 @@
 """The kept people counts' fast path for a push's first-time citizens agrees with the plain one.
 
-`Shares.add_first_rows` sums a push's usual citizen (one village, nothing rejected) in one
-pass; `Shares.add` works any citizen out from all their entries. Fixed-seed random rows, each
-citizen's rows summed both ways, must give the same figures for every unit and period.
+`Shares.add_first_rows` sums a push's citizens with one new row in one pass; `Shares.add`
+works any citizen out from all their entries. Fixed-seed random rows, each citizen's rows
+summed both ways, must give the same figures for every unit and period.
 """
 
 from __future__ import annotations
